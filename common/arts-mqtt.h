@@ -1,0 +1,79 @@
+#pragma once
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* An MQTT 5 client on the GLib main loop (libmosquitto, no extra thread).
+ *
+ * Connects asynchronously, reconnects with exponential backoff (0.1 s
+ * doubling to 5 s, with jitter) and re-subscribes after every reconnect.
+ * Callbacks run on the thread that owns the main context (GTK, SQLite).
+ * A clean arts_mqtt_disconnect() does not fire the last will. */
+
+typedef struct _ArtsMqtt ArtsMqtt;
+
+typedef struct {
+  const char *name;
+  const char *value;
+} ArtsMqttProp;          /* an MQTT 5 user property */
+
+typedef struct {
+  const char *broker_url;   /* "mqtt://127.0.0.1:1883" or "mqtts://host:8883" */
+  const char *client_id;    /* NULL: random */
+  const char *username;     /* NULL: none */
+  const char *password;
+  const char *cafile;       /* TLS: CA certificate; NULL: system store */
+  const char *certfile;     /* TLS client certificate, optional */
+  const char *keyfile;
+  const char *will_topic;   /* NULL: no last will */
+  const void *will_payload;
+  gsize will_len;
+  gboolean will_retain;
+  int keepalive_s;          /* 0: 10 s */
+} ArtsMqttOptions;
+
+/* TOPIC/PAYLOAD are valid during the call only. PROPS lists N_PROPS user
+ * properties. */
+typedef void (*ArtsMqttMessageFunc)(ArtsMqtt *mqtt, const char *topic,
+                                    const guint8 *payload, gsize len,
+                                    const ArtsMqttProp *props, guint n_props,
+                                    gpointer user_data);
+typedef void (*ArtsMqttConnectFunc)(ArtsMqtt *mqtt, gboolean connected,
+                                    gpointer user_data);
+/* A QoS >= 1 publish was acknowledged (REASON 0) or refused (e.g. 0x87 not
+ * authorized). */
+typedef void (*ArtsMqttPublishFunc)(ArtsMqtt *mqtt, int mid, int reason,
+                                    gpointer user_data);
+
+/* Parses "mqtt://HOST:PORT" / "mqtts://HOST:PORT" (port defaults 1883/8883). */
+gboolean arts_broker_url_parse(const char *url, char **host, int *port,
+                               gboolean *tls, GError **error);
+
+ArtsMqtt *arts_mqtt_new(const ArtsMqttOptions *opts, GError **error);
+void arts_mqtt_set_message_func(ArtsMqtt *m, ArtsMqttMessageFunc fn,
+                                gpointer user_data);
+void arts_mqtt_set_connect_func(ArtsMqtt *m, ArtsMqttConnectFunc fn,
+                                gpointer user_data);
+void arts_mqtt_set_publish_func(ArtsMqtt *m, ArtsMqttPublishFunc fn,
+                                gpointer user_data);
+/* Attaches to the thread-default main context and starts connecting. */
+gboolean arts_mqtt_start(ArtsMqtt *m, GError **error);
+gboolean arts_mqtt_is_connected(ArtsMqtt *m);
+/* Remembered and re-sent after every reconnect. */
+void arts_mqtt_subscribe(ArtsMqtt *m, const char *pattern, int qos);
+void arts_mqtt_unsubscribe(ArtsMqtt *m, const char *pattern);
+/* Returns the message id (> 0), or -1 with ERROR set (e.g. not connected).
+ * PROPS may be NULL. */
+int arts_mqtt_publish(ArtsMqtt *m, const char *topic, const void *payload,
+                      gsize len, int qos, gboolean retain,
+                      const ArtsMqttProp *props, guint n_props,
+                      GError **error);
+/* Publishes ENV (an ArtsEnvelope) as JSON at QoS 1. */
+int arts_mqtt_publish_envelope(ArtsMqtt *m, const char *topic,
+                               const void *env /* ArtsEnvelope* */,
+                               gboolean retain, GError **error);
+/* Sends DISCONNECT (no last will) and stops reconnecting. */
+void arts_mqtt_disconnect(ArtsMqtt *m);
+void arts_mqtt_free(ArtsMqtt *m);
+
+G_END_DECLS
