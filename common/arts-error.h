@@ -19,4 +19,9 @@ typedef enum {
   ARTS_ERROR_IO,           /* files, SQLite */
 } ArtsErrorCode;
 
+/* The code's name on the wire ("parse", "field", "unknown", "config",
+ * "mqtt", "not-found", "conflict", "io"); "error" for anything else. */
+const char *arts_error_code_to_string(int code);
+gboolean arts_error_code_from_string(const char *nick, ArtsErrorCode *out);
+
 G_END_DECLS

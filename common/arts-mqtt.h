@@ -1,5 +1,6 @@
 #pragma once
 #include <glib.h>
+#include "arts-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,41 @@ int arts_mqtt_publish_envelope(ArtsMqtt *m, const char *topic,
                                gboolean retain, GError **error);
 /* Sends DISCONNECT (no last will) and stops reconnecting. */
 void arts_mqtt_disconnect(ArtsMqtt *m);
+/* Without a prior arts_mqtt_disconnect() the connection is dropped like a
+ * crash: the broker then publishes the last will. Pending requests are
+ * dropped without calling their functions. */
 void arts_mqtt_free(ArtsMqtt *m);
+
+/* During a message function only: how the current message arrived
+ * (retain is TRUE for the retained copy a new subscription gets). */
+gboolean arts_mqtt_message_retained(ArtsMqtt *m);
+int arts_mqtt_message_qos(ArtsMqtt *m);
+
+/* Request/answer (WIRE.md 1: answers come back on the request's topic,
+ * correlated by object_id). Subscribes TOPIC (remembered, before the
+ * publish, so the answer cannot be missed), publishes REQ at QoS 1 and calls
+ * FN exactly once: with the first arts_resp or runtime_resp on TOPIC whose
+ * object_id is REQ's (RESP valid during the call; arts_response_check()
+ * tells ok from error), or with RESP NULL and ERROR set after TIMEOUT_MS.
+ * That answer is not passed to the message function; other traffic on TOPIC
+ * is. Returns FALSE (and never calls FN) when the publish fails, e.g. while
+ * disconnected. */
+typedef void (*ArtsMqttResponseFunc)(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
+                                     const GError *error, gpointer user_data);
+gboolean arts_mqtt_request(ArtsMqtt *m, const char *topic,
+                           const ArtsEnvelope *req,
+                           guint timeout_ms, ArtsMqttResponseFunc fn,
+                           gpointer user_data, GError **error);
+
+/* QoS >= 1 publishes not yet acknowledged by the broker. */
+guint arts_mqtt_pending(ArtsMqtt *m);
+/* Runs the main context (don't call from an MQTT callback) until every
+ * QoS >= 1 publish is acknowledged and everything is written, or TIMEOUT_MS
+ * passed. TRUE when all went out: use before exiting or letting go of
+ * something whose last messages matter. */
+gboolean arts_mqtt_flush(ArtsMqtt *m, guint timeout_ms);
+/* flush, then DISCONNECT, then wait (up to TIMEOUT_MS in all) for the
+ * socket to close. For a SIGTERM goodbye. */
+gboolean arts_mqtt_disconnect_sync(ArtsMqtt *m, guint timeout_ms);
 
 G_END_DECLS

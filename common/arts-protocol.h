@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 /* Control messages are small; programs and snapshots travel on their own
  * topics with their own limits. */
 #define ARTS_MAX_PAYLOAD (256 * 1024)
+/* Deepest nesting of objects and arrays a payload may have: deeper input is
+ * refused before the JSON parser (which recurses) ever sees it. */
+#define ARTS_MAX_DEPTH 32
 
 typedef enum {
   ARTS_TYPE_REQ,           /* "arts_req" (older ARTS clients: "req") */
@@ -39,6 +42,16 @@ char *arts_envelope_to_json(const ArtsEnvelope *env, gsize *len);
 void arts_envelope_free(ArtsEnvelope *env);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsEnvelope, arts_envelope_free)
 const char *arts_msg_type_to_string(ArtsMsgType type);
+/* Accepts the "req"/"resp" aliases. */
+gboolean arts_msg_type_from_string(const char *s, ArtsMsgType *out);
+/* data.type ("runtime", "module", "telemetry", ...) or NULL. */
+const char *arts_envelope_data_type(const ArtsEnvelope *env);
+/* Best effort for payloads arts_envelope_parse() refused: when PAYLOAD is a
+ * JSON object with a string object_id (and action), returns TRUE and sets
+ * them (newly allocated; *action may be NULL), so that the sender can still
+ * get an error answer. FALSE means "answer with a log message instead". */
+gboolean arts_envelope_peek(const char *payload, gsize len, char **object_id,
+                            char **action);
 
 /* Answers to REQ, correlated by REQ's object_id:
  *   {"object_id": <req's>, "action": <req's>, "type": "arts_resp",
@@ -52,6 +65,11 @@ ArtsEnvelope *arts_response_ok(const ArtsEnvelope *req, ArtsMsgType type,
                                JsonObject *details);
 ArtsEnvelope *arts_response_error(const ArtsEnvelope *req, ArtsMsgType type,
                                   const GError *error);
+/* The same for a request that could not be parsed (see
+ * arts_envelope_peek()); ACTION NULL gives "error". */
+ArtsEnvelope *arts_response_error_for(const char *object_id,
+                                      const char *action, ArtsMsgType type,
+                                      const GError *error);
 /* For a received answer: TRUE when result is "ok" (and *details is set to a
  * borrowed pointer), FALSE with ERROR set from the answer's details. */
 gboolean arts_response_check(const ArtsEnvelope *resp, JsonObject **details,
@@ -76,6 +94,9 @@ typedef struct {
   gint64 memory_total;   /* bytes */
 } ArtsPlatform;
 
+void arts_platform_clear(ArtsPlatform *p);
+void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src);
+
 /* An ARTS runtime: {uuid, name, runtime_type, apis, max_nmodules, page_size,
  * aot_target, platform, metadata}. status and last_seen_ms are the
  * orchestrator's view and travel in its answers and state topics. */
@@ -89,12 +110,23 @@ typedef struct {
   char *aot_target;      /* may be NULL */
   ArtsPlatform platform;
   JsonObject *metadata;  /* may be NULL */
-  ArtsStatus status;
+  ArtsStatus status;     /* 0: not stated (left out of the JSON) */
   gint64 last_seen_ms;   /* 0: unknown */
+  int nmodules;          /* ARTS: modules running now; -1: not stated */
+  gint64 ts_ms;          /* keepalive: when sent; 0: not stated */
 } ArtsRuntime;
 
+/* Decoding: uuid and name are required; the rest is optional with the
+ * defaults of arts_runtime_new() (runtime_type NULL, apis empty,
+ * max_nmodules 0, page_size 65536). apis may also be an ARTS-style
+ * space-separated string. Other ARTS fields (updated_at, ka_ts,
+ * ka_interval_sec) are accepted and dropped. */
 ArtsRuntime *arts_runtime_new(void);
 ArtsRuntime *arts_runtime_from_json(JsonObject *data, GError **error);
+/* PATH names the object in errors ("data.details"); the one above uses
+ * "data". */
+ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
+                                       GError **error);
 JsonObject *arts_runtime_to_json(const ArtsRuntime *rt);
 ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt);
 void arts_runtime_free(ArtsRuntime *rt);
@@ -113,12 +145,20 @@ typedef struct {
   JsonArray *peripherals;/* may be NULL */
   JsonNode *resources;   /* may be NULL (JSON null) */
   char *fault_crash;     /* "ignore" | "restart" */
-  ArtsStatus status;
+  ArtsStatus status;     /* 0: not stated */
   char *sha256;          /* program bytes' hash, hex; may be NULL */
+  char *fileid;          /* ARTS file id; may be NULL */
+  char *send_to_runtime; /* older ARTS: a delete carrying this migrates */
 } ArtsModule;
 
+/* Decoding checks every field that is present, requires none (a create from
+ * an operator may leave uuid to the orchestrator, a delete carries only
+ * uuid): callers check what their action needs. Defaults: filetype "WA",
+ * fault_crash "ignore", empty apis/args/env. */
 ArtsModule *arts_module_new(void);
 ArtsModule *arts_module_from_json(JsonObject *data, GError **error);
+ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
+                                     GError **error);
 JsonObject *arts_module_to_json(const ArtsModule *m);
 ArtsModule *arts_module_copy(const ArtsModule *m);
 void arts_module_free(ArtsModule *m);
@@ -160,12 +200,105 @@ ArtsTelemetry *arts_telemetry_new(const char *runtime_uuid, gint64 ts_ms,
 void arts_telemetry_add(ArtsTelemetry *t, const char *name, double value);
 /* NAN when absent. */
 double arts_telemetry_get(const ArtsTelemetry *t, const char *name);
+/* Adds a module's metric, creating its entry on first use. */
+void arts_telemetry_add_module(ArtsTelemetry *t, const char *module_uuid,
+                               const char *name, double value);
 ArtsTelemetry *arts_telemetry_from_json(JsonObject *data, GError **error);
+ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
+                                           GError **error);
+/* Non-finite values are left out (JSON has no NaN). */
 JsonObject *arts_telemetry_to_json(const ArtsTelemetry *t);
+ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t);
 void arts_telemetry_free(ArtsTelemetry *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsTelemetry, arts_telemetry_free)
 
-/* JSON helpers shared by every decoder: each names PATH.FIELD in its error. */
+/* Realm events on "notif": {"type": "event", "event": "runtime_joined",
+ * "uuid", "name", "ts", "reason"}. EVENT is a word of [a-z_]. */
+#define ARTS_EVENT_RUNTIME_JOINED   "runtime_joined"
+#define ARTS_EVENT_RUNTIME_DIED     "runtime_died"
+#define ARTS_EVENT_RUNTIME_LEFT     "runtime_left"
+#define ARTS_EVENT_RUNTIME_RETURNED "runtime_returned"
+
+typedef struct {
+  char *event;
+  char *uuid;            /* the runtime (or module) concerned */
+  char *name;            /* may be NULL */
+  gint64 ts_ms;
+  char *reason;          /* may be NULL */
+  char *runtime;         /* module events: the runtime's uuid; may be NULL */
+} ArtsEvent;
+
+/* TS is now. */
+ArtsEvent *arts_event_new(const char *event, const char *uuid,
+                          const char *name, const char *reason);
+ArtsEvent *arts_event_from_json(JsonObject *data, GError **error);
+JsonObject *arts_event_to_json(const ArtsEvent *e);
+void arts_event_free(ArtsEvent *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsEvent, arts_event_free)
+
+/* Complaints on "log/{source}": {"type": "log", "level": "error", "ts",
+ * "message", "topic", "object_id"}. LEVEL is error|warning|info|debug. */
+typedef struct {
+  char *level;
+  gint64 ts_ms;
+  char *message;
+  char *topic;           /* of the bad message; may be NULL */
+  char *object_id;       /* its object_id when known; may be NULL */
+} ArtsLog;
+
+ArtsLog *arts_log_new(const char *level, const char *message,
+                      const char *topic, const char *object_id);
+ArtsLog *arts_log_from_json(JsonObject *data, GError **error);
+JsonObject *arts_log_to_json(const ArtsLog *l);
+void arts_log_free(ArtsLog *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsLog, arts_log_free)
+
+/* Requests on "query": {"type": "history", "runtime": uuid-or-name,
+ * "metric", "since", "until"} or {"type": "runtimes"}. */
+typedef struct {
+  char *kind;            /* "history" | "runtimes" */
+  char *runtime;         /* history: uuid or name */
+  char *metric;
+  gint64 since_ms;       /* 0: not stated */
+  gint64 until_ms;       /* 0: not stated */
+} ArtsQuery;
+
+ArtsQuery *arts_query_new(const char *kind);
+ArtsQuery *arts_query_from_json(JsonObject *data, GError **error);
+JsonObject *arts_query_to_json(const ArtsQuery *q);
+void arts_query_free(ArtsQuery *q);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsQuery, arts_query_free)
+
+/* The details of a history answer: {"runtime", "metric", "resolution":
+ * "raw"|"1m", "points": [[ts, value], ...] (raw) or [[ts, avg, min, max],
+ * ...] (1m), "truncated": bool}. Raw points have avg = min = max. */
+typedef struct {
+  gint64 ts_ms;
+  double avg, min, max;
+} ArtsHistoryPoint;
+
+typedef struct {
+  char *runtime;
+  char *metric;
+  char *resolution;      /* "raw" | "1m" */
+  GArray *points;        /* of ArtsHistoryPoint, oldest first */
+  gboolean truncated;    /* more points existed than fit in one answer */
+} ArtsHistory;
+
+ArtsHistory *arts_history_new(const char *runtime, const char *metric,
+                              const char *resolution);
+void arts_history_add(ArtsHistory *h, gint64 ts_ms, double avg, double min,
+                      double max);
+ArtsHistory *arts_history_from_json(JsonObject *details, GError **error);
+JsonObject *arts_history_to_json(const ArtsHistory *h);
+void arts_history_free(ArtsHistory *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsHistory, arts_history_free)
+
+/* JSON helpers shared by every decoder: each names PATH.FIELD in its error
+ * (just FIELD when PATH is NULL or ""). A JSON null counts as absent, except
+ * that a required field must not be null. Absent optional strings/strvs give
+ * *out = NULL; absent numbers and booleans leave *out unchanged (so it can
+ * hold the default). */
 gboolean arts_json_get_string(JsonObject *o, const char *path,
                               const char *field, gboolean required,
                               char **out, GError **error);
@@ -178,6 +311,28 @@ gboolean arts_json_get_strv(JsonObject *o, const char *path,
 /* Fails naming the first member of O not in KNOWN (NULL-terminated). */
 gboolean arts_json_check_fields(JsonObject *o, const char *path,
                                 const char *const *known, GError **error);
+/* Numbers (integers too) that are finite. */
+gboolean arts_json_get_double(JsonObject *o, const char *path,
+                              const char *field, gboolean required,
+                              double *out, GError **error);
+gboolean arts_json_get_bool(JsonObject *o, const char *path,
+                            const char *field, gboolean required,
+                            gboolean *out, GError **error);
+/* Borrowed; *out NULL when absent or JSON null. */
+gboolean arts_json_get_object(JsonObject *o, const char *path,
+                              const char *field, gboolean required,
+                              JsonObject **out, GError **error);
+gboolean arts_json_get_array(JsonObject *o, const char *path,
+                             const char *field, gboolean required,
+                             JsonArray **out, GError **error);
+/* A copy sharing nothing with NODE. */
+JsonNode *arts_json_deep_copy(JsonNode *node);
 char *arts_json_to_string(JsonNode *node, gsize *len);
+/* Serializes O (not consumed). */
+char *arts_json_object_to_string(JsonObject *o, gsize *len);
+/* Parses PAYLOAD with the envelope's checks (size, NUL bytes, UTF-8, depth)
+ * into an object; for payloads other than envelopes. */
+JsonObject *arts_json_parse_object(const char *payload, gsize len,
+                                   GError **error);
 
 G_END_DECLS

@@ -1,0 +1,1613 @@
+/* Protocol types <-> JSON. Everything here may see hostile input from the
+ * network: every field is checked before use, errors name it by its path,
+ * and nothing of the input is kept (decoders copy what they keep). */
+#include <math.h>
+#include <string.h>
+#include "arts-error.h"
+#include "arts-ids.h"
+#include "arts-protocol.h"
+
+/* ------------------------------------------------------------------ */
+/* JSON helpers                                                        */
+
+static char *field_path(const char *path, const char *field) {
+  if (!path || !*path)
+    return g_strdup(field);
+  return g_strdup_printf("%s.%s", path, field);
+}
+
+static void field_error(GError **error, int code, const char *path,
+                        const char *field, const char *what) {
+  g_autofree char *fp = field_path(path, field);
+  g_set_error(error, ARTS_ERROR, code, "%s: %s", fp, what);
+}
+
+/* The member, or NULL when absent (and, unless REQUIRED, when null). Sets
+ * *ok = FALSE with an error when a required field is missing. */
+static JsonNode *member(JsonObject *o, const char *path, const char *field,
+                        gboolean required, const char *expected,
+                        gboolean *ok, GError **error) {
+  JsonNode *n = json_object_get_member(o, field);
+  *ok = TRUE;
+  if (!n) {
+    if (required) {
+      field_error(error, ARTS_ERROR_FIELD, path, field, "missing");
+      *ok = FALSE;
+    }
+    return NULL;
+  }
+  if (JSON_NODE_HOLDS_NULL(n)) {
+    if (required) {
+      field_error(error, ARTS_ERROR_FIELD, path, field, expected);
+      *ok = FALSE;
+    }
+    return NULL;
+  }
+  return n;
+}
+
+static gboolean node_is(JsonNode *n, GType t) {
+  return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == t;
+}
+
+gboolean arts_json_get_string(JsonObject *o, const char *path,
+                              const char *field, gboolean required,
+                              char **out, GError **error) {
+  gboolean ok;
+  *out = NULL;
+  JsonNode *n = member(o, path, field, required, "expected a string", &ok,
+                       error);
+  if (!n)
+    return ok;
+  if (!node_is(n, G_TYPE_STRING)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a string");
+    return FALSE;
+  }
+  *out = g_strdup(json_node_get_string(n));
+  return TRUE;
+}
+
+gboolean arts_json_get_int(JsonObject *o, const char *path, const char *field,
+                           gboolean required, gint64 min, gint64 max,
+                           gint64 *out, GError **error) {
+  gboolean ok;
+  JsonNode *n = member(o, path, field, required, "expected an integer", &ok,
+                       error);
+  if (!n)
+    return ok;
+  if (!node_is(n, G_TYPE_INT64)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an integer");
+    return FALSE;
+  }
+  gint64 v = json_node_get_int(n);
+  if (v < min || v > max) {
+    g_autofree char *what = g_strdup_printf(
+        "%" G_GINT64_FORMAT " out of range (%" G_GINT64_FORMAT "..%"
+        G_GINT64_FORMAT ")", v, min, max);
+    field_error(error, ARTS_ERROR_FIELD, path, field, what);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+gboolean arts_json_get_double(JsonObject *o, const char *path,
+                              const char *field, gboolean required,
+                              double *out, GError **error) {
+  gboolean ok;
+  JsonNode *n = member(o, path, field, required, "expected a number", &ok,
+                       error);
+  if (!n)
+    return ok;
+  double v;
+  if (node_is(n, G_TYPE_INT64))
+    v = (double)json_node_get_int(n);
+  else if (node_is(n, G_TYPE_DOUBLE))
+    v = json_node_get_double(n);
+  else {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a number");
+    return FALSE;
+  }
+  if (!isfinite(v)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field,
+                "expected a finite number");
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+gboolean arts_json_get_bool(JsonObject *o, const char *path,
+                            const char *field, gboolean required,
+                            gboolean *out, GError **error) {
+  gboolean ok;
+  JsonNode *n = member(o, path, field, required, "expected a boolean", &ok,
+                       error);
+  if (!n)
+    return ok;
+  if (!node_is(n, G_TYPE_BOOLEAN)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a boolean");
+    return FALSE;
+  }
+  *out = json_node_get_boolean(n);
+  return TRUE;
+}
+
+gboolean arts_json_get_object(JsonObject *o, const char *path,
+                              const char *field, gboolean required,
+                              JsonObject **out, GError **error) {
+  gboolean ok;
+  *out = NULL;
+  JsonNode *n = member(o, path, field, required, "expected an object", &ok,
+                       error);
+  if (!n)
+    return ok;
+  if (!JSON_NODE_HOLDS_OBJECT(n)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an object");
+    return FALSE;
+  }
+  *out = json_node_get_object(n);
+  return TRUE;
+}
+
+gboolean arts_json_get_array(JsonObject *o, const char *path,
+                             const char *field, gboolean required,
+                             JsonArray **out, GError **error) {
+  gboolean ok;
+  *out = NULL;
+  JsonNode *n = member(o, path, field, required, "expected an array", &ok,
+                       error);
+  if (!n)
+    return ok;
+  if (!JSON_NODE_HOLDS_ARRAY(n)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an array");
+    return FALSE;
+  }
+  *out = json_node_get_array(n);
+  return TRUE;
+}
+
+/* An array of strings; with SPLIT_STRING also the ARTS habit of one
+ * space-separated string ("wasi:snapshot_preview1 wasi:unstable"). */
+static gboolean get_strv(JsonObject *o, const char *path, const char *field,
+                         gboolean required, gboolean split_string,
+                         GStrv *out, GError **error) {
+  gboolean ok;
+  *out = NULL;
+  JsonNode *n = member(o, path, field, required, "expected an array of strings",
+                       &ok, error);
+  if (!n)
+    return ok;
+  if (split_string && node_is(n, G_TYPE_STRING)) {
+    g_auto(GStrv) parts = g_strsplit_set(json_node_get_string(n), " \t\n", -1);
+    GPtrArray *v = g_ptr_array_new();
+    for (guint i = 0; parts[i]; i++)
+      if (*parts[i])
+        g_ptr_array_add(v, g_strdup(parts[i]));
+    g_ptr_array_add(v, NULL);
+    *out = (GStrv)g_ptr_array_free(v, FALSE);
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY(n)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field,
+                "expected an array of strings");
+    return FALSE;
+  }
+  JsonArray *a = json_node_get_array(n);
+  guint len = json_array_get_length(a);
+  GStrv v = g_new0(char *, len + 1);
+  for (guint i = 0; i < len; i++) {
+    JsonNode *e = json_array_get_element(a, i);
+    if (!node_is(e, G_TYPE_STRING)) {
+      g_autofree char *ep = g_strdup_printf("%s[%u]", field, i);
+      field_error(error, ARTS_ERROR_FIELD, path, ep, "expected a string");
+      g_strfreev(v);
+      return FALSE;
+    }
+    v[i] = g_strdup(json_node_get_string(e));
+  }
+  *out = v;
+  return TRUE;
+}
+
+gboolean arts_json_get_strv(JsonObject *o, const char *path,
+                            const char *field, gboolean required, GStrv *out,
+                            GError **error) {
+  return get_strv(o, path, field, required, FALSE, out, error);
+}
+
+gboolean arts_json_check_fields(JsonObject *o, const char *path,
+                                const char *const *known, GError **error) {
+  GList *members = json_object_get_members(o);
+  gboolean ok = TRUE;
+  for (GList *l = members; l && ok; l = l->next) {
+    if (!g_strv_contains(known, l->data)) {
+      g_autofree char *what = g_strdup("unknown field");
+      field_error(error, ARTS_ERROR_UNKNOWN, path, l->data, what);
+      ok = FALSE;
+    }
+  }
+  g_list_free(members);
+  return ok;
+}
+
+/* A string field that must also satisfy a length limit. */
+static gboolean get_string_len(JsonObject *o, const char *path,
+                               const char *field, gboolean required,
+                               gsize min, gsize max, char **out,
+                               GError **error) {
+  if (!arts_json_get_string(o, path, field, required, out, error))
+    return FALSE;
+  if (*out) {
+    gsize n = strlen(*out);
+    if (n < min || n > max) {
+      g_autofree char *what = g_strdup_printf(
+          "expected %" G_GSIZE_FORMAT "..%" G_GSIZE_FORMAT " bytes, got %"
+          G_GSIZE_FORMAT, min, max, n);
+      field_error(error, ARTS_ERROR_FIELD, path, field, what);
+      g_clear_pointer(out, g_free);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean get_uuid(JsonObject *o, const char *path, const char *field,
+                         gboolean required, char **out, GError **error) {
+  if (!arts_json_get_string(o, path, field, required, out, error))
+    return FALSE;
+  if (*out && !arts_uuid_is_valid(*out)) {
+    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a uuid");
+    g_clear_pointer(out, g_free);
+    return FALSE;
+  }
+  if (*out)
+    for (char *p = *out; *p; p++)
+      *p = g_ascii_tolower(*p);
+  return TRUE;
+}
+
+/* A lower-case word of [a-z0-9_]: actions, event names. */
+static gboolean is_word(const char *s, gsize max) {
+  gsize n = 0;
+  for (; s[n]; n++)
+    if (!g_ascii_islower(s[n]) && !g_ascii_isdigit(s[n]) && s[n] != '_')
+      return FALSE;
+  return n >= 1 && n <= max;
+}
+
+/* data.type, when present, must be EXPECTED. */
+static gboolean check_type(JsonObject *o, const char *path,
+                           const char *expected, gboolean required,
+                           GError **error) {
+  g_autofree char *t = NULL;
+  if (!arts_json_get_string(o, path, "type", required, &t, error))
+    return FALSE;
+  if (t && !g_str_equal(t, expected)) {
+    g_autofree char *what = g_strdup_printf("expected \"%s\"", expected);
+    field_error(error, ARTS_ERROR_FIELD, path, "type", what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean get_status(JsonObject *o, const char *path, ArtsStatus *out,
+                           GError **error) {
+  g_autofree char *s = NULL;
+  if (!arts_json_get_string(o, path, "status", FALSE, &s, error))
+    return FALSE;
+  if (s && !arts_status_from_string(s, out)) {
+    field_error(error, ARTS_ERROR_FIELD, path, "status",
+                "expected one of \"A\", \"D\", \"E\", \"K\"");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+JsonNode *arts_json_deep_copy(JsonNode *node) {
+  if (!node)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT(node)) {
+    JsonObject *src = json_node_get_object(node), *dst = json_object_new();
+    GList *members = json_object_get_members(src);
+    for (GList *l = members; l; l = l->next)
+      json_object_set_member(dst, l->data, arts_json_deep_copy(
+          json_object_get_member(src, l->data)));
+    g_list_free(members);
+    JsonNode *n = json_node_init_object(json_node_alloc(), dst);
+    json_object_unref(dst);
+    return n;
+  }
+  if (JSON_NODE_HOLDS_ARRAY(node)) {
+    JsonArray *src = json_node_get_array(node), *dst = json_array_new();
+    guint len = json_array_get_length(src);
+    for (guint i = 0; i < len; i++)
+      json_array_add_element(dst, arts_json_deep_copy(
+          json_array_get_element(src, i)));
+    JsonNode *n = json_node_init_array(json_node_alloc(), dst);
+    json_array_unref(dst);
+    return n;
+  }
+  /* Values and null: json_node_copy() copies the GValue itself. */
+  return json_node_copy(node);
+}
+
+char *arts_json_to_string(JsonNode *node, gsize *len) {
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, node);
+  return json_generator_to_data(gen, len);
+}
+
+char *arts_json_object_to_string(JsonObject *o, gsize *len) {
+  g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), o);
+  return arts_json_to_string(n, len);
+}
+
+/* Refuses what json-glib should never see: oversized payloads, NUL bytes,
+ * invalid UTF-8 and nesting deep enough to exhaust its recursion. */
+static gboolean precheck(const char *payload, gsize len, GError **error) {
+  if (len > ARTS_MAX_PAYLOAD) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                "payload too large: %" G_GSIZE_FORMAT " bytes (limit %d)", len,
+                ARTS_MAX_PAYLOAD);
+    return FALSE;
+  }
+  if (len == 0 || !payload) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE, "empty payload");
+    return FALSE;
+  }
+  if (memchr(payload, '\0', len)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                        "payload contains a NUL byte");
+    return FALSE;
+  }
+  if (!g_utf8_validate_len(payload, len, NULL)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                        "payload is not valid UTF-8");
+    return FALSE;
+  }
+  int depth = 0;
+  gboolean in_str = FALSE, esc = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    char c = payload[i];
+    if (in_str) {
+      if (esc)
+        esc = FALSE;
+      else if (c == '\\')
+        esc = TRUE;
+      else if (c == '"')
+        in_str = FALSE;
+    } else if (c == '"') {
+      in_str = TRUE;
+    } else if (c == '{' || c == '[') {
+      if (++depth > ARTS_MAX_DEPTH) {
+        g_set_error(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                    "payload nested deeper than %d levels", ARTS_MAX_DEPTH);
+        return FALSE;
+      }
+    } else if (c == '}' || c == ']') {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
+JsonObject *arts_json_parse_object(const char *payload, gsize len,
+                                   GError **error) {
+  if (!precheck(payload, len, error))
+    return NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) err = NULL;
+  if (!json_parser_load_from_data(parser, payload, (gssize)len, &err)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_PARSE, "not JSON: %s",
+                err->message);
+    return NULL;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                        "payload is not a JSON object");
+    return NULL;
+  }
+  return json_object_ref(json_node_get_object(root));
+}
+
+/* ------------------------------------------------------------------ */
+/* Envelope                                                            */
+
+static const char *const msg_type_names[] = {
+  [ARTS_TYPE_REQ] = "arts_req",
+  [ARTS_TYPE_RESP] = "arts_resp",
+  [ARTS_TYPE_RUNTIME_RESP] = "runtime_resp",
+};
+
+const char *arts_msg_type_to_string(ArtsMsgType type) {
+  if ((guint)type >= G_N_ELEMENTS(msg_type_names))
+    return "arts_req";
+  return msg_type_names[type];
+}
+
+gboolean arts_msg_type_from_string(const char *s, ArtsMsgType *out) {
+  if (!s)
+    return FALSE;
+  if (g_str_equal(s, "arts_req") || g_str_equal(s, "req"))
+    *out = ARTS_TYPE_REQ;
+  else if (g_str_equal(s, "arts_resp") || g_str_equal(s, "resp"))
+    *out = ARTS_TYPE_RESP;
+  else if (g_str_equal(s, "runtime_resp"))
+    *out = ARTS_TYPE_RUNTIME_RESP;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+ArtsEnvelope *arts_envelope_new(ArtsMsgType type, const char *action,
+                                const char *object_id, JsonObject *data) {
+  ArtsEnvelope *env = g_new0(ArtsEnvelope, 1);
+  env->object_id = object_id ? g_strdup(object_id) : arts_uuid_new();
+  env->action = g_strdup(action ? action : "update");
+  env->type = type;
+  env->data = data ? json_object_ref(data) : json_object_new();
+  return env;
+}
+
+void arts_envelope_free(ArtsEnvelope *env) {
+  if (!env)
+    return;
+  g_free(env->object_id);
+  g_free(env->action);
+  if (env->data)
+    json_object_unref(env->data);
+  g_free(env);
+}
+
+static const char *const envelope_fields[] = {
+  "object_id", "action", "type", "data", NULL
+};
+
+ArtsEnvelope *arts_envelope_parse(const char *payload, gsize len,
+                                  GError **error) {
+  g_autoptr(JsonObject) o = arts_json_parse_object(payload, len, error);
+  if (!o)
+    return NULL;
+  if (!arts_json_check_fields(o, NULL, envelope_fields, error))
+    return NULL;
+  g_autofree char *object_id = NULL, *action = NULL, *type = NULL;
+  JsonObject *data;
+  ArtsMsgType t;
+  if (!arts_json_get_string(o, NULL, "object_id", TRUE, &object_id, error))
+    return NULL;
+  if (!arts_uuid_is_valid(object_id)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                        "object_id: expected a uuid");
+    return NULL;
+  }
+  if (!arts_json_get_string(o, NULL, "action", TRUE, &action, error))
+    return NULL;
+  if (!is_word(action, 32)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                        "action: expected a word of a-z, 0-9 and _");
+    return NULL;
+  }
+  if (!arts_json_get_string(o, NULL, "type", TRUE, &type, error))
+    return NULL;
+  if (!arts_msg_type_from_string(type, &t)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                "type: unknown message type \"%s\" (expected arts_req, "
+                "arts_resp or runtime_resp)", type);
+    return NULL;
+  }
+  if (!arts_json_get_object(o, NULL, "data", TRUE, &data, error))
+    return NULL;
+  g_autoptr(JsonNode) dn = json_node_init_object(json_node_alloc(), data);
+  g_autoptr(JsonNode) copy = arts_json_deep_copy(dn);
+  ArtsEnvelope *env = g_new0(ArtsEnvelope, 1);
+  env->object_id = g_ascii_strdown(object_id, -1);
+  env->action = g_steal_pointer(&action);
+  env->type = t;
+  env->data = json_node_dup_object(copy);
+  return env;
+}
+
+gboolean arts_envelope_peek(const char *payload, gsize len, char **object_id,
+                            char **action) {
+  *object_id = NULL;
+  if (action)
+    *action = NULL;
+  g_autoptr(JsonObject) o = arts_json_parse_object(payload, len, NULL);
+  if (!o)
+    return FALSE;
+  g_autofree char *id = NULL;
+  if (!arts_json_get_string(o, NULL, "object_id", TRUE, &id, NULL) ||
+      !arts_uuid_is_valid(id))
+    return FALSE;
+  *object_id = g_ascii_strdown(id, -1);
+  if (action) {
+    g_autofree char *a = NULL;
+    if (arts_json_get_string(o, NULL, "action", TRUE, &a, NULL) &&
+        is_word(a, 32))
+      *action = g_steal_pointer(&a);
+  }
+  return TRUE;
+}
+
+const char *arts_envelope_data_type(const ArtsEnvelope *env) {
+  JsonNode *n = json_object_get_member(env->data, "type");
+  if (!n || !node_is(n, G_TYPE_STRING))
+    return NULL;
+  return json_node_get_string(n);
+}
+
+char *arts_envelope_to_json(const ArtsEnvelope *env, gsize *len) {
+  g_autoptr(JsonObject) o = json_object_new();
+  json_object_set_string_member(o, "object_id", env->object_id);
+  json_object_set_string_member(o, "action", env->action);
+  json_object_set_string_member(o, "type", arts_msg_type_to_string(env->type));
+  json_object_set_object_member(o, "data", json_object_ref(env->data));
+  return arts_json_object_to_string(o, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers                                                             */
+
+ArtsEnvelope *arts_response_ok(const ArtsEnvelope *req, ArtsMsgType type,
+                               JsonObject *details) {
+  g_autoptr(JsonObject) data = json_object_new();
+  json_object_set_string_member(data, "result", "ok");
+  json_object_set_object_member(
+      data, "details", details ? json_object_ref(details) : json_object_new());
+  return arts_envelope_new(type, req->action, req->object_id, data);
+}
+
+ArtsEnvelope *arts_response_error_for(const char *object_id,
+                                      const char *action, ArtsMsgType type,
+                                      const GError *error) {
+  g_autoptr(JsonObject) details = json_object_new();
+  json_object_set_string_member(details, "error",
+                                error ? error->message : "error");
+  json_object_set_string_member(
+      details, "code",
+      error && error->domain == ARTS_ERROR
+          ? arts_error_code_to_string(error->code) : "error");
+  g_autoptr(JsonObject) data = json_object_new();
+  json_object_set_string_member(data, "result", "error");
+  json_object_set_object_member(data, "details", g_steal_pointer(&details));
+  return arts_envelope_new(type, action ? action : "error", object_id, data);
+}
+
+ArtsEnvelope *arts_response_error(const ArtsEnvelope *req, ArtsMsgType type,
+                                  const GError *error) {
+  return arts_response_error_for(req->object_id, req->action, type, error);
+}
+
+static const char *const response_fields[] = { "result", "details", NULL };
+static const char *const error_fields[] = { "error", "code", NULL };
+
+gboolean arts_response_check(const ArtsEnvelope *resp, JsonObject **details,
+                             GError **error) {
+  g_autofree char *result = NULL;
+  if (details)
+    *details = NULL;
+  if (!arts_json_check_fields(resp->data, "data", response_fields, error) ||
+      !arts_json_get_string(resp->data, "data", "result", TRUE, &result,
+                            error))
+    return FALSE;
+  if (g_str_equal(result, "ok")) {
+    JsonObject *d;
+    if (!arts_json_get_object(resp->data, "data", "details", FALSE, &d,
+                              error))
+      return FALSE;
+    if (details)
+      *details = d;
+    return TRUE;
+  }
+  if (!g_str_equal(result, "error")) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                        "data.result: expected \"ok\" or \"error\"");
+    return FALSE;
+  }
+  /* Older ARTS answers carry the message as a plain string. */
+  JsonNode *dn = json_object_get_member(resp->data, "details");
+  if (dn && node_is(dn, G_TYPE_STRING)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                        json_node_get_string(dn));
+    return FALSE;
+  }
+  JsonObject *d;
+  g_autofree char *msg = NULL, *code = NULL;
+  GError *local = NULL;
+  if (!arts_json_get_object(resp->data, "data", "details", TRUE, &d, &local) ||
+      !arts_json_check_fields(d, "data.details", error_fields, &local) ||
+      !arts_json_get_string(d, "data.details", "error", TRUE, &msg, &local) ||
+      !arts_json_get_string(d, "data.details", "code", FALSE, &code, &local)) {
+    g_propagate_error(error, local);
+    return FALSE;
+  }
+  ArtsErrorCode c;
+  if (!arts_error_code_from_string(code, &c))
+    c = ARTS_ERROR_UNKNOWN;
+  g_set_error_literal(error, ARTS_ERROR, c, msg);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Status letters                                                      */
+
+const char *arts_status_to_string(ArtsStatus s) {
+  switch (s) {
+  case ARTS_STATUS_ALIVE: return "A";
+  case ARTS_STATUS_DEAD: return "D";
+  case ARTS_STATUS_EXITING: return "E";
+  case ARTS_STATUS_KILLED: return "K";
+  }
+  return "?";
+}
+
+gboolean arts_status_from_string(const char *s, ArtsStatus *out) {
+  if (!s || !s[0] || s[1])
+    return FALSE;
+  switch (s[0]) {
+  case 'A': *out = ARTS_STATUS_ALIVE; return TRUE;
+  case 'D': *out = ARTS_STATUS_DEAD; return TRUE;
+  case 'E': *out = ARTS_STATUS_EXITING; return TRUE;
+  case 'K': *out = ARTS_STATUS_KILLED; return TRUE;
+  default: return FALSE;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Platform and runtime                                                */
+
+void arts_platform_clear(ArtsPlatform *p) {
+  g_clear_pointer(&p->arch, g_free);
+  g_clear_pointer(&p->os, g_free);
+  g_clear_pointer(&p->os_release, g_free);
+  g_clear_pointer(&p->hostname, g_free);
+  p->cpu_cores = 0;
+  p->memory_total = 0;
+}
+
+void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src) {
+  dst->arch = g_strdup(src->arch);
+  dst->os = g_strdup(src->os);
+  dst->os_release = g_strdup(src->os_release);
+  dst->hostname = g_strdup(src->hostname);
+  dst->cpu_cores = src->cpu_cores;
+  dst->memory_total = src->memory_total;
+}
+
+static const char *const platform_fields[] = {
+  "arch", "os", "os_release", "hostname", "cpu_cores", "memory_total", NULL
+};
+
+static gboolean platform_from_json(JsonObject *o, const char *path,
+                                   ArtsPlatform *p, GError **error) {
+  gint64 cores = 0, mem = 0;
+  if (!arts_json_check_fields(o, path, platform_fields, error) ||
+      !get_string_len(o, path, "arch", FALSE, 0, 64, &p->arch, error) ||
+      !get_string_len(o, path, "os", FALSE, 0, 64, &p->os, error) ||
+      !get_string_len(o, path, "os_release", FALSE, 0, 256, &p->os_release,
+                      error) ||
+      !get_string_len(o, path, "hostname", FALSE, 0, 256, &p->hostname,
+                      error) ||
+      !arts_json_get_int(o, path, "cpu_cores", FALSE, 0, 65536, &cores,
+                         error) ||
+      !arts_json_get_int(o, path, "memory_total", FALSE, 0, G_MAXINT64, &mem,
+                         error))
+    return FALSE;
+  p->cpu_cores = (int)cores;
+  p->memory_total = mem;
+  return TRUE;
+}
+
+static JsonObject *platform_to_json(const ArtsPlatform *p) {
+  JsonObject *o = json_object_new();
+  if (p->arch)
+    json_object_set_string_member(o, "arch", p->arch);
+  if (p->os)
+    json_object_set_string_member(o, "os", p->os);
+  if (p->os_release)
+    json_object_set_string_member(o, "os_release", p->os_release);
+  if (p->hostname)
+    json_object_set_string_member(o, "hostname", p->hostname);
+  json_object_set_int_member(o, "cpu_cores", p->cpu_cores);
+  json_object_set_int_member(o, "memory_total", p->memory_total);
+  return o;
+}
+
+ArtsRuntime *arts_runtime_new(void) {
+  ArtsRuntime *rt = g_new0(ArtsRuntime, 1);
+  rt->apis = g_new0(char *, 1);
+  rt->page_size = 65536;
+  rt->nmodules = -1;
+  return rt;
+}
+
+void arts_runtime_free(ArtsRuntime *rt) {
+  if (!rt)
+    return;
+  g_free(rt->uuid);
+  g_free(rt->name);
+  g_free(rt->runtime_type);
+  g_strfreev(rt->apis);
+  g_free(rt->aot_target);
+  arts_platform_clear(&rt->platform);
+  if (rt->metadata)
+    json_object_unref(rt->metadata);
+  g_free(rt);
+}
+
+static JsonObject *object_copy(JsonObject *o) {
+  g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), o);
+  g_autoptr(JsonNode) c = arts_json_deep_copy(n);
+  return json_node_dup_object(c);
+}
+
+ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt) {
+  ArtsRuntime *c = g_new0(ArtsRuntime, 1);
+  *c = *rt;
+  c->uuid = g_strdup(rt->uuid);
+  c->name = g_strdup(rt->name);
+  c->runtime_type = g_strdup(rt->runtime_type);
+  c->apis = g_strdupv(rt->apis);
+  c->aot_target = g_strdup(rt->aot_target);
+  arts_platform_copy(&c->platform, &rt->platform);
+  c->metadata = rt->metadata ? object_copy(rt->metadata) : NULL;
+  return c;
+}
+
+static const char *const runtime_fields[] = {
+  "type", "uuid", "name", "runtime_type", "apis", "max_nmodules", "nmodules",
+  "page_size", "aot_target", "platform", "metadata", "status", "last_seen",
+  "ts", "updated_at", "ka_ts", "ka_interval_sec", NULL
+};
+
+/* The ARTS bookkeeping fields we accept but do not keep. */
+static gboolean runtime_ignored(JsonObject *o, const char *path,
+                                GError **error) {
+  g_autofree char *updated = NULL, *ka_ts = NULL;
+  gint64 ka = 0;
+  return arts_json_get_string(o, path, "updated_at", FALSE, &updated, error) &&
+         arts_json_get_string(o, path, "ka_ts", FALSE, &ka_ts, error) &&
+         arts_json_get_int(o, path, "ka_interval_sec", FALSE, 0, G_MAXINT32,
+                           &ka, error);
+}
+
+ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
+                                       GError **error) {
+  g_autoptr(ArtsRuntime) rt = arts_runtime_new();
+  gint64 max_n = 0, n = -1, page = 65536, last_seen = 0, ts = 0;
+  JsonObject *platform, *metadata;
+  g_strfreev(g_steal_pointer(&rt->apis));
+  if (!arts_json_check_fields(o, path, runtime_fields, error) ||
+      !check_type(o, path, "runtime", FALSE, error) ||
+      !get_uuid(o, path, "uuid", TRUE, &rt->uuid, error) ||
+      !get_string_len(o, path, "name", TRUE, 1, 255, &rt->name, error) ||
+      !get_string_len(o, path, "runtime_type", FALSE, 0, 64,
+                      &rt->runtime_type, error) ||
+      !get_strv(o, path, "apis", FALSE, TRUE, &rt->apis, error) ||
+      !arts_json_get_int(o, path, "max_nmodules", FALSE, 0, 1000000, &max_n,
+                         error) ||
+      !arts_json_get_int(o, path, "nmodules", FALSE, 0, 1000000, &n, error) ||
+      !arts_json_get_int(o, path, "page_size", FALSE, 1, G_MAXUINT32, &page,
+                         error) ||
+      !get_string_len(o, path, "aot_target", FALSE, 0, 256, &rt->aot_target,
+                      error) ||
+      !arts_json_get_object(o, path, "platform", FALSE, &platform, error) ||
+      !arts_json_get_object(o, path, "metadata", FALSE, &metadata, error) ||
+      !get_status(o, path, &rt->status, error) ||
+      !arts_json_get_int(o, path, "last_seen", FALSE, 0, G_MAXINT64,
+                         &last_seen, error) ||
+      !arts_json_get_int(o, path, "ts", FALSE, 0, G_MAXINT64, &ts, error) ||
+      !runtime_ignored(o, path, error))
+    return NULL;
+  if (platform) {
+    g_autofree char *pp = field_path(path, "platform");
+    if (!platform_from_json(platform, pp, &rt->platform, error))
+      return NULL;
+  }
+  if (!rt->apis)
+    rt->apis = g_new0(char *, 1);
+  rt->max_nmodules = (int)max_n;
+  rt->nmodules = (int)n;
+  rt->page_size = page;
+  rt->last_seen_ms = last_seen;
+  rt->ts_ms = ts;
+  rt->metadata = metadata ? object_copy(metadata) : NULL;
+  return g_steal_pointer(&rt);
+}
+
+ArtsRuntime *arts_runtime_from_json(JsonObject *data, GError **error) {
+  return arts_runtime_from_json_at(data, "data", error);
+}
+
+static JsonArray *strv_to_array(GStrv v) {
+  JsonArray *a = json_array_new();
+  for (guint i = 0; v && v[i]; i++)
+    json_array_add_string_element(a, v[i]);
+  return a;
+}
+
+JsonObject *arts_runtime_to_json(const ArtsRuntime *rt) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "runtime");
+  json_object_set_string_member(o, "uuid", rt->uuid ? rt->uuid : "");
+  json_object_set_string_member(o, "name", rt->name ? rt->name : "");
+  if (rt->runtime_type)
+    json_object_set_string_member(o, "runtime_type", rt->runtime_type);
+  json_object_set_array_member(o, "apis", strv_to_array(rt->apis));
+  json_object_set_int_member(o, "max_nmodules", rt->max_nmodules);
+  if (rt->nmodules >= 0)
+    json_object_set_int_member(o, "nmodules", rt->nmodules);
+  json_object_set_int_member(o, "page_size", rt->page_size);
+  if (rt->aot_target)
+    json_object_set_string_member(o, "aot_target", rt->aot_target);
+  else
+    json_object_set_null_member(o, "aot_target");
+  json_object_set_object_member(o, "platform", platform_to_json(&rt->platform));
+  if (rt->metadata)
+    json_object_set_object_member(o, "metadata", object_copy(rt->metadata));
+  if (rt->status)
+    json_object_set_string_member(o, "status",
+                                  arts_status_to_string(rt->status));
+  if (rt->last_seen_ms > 0)
+    json_object_set_int_member(o, "last_seen", rt->last_seen_ms);
+  if (rt->ts_ms > 0)
+    json_object_set_int_member(o, "ts", rt->ts_ms);
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Module                                                              */
+
+ArtsModule *arts_module_new(void) {
+  ArtsModule *m = g_new0(ArtsModule, 1);
+  m->filetype = g_strdup("WA");
+  m->fault_crash = g_strdup("ignore");
+  m->apis = g_new0(char *, 1);
+  m->args = g_new0(char *, 1);
+  m->env = g_new0(char *, 1);
+  return m;
+}
+
+void arts_module_free(ArtsModule *m) {
+  if (!m)
+    return;
+  g_free(m->uuid);
+  g_free(m->name);
+  g_free(m->parent);
+  g_free(m->filename);
+  g_free(m->filetype);
+  g_strfreev(m->apis);
+  g_strfreev(m->args);
+  g_strfreev(m->env);
+  if (m->channels)
+    json_array_unref(m->channels);
+  if (m->peripherals)
+    json_array_unref(m->peripherals);
+  if (m->resources)
+    json_node_unref(m->resources);
+  g_free(m->fault_crash);
+  g_free(m->sha256);
+  g_free(m->fileid);
+  g_free(m->send_to_runtime);
+  g_free(m);
+}
+
+static JsonArray *array_copy(JsonArray *a) {
+  g_autoptr(JsonNode) n = json_node_init_array(json_node_alloc(), a);
+  g_autoptr(JsonNode) c = arts_json_deep_copy(n);
+  return json_node_dup_array(c);
+}
+
+ArtsModule *arts_module_copy(const ArtsModule *m) {
+  ArtsModule *c = g_new0(ArtsModule, 1);
+  *c = *m;
+  c->uuid = g_strdup(m->uuid);
+  c->name = g_strdup(m->name);
+  c->parent = g_strdup(m->parent);
+  c->filename = g_strdup(m->filename);
+  c->filetype = g_strdup(m->filetype);
+  c->apis = g_strdupv(m->apis);
+  c->args = g_strdupv(m->args);
+  c->env = g_strdupv(m->env);
+  c->channels = m->channels ? array_copy(m->channels) : NULL;
+  c->peripherals = m->peripherals ? array_copy(m->peripherals) : NULL;
+  c->resources = arts_json_deep_copy(m->resources);
+  c->fault_crash = g_strdup(m->fault_crash);
+  c->sha256 = g_strdup(m->sha256);
+  c->fileid = g_strdup(m->fileid);
+  c->send_to_runtime = g_strdup(m->send_to_runtime);
+  return c;
+}
+
+static const char *const module_fields[] = {
+  "type", "uuid", "name", "parent", "filename", "fileid", "filetype", "apis",
+  "args", "env", "channels", "peripherals", "resources", "fault_crash",
+  "status", "sha256", "send_to_runtime", "updated_at", NULL
+};
+
+static gboolean is_sha256(const char *s) {
+  gsize n = 0;
+  for (; s[n]; n++)
+    if (!g_ascii_isxdigit(s[n]))
+      return FALSE;
+  return n == 64;
+}
+
+/* Replaces *FIELD with a checked one-of value, keeping the default when
+ * absent. */
+static gboolean get_choice(JsonObject *o, const char *path, const char *field,
+                           const char *const *choices, char **field_value,
+                           GError **error) {
+  g_autofree char *s = NULL;
+  if (!arts_json_get_string(o, path, field, FALSE, &s, error))
+    return FALSE;
+  if (!s)
+    return TRUE;
+  if (!g_strv_contains(choices, s)) {
+    g_autofree char *list = g_strjoinv("\", \"", (GStrv)choices);
+    g_autofree char *what = g_strdup_printf("expected one of \"%s\"", list);
+    field_error(error, ARTS_ERROR_FIELD, path, field, what);
+    return FALSE;
+  }
+  g_free(*field_value);
+  *field_value = g_steal_pointer(&s);
+  return TRUE;
+}
+
+static gboolean module_checks(ArtsModule *m, const char *path,
+                              GError **error) {
+  for (guint i = 0; m->env && m->env[i]; i++) {
+    if (!strchr(m->env[i], '=') || m->env[i][0] == '=') {
+      g_autofree char *f = g_strdup_printf("env[%u]", i);
+      field_error(error, ARTS_ERROR_FIELD, path, f,
+                  "expected \"NAME=VALUE\"");
+      return FALSE;
+    }
+  }
+  if (m->sha256 && !is_sha256(m->sha256)) {
+    field_error(error, ARTS_ERROR_FIELD, path, "sha256",
+                "expected 64 hexadecimal digits");
+    return FALSE;
+  }
+  if (m->sha256)
+    for (char *p = m->sha256; *p; p++)
+      *p = g_ascii_tolower(*p);
+  return TRUE;
+}
+
+ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
+                                     GError **error) {
+  static const char *const filetypes[] = { "WA", "PY", NULL };
+  static const char *const faults[] = { "ignore", "restart", NULL };
+  g_autoptr(ArtsModule) m = arts_module_new();
+  g_autofree char *updated = NULL;
+  JsonArray *channels, *peripherals;
+  g_clear_pointer(&m->apis, g_strfreev);
+  g_clear_pointer(&m->args, g_strfreev);
+  g_clear_pointer(&m->env, g_strfreev);
+  if (!arts_json_check_fields(o, path, module_fields, error) ||
+      !check_type(o, path, "module", FALSE, error) ||
+      !get_uuid(o, path, "uuid", FALSE, &m->uuid, error) ||
+      !get_string_len(o, path, "name", FALSE, 1, 255, &m->name, error) ||
+      !get_uuid(o, path, "parent", FALSE, &m->parent, error) ||
+      !get_string_len(o, path, "filename", FALSE, 1, 4096, &m->filename,
+                      error) ||
+      !get_string_len(o, path, "fileid", FALSE, 0, 255, &m->fileid, error) ||
+      !get_choice(o, path, "filetype", filetypes, &m->filetype, error) ||
+      !get_strv(o, path, "apis", FALSE, TRUE, &m->apis, error) ||
+      !get_strv(o, path, "args", FALSE, FALSE, &m->args, error) ||
+      !get_strv(o, path, "env", FALSE, FALSE, &m->env, error) ||
+      !arts_json_get_array(o, path, "channels", FALSE, &channels, error) ||
+      !arts_json_get_array(o, path, "peripherals", FALSE, &peripherals,
+                           error) ||
+      !get_choice(o, path, "fault_crash", faults, &m->fault_crash, error) ||
+      !get_status(o, path, &m->status, error) ||
+      !arts_json_get_string(o, path, "sha256", FALSE, &m->sha256, error) ||
+      !get_uuid(o, path, "send_to_runtime", FALSE, &m->send_to_runtime,
+                error) ||
+      !arts_json_get_string(o, path, "updated_at", FALSE, &updated, error) ||
+      !module_checks(m, path, error))
+    return NULL;
+  if (!m->apis)
+    m->apis = g_new0(char *, 1);
+  if (!m->args)
+    m->args = g_new0(char *, 1);
+  if (!m->env)
+    m->env = g_new0(char *, 1);
+  m->channels = channels ? array_copy(channels) : NULL;
+  m->peripherals = peripherals ? array_copy(peripherals) : NULL;
+  JsonNode *res = json_object_get_member(o, "resources");
+  if (res && !JSON_NODE_HOLDS_NULL(res))
+    m->resources = arts_json_deep_copy(res);
+  return g_steal_pointer(&m);
+}
+
+ArtsModule *arts_module_from_json(JsonObject *data, GError **error) {
+  return arts_module_from_json_at(data, "data", error);
+}
+
+JsonObject *arts_module_to_json(const ArtsModule *m) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "module");
+  if (m->uuid)
+    json_object_set_string_member(o, "uuid", m->uuid);
+  if (m->name)
+    json_object_set_string_member(o, "name", m->name);
+  if (m->parent)
+    json_object_set_string_member(o, "parent", m->parent);
+  else
+    json_object_set_null_member(o, "parent");
+  if (m->filename)
+    json_object_set_string_member(o, "filename", m->filename);
+  if (m->fileid)
+    json_object_set_string_member(o, "fileid", m->fileid);
+  json_object_set_string_member(o, "filetype",
+                                m->filetype ? m->filetype : "WA");
+  json_object_set_array_member(o, "apis", strv_to_array(m->apis));
+  json_object_set_array_member(o, "args", strv_to_array(m->args));
+  json_object_set_array_member(o, "env", strv_to_array(m->env));
+  json_object_set_array_member(
+      o, "channels", m->channels ? array_copy(m->channels) : json_array_new());
+  json_object_set_array_member(
+      o, "peripherals",
+      m->peripherals ? array_copy(m->peripherals) : json_array_new());
+  if (m->resources)
+    json_object_set_member(o, "resources", arts_json_deep_copy(m->resources));
+  else
+    json_object_set_null_member(o, "resources");
+  json_object_set_string_member(o, "fault_crash",
+                                m->fault_crash ? m->fault_crash : "ignore");
+  if (m->status)
+    json_object_set_string_member(o, "status",
+                                  arts_status_to_string(m->status));
+  if (m->sha256)
+    json_object_set_string_member(o, "sha256", m->sha256);
+  if (m->send_to_runtime)
+    json_object_set_string_member(o, "send_to_runtime", m->send_to_runtime);
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Telemetry                                                           */
+
+#define MAX_METRICS 512
+#define MAX_MODULES 1024
+
+static void metric_clear(gpointer p) {
+  g_free(((ArtsMetric *)p)->name);
+}
+
+static GArray *metrics_new(void) {
+  GArray *a = g_array_new(FALSE, TRUE, sizeof(ArtsMetric));
+  g_array_set_clear_func(a, metric_clear);
+  return a;
+}
+
+static void module_metrics_free(gpointer p) {
+  ArtsModuleMetrics *mm = p;
+  g_free(mm->module_uuid);
+  g_array_unref(mm->metrics);
+  g_free(mm);
+}
+
+ArtsTelemetry *arts_telemetry_new(const char *runtime_uuid, gint64 ts_ms,
+                                  int interval_ms) {
+  ArtsTelemetry *t = g_new0(ArtsTelemetry, 1);
+  t->runtime_uuid = g_strdup(runtime_uuid);
+  t->timestamp_ms = ts_ms;
+  t->interval_ms = interval_ms;
+  t->metrics = metrics_new();
+  t->modules = g_ptr_array_new_with_free_func(module_metrics_free);
+  return t;
+}
+
+void arts_telemetry_free(ArtsTelemetry *t) {
+  if (!t)
+    return;
+  g_free(t->runtime_uuid);
+  g_array_unref(t->metrics);
+  g_ptr_array_unref(t->modules);
+  g_free(t);
+}
+
+static void metrics_set(GArray *a, const char *name, double value) {
+  for (guint i = 0; i < a->len; i++) {
+    ArtsMetric *m = &g_array_index(a, ArtsMetric, i);
+    if (g_str_equal(m->name, name)) {
+      m->value = value;
+      return;
+    }
+  }
+  ArtsMetric m = { g_strdup(name), value };
+  g_array_append_val(a, m);
+}
+
+void arts_telemetry_add(ArtsTelemetry *t, const char *name, double value) {
+  metrics_set(t->metrics, name, value);
+}
+
+double arts_telemetry_get(const ArtsTelemetry *t, const char *name) {
+  for (guint i = 0; i < t->metrics->len; i++) {
+    ArtsMetric *m = &g_array_index(t->metrics, ArtsMetric, i);
+    if (g_str_equal(m->name, name))
+      return m->value;
+  }
+  return NAN;
+}
+
+static ArtsModuleMetrics *module_entry(ArtsTelemetry *t, const char *uuid) {
+  for (guint i = 0; i < t->modules->len; i++) {
+    ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
+    if (g_str_equal(mm->module_uuid, uuid))
+      return mm;
+  }
+  ArtsModuleMetrics *mm = g_new0(ArtsModuleMetrics, 1);
+  mm->module_uuid = g_strdup(uuid);
+  mm->metrics = metrics_new();
+  g_ptr_array_add(t->modules, mm);
+  return mm;
+}
+
+void arts_telemetry_add_module(ArtsTelemetry *t, const char *module_uuid,
+                               const char *name, double value) {
+  metrics_set(module_entry(t, module_uuid)->metrics, name, value);
+}
+
+ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t) {
+  ArtsTelemetry *c = arts_telemetry_new(t->runtime_uuid, t->timestamp_ms,
+                                        t->interval_ms);
+  c->replayed = t->replayed;
+  for (guint i = 0; i < t->metrics->len; i++) {
+    ArtsMetric *m = &g_array_index(t->metrics, ArtsMetric, i);
+    arts_telemetry_add(c, m->name, m->value);
+  }
+  for (guint i = 0; i < t->modules->len; i++) {
+    ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
+    ArtsModuleMetrics *cm = module_entry(c, mm->module_uuid);
+    for (guint j = 0; j < mm->metrics->len; j++) {
+      ArtsMetric *m = &g_array_index(mm->metrics, ArtsMetric, j);
+      metrics_set(cm->metrics, m->name, m->value);
+    }
+  }
+  return c;
+}
+
+/* OpenTelemetry-style names: [a-z0-9_.] plus upper case for foreign ones. */
+static gboolean metric_name_ok(const char *s) {
+  gsize n = 0;
+  for (; s[n]; n++)
+    if (!g_ascii_isalnum(s[n]) && s[n] != '_' && s[n] != '.' && s[n] != '-')
+      return FALSE;
+  return n >= 1 && n <= 128;
+}
+
+static gboolean metrics_from_json(JsonObject *o, const char *path,
+                                  GArray *out, GError **error) {
+  GList *members = json_object_get_members(o);
+  gboolean ok = TRUE;
+  if (g_list_length(members) > MAX_METRICS) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: more than %d metrics", path, MAX_METRICS);
+    ok = FALSE;
+  }
+  for (GList *l = members; l && ok; l = l->next) {
+    const char *name = l->data;
+    double v = 0;
+    if (!metric_name_ok(name)) {
+      g_autofree char *shown = g_strndup(name, 64);
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                  "%s: bad metric name \"%s\" (1..128 of A-Z a-z 0-9 _ . -)",
+                  path, g_utf8_validate(shown, -1, NULL) ? shown : "?");
+      ok = FALSE;
+    } else if (!arts_json_get_double(o, path, name, TRUE, &v, error)) {
+      ok = FALSE;
+    } else {
+      metrics_set(out, name, v);
+    }
+  }
+  g_list_free(members);
+  return ok;
+}
+
+static const char *const telemetry_fields[] = {
+  "type", "uuid", "ts", "interval_ms", "replayed", "metrics", "modules", NULL
+};
+static const char *const module_metrics_fields[] = { "uuid", "metrics", NULL };
+
+static gboolean modules_from_json(JsonArray *a, const char *path,
+                                  ArtsTelemetry *t, GError **error) {
+  guint len = json_array_get_length(a);
+  if (len > MAX_MODULES) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: more than %d modules", path, MAX_MODULES);
+    return FALSE;
+  }
+  for (guint i = 0; i < len; i++) {
+    g_autofree char *ep = g_strdup_printf("%s[%u]", path, i);
+    JsonNode *e = json_array_get_element(a, i);
+    if (!JSON_NODE_HOLDS_OBJECT(e)) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                  "%s: expected an object", ep);
+      return FALSE;
+    }
+    JsonObject *eo = json_node_get_object(e), *mo;
+    g_autofree char *uuid = NULL;
+    if (!arts_json_check_fields(eo, ep, module_metrics_fields, error) ||
+        !get_uuid(eo, ep, "uuid", TRUE, &uuid, error) ||
+        !arts_json_get_object(eo, ep, "metrics", TRUE, &mo, error))
+      return FALSE;
+    g_autofree char *mp = g_strdup_printf("%s.metrics", ep);
+    if (!metrics_from_json(mo, mp, module_entry(t, uuid)->metrics, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
+                                           GError **error) {
+  g_autofree char *uuid = NULL;
+  gint64 ts = 0, interval = 0;
+  gboolean replayed = FALSE;
+  JsonObject *metrics;
+  JsonArray *modules;
+  if (!arts_json_check_fields(o, path, telemetry_fields, error) ||
+      !check_type(o, path, "telemetry", FALSE, error) ||
+      !get_uuid(o, path, "uuid", TRUE, &uuid, error) ||
+      !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &ts, error) ||
+      !arts_json_get_int(o, path, "interval_ms", FALSE, 0, 86400000,
+                         &interval, error) ||
+      !arts_json_get_bool(o, path, "replayed", FALSE, &replayed, error) ||
+      !arts_json_get_object(o, path, "metrics", TRUE, &metrics, error) ||
+      !arts_json_get_array(o, path, "modules", FALSE, &modules, error))
+    return NULL;
+  g_autoptr(ArtsTelemetry) t = arts_telemetry_new(uuid, ts, (int)interval);
+  t->replayed = replayed;
+  g_autofree char *mp = field_path(path, "metrics");
+  if (!metrics_from_json(metrics, mp, t->metrics, error))
+    return NULL;
+  g_autofree char *mop = field_path(path, "modules");
+  if (modules && !modules_from_json(modules, mop, t, error))
+    return NULL;
+  return g_steal_pointer(&t);
+}
+
+ArtsTelemetry *arts_telemetry_from_json(JsonObject *data, GError **error) {
+  return arts_telemetry_from_json_at(data, "data", error);
+}
+
+static JsonObject *metrics_to_json(GArray *a) {
+  JsonObject *o = json_object_new();
+  for (guint i = 0; i < a->len; i++) {
+    ArtsMetric *m = &g_array_index(a, ArtsMetric, i);
+    if (isfinite(m->value))
+      json_object_set_double_member(o, m->name, m->value);
+  }
+  return o;
+}
+
+JsonObject *arts_telemetry_to_json(const ArtsTelemetry *t) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "telemetry");
+  json_object_set_string_member(o, "uuid", t->runtime_uuid);
+  json_object_set_int_member(o, "ts", t->timestamp_ms);
+  json_object_set_int_member(o, "interval_ms", t->interval_ms);
+  json_object_set_boolean_member(o, "replayed", t->replayed);
+  json_object_set_object_member(o, "metrics", metrics_to_json(t->metrics));
+  JsonArray *mods = json_array_new();
+  for (guint i = 0; i < t->modules->len; i++) {
+    ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
+    JsonObject *mo = json_object_new();
+    json_object_set_string_member(mo, "uuid", mm->module_uuid);
+    json_object_set_object_member(mo, "metrics", metrics_to_json(mm->metrics));
+    json_array_add_object_element(mods, mo);
+  }
+  json_object_set_array_member(o, "modules", mods);
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Event                                                               */
+
+ArtsEvent *arts_event_new(const char *event, const char *uuid,
+                          const char *name, const char *reason) {
+  ArtsEvent *e = g_new0(ArtsEvent, 1);
+  e->event = g_strdup(event);
+  e->uuid = g_strdup(uuid);
+  e->name = g_strdup(name);
+  e->reason = g_strdup(reason);
+  e->ts_ms = arts_now_ms();
+  return e;
+}
+
+void arts_event_free(ArtsEvent *e) {
+  if (!e)
+    return;
+  g_free(e->event);
+  g_free(e->uuid);
+  g_free(e->name);
+  g_free(e->reason);
+  g_free(e->runtime);
+  g_free(e);
+}
+
+static const char *const event_fields[] = {
+  "type", "event", "uuid", "name", "ts", "reason", "runtime", NULL
+};
+
+ArtsEvent *arts_event_from_json(JsonObject *o, GError **error) {
+  const char *path = "data";
+  g_autoptr(ArtsEvent) e = g_new0(ArtsEvent, 1);
+  if (!arts_json_check_fields(o, path, event_fields, error) ||
+      !check_type(o, path, "event", TRUE, error) ||
+      !arts_json_get_string(o, path, "event", TRUE, &e->event, error))
+    return NULL;
+  if (!is_word(e->event, 64)) {
+    field_error(error, ARTS_ERROR_FIELD, path, "event",
+                "expected a word of a-z, 0-9 and _");
+    return NULL;
+  }
+  if (!get_uuid(o, path, "uuid", TRUE, &e->uuid, error) ||
+      !get_string_len(o, path, "name", FALSE, 0, 255, &e->name, error) ||
+      !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &e->ts_ms,
+                         error) ||
+      !get_string_len(o, path, "reason", FALSE, 0, 4096, &e->reason, error) ||
+      !get_uuid(o, path, "runtime", FALSE, &e->runtime, error))
+    return NULL;
+  return g_steal_pointer(&e);
+}
+
+JsonObject *arts_event_to_json(const ArtsEvent *e) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "event");
+  json_object_set_string_member(o, "event", e->event);
+  json_object_set_string_member(o, "uuid", e->uuid);
+  if (e->name)
+    json_object_set_string_member(o, "name", e->name);
+  json_object_set_int_member(o, "ts", e->ts_ms);
+  if (e->reason)
+    json_object_set_string_member(o, "reason", e->reason);
+  if (e->runtime)
+    json_object_set_string_member(o, "runtime", e->runtime);
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Log                                                                 */
+
+ArtsLog *arts_log_new(const char *level, const char *message,
+                      const char *topic, const char *object_id) {
+  ArtsLog *l = g_new0(ArtsLog, 1);
+  l->level = g_strdup(level ? level : "error");
+  l->message = g_strdup(message);
+  l->topic = g_strdup(topic);
+  l->object_id = g_strdup(object_id);
+  l->ts_ms = arts_now_ms();
+  return l;
+}
+
+void arts_log_free(ArtsLog *l) {
+  if (!l)
+    return;
+  g_free(l->level);
+  g_free(l->message);
+  g_free(l->topic);
+  g_free(l->object_id);
+  g_free(l);
+}
+
+static const char *const log_fields[] = {
+  "type", "level", "ts", "message", "topic", "object_id", NULL
+};
+
+ArtsLog *arts_log_from_json(JsonObject *o, GError **error) {
+  static const char *const levels[] = {
+    "error", "warning", "info", "debug", NULL
+  };
+  const char *path = "data";
+  g_autoptr(ArtsLog) l = g_new0(ArtsLog, 1);
+  l->level = g_strdup("error");
+  if (!arts_json_check_fields(o, path, log_fields, error) ||
+      !check_type(o, path, "log", TRUE, error) ||
+      !get_choice(o, path, "level", levels, &l->level, error) ||
+      !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &l->ts_ms,
+                         error) ||
+      !get_string_len(o, path, "message", TRUE, 0, 65536, &l->message,
+                      error) ||
+      !get_string_len(o, path, "topic", FALSE, 0, 65535, &l->topic, error) ||
+      !get_string_len(o, path, "object_id", FALSE, 0, 255, &l->object_id,
+                      error))
+    return NULL;
+  return g_steal_pointer(&l);
+}
+
+JsonObject *arts_log_to_json(const ArtsLog *l) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "log");
+  json_object_set_string_member(o, "level", l->level);
+  json_object_set_int_member(o, "ts", l->ts_ms);
+  json_object_set_string_member(o, "message", l->message ? l->message : "");
+  if (l->topic)
+    json_object_set_string_member(o, "topic", l->topic);
+  if (l->object_id)
+    json_object_set_string_member(o, "object_id", l->object_id);
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Query and history                                                   */
+
+ArtsQuery *arts_query_new(const char *kind) {
+  ArtsQuery *q = g_new0(ArtsQuery, 1);
+  q->kind = g_strdup(kind);
+  return q;
+}
+
+void arts_query_free(ArtsQuery *q) {
+  if (!q)
+    return;
+  g_free(q->kind);
+  g_free(q->runtime);
+  g_free(q->metric);
+  g_free(q);
+}
+
+static const char *const history_query_fields[] = {
+  "type", "runtime", "metric", "since", "until", NULL
+};
+static const char *const runtimes_query_fields[] = { "type", NULL };
+
+ArtsQuery *arts_query_from_json(JsonObject *o, GError **error) {
+  const char *path = "data";
+  g_autoptr(ArtsQuery) q = g_new0(ArtsQuery, 1);
+  if (!arts_json_get_string(o, path, "type", TRUE, &q->kind, error))
+    return NULL;
+  if (g_str_equal(q->kind, "runtimes")) {
+    if (!arts_json_check_fields(o, path, runtimes_query_fields, error))
+      return NULL;
+    return g_steal_pointer(&q);
+  }
+  if (!g_str_equal(q->kind, "history")) {
+    field_error(error, ARTS_ERROR_UNKNOWN, path, "type",
+                "unknown query (expected \"history\" or \"runtimes\")");
+    return NULL;
+  }
+  if (!arts_json_check_fields(o, path, history_query_fields, error) ||
+      !get_string_len(o, path, "runtime", TRUE, 1, 255, &q->runtime, error) ||
+      !get_string_len(o, path, "metric", TRUE, 1, 128, &q->metric, error) ||
+      !arts_json_get_int(o, path, "since", FALSE, 0, G_MAXINT64, &q->since_ms,
+                         error) ||
+      !arts_json_get_int(o, path, "until", FALSE, 0, G_MAXINT64, &q->until_ms,
+                         error))
+    return NULL;
+  if (q->since_ms && q->until_ms && q->since_ms > q->until_ms) {
+    field_error(error, ARTS_ERROR_FIELD, path, "since", "after until");
+    return NULL;
+  }
+  return g_steal_pointer(&q);
+}
+
+JsonObject *arts_query_to_json(const ArtsQuery *q) {
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", q->kind);
+  if (q->runtime)
+    json_object_set_string_member(o, "runtime", q->runtime);
+  if (q->metric)
+    json_object_set_string_member(o, "metric", q->metric);
+  if (q->since_ms)
+    json_object_set_int_member(o, "since", q->since_ms);
+  if (q->until_ms)
+    json_object_set_int_member(o, "until", q->until_ms);
+  return o;
+}
+
+ArtsHistory *arts_history_new(const char *runtime, const char *metric,
+                              const char *resolution) {
+  ArtsHistory *h = g_new0(ArtsHistory, 1);
+  h->runtime = g_strdup(runtime);
+  h->metric = g_strdup(metric);
+  h->resolution = g_strdup(resolution ? resolution : "raw");
+  h->points = g_array_new(FALSE, TRUE, sizeof(ArtsHistoryPoint));
+  return h;
+}
+
+void arts_history_add(ArtsHistory *h, gint64 ts_ms, double avg, double min,
+                      double max) {
+  ArtsHistoryPoint p = { ts_ms, avg, min, max };
+  g_array_append_val(h->points, p);
+}
+
+void arts_history_free(ArtsHistory *h) {
+  if (!h)
+    return;
+  g_free(h->runtime);
+  g_free(h->metric);
+  g_free(h->resolution);
+  g_array_unref(h->points);
+  g_free(h);
+}
+
+static const char *const history_fields[] = {
+  "runtime", "metric", "resolution", "points", "truncated", NULL
+};
+
+static gboolean point_from_json(JsonNode *n, const char *path, gboolean raw,
+                                ArtsHistoryPoint *p, GError **error) {
+  guint want = raw ? 2 : 4;
+  JsonArray *a = JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+  if (!a || json_array_get_length(a) != want) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: expected an array of %u numbers", path, want);
+    return FALSE;
+  }
+  double v[4];
+  for (guint i = 0; i < want; i++) {
+    JsonNode *e = json_array_get_element(a, i);
+    gboolean is_int = node_is(e, G_TYPE_INT64);
+    if ((i == 0 && !is_int) || (!is_int && !node_is(e, G_TYPE_DOUBLE))) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                  "%s[%u]: expected %s", path, i,
+                  i == 0 ? "an integer" : "a number");
+      return FALSE;
+    }
+    if (i == 0)
+      p->ts_ms = json_node_get_int(e);
+    else
+      v[i] = is_int ? (double)json_node_get_int(e) : json_node_get_double(e);
+  }
+  p->avg = v[1];
+  p->min = raw ? v[1] : v[2];
+  p->max = raw ? v[1] : v[3];
+  return TRUE;
+}
+
+ArtsHistory *arts_history_from_json(JsonObject *o, GError **error) {
+  static const char *const resolutions[] = { "raw", "1m", NULL };
+  const char *path = "data.details";
+  g_autoptr(ArtsHistory) h = arts_history_new(NULL, NULL, "raw");
+  JsonArray *points;
+  if (!arts_json_check_fields(o, path, history_fields, error) ||
+      !get_string_len(o, path, "runtime", TRUE, 1, 255, &h->runtime, error) ||
+      !get_string_len(o, path, "metric", TRUE, 1, 128, &h->metric, error) ||
+      !get_choice(o, path, "resolution", resolutions, &h->resolution,
+                  error) ||
+      !arts_json_get_array(o, path, "points", TRUE, &points, error) ||
+      !arts_json_get_bool(o, path, "truncated", FALSE, &h->truncated, error))
+    return NULL;
+  gboolean raw = g_str_equal(h->resolution, "raw");
+  guint len = json_array_get_length(points);
+  for (guint i = 0; i < len; i++) {
+    g_autofree char *pp = g_strdup_printf("%s.points[%u]", path, i);
+    ArtsHistoryPoint p;
+    if (!point_from_json(json_array_get_element(points, i), pp, raw, &p,
+                         error))
+      return NULL;
+    g_array_append_val(h->points, p);
+  }
+  return g_steal_pointer(&h);
+}
+
+JsonObject *arts_history_to_json(const ArtsHistory *h) {
+  JsonObject *o = json_object_new();
+  gboolean raw = g_str_equal(h->resolution, "raw");
+  json_object_set_string_member(o, "runtime", h->runtime);
+  json_object_set_string_member(o, "metric", h->metric);
+  json_object_set_string_member(o, "resolution", h->resolution);
+  JsonArray *pts = json_array_new();
+  for (guint i = 0; i < h->points->len; i++) {
+    ArtsHistoryPoint *p = &g_array_index(h->points, ArtsHistoryPoint, i);
+    JsonArray *a = json_array_new();
+    json_array_add_int_element(a, p->ts_ms);
+    json_array_add_double_element(a, isfinite(p->avg) ? p->avg : 0);
+    if (!raw) {
+      json_array_add_double_element(a, isfinite(p->min) ? p->min : 0);
+      json_array_add_double_element(a, isfinite(p->max) ? p->max : 0);
+    }
+    json_array_add_array_element(pts, a);
+  }
+  json_object_set_array_member(o, "points", pts);
+  if (h->truncated)
+    json_object_set_boolean_member(o, "truncated", TRUE);
+  return o;
+}
