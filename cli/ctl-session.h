@@ -1,0 +1,60 @@
+/* A short-lived MQTT session of arts-ctl: connect, learn the realm from
+ * the retained state/runtime/+ and stats/+ topics, ask the orchestrator on
+ * query, follow notif. Everything runs on a private GMainLoop and is bounded
+ * by --timeout. */
+#pragma once
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "ctl.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CtlSession CtlSession;
+
+/* Called for every message on a topic the command subscribed to itself
+ * (not for state/ and stats/, which the session keeps). ENV is NULL when the
+ * payload is not a valid envelope (an empty retained clear, garbage). */
+typedef void (*CtlMessageFunc)(CtlSession *s, const char *leaf,
+                               const char *rest, ArtsEnvelope *env,
+                               gpointer user_data);
+
+CtlSession *ctl_session_new(const CtlOptions *o, GError **error);
+void ctl_session_free(CtlSession *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlSession, ctl_session_free)
+
+const char *ctl_session_realm(CtlSession *s);
+/* Keep the realm: subscribe state/runtime/+ and stats/+. Call before
+ * ctl_session_connect(). */
+void ctl_session_track_realm(CtlSession *s);
+/* Subscribe "{realm}/proc/{leaf}" and hand its messages to FN. */
+void ctl_session_follow(CtlSession *s, const char *leaf, CtlMessageFunc fn,
+                        gpointer user_data);
+
+/* Connects, then waits until the retained messages have arrived: a short
+ * quiet period after the last one, bounded by --timeout. */
+gboolean ctl_session_connect(CtlSession *s, GError **error);
+
+/* Runtimes by uuid: the data of their state message (uuid, name, status,
+ * last_seen, platform ...), borrowed. Runtimes seen only in stats/ (no
+ * orchestrator) appear with status "?". Sorted by name, then uuid. */
+GPtrArray *ctl_session_runtimes(CtlSession *s);
+/* The latest telemetry data of UUID (borrowed), or NULL. */
+JsonObject *ctl_session_stats(CtlSession *s, const char *uuid);
+/* KEY is a uuid or a name; fails with CTL_ERROR_NOT_FOUND (or an
+ * ambiguity when two runtimes share a name). Returns the state data. */
+JsonObject *ctl_session_find_runtime(CtlSession *s, const char *key,
+                                     GError **error);
+
+/* Publishes a request with DATA on "{realm}/proc/{leaf}" and waits for the
+ * arts_resp with its object_id. Returns the details (new reference) of an
+ * "ok" answer; an "error" answer fails with CTL_ERROR_REFUSED. */
+JsonObject *ctl_session_request(CtlSession *s, const char *leaf,
+                                const char *action, JsonObject *data,
+                                GError **error);
+
+/* Runs until ctl_session_quit() or a signal (SIGINT, SIGTERM); DURATION_S
+ * > 0 stops after that long. Reconnects are reported on stderr. */
+void ctl_session_run(CtlSession *s, int duration_s);
+void ctl_session_quit(CtlSession *s);
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* arts-ctl watch: realm events (notif) as they happen, one line each.
+ * It starts with one "runtime_present" line per runtime already in the
+ * realm, so a watcher that joins late knows what the events refer to. */
+#include <stdio.h>
+#include "ctl.h"
+#include "ctl-output.h"
+#include "ctl-session.h"
+
+static void print_event(const CtlOptions *o, JsonObject *ev) {
+  if (o->json) {
+    ctl_print_json_object(ev, FALSE);
+    return;
+  }
+  g_autofree char *when = ctl_format_time(ctl_json_int(ev, "ts", 0));
+  const char *event = ctl_json_string(ev, "event", "?");
+  const char *reason = ctl_json_string(ev, "reason", NULL);
+  printf("%s  %-16s  %-16s  %s%s%s\n", when, event,
+         ctl_json_string(ev, "name", "-"), ctl_json_string(ev, "uuid", "-"),
+         reason ? "  " : "", reason ? reason : "");
+  fflush(stdout);
+}
+
+static void on_notif(CtlSession *s, const char *leaf, const char *rest,
+                     ArtsEnvelope *env, gpointer user_data) {
+  const CtlOptions *o = user_data;
+  /* notif carries the orchestrator's events; anything else there is not
+   * ours to show */
+  if (!env || g_strcmp0(ctl_json_string(env->data, "type", ""), "event") != 0)
+    return;
+  print_event(o, env->data);
+}
+
+static void print_present(CtlSession *s, const CtlOptions *o) {
+  g_autoptr(GPtrArray) all = ctl_session_runtimes(s);
+  for (guint i = 0; i < all->len; i++) {
+    JsonObject *rt = all->pdata[i];
+    g_autoptr(JsonObject) ev = json_object_new();
+    json_object_set_string_member(ev, "type", "event");
+    json_object_set_string_member(ev, "event", "runtime_present");
+    json_object_set_string_member(ev, "uuid", ctl_json_string(rt, "uuid", ""));
+    json_object_set_string_member(ev, "name", ctl_json_string(rt, "name", ""));
+    json_object_set_string_member(ev, "status",
+                                  ctl_json_string(rt, "status", "?"));
+    json_object_set_int_member(ev, "ts", ctl_json_int(rt, "last_seen", 0));
+    g_autofree char *reason =
+        g_strdup_printf("status %s", ctl_json_string(rt, "status", "?"));
+    if (!o->json)
+      json_object_set_string_member(ev, "reason", reason);
+    print_event(o, ev);
+  }
+}
+
+int ctl_cmd_watch(const CtlOptions *o, int argc, char **argv) {
+  g_autoptr(GError) error = NULL;
+  if (argc != 0) {
+    g_set_error(&error, CTL_ERROR, CTL_ERROR_USAGE, "watch takes no arguments");
+    return ctl_fail(error);
+  }
+  g_autoptr(CtlSession) s = ctl_session_new(o, &error);
+  if (!s)
+    return ctl_fail(error);
+  ctl_session_track_realm(s);
+  ctl_session_follow(s, ARTS_TOPIC_NOTIF, on_notif, (gpointer)o);
+  if (!ctl_session_connect(s, &error))
+    return ctl_fail(error);
+  print_present(s, o);
+  if (!o->json) {
+    g_printerr("arts-ctl: watching realm '%s' on %s (Ctrl-C stops)\n",
+               ctl_session_realm(s), o->cfg.broker_url);
+  }
+  ctl_session_run(s, o->duration_s);
+  return CTL_EXIT_OK;
+}

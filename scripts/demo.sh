@@ -1,0 +1,161 @@
+#!/bin/sh
+# A local ARTS demo realm: builds ARTS, starts a mosquitto broker on a free
+# 127.0.0.1 port with a config written here, the orchestrator and three
+# agents (alpha, beta, gamma), then follows the realm with `arts-ctl watch`
+# (and opens the dashboard when there is a display). Ctrl-C stops it all.
+#
+#   scripts/demo.sh [--realm NAME] [--no-watch] [--duration S] [--keep]
+#
+#   --realm NAME   realm name (default: demo)
+#   --no-watch     do not run arts-ctl watch in the foreground
+#   --duration S   stop everything after S seconds (default: at Ctrl-C)
+#   --keep         keep the run folder (logs, SQLite files) afterwards
+#
+# With ARTS_BUILD_DIR set (as the test suite does) it uses that build and
+# neither installs packages nor builds.
+set -eu
+cd "$(dirname "$0")/.."
+
+realm=demo
+watch=1
+duration=0
+keep=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --realm) realm=$2; shift 2 ;;
+        --no-watch) watch=0; shift ;;
+        --duration) duration=$2; shift 2 ;;
+        --keep) keep=1; shift ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case $duration in
+    ''|*[!0-9]*) echo "demo.sh: --duration wants whole seconds" >&2; exit 2 ;;
+esac
+
+if [ -n "${ARTS_BUILD_DIR:-}" ]; then
+    build=$ARTS_BUILD_DIR
+else
+    build=build
+    sh scripts/install-deps.sh
+    [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+    ninja -C "$build" -j"${ARTS_JOBS:-$(nproc)}" >/dev/null ||
+        ninja -C "$build" -j1
+fi
+agent=$build/agent/arts-agent
+orchestrator=$build/orchestrator/arts-orchestrator
+ctl=$build/cli/arts-ctl
+dashboard=$build/gui/arts-dashboard
+for b in "$agent" "$orchestrator" "$ctl"; do
+    [ -x "$b" ] || { echo "demo.sh: $b is not built" >&2; exit 1; }
+done
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/arts-demo.XXXXXX")
+pids=""
+
+cleanup() {
+    trap - EXIT INT TERM
+    # Stop the realm in the reverse order: agents say goodbye (reg delete)
+    # while the orchestrator and the broker still listen.
+    for pid in $pids; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "$keep" = 1 ]; then
+        echo "demo.sh: logs and state kept in $run" >&2
+    else
+        rm -rf "$run"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The broker: a port that is free now. mosquitto exits when the port is
+# taken after all, so try a few.
+start_broker() {
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+        cat >"$run/mosquitto.conf" <<EOF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest file $run/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+log_type information
+log_type subscribe
+EOF
+        [ "$(id -u)" = 0 ] && echo "user root" >>"$run/mosquitto.conf"
+        mosquitto -c "$run/mosquitto.conf" >/dev/null 2>&1 &
+        broker_pid=$!
+        i=0
+        while [ $i -lt 50 ] && kill -0 "$broker_pid" 2>/dev/null; do
+            if mosquitto_pub -h 127.0.0.1 -p "$port" -t "$realm/demo-probe" \
+                   -n 2>/dev/null; then
+                return 0
+            fi
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill "$broker_pid" 2>/dev/null || true
+        wait "$broker_pid" 2>/dev/null || true
+    done
+    echo "demo.sh: could not start mosquitto (see $run/mosquitto.log)" >&2
+    return 1
+}
+start_broker
+url=mqtt://127.0.0.1:$port
+# cleanup stops in list order: agents first, the broker last.
+daemon_pids=""
+
+mkdir -p "$run/orchestrator"
+"$orchestrator" --broker "$url" --realm "$realm" \
+    --state-dir "$run/orchestrator" >"$run/orchestrator.log" 2>&1 &
+daemon_pids="$! $daemon_pids"
+# Agents register once per connection: start them when the orchestrator
+# listens (its subscriptions show in the broker's log).
+i=0
+until grep -q " $realm/proc/" "$run/mosquitto.log" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 100 ]; then
+        echo "demo.sh: the orchestrator did not subscribe; see $run/orchestrator.log" >&2
+        exit 1
+    fi
+    sleep 0.05
+done
+for name in alpha beta gamma; do
+    mkdir -p "$run/agent-$name"
+    "$agent" --broker "$url" --realm "$realm" --name "$name" \
+        --state-dir "$run/agent-$name" >"$run/agent-$name.log" 2>&1 &
+    daemon_pids="$! $daemon_pids"
+done
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$dashboard" ]; then
+    "$dashboard" --broker "$url" --realm "$realm" >"$run/dashboard.log" 2>&1 &
+    daemon_pids="$! $daemon_pids"
+fi
+pids="$daemon_pids $broker_pid"
+
+cat <<EOF
+ARTS demo realm '$realm' is up.
+  broker   $url
+  runs in  $run (logs: *.log)
+Look at it from another shell:
+  $ctl --broker $url --realm $realm runtimes
+  $ctl --broker $url --realm $realm stats alpha
+  $ctl --broker $url --realm $realm history alpha system.cpu.utilization
+EOF
+
+if [ "$watch" = 1 ]; then
+    echo "Following the realm (Ctrl-C stops the demo):"
+    set -- --broker "$url" --realm "$realm" watch
+    [ "$duration" -gt 0 ] && set -- "$@" --duration "$duration"
+    "$ctl" "$@" || true
+elif [ "$duration" -gt 0 ]; then
+    sleep "$duration"
+else
+    echo "Ctrl-C stops the demo."
+    while :; do sleep 1; done
+fi
