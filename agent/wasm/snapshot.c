@@ -1,0 +1,964 @@
+/* Snapshot dump and undump, in the manner of Lua's ldump.c/lundump.c: a
+ * writer that walks the instance and emits sections, a reader that parses
+ * them back checking every count against the bytes that remain, then a
+ * restore that checks every value against the module before the instance
+ * runs. The byte layout is in docs/snapshot-format.md; keep them in step.
+ *
+ * Everything is little-endian or LEB128, so the format does not depend on
+ * the host's word size or byte order. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine-private.h"
+#include "sha256.h"
+
+#define MAGIC "ARTSSNAP"
+#define CHUNK 4096u                       /* memory is saved in 4 KiB chunks */
+#define CHUNKS_PER_PAGE (WASM_PAGE_SIZE / CHUNK)
+
+enum {
+  SEC_END = 0, SEC_MODULE, SEC_STATE, SEC_MEMORY, SEC_GLOBALS, SEC_TABLES,
+  SEC_SEGMENTS, SEC_FRAMES, SEC_HOST,
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- CRC-32 (IEEE 802.3), slice-by-8 ---- */
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    crc_table[0][i] = c;
+  }
+  for (uint32_t i = 0; i < 256; i++)
+    for (int t = 1; t < 8; t++)
+      crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+                        crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n) {
+  pthread_once(&crc_once, crc_init);
+  uint32_t c = 0xffffffffu;
+  while (n >= 8) {
+    uint32_t a = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                      (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    c = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
+        crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
+        crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^
+        crc_table[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+/* ---- dump ---- */
+
+typedef struct {
+  uint8_t *buf;
+  size_t len, cap;
+  bool oom;
+} dump_state;
+
+static bool reserve(dump_state *d, size_t n) {
+  if (d->oom) return false;
+  if (d->len + n <= d->cap) return true;
+  size_t cap = d->cap ? d->cap : 4096;
+  while (cap < d->len + n) cap *= 2;
+  uint8_t *b = realloc(d->buf, cap);
+  if (!b) return !(d->oom = true);
+  d->buf = b;
+  d->cap = cap;
+  return true;
+}
+
+static void dump_bytes(dump_state *d, const void *p, size_t n) {
+  if (n && reserve(d, n)) {
+    memcpy(d->buf + d->len, p, n);
+    d->len += n;
+  }
+}
+
+static void dump_u8(dump_state *d, uint8_t v) { dump_bytes(d, &v, 1); }
+
+static void dump_var(dump_state *d, uint64_t v) {
+  if (!reserve(d, 10)) return;
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    d->buf[d->len++] = b | (v ? 0x80 : 0);
+  } while (v);
+}
+
+static void dump_u64le(dump_state *d, uint64_t v) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+  dump_bytes(d, b, 8);
+}
+
+/* A section: tag, then its length as a fixed 5-byte LEB128 patched at the
+ * end, so sections are written in one pass. */
+static size_t section_begin(dump_state *d, uint8_t tag) {
+  dump_u8(d, tag);
+  size_t at = d->len;
+  dump_bytes(d, "\x80\x80\x80\x80\x00", 5);
+  return at;
+}
+
+static bool section_end(dump_state *d, size_t at, char *err, size_t errlen) {
+  if (d->oom) return false;
+  uint64_t n = d->len - at - 5;
+  if (n > 0xffffffffu) {
+    set_err(err, errlen, "snapshot section larger than 4 GiB");
+    return false;
+  }
+  for (int i = 0; i < 5; i++)
+    d->buf[at + i] = (uint8_t)(((n >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
+  return true;
+}
+
+static bool chunk_zero(const uint8_t *p) {
+  const uint64_t *w = (const uint64_t *)p;
+  uint64_t acc = 0;
+  for (size_t i = 0; i < CHUNK / 8; i++) acc |= w[i];
+  return acc == 0;
+}
+
+static void dump_memory(dump_state *d, const wasm_instance *inst) {
+  const wasm_module *m = inst->module;
+  dump_var(d, m->nmems);
+  if (!m->nmems) return;
+  const wasm_memory *mem = inst->mems[0];
+  dump_var(d, mem->pages);
+  uint64_t nchunks = mem->pages * CHUNKS_PER_PAGE, i = 0, last = 0;
+  /* Runs of non-zero chunks: (gap since the last run, length, bytes). The
+   * run count goes first, so count them in a first pass. */
+  uint64_t nruns = 0;
+  for (uint64_t c = 0; c < nchunks;) {
+    if (chunk_zero(mem->data + c * CHUNK)) { c++; continue; }
+    nruns++;
+    while (c < nchunks && !chunk_zero(mem->data + c * CHUNK)) c++;
+  }
+  dump_var(d, nruns);
+  while (i < nchunks) {
+    if (chunk_zero(mem->data + i * CHUNK)) { i++; continue; }
+    uint64_t start = i;
+    while (i < nchunks && !chunk_zero(mem->data + i * CHUNK)) i++;
+    dump_var(d, start - last);
+    dump_var(d, i - start);
+    dump_bytes(d, mem->data + start * CHUNK, (size_t)((i - start) * CHUNK));
+    last = i;
+  }
+}
+
+static void dump_value(dump_state *d, const wasm_instance *inst, uint8_t type,
+                       const uint64_t *v) {
+  if (type == WASM_TYPE_V128) {
+    dump_u64le(d, v[0]);
+    dump_u64le(d, v[1]);
+  } else if (type == WASM_TYPE_FUNCREF || type == WASM_TYPE_EXTERNREF) {
+    dump_var(d, wasm_ref_to_portable(inst, type, v[0]));
+  } else {
+    dump_var(d, v[0]);
+  }
+}
+
+static bool dump_frames(dump_state *d, const wasm_instance *inst, char *err,
+                        size_t errlen) {
+  uint32_t n = wasm_exec_frame_count(inst);
+  dump_var(d, n);
+  for (uint32_t i = 0; i < n; i++) {
+    wasm_frame_info fi;
+    if (!wasm_exec_frame(inst, i, &fi, NULL, NULL)) {
+      set_err(err, errlen, "frame %u cannot be saved", i);
+      return false;
+    }
+    uint64_t *slots = malloc(((size_t)fi.nslots + 1) * sizeof *slots);
+    if (!slots || !wasm_exec_frame(inst, i, &fi, slots, NULL)) {
+      free(slots);
+      set_err(err, errlen, "frame %u cannot be saved", i);
+      return false;
+    }
+    dump_var(d, fi.func);
+    dump_var(d, fi.wasm_pc);
+    dump_var(d, fi.nslots);
+    for (uint32_t k = 0; k < fi.nslots; k++) dump_var(d, slots[k]);
+    free(slots);
+  }
+  return true;
+}
+
+static bool dump_all(dump_state *d, const wasm_instance *inst,
+                     const char *host_name, const uint8_t *host,
+                     size_t host_len, char *err, size_t errlen) {
+  const wasm_module *m = inst->module;
+  size_t at;
+  dump_bytes(d, MAGIC, 8);
+  dump_u8(d, WASM_SNAPSHOT_VERSION);
+
+  at = section_begin(d, SEC_MODULE);
+  dump_bytes(d, m->hash, 32);
+  dump_bytes(d, m->bytes, m->len);
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_STATE);
+  dump_var(d, inst->fuel_used);
+  dump_var(d, inst->fuel_limit);
+  dump_var(d, inst->limits.fuel);
+  dump_var(d, inst->limits.max_memory);
+  dump_var(d, inst->limits.max_frames);
+  dump_var(d, inst->limits.max_stack_slots);
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_MEMORY);
+  dump_memory(d, inst);
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_GLOBALS);
+  dump_var(d, m->nglobals);
+  for (uint32_t i = 0; i < m->nglobals; i++) {
+    const wasm_global *g = inst->globals[i];
+    dump_u8(d, g->type);
+    dump_value(d, inst, g->type, g->v);
+  }
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_TABLES);
+  dump_var(d, m->ntables);
+  for (uint32_t i = 0; i < m->ntables; i++) {
+    const wasm_table *t = inst->tables[i];
+    dump_u8(d, t->elemtype);
+    dump_var(d, t->size);
+    for (uint32_t k = 0; k < t->size; k++)
+      dump_var(d, wasm_ref_to_portable(inst, t->elemtype, t->elems[k]));
+  }
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_SEGMENTS);
+  dump_var(d, m->ndatas);
+  for (uint32_t i = 0; i < m->ndatas; i++) dump_u8(d, inst->data_dropped[i]);
+  dump_var(d, m->nelems);
+  for (uint32_t i = 0; i < m->nelems; i++) dump_u8(d, inst->elem_dropped[i]);
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_FRAMES);
+  if (!dump_frames(d, inst, err, errlen)) return false;
+  if (!section_end(d, at, err, errlen)) return false;
+
+  at = section_begin(d, SEC_HOST);
+  size_t nl = host_name ? strlen(host_name) : 0;
+  dump_var(d, nl);
+  dump_bytes(d, host_name, nl);
+  dump_bytes(d, host, host_len);
+  if (!section_end(d, at, err, errlen)) return false;
+
+  dump_u8(d, SEC_END);
+  dump_u8(d, 0);
+  if (d->oom) return false;
+  uint32_t crc = crc32_of(d->buf, d->len);
+  uint8_t c[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
+                  (uint8_t)(crc >> 24)};
+  dump_bytes(d, c, 4);
+  return !d->oom;
+}
+
+int wasm_snapshot_write(const wasm_instance *inst, const char *host_name,
+                        const uint8_t *host, size_t host_len, uint8_t **out,
+                        size_t *outlen, char *err, size_t errlen) {
+  dump_state d = {0};
+  const wasm_module *m = inst->module;
+  uint64_t mem = m->nmems ? inst->mems[0]->pages * WASM_PAGE_SIZE : 0;
+  /* A first guess that avoids most reallocations: module + a tenth of
+   * the memory + the host state. */
+  reserve(&d, m->len + (size_t)(mem / 8) + host_len + 65536);
+  set_err(err, errlen, "out of memory writing a snapshot");
+  if (!dump_all(&d, inst, host_name, host, host_len, err, errlen)) {
+    free(d.buf);
+    return -1;
+  }
+  *out = d.buf;
+  *outlen = d.len;
+  return 0;
+}
+
+int wasm_snapshot_write_file(const wasm_instance *inst, const char *host_name,
+                             const uint8_t *host, size_t host_len,
+                             const char *path, char *err, size_t errlen) {
+  uint8_t *buf;
+  size_t len;
+  if (wasm_snapshot_write(inst, host_name, host, host_len, &buf, &len, err,
+                          errlen) < 0)
+    return -1;
+  size_t pl = strlen(path);
+  char *tmp = malloc(pl + 5);
+  if (!tmp) {
+    free(buf);
+    set_err(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(tmp, path, pl);
+  memcpy(tmp + pl, ".tmp", 5);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int rc = -1;
+  if (fd < 0) {
+    set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+    goto out;
+  }
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(fd, buf + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+      close(fd);
+      unlink(tmp);
+      goto out;
+    }
+    done += (size_t)n;
+  }
+  if (close(fd) < 0 || rename(tmp, path) < 0) {
+    set_err(err, errlen, "%s: %s", path, strerror(errno));
+    unlink(tmp);
+    goto out;
+  }
+  rc = 0;
+out:
+  free(tmp);
+  free(buf);
+  return rc;
+}
+
+/* ---- undump ---- */
+
+typedef struct {
+  uint64_t start, n;    /* in chunks */
+  const uint8_t *bytes;
+} mem_run;
+
+typedef struct {
+  uint8_t type;
+  uint64_t v[2];
+} saved_global;
+
+typedef struct {
+  uint8_t elemtype;
+  uint32_t size;
+  uint64_t *elems;      /* portable */
+} saved_table;
+
+struct wasm_snapshot {
+  uint8_t *buf;
+  size_t len;
+  const uint8_t *hash;
+  const uint8_t *module;
+  size_t module_len;
+  uint64_t fuel_used, fuel_limit;
+  wasm_limits limits;
+  uint32_t nmems;
+  uint64_t pages;
+  mem_run *runs;
+  uint64_t nruns;
+  saved_global *globals;
+  uint32_t nglobals;
+  saved_table *tables;
+  uint32_t ntables;
+  uint8_t *data_dropped, *elem_dropped;
+  uint32_t ndatas, nelems;
+  wasm_frame_info *frames;
+  uint64_t **slots;
+  uint32_t nframes;
+  const char *host_name_p;
+  size_t host_name_len;
+  char *host_name;
+  const uint8_t *host;
+  size_t host_len;
+};
+
+typedef struct {
+  const uint8_t *p, *end;
+  char *err;
+  size_t errlen;
+  bool bad;
+  const char *where;
+} undump_state;
+
+static bool bad(undump_state *u, const char *what) {
+  if (!u->bad)
+    set_err(u->err, u->errlen, "bad snapshot: %s: %s", u->where, what);
+  u->bad = true;
+  return false;
+}
+
+static uint8_t load_u8(undump_state *u) {
+  if (u->bad) return 0;
+  if (u->p >= u->end) return bad(u, "truncated"), 0;
+  return *u->p++;
+}
+
+static uint64_t load_var(undump_state *u) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    uint8_t b = load_u8(u);
+    if (u->bad) return 0;
+    if (shift == 63 && (b & 0x7e)) return bad(u, "varint overflows"), 0;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  return bad(u, "varint too long"), 0;
+}
+
+/* A count of items that each take at least MIN_BYTES: bounded by what
+ * remains, so hostile counts cannot make us allocate much. */
+static uint64_t load_count(undump_state *u, uint64_t max, size_t min_bytes) {
+  uint64_t n = load_var(u);
+  if (u->bad) return 0;
+  if (n > max || n > (uint64_t)(u->end - u->p) / min_bytes)
+    return bad(u, "count out of bounds"), 0;
+  return n;
+}
+
+static const uint8_t *load_bytes(undump_state *u, uint64_t n) {
+  if (u->bad) return NULL;
+  if (n > (uint64_t)(u->end - u->p)) return bad(u, "truncated"), NULL;
+  const uint8_t *p = u->p;
+  u->p += n;
+  return p;
+}
+
+static uint64_t load_u64le(undump_state *u) {
+  const uint8_t *b = load_bytes(u, 8);
+  uint64_t v = 0;
+  if (b) for (int i = 7; i >= 0; i--) v = v << 8 | b[i];
+  return v;
+}
+
+static void undump_state_sec(undump_state *u, wasm_snapshot *s) {
+  s->fuel_used = load_var(u);
+  s->fuel_limit = load_var(u);
+  s->limits.fuel = load_var(u);
+  s->limits.max_memory = load_var(u);
+  uint64_t f = load_var(u), st = load_var(u);
+  if (f > UINT32_MAX || st > UINT32_MAX) bad(u, "limit out of range");
+  s->limits.max_frames = (uint32_t)f;
+  s->limits.max_stack_slots = (uint32_t)st;
+}
+
+static void undump_memory(undump_state *u, wasm_snapshot *s) {
+  s->nmems = (uint32_t)load_count(u, 1, 1);
+  if (!s->nmems || u->bad) return;
+  s->pages = load_var(u);
+  if (s->pages > WASM_MAX_PAGES) {
+    bad(u, "memory larger than 4 GiB");
+    return;
+  }
+  uint64_t nchunks = s->pages * CHUNKS_PER_PAGE;
+  s->nruns = load_count(u, nchunks, 2 + CHUNK);
+  if (u->bad) return;
+  s->runs = calloc(s->nruns ? s->nruns : 1, sizeof *s->runs);
+  if (!s->runs) {
+    bad(u, "out of memory");
+    return;
+  }
+  uint64_t at = 0;
+  for (uint64_t i = 0; i < s->nruns && !u->bad; i++) {
+    uint64_t gap = load_var(u), n = load_var(u);
+    if (u->bad) return;
+    if (n == 0 || gap > nchunks - at || n > nchunks - at - gap) {
+      bad(u, "memory run outside the memory");
+      return;
+    }
+    s->runs[i].start = at + gap;
+    s->runs[i].n = n;
+    s->runs[i].bytes = load_bytes(u, n * CHUNK);
+    at += gap + n;
+  }
+}
+
+static bool is_ref(uint8_t t) {
+  return t == WASM_TYPE_FUNCREF || t == WASM_TYPE_EXTERNREF;
+}
+
+static bool is_valtype(uint8_t t) {
+  return t == WASM_TYPE_I32 || t == WASM_TYPE_I64 || t == WASM_TYPE_F32 ||
+         t == WASM_TYPE_F64 || t == WASM_TYPE_V128 || is_ref(t);
+}
+
+static void undump_globals(undump_state *u, wasm_snapshot *s) {
+  s->nglobals = (uint32_t)load_count(u, 1000000, 2);
+  if (u->bad) return;
+  s->globals = calloc(s->nglobals + 1, sizeof *s->globals);
+  if (!s->globals) {
+    bad(u, "out of memory");
+    return;
+  }
+  for (uint32_t i = 0; i < s->nglobals && !u->bad; i++) {
+    saved_global *g = &s->globals[i];
+    g->type = load_u8(u);
+    if (!u->bad && !is_valtype(g->type)) {
+      bad(u, "global of an unknown type");
+      return;
+    }
+    if (g->type == WASM_TYPE_V128) {
+      g->v[0] = load_u64le(u);
+      g->v[1] = load_u64le(u);
+    } else {
+      g->v[0] = load_var(u);
+    }
+  }
+}
+
+static void undump_tables(undump_state *u, wasm_snapshot *s) {
+  s->ntables = (uint32_t)load_count(u, 100000, 2);
+  if (u->bad) return;
+  s->tables = calloc(s->ntables + 1, sizeof *s->tables);
+  if (!s->tables) {
+    bad(u, "out of memory");
+    return;
+  }
+  for (uint32_t i = 0; i < s->ntables && !u->bad; i++) {
+    saved_table *t = &s->tables[i];
+    t->elemtype = load_u8(u);
+    if (!u->bad && !is_ref(t->elemtype)) {
+      bad(u, "table of a non-reference type");
+      return;
+    }
+    t->size = (uint32_t)load_count(u, UINT32_MAX, 1);
+    if (u->bad) return;
+    t->elems = malloc(((size_t)t->size + 1) * sizeof *t->elems);
+    if (!t->elems) {
+      bad(u, "out of memory");
+      return;
+    }
+    for (uint32_t k = 0; k < t->size; k++) t->elems[k] = load_var(u);
+  }
+}
+
+static uint8_t *undump_flags(undump_state *u, uint32_t *n) {
+  *n = (uint32_t)load_count(u, UINT32_MAX, 1);
+  if (u->bad) return NULL;
+  uint8_t *f = malloc(*n + 1);
+  if (!f) return bad(u, "out of memory"), NULL;
+  const uint8_t *b = load_bytes(u, *n);
+  if (!b) {
+    free(f);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < *n; i++) {
+    if (b[i] > 1) {
+      free(f);
+      return bad(u, "segment flag not 0 or 1"), NULL;
+    }
+    f[i] = b[i];
+  }
+  return f;
+}
+
+static void undump_frames(undump_state *u, wasm_snapshot *s) {
+  s->nframes = (uint32_t)load_count(u, 1u << 24, 3);
+  if (u->bad) return;
+  s->frames = calloc(s->nframes + 1, sizeof *s->frames);
+  s->slots = calloc(s->nframes + 1, sizeof *s->slots);
+  if (!s->frames || !s->slots) {
+    bad(u, "out of memory");
+    return;
+  }
+  for (uint32_t i = 0; i < s->nframes && !u->bad; i++) {
+    uint64_t func = load_var(u), pc = load_var(u);
+    uint64_t n = load_count(u, UINT32_MAX, 1);
+    if (u->bad) return;
+    if (func > UINT32_MAX || pc > UINT32_MAX) {
+      bad(u, "frame function or pc out of range");
+      return;
+    }
+    s->frames[i].func = (uint32_t)func;
+    s->frames[i].wasm_pc = (uint32_t)pc;
+    s->frames[i].nslots = (uint32_t)n;
+    s->slots[i] = malloc((n + 1) * sizeof(uint64_t));
+    if (!s->slots[i]) {
+      bad(u, "out of memory");
+      return;
+    }
+    for (uint64_t k = 0; k < n; k++) s->slots[i][k] = load_var(u);
+  }
+}
+
+static bool undump_section(undump_state *u, wasm_snapshot *s, uint8_t tag,
+                           const uint8_t *end) {
+  const uint8_t *outer = u->end;
+  u->end = end;
+  switch (tag) {
+  case SEC_MODULE:
+    u->where = "module";
+    s->hash = load_bytes(u, 32);
+    s->module_len = (size_t)(u->end - u->p);
+    s->module = load_bytes(u, s->module_len);
+    break;
+  case SEC_STATE: u->where = "state"; undump_state_sec(u, s); break;
+  case SEC_MEMORY: u->where = "memory"; undump_memory(u, s); break;
+  case SEC_GLOBALS: u->where = "globals"; undump_globals(u, s); break;
+  case SEC_TABLES: u->where = "tables"; undump_tables(u, s); break;
+  case SEC_SEGMENTS:
+    u->where = "segments";
+    s->data_dropped = undump_flags(u, &s->ndatas);
+    if (!u->bad) s->elem_dropped = undump_flags(u, &s->nelems);
+    break;
+  case SEC_FRAMES: u->where = "frames"; undump_frames(u, s); break;
+  case SEC_HOST: {
+    u->where = "host state";
+    uint64_t nl = load_count(u, 255, 1);
+    s->host_name_p = (const char *)load_bytes(u, nl);
+    s->host_name_len = (size_t)nl;
+    s->host_len = (size_t)(u->end - u->p);
+    s->host = load_bytes(u, s->host_len);
+    break;
+  }
+  }
+  if (!u->bad && u->p != end) bad(u, "section has trailing bytes");
+  u->end = outer;
+  return !u->bad;
+}
+
+static bool undump_all(undump_state *u, wasm_snapshot *s) {
+  u->where = "header";
+  const uint8_t *magic = load_bytes(u, 8);
+  if (!magic || memcmp(magic, MAGIC, 8) != 0)
+    return bad(u, "not an ARTS snapshot (magic)");
+  uint8_t v = load_u8(u);
+  if (!u->bad && v != WASM_SNAPSHOT_VERSION) {
+    set_err(u->err, u->errlen,
+            "snapshot format version %u is not supported (this engine "
+            "reads version %u)", v, WASM_SNAPSHOT_VERSION);
+    u->bad = true;
+    return false;
+  }
+  for (uint8_t want = SEC_MODULE; want <= SEC_HOST; want++) {
+    u->where = "section header";
+    uint8_t tag = load_u8(u);
+    uint64_t len = load_var(u);
+    if (u->bad) return false;
+    if (tag != want) return bad(u, "sections missing or out of order");
+    if (len > (uint64_t)(u->end - u->p)) return bad(u, "section truncated");
+    if (!undump_section(u, s, tag, u->p + len)) return false;
+  }
+  u->where = "end";
+  if (load_u8(u) != SEC_END || load_u8(u) != 0 || u->bad)
+    return bad(u, "missing end marker");
+  if (u->p != u->end) return bad(u, "trailing bytes");
+  return true;
+}
+
+void wasm_snapshot_free(wasm_snapshot *s) {
+  if (!s) return;
+  free(s->runs);
+  free(s->globals);
+  for (uint32_t i = 0; s->tables && i < s->ntables; i++)
+    free(s->tables[i].elems);
+  free(s->tables);
+  free(s->data_dropped);
+  free(s->elem_dropped);
+  for (uint32_t i = 0; s->slots && i < s->nframes; i++) free(s->slots[i]);
+  free(s->slots);
+  free(s->frames);
+  free(s->host_name);
+  free(s->buf);
+  free(s);
+}
+
+wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len, char *err,
+                                  size_t errlen) {
+  if (len < 8 + 1 + 2 + 4) {
+    set_err(err, errlen, "bad snapshot: %zu bytes is too short", len);
+    return NULL;
+  }
+  if (memcmp(buf, MAGIC, 8) != 0) {
+    set_err(err, errlen, "bad snapshot: not an ARTS snapshot (magic)");
+    return NULL;
+  }
+  uint32_t want = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
+                  (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+  if (crc32_of(buf, len - 4) != want) {
+    set_err(err, errlen, "bad snapshot: checksum mismatch (damaged or "
+            "truncated)");
+    return NULL;
+  }
+  wasm_snapshot *s = calloc(1, sizeof *s);
+  if (!s || !(s->buf = malloc(len))) {
+    free(s);
+    set_err(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(s->buf, buf, len);
+  s->len = len;
+  undump_state u = {s->buf, s->buf + len - 4, err, errlen, false, ""};
+  if (!undump_all(&u, s)) {
+    wasm_snapshot_free(s);
+    return NULL;
+  }
+  s->host_name = malloc(s->host_name_len + 1);
+  if (!s->host_name) {
+    wasm_snapshot_free(s);
+    set_err(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(s->host_name, s->host_name_p, s->host_name_len);
+  s->host_name[s->host_name_len] = 0;
+  return s;
+}
+
+wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
+                                       size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_err(err, errlen, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    set_err(err, errlen, "%s: not a regular file", path);
+    close(fd);
+    return NULL;
+  }
+  size_t len = (size_t)st.st_size;
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) {
+    close(fd);
+    set_err(err, errlen, "%s: out of memory", path);
+    return NULL;
+  }
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = read(fd, buf + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  close(fd);
+  wasm_snapshot *s = NULL;
+  if (done != len) set_err(err, errlen, "%s: short read", path);
+  else s = wasm_snapshot_read(buf, len, err, errlen);
+  free(buf);
+  return s;
+}
+
+const uint8_t *wasm_snapshot_module_bytes(const wasm_snapshot *s,
+                                          size_t *len) {
+  *len = s->module_len;
+  return s->module;
+}
+
+const uint8_t *wasm_snapshot_host_state(const wasm_snapshot *s,
+                                        const char **name, size_t *len) {
+  if (name) *name = s->host_name;
+  *len = s->host_len;
+  return s->host;
+}
+
+void wasm_snapshot_limits(const wasm_snapshot *s, wasm_limits *out) {
+  *out = s->limits;
+}
+
+wasm_module *wasm_snapshot_load_module(const wasm_snapshot *s,
+                                       const wasm_load_options *opt,
+                                       char *err, size_t errlen) {
+  char e[256];
+  wasm_module *m = wasm_module_load(s->module, s->module_len, opt, e,
+                                    sizeof e);
+  if (!m) {
+    set_err(err, errlen, "bad snapshot: its module does not load: %s", e);
+    return NULL;
+  }
+  if (memcmp(wasm_module_hash(m), s->hash, 32) != 0) {
+    set_err(err, errlen, "bad snapshot: module hash mismatch");
+    wasm_module_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* ---- restore: check against the module, then apply ---- */
+
+static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
+                          char *err, size_t errlen) {
+  const wasm_module *m = inst->module;
+  if (s->nmems != m->nmems) {
+    set_err(err, errlen, "bad snapshot: %u memories, the module has %u",
+            s->nmems, m->nmems);
+    return -1;
+  }
+  if (!m->nmems) return 0;
+  wasm_memory *mem = inst->mems[0];
+  if (s->pages < m->mems[0].min || !wasm_memory_set_pages(inst, s->pages)) {
+    set_err(err, errlen, "bad snapshot: memory of %llu pages is outside the "
+            "module's or the instance's limits",
+            (unsigned long long)s->pages);
+    return -1;
+  }
+  /* Fresh memory is zero but for the active data segments: clear those,
+   * then lay the saved chunks down. */
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data_seg *d = &m->datas[i];
+    if (d->mode != WASM_SEG_ACTIVE || d->memory != 0 || !d->len) continue;
+    uint64_t off = d->offset.v[0];
+    if (d->offset.op == 0x23 && d->offset.v[0] < m->nglobals)
+      off = inst->globals[d->offset.v[0]]->v[0];
+    off &= 0xffffffffu;
+    uint64_t size = mem->pages * WASM_PAGE_SIZE;
+    if (off < size) memset(mem->data + off, 0,
+                           (size_t)(d->len < size - off ? d->len : size - off));
+  }
+  for (uint64_t i = 0; i < s->nruns; i++)
+    memcpy(mem->data + s->runs[i].start * CHUNK, s->runs[i].bytes,
+           (size_t)(s->runs[i].n * CHUNK));
+  return 0;
+}
+
+static int restore_globals(const wasm_snapshot *s, wasm_instance *inst,
+                           char *err, size_t errlen) {
+  const wasm_module *m = inst->module;
+  if (s->nglobals != m->nglobals) {
+    set_err(err, errlen, "bad snapshot: %u globals, the module has %u",
+            s->nglobals, m->nglobals);
+    return -1;
+  }
+  for (uint32_t i = 0; i < m->nglobals; i++) {
+    const saved_global *g = &s->globals[i];
+    wasm_global *ig = inst->globals[i];
+    uint64_t v[2] = {g->v[0], g->v[1]};
+    if (g->type != ig->type) {
+      set_err(err, errlen, "bad snapshot: global %u has the wrong type", i);
+      return -1;
+    }
+    if (is_ref(g->type) &&
+        !wasm_ref_from_portable(inst, g->type, g->v[0], &v[0])) {
+      set_err(err, errlen, "bad snapshot: global %u holds a bad reference",
+              i);
+      return -1;
+    }
+    if ((g->type == WASM_TYPE_I32 || g->type == WASM_TYPE_F32) &&
+        v[0] > 0xffffffffu) {
+      set_err(err, errlen, "bad snapshot: global %u out of range", i);
+      return -1;
+    }
+    if (!ig->mutable_ && (v[0] != ig->v[0] ||
+                          (g->type == WASM_TYPE_V128 && v[1] != ig->v[1]))) {
+      set_err(err, errlen, "bad snapshot: immutable global %u changed", i);
+      return -1;
+    }
+    ig->v[0] = v[0];
+    ig->v[1] = g->type == WASM_TYPE_V128 ? v[1] : 0;
+  }
+  return 0;
+}
+
+static int restore_tables(const wasm_snapshot *s, wasm_instance *inst,
+                          char *err, size_t errlen) {
+  const wasm_module *m = inst->module;
+  if (s->ntables != m->ntables) {
+    set_err(err, errlen, "bad snapshot: %u tables, the module has %u",
+            s->ntables, m->ntables);
+    return -1;
+  }
+  for (uint32_t i = 0; i < m->ntables; i++) {
+    const saved_table *t = &s->tables[i];
+    wasm_table *it = inst->tables[i];
+    if (t->elemtype != it->elemtype || t->size < m->tables[i].min ||
+        t->size > it->max) {
+      set_err(err, errlen, "bad snapshot: table %u does not fit the module",
+              i);
+      return -1;
+    }
+    uint64_t *e = malloc(((size_t)t->size + 1) * sizeof *e);
+    if (!e) {
+      set_err(err, errlen, "out of memory");
+      return -1;
+    }
+    for (uint32_t k = 0; k < t->size; k++)
+      if (!wasm_ref_from_portable(inst, t->elemtype, t->elems[k], &e[k])) {
+        free(e);
+        set_err(err, errlen, "bad snapshot: table %u element %u is not a "
+                "valid reference", i, k);
+        return -1;
+      }
+    free(it->elems);
+    it->elems = e;
+    it->size = t->size;
+  }
+  return 0;
+}
+
+static int restore_segments(const wasm_snapshot *s, wasm_instance *inst,
+                            char *err, size_t errlen) {
+  const wasm_module *m = inst->module;
+  if (s->ndatas != m->ndatas || s->nelems != m->nelems) {
+    set_err(err, errlen, "bad snapshot: segment counts differ from the "
+            "module's");
+    return -1;
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++)
+    inst->data_dropped[i] = s->data_dropped[i];
+  for (uint32_t i = 0; i < m->nelems; i++)
+    inst->elem_dropped[i] = s->elem_dropped[i];
+  return 0;
+}
+
+wasm_instance *wasm_snapshot_instantiate(const wasm_snapshot *s,
+                                         const wasm_module *m,
+                                         const wasm_host_func *imports,
+                                         size_t nimports, void *host_ctx,
+                                         const wasm_limits *limits,
+                                         char *err, size_t errlen) {
+  if (memcmp(wasm_module_hash(m), s->hash, 32) != 0) {
+    set_err(err, errlen, "bad snapshot: module hash mismatch");
+    return NULL;
+  }
+  /* The start function ran before the snapshot was taken; running it
+   * again would repeat its effects. Instantiate without it. */
+  wasm_module *mm = (wasm_module *)m;
+  int64_t start = mm->start;
+  mm->start = -1;
+  wasm_instance *inst = wasm_instantiate(m, imports, nimports, host_ctx,
+                                         limits ? limits : &s->limits, err,
+                                         errlen);
+  mm->start = start;
+  if (!inst) return NULL;
+  if (restore_memory(s, inst, err, errlen) < 0 ||
+      restore_globals(s, inst, err, errlen) < 0 ||
+      restore_tables(s, inst, err, errlen) < 0 ||
+      restore_segments(s, inst, err, errlen) < 0)
+    goto fail;
+  inst->fuel_used = s->fuel_used;
+  inst->fuel_limit = s->fuel_limit;
+  if (s->nframes) {
+    char e[256];
+    if (wasm_exec_restore(inst, s->frames, (const uint64_t *const *)s->slots,
+                          s->nframes, e, sizeof e) < 0) {
+      set_err(err, errlen, "bad snapshot: %s", e);
+      goto fail;
+    }
+  }
+  return inst;
+fail:
+  wasm_instance_free(inst);
+  return NULL;
+}
