@@ -1,0 +1,575 @@
+/* arts-orchestrator on the wire. Every message is decoded and checked
+ * before it touches the realm; a bad one gets an arts_resp error on its own
+ * topic when it is a request with an object_id, else one log/orchestrator
+ * message, and changes nothing. */
+#include "daemon.h"
+#include "realm.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define GROUP "orchestrator"
+/* History answers stay well under ARTS_MAX_PAYLOAD, which their readers
+ * enforce: about 40 bytes a raw point, 80 an aggregated one. */
+#define MAX_RAW_POINTS 5000
+#define MAX_AGG_POINTS 2800
+/* The same complaint about the same topic is published at most this
+ * often (a runtime that is not registered sends telemetry every second). */
+#define COMPLAINT_QUIET_US (60 * G_USEC_PER_SEC)
+
+struct _OrchDaemon {
+  OrchSettings set;
+  char *realm_name;
+  char *db_path;
+  OrchStore *store;
+  OrchRealm *realm;
+  ArtsMqtt *mqtt;
+  char *t_reg, *t_query, *t_stats, *t_log;
+  guint check_id, maintain_id;
+  GHashTable *complaints;  /* "topic\nmessage" -> last time (gint64*) */
+  gint64 store_complained_us;
+  gboolean stopping;
+};
+
+/* ---- settings ---- */
+
+static const char *const known_keys[] = {
+  "broker", "realm", "username", "password-file", "cafile", "certfile",
+  "keyfile", "state-dir", "dead-after-intervals", "check-interval-ms",
+  "maintain-interval-s", "raw-retention-s", "aggregate-retention-s",
+  "event-retention-s", NULL
+};
+
+static gboolean
+get_setting(GKeyFile *kf, const char *key, gint64 min, gint64 max,
+            gint64 *out, GError **error)
+{
+  g_autoptr(GError) err = NULL;
+  if (!g_key_file_has_key(kf, GROUP, key, NULL))
+    return TRUE;
+  gint64 v = g_key_file_get_int64(kf, GROUP, key, &err);
+  if (err || v < min || v > max) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFIG,
+                "[" GROUP "] %s: expected an integer from %" G_GINT64_FORMAT
+                " to %" G_GINT64_FORMAT, key, min, max);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+gboolean
+orch_settings_load(OrchSettings *set, const ArtsConfig *cfg, GError **error)
+{
+  gint64 dead = 3, check = 200, maintain = 60, raw = 3600,
+         agg = 7 * 24 * 3600, ev = 7 * 24 * 3600;
+  GKeyFile *kf = cfg->keyfile_data;
+  if (kf && g_key_file_has_group(kf, GROUP)) {
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, GROUP, NULL, NULL);
+    for (guint i = 0; keys && keys[i]; i++)
+      if (!g_strv_contains(known_keys, keys[i])) {
+        g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFIG,
+                    "[" GROUP "] %s: unknown key", keys[i]);
+        return FALSE;
+      }
+    if (!get_setting(kf, "dead-after-intervals", 1, 1000, &dead, error)
+        || !get_setting(kf, "check-interval-ms", 10, 10000, &check, error)
+        || !get_setting(kf, "maintain-interval-s", 1, 3600, &maintain, error)
+        || !get_setting(kf, "raw-retention-s", 60, 7 * 24 * 3600, &raw,
+                        error)
+        || !get_setting(kf, "aggregate-retention-s", 3600,
+                        366 * 24 * 3600, &agg, error)
+        || !get_setting(kf, "event-retention-s", 3600, 3660 * 24 * 3600LL,
+                        &ev, error))
+      return FALSE;
+  }
+  set->dead_after = (int)dead;
+  set->check_ms = (int)check;
+  set->maintain_s = (int)maintain;
+  set->retention.raw_retention_ms = raw * 1000;
+  set->retention.agg_retention_ms = agg * 1000;
+  set->retention.event_retention_ms = ev * 1000;
+  return TRUE;
+}
+
+/* ---- publishing ---- */
+
+static void
+publish(OrchDaemon *d, const char *topic, ArtsMsgType type,
+        const char *action, const char *object_id, JsonObject *data,
+        gboolean retain)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(type, action, object_id,
+                                                  data);
+  /* Not connected: the state topics are all published again on connect;
+   * answers and events of the moment are gone, as with any MQTT client. */
+  if (arts_mqtt_publish_envelope(d->mqtt, topic, env, retain, &error) < 0)
+    g_debug("not published on %s: %s", topic, error->message);
+}
+
+static void
+publish_state(OrchDaemon *d, const ArtsRuntime *rt)
+{
+  g_autofree char *id = g_strconcat("runtime/", rt->uuid, NULL);
+  g_autofree char *topic = arts_topic(d->realm_name, ARTS_TOPIC_STATE, id);
+  g_autoptr(JsonObject) data = arts_runtime_to_json(rt);
+  publish(d, topic, ARTS_TYPE_RESP, "update", NULL, data, TRUE);
+}
+
+static void
+publish_all_states(OrchDaemon *d)
+{
+  g_autoptr(GPtrArray) all = orch_realm_list(d->realm);
+  for (guint i = 0; i < all->len; i++)
+    publish_state(d, all->pdata[i]);
+  g_info("published the state of %u runtimes", all->len);
+}
+
+static void
+answer(OrchDaemon *d, const char *topic, ArtsEnvelope *resp)
+{
+  g_autoptr(GError) error = NULL;
+  if (arts_mqtt_publish_envelope(d->mqtt, topic, resp, FALSE, &error) < 0)
+    g_debug("answer not sent on %s: %s", topic, error->message);
+}
+
+static void
+answer_ok(OrchDaemon *d, const char *topic, const ArtsEnvelope *req,
+          JsonObject *details)
+{
+  g_autoptr(ArtsEnvelope) resp = arts_response_ok(req, ARTS_TYPE_RESP,
+                                                  details);
+  answer(d, topic, resp);
+}
+
+/* One log/orchestrator message per failure, and the same complaint about
+ * the same topic at most once a minute. */
+static void
+complain(OrchDaemon *d, const char *topic, const char *object_id,
+         const GError *error)
+{
+  g_autofree char *key = g_strconcat(topic, "\n", error->message, NULL);
+  gint64 now = g_get_monotonic_time();
+  gint64 *last = g_hash_table_lookup(d->complaints, key);
+  if (last && now - *last < COMPLAINT_QUIET_US)
+    return;
+  if (g_hash_table_size(d->complaints) > 4096)
+    g_hash_table_remove_all(d->complaints);
+  g_hash_table_replace(d->complaints, g_steal_pointer(&key),
+                       g_memdup2(&now, sizeof now));
+  g_message("%s: %s", topic, error->message);
+  g_autoptr(ArtsLog) l = arts_log_new("error", error->message, topic,
+                                      object_id);
+  g_autoptr(JsonObject) data = arts_log_to_json(l);
+  publish(d, d->t_log, ARTS_TYPE_RESP, "update", NULL, data, FALSE);
+}
+
+/* A request that fails is answered on its topic, and logged once here. */
+static void
+refuse(OrchDaemon *d, const char *topic, const ArtsEnvelope *req,
+       const GError *error)
+{
+  g_message("%s: refused %s %s: %s", topic, req->action, req->object_id,
+            error->message);
+  g_autoptr(ArtsEnvelope) resp = arts_response_error(req, ARTS_TYPE_RESP,
+                                                     error);
+  answer(d, topic, resp);
+}
+
+/* ---- realm hooks ---- */
+
+static void
+on_state_changed(const ArtsRuntime *rt, gpointer user_data)
+{
+  publish_state(user_data, rt);
+}
+
+static void
+on_event(const ArtsEvent *e, gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  g_autofree char *topic = arts_topic(d->realm_name, ARTS_TOPIC_NOTIF, NULL);
+  g_autoptr(JsonObject) data = arts_event_to_json(e);
+  publish(d, topic, ARTS_TYPE_RESP, "update", NULL, data, FALSE);
+}
+
+/* A failing disk repeats every tick: say so once a minute. */
+static void
+on_store_failed(const GError *error, gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  gint64 now = g_get_monotonic_time();
+  if (d->store_complained_us
+      && now - d->store_complained_us < COMPLAINT_QUIET_US)
+    return;
+  d->store_complained_us = now;
+  g_warning("store: %s", error->message);
+  g_autoptr(ArtsLog) l = arts_log_new("error", error->message, NULL, NULL);
+  g_autoptr(JsonObject) data = arts_log_to_json(l);
+  publish(d, d->t_log, ARTS_TYPE_RESP, "update", NULL, data, FALSE);
+}
+
+/* ---- reg ---- */
+
+static gboolean
+want_data_type(const ArtsEnvelope *env, const char *want, GError **error)
+{
+  const char *type = arts_envelope_data_type(env);
+  if (type && strcmp(type, want) == 0)
+    return TRUE;
+  g_set_error(error, ARTS_ERROR, type ? ARTS_ERROR_UNKNOWN : ARTS_ERROR_FIELD,
+              "data.type: expected \"%s\"%s%s%s", want,
+              type ? ", not \"" : "", type ? type : "", type ? "\"" : "");
+  return FALSE;
+}
+
+static const ArtsRuntime *
+reg_request(OrchDaemon *d, const ArtsEnvelope *env, GError **error)
+{
+  gboolean create = strcmp(env->action, "create") == 0;
+  if (!create && strcmp(env->action, "delete") != 0) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                "action: unknown action \"%s\" on reg (expected create or "
+                "delete)", env->action);
+    return NULL;
+  }
+  if (!want_data_type(env, "runtime", error))
+    return NULL;
+  g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(env->data, error);
+  if (!rt)
+    return NULL;
+  if (create)
+    return orch_realm_register(d->realm, rt, g_get_monotonic_time(), error);
+  return orch_realm_deregister(d->realm, rt->uuid, rt->name, error);
+}
+
+static void
+handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
+{
+  g_autoptr(GError) error = NULL;
+  const ArtsRuntime *rt = reg_request(d, env, &error);
+  if (!rt) {
+    refuse(d, topic, env, error);
+    return;
+  }
+  g_autoptr(JsonObject) details = arts_runtime_to_json(rt);
+  answer_ok(d, topic, env, details);
+}
+
+/* ---- stats ---- */
+
+static void
+handle_stats(OrchDaemon *d, const char *topic, const char *topic_uuid,
+             const ArtsEnvelope *env)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsTelemetry) t = NULL;
+  if (env->type != ARTS_TYPE_RUNTIME_RESP)
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "type: telemetry is a runtime_resp, not %s",
+                arts_msg_type_to_string(env->type));
+  else if (strcmp(env->action, "update") != 0)
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                "action: unknown action \"%s\" on stats (expected update)",
+                env->action);
+  else if (want_data_type(env, "telemetry", &error)
+           && (t = arts_telemetry_from_json(env->data, &error)))
+    orch_realm_telemetry(d->realm, topic_uuid, t, env->data,
+                         g_get_monotonic_time(), &error);
+  if (error)
+    complain(d, topic, env->object_id, error);
+}
+
+/* ---- query ---- */
+
+static JsonObject *
+runtimes_answer(OrchDaemon *d)
+{
+  g_autoptr(GPtrArray) all = orch_realm_list(d->realm);
+  JsonArray *list = json_array_new();
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_object_element(list, arts_runtime_to_json(all->pdata[i]));
+  JsonObject *o = json_object_new();
+  json_object_set_array_member(o, "runtimes", list);
+  return o;
+}
+
+static JsonObject *
+no_such_metric(OrchDaemon *d, const ArtsRuntime *rt, const char *metric,
+               GError **error)
+{
+  g_auto(GStrv) have = orch_store_metrics(d->store, rt->uuid, NULL);
+  g_autofree char *list = have && have[0] ? g_strjoinv(", ", have)
+                                          : g_strdup("none");
+  g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+              "data.metric: runtime %s has no metric \"%s\" (it has: %s)",
+              rt->name, metric, list);
+  return NULL;
+}
+
+/* Raw samples while the whole range is within raw retention, 1-minute
+ * aggregates beyond; the newest points when there are too many. */
+static JsonObject *
+history_answer(OrchDaemon *d, const ArtsQuery *q, GError **error)
+{
+  const ArtsRuntime *rt = orch_realm_find(d->realm, q->runtime);
+  if (!rt) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.runtime: no runtime has the uuid or name \"%s\"",
+                q->runtime);
+    return NULL;
+  }
+  gint64 now = arts_now_ms();
+  gint64 until = q->until_ms ? q->until_ms : now;
+  gint64 since = q->since_ms ? q->since_ms
+                             : until - d->set.retention.raw_retention_ms;
+  gboolean agg = since < now - d->set.retention.raw_retention_ms;
+  guint limit = agg ? MAX_AGG_POINTS : MAX_RAW_POINTS;
+  gboolean found = FALSE;
+  g_autoptr(GArray) pts = orch_store_history(d->store, rt->uuid, q->metric,
+                                             since, until, agg, limit + 1,
+                                             &found, error);
+  if (!pts)
+    return NULL;
+  if (!found)
+    return no_such_metric(d, rt, q->metric, error);
+  g_autoptr(ArtsHistory) h = arts_history_new(rt->uuid, q->metric,
+                                              agg ? "1m" : "raw");
+  h->truncated = pts->len > limit;
+  for (guint i = h->truncated ? 1 : 0; i < pts->len; i++) {
+    const OrchPoint *p = &g_array_index(pts, OrchPoint, i);
+    arts_history_add(h, p->ts_ms, p->avg, p->min, p->max);
+  }
+  return arts_history_to_json(h);
+}
+
+static JsonObject *
+query_request(OrchDaemon *d, const ArtsEnvelope *env, GError **error)
+{
+  if (strcmp(env->action, "query") != 0) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                "action: unknown action \"%s\" on query (expected query)",
+                env->action);
+    return NULL;
+  }
+  g_autoptr(ArtsQuery) q = arts_query_from_json(env->data, error);
+  if (!q)
+    return NULL;
+  if (strcmp(q->kind, "runtimes") == 0)
+    return runtimes_answer(d);
+  return history_answer(d, q, error);
+}
+
+static void
+handle_query(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) details = query_request(d, env, &error);
+  if (!details) {
+    refuse(d, topic, env, error);
+    return;
+  }
+  answer_ok(d, topic, env, details);
+}
+
+/* ---- dispatch ---- */
+
+/* A payload that is not a valid envelope: answered on the request topics
+ * when an object_id can be found in it, else a log message. */
+static void
+bad_payload(OrchDaemon *d, const char *topic, gboolean request_topic,
+            const char *payload, gsize len, const GError *error)
+{
+  g_autofree char *oid = NULL, *action = NULL;
+  if (request_topic && arts_envelope_peek(payload, len, &oid, &action)) {
+    g_message("%s: refused %s: %s", topic, oid, error->message);
+    g_autoptr(ArtsEnvelope) resp = arts_response_error_for(
+      oid, action, ARTS_TYPE_RESP, error);
+    answer(d, topic, resp);
+    return;
+  }
+  complain(d, topic, NULL, error);
+}
+
+static void
+on_message(ArtsMqtt *mqtt, const char *topic, const guint8 *payload,
+           gsize len, const ArtsMqttProp *props, guint n_props,
+           gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  g_autofree char *leaf = NULL, *rest = NULL;
+  if (!arts_topic_parse(d->realm_name, topic, &leaf, &rest))
+    return;
+  gboolean is_reg = !rest && strcmp(leaf, ARTS_TOPIC_REG) == 0;
+  gboolean is_query = !rest && strcmp(leaf, ARTS_TOPIC_QUERY) == 0;
+  gboolean is_stats = rest && strcmp(leaf, ARTS_TOPIC_STATS) == 0;
+  if (!is_reg && !is_query && !is_stats)
+    return;
+  /* An empty retained message only clears a topic. */
+  if (len == 0 && is_stats)
+    return;
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_parse((const char *)payload,
+                                                    len, &error);
+  if (!env) {
+    bad_payload(d, topic, !is_stats, (const char *)payload, len, error);
+    return;
+  }
+  if (is_stats) {
+    handle_stats(d, topic, rest, env);
+    return;
+  }
+  /* Answers (ours among them) share the request topics. */
+  if (env->type != ARTS_TYPE_REQ)
+    return;
+  if (is_reg)
+    handle_reg(d, topic, env);
+  else
+    handle_query(d, topic, env);
+}
+
+static void
+on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  if (!connected) {
+    if (!d->stopping)
+      g_message("lost the broker; reconnecting");
+    return;
+  }
+  g_message("connected to the broker");
+  /* A broker restarted without persistence forgot every retained state. */
+  publish_all_states(d);
+}
+
+/* ---- timers ---- */
+
+static gboolean
+on_check(gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  g_autoptr(GError) error = NULL;
+  orch_realm_sweep(d->realm, g_get_monotonic_time());
+  if (!orch_store_flush(d->store, &error))
+    on_store_failed(error, d);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_maintain(gpointer user_data)
+{
+  OrchDaemon *d = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time();
+  if (!orch_store_maintain(d->store, arts_now_ms(), &error))
+    on_store_failed(error, d);
+  else
+    g_debug("roll-up and pruning took %" G_GINT64_FORMAT " ms",
+            (g_get_monotonic_time() - t0) / 1000);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- life cycle ---- */
+
+OrchDaemon *
+orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
+                GError **error)
+{
+  if (!cfg->state_dir || !cfg->state_dir[0]) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFIG,
+                "state-dir: required (--state-dir DIR or [" GROUP
+                "] state-dir)");
+    return NULL;
+  }
+  if (g_mkdir_with_parents(cfg->state_dir, 0700) != 0) {
+    int e = errno;
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_IO, "state-dir: %s: %s",
+                cfg->state_dir, g_strerror(e));
+    return NULL;
+  }
+  OrchDaemon *d = g_new0(OrchDaemon, 1);
+  d->set = *set;
+  d->realm_name = g_strdup(cfg->realm);
+  d->db_path = g_build_filename(cfg->state_dir, "realm.sqlite", NULL);
+  d->t_reg = arts_topic(cfg->realm, ARTS_TOPIC_REG, NULL);
+  d->t_query = arts_topic(cfg->realm, ARTS_TOPIC_QUERY, NULL);
+  d->t_stats = arts_topic(cfg->realm, ARTS_TOPIC_STATS, "+");
+  d->t_log = arts_topic(cfg->realm, ARTS_TOPIC_LOG, "orchestrator");
+  d->complaints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        g_free);
+  d->store = orch_store_open(d->db_path, error);
+  if (!d->store)
+    goto fail;
+  orch_store_set_retention(d->store, &set->retention);
+  OrchRealmHooks hooks = { on_state_changed, on_event, on_store_failed };
+  d->realm = orch_realm_new(d->store, set->dead_after, &hooks, d);
+  if (!orch_realm_load(d->realm, g_get_monotonic_time(), error))
+    goto fail;
+  g_message("realm \"%s\" from %s: %u runtimes alive, %u dead",
+            d->realm_name, d->db_path,
+            orch_realm_count(d->realm, ARTS_STATUS_ALIVE),
+            orch_realm_count(d->realm, ARTS_STATUS_DEAD));
+
+  ArtsMqttOptions mo = { 0 };
+  arts_config_mqtt_options(cfg, &mo);
+  d->mqtt = arts_mqtt_new(&mo, error);
+  if (!d->mqtt)
+    goto fail;
+  arts_mqtt_set_message_func(d->mqtt, on_message, d);
+  arts_mqtt_set_connect_func(d->mqtt, on_connect, d);
+  arts_mqtt_subscribe(d->mqtt, d->t_reg, 1);
+  arts_mqtt_subscribe(d->mqtt, d->t_query, 1);
+  arts_mqtt_subscribe(d->mqtt, d->t_stats, 1);
+  return d;
+
+fail:
+  orch_daemon_free(d);
+  return NULL;
+}
+
+gboolean
+orch_daemon_start(OrchDaemon *d, GError **error)
+{
+  if (!arts_mqtt_start(d->mqtt, error))
+    return FALSE;
+  d->check_id = g_timeout_add(d->set.check_ms, on_check, d);
+  d->maintain_id = g_timeout_add_seconds(d->set.maintain_s, on_maintain, d);
+  on_maintain(d);
+  return TRUE;
+}
+
+void
+orch_daemon_stop(OrchDaemon *d)
+{
+  g_autoptr(GError) error = NULL;
+  d->stopping = TRUE;
+  g_clear_handle_id(&d->check_id, g_source_remove);
+  g_clear_handle_id(&d->maintain_id, g_source_remove);
+  if (d->store && !orch_store_flush(d->store, &error))
+    g_warning("store: %s", error->message);
+  if (d->mqtt)
+    arts_mqtt_disconnect(d->mqtt);
+}
+
+void
+orch_daemon_free(OrchDaemon *d)
+{
+  if (!d)
+    return;
+  g_clear_handle_id(&d->check_id, g_source_remove);
+  g_clear_handle_id(&d->maintain_id, g_source_remove);
+  g_clear_pointer(&d->mqtt, arts_mqtt_free);
+  g_clear_pointer(&d->realm, orch_realm_free);
+  g_clear_pointer(&d->store, orch_store_free);
+  g_hash_table_destroy(d->complaints);
+  g_free(d->realm_name);
+  g_free(d->db_path);
+  g_free(d->t_reg);
+  g_free(d->t_query);
+  g_free(d->t_stats);
+  g_free(d->t_log);
+  g_free(d);
+}
