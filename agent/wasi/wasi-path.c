@@ -92,7 +92,14 @@ static int walk_beneath(int dirfd, const char *path, int flags, unsigned mode,
       if (!last) f |= O_DIRECTORY;
       int fd = openat(stack[top], comp, f, mode);
       if (fd < 0) {
-        result = errno == ELOOP && follow ? -EXDEV : -errno;
+        int e = errno;
+        struct stat st;
+        /* A symlink where we must go through it: refused, not followed. */
+        if ((follow || !last) && (e == ELOOP || e == ENOTDIR) &&
+            fstatat(stack[top], comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
+          e = EXDEV;
+        result = -e;
         goto out;
       }
       result = fd;
