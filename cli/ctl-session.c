@@ -1,6 +1,7 @@
 /* The MQTT side of arts-ctl. Retained messages carry the realm (WIRE.md
  * item 5): they arrive right after the subscription, so "the realm is
  * complete" is judged by a short quiet period after the last of them. */
+#include <gio/gio.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
  * needs longer. The quiet period restarts with every message and is
  * always bounded by --timeout. */
 #define CTL_QUIET_MS 300
+/* A broker that has not answered by then gets a plain TCP probe. */
+#define CTL_PROBE_MS 250
 
 typedef struct {
   char *leaf;
@@ -28,6 +31,7 @@ struct _CtlSession {
   gboolean tracking;
   gboolean connected, ever_connected, lost, closing;
   gint64 last_msg_us;
+  guint probe;            /* on_slow_connect() source */
   GError *error;          /* why the loop stopped early */
   /* ctl_session_request() */
   char *pending_id;
@@ -210,7 +214,9 @@ static gboolean on_deadline(gpointer user_data) {
                 "no answer within %d ms", s->opts->timeout_ms);
   else
     g_set_error(&s->error, CTL_ERROR, CTL_ERROR_TIMEOUT,
-                "cannot reach broker %s within %d ms",
+                "no MQTT connection to broker %s within %d ms (it accepts "
+                "TCP connections: check TLS, --cafile and credentials; the "
+                "broker's log says why)",
                 s->opts->cfg.broker_url, s->opts->timeout_ms);
   g_main_loop_quit(s->loop);
   return G_SOURCE_REMOVE;
@@ -249,13 +255,52 @@ static gboolean run_bounded(CtlSession *s, GSourceFunc check, GError **error) {
   return TRUE;
 }
 
+/* The MQTT client retries an unreachable broker quietly forever, as a
+ * daemon should; a command should say at once that nothing listens. One
+ * TCP connect tells "refused" and "no route" apart from a slow broker. */
+static gboolean probe_broker(CtlSession *s, GError **error) {
+  g_autofree char *host = NULL;
+  int port;
+  gboolean tls;
+  if (!arts_broker_url_parse(s->opts->cfg.broker_url, &host, &port, &tls,
+                             error))
+    return FALSE;
+  g_autoptr(GSocketClient) client = g_socket_client_new();
+  g_socket_client_set_timeout(client, (s->opts->timeout_ms + 999) / 1000);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GSocketConnection) conn =
+      g_socket_client_connect_to_host(client, host, port, NULL, &local);
+  if (!conn) {
+    g_set_error(error, CTL_ERROR, CTL_ERROR_BROKER,
+                "cannot connect to broker %s: %s", s->opts->cfg.broker_url,
+                local->message);
+    return FALSE;
+  }
+  g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+  return TRUE;
+}
+
+/* Probes only when the connection is slow to come, so that a healthy
+ * broker never logs the probe's bare TCP connect. */
+static gboolean on_slow_connect(gpointer user_data) {
+  CtlSession *s = user_data;
+  s->probe = 0;
+  if (s->ever_connected || s->error)
+    return G_SOURCE_REMOVE;
+  if (!probe_broker(s, &s->error))
+    g_main_loop_quit(s->loop);
+  return G_SOURCE_REMOVE;
+}
+
 gboolean ctl_session_connect(CtlSession *s, GError **error) {
   if (!arts_mqtt_start(s->mqtt, error))
     return FALSE;
+  s->probe = g_timeout_add(CTL_PROBE_MS, on_slow_connect, s);
   s->last_msg_us = g_get_monotonic_time();
-  if (!run_bounded(s, on_quiet_check, error))
-    return FALSE;
-  return TRUE;
+  gboolean ok = run_bounded(s, on_quiet_check, error);
+  drop_source(s->probe);
+  s->probe = 0;
+  return ok;
 }
 
 static int compare_runtimes(gconstpointer a, gconstpointer b) {

@@ -293,6 +293,13 @@ class Realm:
                   f"{proc.name} did not subscribe within {timeout} s")
             time.sleep(0.02)
 
+    def stop_orchestrator(self):
+        p = self.orchestrator
+        self._reap(p)
+        self.procs.remove(p)
+        self.orchestrator = None
+        check(not self.unclean, f"orchestrator exited uncleanly: {self.unclean}")
+
     def agent_state_dir(self, name):
         return self.path("agent-" + name)
 
@@ -374,7 +381,8 @@ class Realm:
     def wait_for(fn, timeout, what, interval=0.05):
         """Calls FN until it returns something true; returns that value and
         the seconds it took, fails after TIMEOUT. FN's own duration counts:
-        the value must have been *asked for* before the deadline."""
+        the value must have been *asked for* before the deadline. The
+        seconds returned run until FN returned it."""
         start = time.monotonic()
         while True:
             asked = time.monotonic()
@@ -382,7 +390,7 @@ class Realm:
                 raise TestFailure(f"not within {timeout} s: {what}")
             v = fn()
             if v:
-                return v, asked - start
+                return v, time.monotonic() - start
             time.sleep(interval)
 
 

@@ -113,11 +113,14 @@ def case_watch():
                                 e.get("event") == "runtime_joined"], 5.0,
                        "runtime_joined of beta")
             r.kill_agent("beta", signal.SIGKILL)
+            # The last will is the agent's own reg delete (WIRE.md 2), the
+            # same message as a goodbye: the orchestrator may report either.
             died, took = r.wait_for(lambda: [e for e in events()
                                              if e.get("name") == "beta" and
-                                             e.get("event") == "runtime_died"],
-                                    5.0, "runtime_died of beta")
-            log(f"watch saw beta die after {took:.2f} s")
+                                             e.get("event") in ("runtime_died",
+                                                                "runtime_left")],
+                                    5.0, "runtime_died/left of beta")
+            log(f"watch saw beta go ({died[0]['event']}) after {took:.2f} s")
             check(died[0]["uuid"] == r.agent_uuid("beta"), f"uuid: {died}")
         finally:
             w.send_signal(signal.SIGINT)

@@ -64,7 +64,10 @@ def broker_config(r, etc):
     conf = re.sub(r"^listener 8883$", f"listener {r.port} 127.0.0.1", conf,
                   flags=re.M)
     conf += f"\nlog_dest file {r.path('mosquitto.log')}\n"
-    conf += "log_type all\n" if os.environ.get("ARTS_DEBUG_BROKER") else ""
+    # subscribe: Realm.wait_subscribed() reads subscriptions from the log
+    for t in (["all"] if os.environ.get("ARTS_DEBUG_BROKER") else
+              ["error", "warning", "notice", "information", "subscribe"]):
+        conf += f"log_type {t}\n"
     if os.getuid() == 0:
         conf += "user root\n"
     return conf
@@ -122,12 +125,12 @@ def case_acl():
         # The realm works: both runtimes registered and report telemetry.
         def both():
             rts = r.runtimes()
-            ok = all(r.runtime(n, "A", rts) and r.runtime(n, "A", rts).get("telemetry")
+            ok = all(r.runtime(n, "A", rts) and r.runtime(n, "A", rts)["telemetry"]
                      for n in ("a", "b"))
             return rts if ok else None
         rts, took = r.wait_for(both, 10.0, "a and b alive with telemetry over TLS")
         log(f"realm up over mqtts with auth after {took:.2f} s")
-        check(r.runtime("a", rts)["uuid"] == uuid_a, "a kept its provisioned uuid")
+        check(r.runtime("a", rts=rts)["uuid"] == uuid_a, "a kept its provisioned uuid")
 
         # A spy with the orchestrator's rights records what really arrives.
         spy_out = open(r.path("spy.txt"), "w")
