@@ -1,0 +1,3 @@
+#include "agent-error.h"
+
+G_DEFINE_QUARK(arts-agent-error-quark, agent_error)

@@ -1,0 +1,340 @@
+/* arts-agent's main loop and state (see agent.h).
+ *
+ * Everything runs on one thread, in the GLib main loop: the MQTT client's
+ * socket, the telemetry and keepalive timers, the replay timer and the
+ * signal handlers. A module supervisor will join as one more set of
+ * sources on the same loop. */
+#include <string.h>
+#include <glib-unix.h>
+#include "arts-common.h"
+#include "agent-error.h"
+#include "agent.h"
+#include "buffer.h"
+#include "identity.h"
+#include "registration.h"
+#include "replay.h"
+#include "telemetry.h"
+
+/* How long the goodbye's DISCONNECT may take to go out. */
+#define AGENT_DISCONNECT_MS 500
+
+typedef struct {
+  const AgentOptions *opts;
+  GMainLoop *loop;
+  AgentIdentity identity;
+  ArtsMqtt *mqtt;
+  AgentBuffer *buffer;       /* NULL when unusable: offline samples are lost */
+  AgentRegistration reg;
+  AgentTelemetry telemetry;
+  AgentReplay replay;
+  char *stats_topic, *keepalive_topic;
+  guint sample_id, keepalive_id, sigterm_id, sigint_id;
+  gboolean stopping;
+  gboolean sample_failing;   /* failure streaks are logged once */
+  gboolean store_failing;
+  guint64 lost_unbuffered;   /* dropped while there was no buffer */
+} Agent;
+
+static guint64 agent_dropped(const Agent *a)
+{
+  return a->buffer ? agent_buffer_dropped(a->buffer) : a->lost_unbuffered;
+}
+
+/* --- telemetry ---------------------------------------------------------- */
+
+static gboolean agent_publish_live(Agent *a, ArtsTelemetry *sample)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  gsize len;
+
+  if (!arts_mqtt_is_connected(a->mqtt))
+    return FALSE;
+  json = agent_telemetry_encode(sample, FALSE, &len);
+  if (arts_mqtt_publish(a->mqtt, a->stats_topic, json, len, 0, TRUE, NULL, 0,
+                        &error) < 0) {
+    g_debug("live sample not sent, buffering it: %s", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void agent_store(Agent *a, ArtsTelemetry *sample)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  gsize len;
+
+  if (!a->buffer) {
+    a->lost_unbuffered++;
+    return;
+  }
+  json = agent_telemetry_encode(sample, TRUE, &len);
+  if (!agent_buffer_push(a->buffer, sample->timestamp_ms, json, len,
+                         &error)) {
+    if (!a->store_failing)
+      g_warning("%s; dropping offline samples until it can be written",
+                error->message);
+    a->store_failing = TRUE;
+    return;
+  }
+  if (a->store_failing)
+    g_message("telemetry buffer is writable again");
+  a->store_failing = FALSE;
+  if (arts_mqtt_is_connected(a->mqtt))
+    agent_replay_start(&a->replay);
+}
+
+static gboolean agent_sample(gpointer user_data)
+{
+  Agent *a = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsTelemetry) sample =
+    agent_telemetry_sample(&a->telemetry, &error);
+
+  if (!sample) {
+    if (!a->sample_failing)
+      g_warning("cannot sample telemetry: %s", error->message);
+    a->sample_failing = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  a->sample_failing = FALSE;
+  arts_telemetry_add(sample, AGENT_METRIC_DROPPED, (double)agent_dropped(a));
+  arts_telemetry_add(sample, AGENT_METRIC_BUFFERED,
+                     a->buffer ? agent_buffer_count(a->buffer) : 0);
+  if (!agent_publish_live(a, sample))
+    agent_store(a, sample);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean agent_keepalive(gpointer user_data)
+{
+  Agent *a = user_data;
+  g_autofree char *json = NULL;
+  gsize len;
+
+  if (!arts_mqtt_is_connected(a->mqtt))
+    return G_SOURCE_CONTINUE;
+  json = agent_keepalive_encode(a->identity.uuid, a->opts->name,
+                                arts_now_ms(), &len);
+  arts_mqtt_publish(a->mqtt, a->keepalive_topic, json, len, 0, FALSE, NULL,
+                    0, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- registration and shutdown ------------------------------------------ */
+
+/* How long a create waits for the orchestrator before that is logged; how
+ * long a goodbye waits for its answer before the agent leaves anyway. */
+#define AGENT_REG_ANSWER_MS 5000
+#define AGENT_GOODBYE_MS 1000
+
+static void agent_on_reg_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
+                                const GError *timeout, gpointer user_data)
+{
+  Agent *a = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!resp)
+    g_debug("registration: %s (is an orchestrator running?)",
+            timeout->message);
+  else if (!arts_response_check(resp, NULL, &error))
+    g_warning("the orchestrator refused the registration: %s",
+              error->message);
+  else
+    g_message("registered in realm %s as %s (%s)", a->opts->cfg.realm,
+              a->opts->name, a->identity.uuid);
+}
+
+static void agent_register(Agent *a)
+{
+  g_autoptr(ArtsEnvelope) req = agent_reg_create(&a->reg);
+  g_autoptr(GError) error = NULL;
+
+  if (!arts_mqtt_request(a->mqtt, a->reg.topic, req, AGENT_REG_ANSWER_MS,
+                         agent_on_reg_answer, a, &error))
+    g_warning("registration not sent: %s", error->message);
+}
+
+static void agent_on_goodbye_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
+                                    const GError *timeout, gpointer user_data)
+{
+  Agent *a = user_data;
+
+  if (!resp)
+    g_debug("goodbye: %s", timeout->message);
+  g_main_loop_quit(a->loop);
+}
+
+/* SIGTERM/SIGINT: say delete on reg, wait briefly for the orchestrator's
+ * answer, then leave the loop; agent_run() disconnects cleanly, so the
+ * broker drops the last will. A second signal ends the wait. The offline
+ * buffer is already on disk. */
+static gboolean agent_on_signal(gpointer user_data)
+{
+  Agent *a = user_data;
+  g_autoptr(ArtsEnvelope) req = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (a->stopping) {
+    g_main_loop_quit(a->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  a->stopping = TRUE;
+  g_message("stopping");
+  g_clear_handle_id(&a->sample_id, g_source_remove);
+  g_clear_handle_id(&a->keepalive_id, g_source_remove);
+  agent_replay_stop(&a->replay);
+  if (!arts_mqtt_is_connected(a->mqtt)) {
+    g_main_loop_quit(a->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  req = agent_reg_delete(&a->reg);
+  if (!arts_mqtt_request(a->mqtt, a->reg.topic, req, AGENT_GOODBYE_MS,
+                         agent_on_goodbye_answer, a, &error)) {
+    g_warning("goodbye not sent: %s", error->message);
+    g_main_loop_quit(a->loop);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- MQTT --------------------------------------------------------------- */
+
+static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
+                             gpointer user_data)
+{
+  Agent *a = user_data;
+
+  if (!connected) {
+    agent_replay_stop(&a->replay);
+    if (!a->stopping)
+      g_warning("lost the broker; buffering telemetry until it is back");
+    return;
+  }
+  g_message("connected to %s", a->opts->cfg.broker_url);
+  if (a->stopping)
+    return;
+  agent_register(a);
+  agent_replay_start(&a->replay);
+}
+
+static void agent_on_publish(ArtsMqtt *mqtt, int mid, int reason,
+                             gpointer user_data)
+{
+  Agent *a = user_data;
+
+  agent_replay_acked(&a->replay, mid, reason);
+}
+
+/* --- setup -------------------------------------------------------------- */
+
+/* A buffer that cannot be opened never stops the agent: a damaged file is
+ * moved aside, and without any buffer offline samples are counted as lost. */
+static void agent_open_buffer(Agent *a)
+{
+  g_autofree char *path = g_build_filename(a->opts->cfg.state_dir,
+                                           AGENT_BUFFER_FILE, NULL);
+  g_autoptr(GError) error = NULL;
+
+  a->buffer = agent_buffer_open(path, a->opts->buffer_max, &error);
+  if (!a->buffer && g_error_matches(error, AGENT_ERROR, AGENT_ERROR_CORRUPT)) {
+    g_warning("%s; moving it aside to %s.corrupt", error->message, path);
+    g_clear_error(&error);
+    a->buffer = agent_buffer_recover(path, a->opts->buffer_max, &error);
+  }
+  if (!a->buffer)
+    g_warning("%s; telemetry taken while the broker is unreachable will be "
+              "lost", error->message);
+  else if (agent_buffer_count(a->buffer) > 0)
+    g_message("%u buffered telemetry samples wait for the broker",
+              agent_buffer_count(a->buffer));
+}
+
+static gboolean agent_connect(Agent *a, GError **error)
+{
+  ArtsMqttOptions mo;
+  g_autofree char *will = NULL;
+  gsize will_len;
+
+  will = agent_reg_will(&a->reg, &will_len);
+  arts_config_mqtt_options(&a->opts->cfg, &mo);
+  mo.client_id = a->identity.uuid;
+  mo.will_topic = a->reg.topic;
+  mo.will_payload = will;
+  mo.will_len = will_len;
+  mo.will_retain = FALSE;
+  a->mqtt = arts_mqtt_new(&mo, error);
+  if (!a->mqtt)
+    return FALSE;
+  arts_mqtt_set_connect_func(a->mqtt, agent_on_connect, a);
+  arts_mqtt_set_publish_func(a->mqtt, agent_on_publish, a);
+  /* Answers come back on reg: subscribed once, before the first request. */
+  arts_mqtt_subscribe(a->mqtt, a->reg.topic, 1);
+  return arts_mqtt_start(a->mqtt, error);
+}
+
+static gboolean agent_setup(Agent *a, GError **error)
+{
+  const ArtsConfig *cfg = &a->opts->cfg;
+  g_autoptr(ArtsTelemetry) first = NULL;
+
+  if (!agent_identity_load(&a->identity, cfg->state_dir, error))
+    return FALSE;
+  agent_reg_init(&a->reg, a->opts, a->identity.uuid);
+  a->stats_topic = arts_topic(cfg->realm, ARTS_TOPIC_STATS,
+                              a->identity.uuid);
+  a->keepalive_topic = arts_topic(cfg->realm, ARTS_TOPIC_KEEPALIVE, NULL);
+  agent_open_buffer(a);
+  agent_telemetry_init(&a->telemetry, a->identity.uuid,
+                       a->opts->interval_ms);
+  /* Utilizations need a previous sample: take it now, so the first one
+   * sent is complete. */
+  first = agent_telemetry_sample(&a->telemetry, NULL);
+  if (!agent_connect(a, error))
+    return FALSE;
+  agent_replay_init(&a->replay, a->buffer, a->mqtt, a->stats_topic);
+  a->sample_id = g_timeout_add(a->opts->interval_ms, agent_sample, a);
+  a->keepalive_id = g_timeout_add(AGENT_KEEPALIVE_MS, agent_keepalive, a);
+  a->sigterm_id = g_unix_signal_add(SIGTERM, agent_on_signal, a);
+  a->sigint_id = g_unix_signal_add(SIGINT, agent_on_signal, a);
+  g_message("runtime %s (%s) starting in realm %s, state in %s",
+            a->opts->name, a->identity.uuid, cfg->realm, cfg->state_dir);
+  return TRUE;
+}
+
+static void agent_teardown(Agent *a)
+{
+  g_clear_handle_id(&a->sample_id, g_source_remove);
+  g_clear_handle_id(&a->keepalive_id, g_source_remove);
+  g_clear_handle_id(&a->sigterm_id, g_source_remove);
+  g_clear_handle_id(&a->sigint_id, g_source_remove);
+  agent_replay_clear(&a->replay);
+  g_clear_pointer(&a->mqtt, arts_mqtt_free);
+  g_clear_pointer(&a->buffer, agent_buffer_close);
+  agent_telemetry_clear(&a->telemetry);
+  agent_reg_clear(&a->reg);
+  agent_identity_clear(&a->identity);
+  g_clear_pointer(&a->stats_topic, g_free);
+  g_clear_pointer(&a->keepalive_topic, g_free);
+  g_clear_pointer(&a->loop, g_main_loop_unref);
+}
+
+int agent_run(const AgentOptions *opts)
+{
+  Agent a = { .opts = opts, .identity.lock_fd = -1 };
+  g_autoptr(GError) error = NULL;
+  int rc = 1;
+
+  a.loop = g_main_loop_new(NULL, FALSE);
+  if (agent_setup(&a, &error)) {
+    g_main_loop_run(a.loop);
+    /* A clean DISCONNECT: the broker drops the last will. */
+    arts_mqtt_disconnect_sync(a.mqtt, AGENT_DISCONNECT_MS);
+    g_message("stopped");
+    rc = 0;
+  } else {
+    g_printerr("arts-agent: %s\n", error->message);
+  }
+  agent_teardown(&a);
+  return rc;
+}

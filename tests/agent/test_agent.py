@@ -1,0 +1,428 @@
+#!/usr/bin/python3
+"""Integration tests of arts-agent against a real mosquitto.
+
+Usage: test_agent.py AGENT_BINARY SCENARIO
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+REALM = "test"
+P = REALM + "/proc/"
+UUID_RE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+HOST_METRICS = [
+    "system.cpu.utilization", "system.cpu.load_average.1m",
+    "system.memory.usage", "system.linux.memory.available",
+    "system.network.io.receive", "system.network.io.transmit",
+    "process.cpu.utilization", "process.cpu.time", "process.memory.usage",
+    "arts.agent.telemetry.dropped", "arts.agent.telemetry.buffered",
+]
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def is_reg(action):
+    def pred(m):
+        p = m["payload"]
+        return (m["topic"] == P + "reg" and isinstance(p, dict)
+                and p.get("action") == action and p.get("type") == "arts_req")
+    return pred
+
+
+def is_stats(uuid=None, replayed=None):
+    def pred(m):
+        p = m["payload"]
+        if not m["topic"].startswith(P + "stats/") or not isinstance(p, dict):
+            return False
+        d = p.get("data", {})
+        if uuid and d.get("uuid") != uuid:
+            return False
+        return replayed is None or d.get("replayed") is replayed
+    return pred
+
+
+def registered(realm, binary, sub, **kw):
+    """Starts an agent and returns (agent, uuid) once its reg create came."""
+    agent = realm.agent(binary, **kw)
+    msg = sub.wait_for(is_reg("create"), timeout=10)[-1]
+    return agent, msg["payload"]["data"]["uuid"]
+
+
+def pub(realm, topic, payload):
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                    str(realm.broker.port), "-t", topic, "-q", "1", "-m",
+                    payload], check=True)
+
+
+def check_sample(d, uuid, interval_ms):
+    check(d["type"] == "telemetry", "data.type telemetry")
+    check(d["uuid"] == uuid, "stats uuid")
+    check(d["interval_ms"] == interval_ms, "interval_ms %r" % d["interval_ms"])
+    check(d["modules"] == [], "modules empty")
+    m = d["metrics"]
+    for name in HOST_METRICS:
+        check(name in m, "metric %s missing in %s" % (name, sorted(m)))
+    check(0.0 <= m["system.cpu.utilization"] <= 1.0, "cpu utilization")
+    check(0.0 <= m["process.cpu.utilization"] <= 1.0, "process cpu")
+    check(m["system.cpu.load_average.1m"] >= 0, "load")
+    check(m["system.memory.usage"] > 0, "memory used")
+    check(m["system.linux.memory.available"] > 0, "memory available")
+    check(m["system.network.io.receive"] >= 0, "rx")
+    check(m["system.network.io.transmit"] >= 0, "tx")
+    check(m["process.cpu.time"] >= 0, "cpu time")
+    # The agent's own RSS: real, and far from runaway.
+    check(1 << 20 < m["process.memory.usage"] < 256 << 20,
+          "rss %r" % m["process.memory.usage"])
+
+
+# --------------------------------------------------------------------------
+
+def test_registration(binary):
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"])
+        agent, uuid = registered(realm, binary, sub, name="alpha",
+                                 extra=["--max-nmodules", "3"])
+        msg = sub.snapshot(is_reg("create"))[0]
+        env = msg["payload"]
+        check(msg["qos"] == 1 and not msg["retain"], "reg create qos 1")
+        check(UUID_RE.match(env["object_id"]), "object_id is a uuid")
+        d = env["data"]
+        check(d["type"] == "runtime", "data.type")
+        check(UUID_RE.match(uuid), "uuid %r" % uuid)
+        check(d["name"] == "alpha", "name")
+        check(d["runtime_type"] == "arts-agent", "runtime_type")
+        check(d["apis"] == ["wasm", "wasi"], "apis")
+        check(d["max_nmodules"] == 3, "max_nmodules")
+        check(d["page_size"] == 65536, "page_size")
+        check("aot_target" in d and d["aot_target"] is None, "aot_target")
+        pf = d["platform"]
+        check(pf["arch"] == os.uname().machine, "arch")
+        check(pf["os"] == "Linux", "os")
+        check(pf["os_release"] == os.uname().release, "os_release")
+        check(pf["hostname"] == os.uname().nodename, "hostname")
+        check(pf["cpu_cores"] >= 1, "cpu_cores")
+        check(pf["memory_total"] > 1 << 20, "memory_total")
+        check(isinstance(d.get("metadata"), dict), "metadata")
+        # The uuid on the wire is the one kept in the state dir.
+        with open(os.path.join(agent.state_dir, "runtime-uuid")) as f:
+            check(f.read().strip() == uuid, "runtime-uuid file")
+        # Defaults: max_nmodules 8, name = host name.
+        other = realm.agent(binary, state="state2")
+        msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
+        d2 = msgs[1]["payload"]["data"]
+        check(d2["max_nmodules"] == 8, "default max_nmodules")
+        check(d2["name"] == os.uname().nodename, "default name")
+        check(d2["uuid"] != uuid, "second state dir, second uuid")
+        other.stop()
+
+
+def test_answers(binary):
+    """The agent reads the orchestrator's answers on reg: an error is
+    logged, an ok too; answers to others are ignored."""
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "reg"])
+        agent, uuid = registered(realm, binary, sub, name="beta")
+        oid = sub.snapshot(is_reg("create"))[0]["payload"]["object_id"]
+        pub(realm, P + "reg",
+            '{"object_id":"00000000-0000-4000-8000-000000000000",'
+            '"action":"create","type":"arts_resp","data":{"result":"error",'
+            '"details":{"error":"not for you","code":"conflict"}}}')
+        pub(realm, P + "reg", "this is not json")
+        pub(realm, P + "reg",
+            '{"object_id":"%s","action":"create","type":"arts_resp",'
+            '"data":{"result":"error","details":{"error":"name beta is '
+            'taken","code":"conflict"}}}' % oid)
+        check(harness.wait_until(
+            lambda: "name beta is taken" in agent.log_text(), 5),
+            "refusal logged")
+        # Each create gets one answer; the next run's create an ok.
+        agent.signal(signal.SIGTERM)
+        check(agent.wait(10) == 0, "clean exit")
+        check("not for you" not in agent.log_text(), "foreign answer ignored")
+        agent = realm.agent(binary, name="beta")
+        msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
+        oid = msgs[1]["payload"]["object_id"]
+        pub(realm, P + "reg",
+            '{"object_id":"%s","action":"create","type":"arts_resp",'
+            '"data":{"result":"ok","details":{"uuid":"%s","name":"beta"}}}'
+            % (oid, uuid))
+        check(harness.wait_until(
+            lambda: "registered in realm" in agent.log_text(), 5),
+            "acceptance logged")
+        check("not for you" not in agent.log_text(), "foreign answer ignored")
+        check(agent.proc.poll() is None, "agent still running")
+
+
+def test_identity(binary):
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "reg"])
+        agent, uuid = registered(realm, binary, sub)
+        # A second agent on the same state dir is refused.
+        twin = harness.Agent(binary, realm.broker, agent.state_dir,
+                             realm=REALM)
+        twin.start()
+        check(twin.wait(10) == 1, "twin exits 1")
+        check("another arts-agent" in twin.log_text(), "twin says why")
+        agent.signal(signal.SIGTERM)
+        check(agent.wait(10) == 0, "clean exit")
+        # The same uuid after a restart.
+        again = realm.agent(binary)
+        msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
+        check(msgs[1]["payload"]["data"]["uuid"] == uuid, "uuid is stable")
+        again.signal(signal.SIGTERM)
+        check(again.wait(10) == 0, "clean exit")
+        # A damaged identity is an error, never silently replaced.
+        path = os.path.join(agent.state_dir, "runtime-uuid")
+        with open(path, "w") as f:
+            f.write("not-a-uuid\n")
+        broken = realm.agent(binary)
+        check(broken.wait(10) == 1, "corrupt uuid: exit 1")
+        check("runtime-uuid" in broken.log_text(), "names the file")
+        with open(path) as f:
+            check(f.read() == "not-a-uuid\n", "file left alone")
+
+
+def test_stats(binary):
+    interval = 300
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"])
+        agent, uuid = registered(realm, binary, sub,
+                                 extra=["--interval-ms", str(interval)])
+        t0 = now_ms()
+        stats = sub.wait_for(is_stats(uuid), count=6, timeout=10)
+        t1 = now_ms()
+        topics = {m["topic"] for m in stats}
+        check(topics == {P + "stats/" + uuid}, "stats topic %r" % topics)
+        prev = None
+        for m in stats:
+            d = m["payload"]["data"]
+            check(m["payload"]["type"] == "runtime_resp", "envelope type")
+            check(m["payload"]["action"] == "update", "envelope action")
+            check(m["qos"] == 0, "live stats at qos 0")
+            check(d["replayed"] is False, "live, not replayed")
+            check_sample(d, uuid, interval)
+            check(t0 - 5000 <= d["ts"] <= t1 + 1000, "ts is sampling time")
+            if prev is not None:
+                # One sample per interval: never two in one interval.
+                check(d["ts"] - prev >= interval // 2,
+                      "spacing %d ms" % (d["ts"] - prev))
+            prev = d["ts"]
+        # Retained: a late joiner gets the latest sample at once.
+        late = realm.subscriber([P + "stats/+"])
+        first = late.wait_for(lambda m: True, timeout=5)[0]
+        check(first["retain"], "stats retained")
+        check(first["payload"]["data"]["uuid"] == uuid, "retained uuid")
+        # Keepalive every 10 s, ARTS shape.
+        ka = sub.wait_for(lambda m: m["topic"] == P + "keepalive",
+                          timeout=15)[0]["payload"]
+        check(ka["action"] == "update" and ka["type"] == "runtime_resp",
+              "keepalive envelope")
+        check(ka["data"]["type"] == "runtime" and ka["data"]["uuid"] == uuid,
+              "keepalive data")
+        check(abs(ka["data"]["ts"] - now_ms()) < 15000, "keepalive ts")
+
+
+def test_last_will(binary):
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "reg"])
+        agent, uuid = registered(realm, binary, sub, name="gamma")
+        check(not sub.snapshot(is_reg("delete")), "no delete yet")
+        agent.signal(signal.SIGKILL)
+        agent.wait(10)
+        will = sub.wait_for(is_reg("delete"), timeout=5)[0]
+        d = will["payload"]["data"]
+        check(d == {"type": "runtime", "uuid": uuid, "name": "gamma"},
+              "will data %r" % d)
+        check(not will["retain"], "will not retained")
+
+
+def test_goodbye(binary):
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "reg"])
+        agent, uuid = registered(realm, binary, sub, name="delta")
+        time.sleep(0.5)
+        agent.signal(signal.SIGTERM)
+        rc = agent.wait(10)
+        check(rc == 0, "exit code %r" % rc)
+        bye = sub.wait_for(is_reg("delete"), timeout=5)
+        check(bye[0]["payload"]["data"]["uuid"] == uuid, "goodbye uuid")
+        # A clean disconnect: the last will must not follow.
+        time.sleep(1.5)
+        check(len(sub.snapshot(is_reg("delete"))) == 1,
+              "exactly one delete (no last will after a goodbye)")
+        # With an orchestrator answering, the agent leaves as soon as the
+        # answer comes (the answer is what it waits for).
+        again = realm.agent(binary, name="delta")
+        msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
+        check(msgs[1]["payload"]["data"]["uuid"] == uuid, "same uuid")
+        again.signal(signal.SIGINT)
+        bye = sub.wait_for(is_reg("delete"), count=2, timeout=5)[1]
+        pub(realm, P + "reg",
+            '{"object_id":"%s","action":"delete","type":"arts_resp",'
+            '"data":{"result":"ok","details":{}}}'
+            % bye["payload"]["object_id"])
+        check(again.wait(10) == 0, "SIGINT: exit 0")
+
+
+def outage(realm, seconds):
+    """Stops the broker for SECONDS; returns (down_ms, up_ms)."""
+    realm.broker.stop()
+    down = now_ms()
+    time.sleep(seconds)
+    up = now_ms()
+    realm.broker.start()
+    return down, up
+
+
+def replay_check(replayed, down, back):
+    """Replayed samples: in order, once each, QoS 1, not retained, with the
+    timestamps they were taken at: after the broker went DOWN (less one
+    interval) and before the agent was BACK (its reg create arrived)."""
+    ts = [m["payload"]["data"]["ts"] for m in replayed]
+    check(ts == sorted(ts) and len(set(ts)) == len(ts),
+          "replayed in order, once each: %r" % ts)
+    for m in replayed:
+        check(m["qos"] == 1 and not m["retain"], "replayed qos 1, not retained")
+    check(all(down - 2000 <= t < back for t in ts),
+          "original timestamps, taken while offline: %r (down %d back %d)"
+          % (ts, down, back))
+    return ts
+
+
+def test_offline_buffer(binary):
+    interval = 250
+    with harness.Realm() as realm:
+        # A persistent session: what the broker queues for this client
+        # survives the broker restart (persistence is on).
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        agent, uuid = registered(realm, binary, sub,
+                                 extra=["--interval-ms", str(interval)])
+        sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=10)
+        sub.stop()
+        down, up = outage(realm, 3)
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        # The agent re-registers on reconnect...
+        back = sub.wait_for(is_reg("create"), timeout=15)[0]["w"]
+        # ...and replays what it sampled meanwhile.
+        replayed = sub.wait_for(is_stats(uuid, replayed=True), count=6,
+                                timeout=15)
+        time.sleep(1.5)
+        replayed = sub.snapshot(is_stats(uuid, replayed=True))
+        ts = replay_check(replayed, down, back)
+        during = [t for t in ts if down <= t < up]
+        check(len(during) >= 6, "samples taken while the broker was down, "
+              "earlier than its restart: %d" % len(during))
+        for m in replayed:
+            check_sample(m["payload"]["data"], uuid, interval)
+            check(m["payload"]["data"]["metrics"]
+                  ["arts.agent.telemetry.dropped"] == 0, "nothing dropped")
+        last = replayed[-1]["payload"]["data"]["metrics"]
+        check(last["arts.agent.telemetry.buffered"] >= 1,
+              "buffered count grows while offline")
+        # Live samples go on, newer than everything replayed.
+        live = sub.wait_for(is_stats(uuid, replayed=False), count=2,
+                            timeout=10)
+        check(live[-1]["payload"]["data"]["ts"] > ts[-1], "live after replay")
+        # Delivered rows are gone from the buffer.
+        check(harness.wait_until(
+            lambda: live_metric(sub, uuid, "arts.agent.telemetry.buffered")
+            == 0, 10), "buffer empty after replay")
+        check(agent.proc.poll() is None, "agent alive")
+
+
+def live_metric(sub, uuid, name):
+    live = sub.snapshot(is_stats(uuid, replayed=False))
+    return live[-1]["payload"]["data"]["metrics"][name] if live else None
+
+
+def test_buffer_bound(binary):
+    interval, bound = 200, 4
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        agent, uuid = registered(realm, binary, sub,
+                                 extra=["--interval-ms", str(interval),
+                                        "--buffer-max", str(bound)])
+        sub.wait_for(is_stats(uuid, replayed=False), count=1, timeout=10)
+        sub.stop()
+        down, up = outage(realm, 3)
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        back = sub.wait_for(is_reg("create"), timeout=15)[0]["w"]
+        sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=15)
+        time.sleep(1.0)
+        replayed = sub.snapshot(is_stats(uuid, replayed=True))
+        ts = replay_check(replayed, down, back)
+        check(len(ts) == bound, "only the newest %d kept, got %d"
+              % (bound, len(ts)))
+        # The newest were kept: the last one was taken just before the
+        # agent got back.
+        check(back - ts[-1] < 3 * interval + 1000, "newest kept")
+        dropped = live_metric(sub, uuid, "arts.agent.telemetry.dropped")
+        check(dropped is not None and dropped >= 5,
+              "dropped count reported: %r" % dropped)
+
+
+def test_buffer_restart(binary):
+    """Samples buffered by one agent run are sent by the next."""
+    interval = 250
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        agent, uuid = registered(realm, binary, sub,
+                                 extra=["--interval-ms", str(interval)])
+        sub.wait_for(is_stats(uuid, replayed=False), count=1, timeout=10)
+        sub.stop()
+        realm.broker.stop()
+        down = now_ms()
+        time.sleep(2)
+        # Stopped while offline: exits at once, the buffer stays on disk.
+        agent.signal(signal.SIGTERM)
+        check(agent.wait(10) == 0, "exit 0 while offline")
+        stopped = now_ms()
+        realm.broker.start()
+        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+        again = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        replayed = sub.wait_for(is_stats(uuid, replayed=True), count=4,
+                                timeout=15)
+        time.sleep(1.0)
+        replayed = sub.snapshot(is_stats(uuid, replayed=True))
+        ts = replay_check(replayed, down, stopped)
+        check(len(ts) >= 4, "buffered samples of the first run: %d" % len(ts))
+        check(again.proc.poll() is None, "agent alive")
+
+
+SCENARIOS = {
+    "registration": test_registration,
+    "answers": test_answers,
+    "identity": test_identity,
+    "stats": test_stats,
+    "last-will": test_last_will,
+    "goodbye": test_goodbye,
+    "offline-buffer": test_offline_buffer,
+    "buffer-bound": test_buffer_bound,
+    "buffer-restart": test_buffer_restart,
+}
+
+
+def main():
+    binary, scenario = sys.argv[1], sys.argv[2]
+    SCENARIOS[scenario](os.path.abspath(binary))
+    print("ok - agent %s" % scenario)
+
+
+if __name__ == "__main__":
+    main()
