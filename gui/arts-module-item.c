@@ -1,0 +1,167 @@
+/* arts-module-item.c: one module's view-model. */
+#include "arts-module-item.h"
+
+struct _ArtsModuleItem {
+  GObject parent_instance;
+  char *uuid;
+  char *name;
+  char *runtime;
+  char status;
+  double cpu;
+};
+
+G_DEFINE_FINAL_TYPE(ArtsModuleItem, arts_module_item, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_UUID,
+  PROP_NAME,
+  PROP_RUNTIME,
+  PROP_STATUS,
+  PROP_CPU,
+  N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+static void
+arts_module_item_finalize(GObject *object)
+{
+  ArtsModuleItem *self = ARTS_MODULE_ITEM(object);
+
+  g_free(self->uuid);
+  g_free(self->name);
+  g_free(self->runtime);
+  G_OBJECT_CLASS(arts_module_item_parent_class)->finalize(object);
+}
+
+static void
+arts_module_item_get_property(GObject *object, guint id, GValue *value,
+                              GParamSpec *pspec)
+{
+  ArtsModuleItem *self = ARTS_MODULE_ITEM(object);
+
+  switch (id) {
+  case PROP_UUID: g_value_set_string(value, self->uuid); break;
+  case PROP_NAME: g_value_set_string(value, self->name); break;
+  case PROP_RUNTIME: g_value_set_string(value, self->runtime); break;
+  case PROP_STATUS: g_value_set_schar(value, self->status); break;
+  case PROP_CPU: g_value_set_double(value, self->cpu); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static void
+arts_module_item_set_property(GObject *object, guint id, const GValue *value,
+                              GParamSpec *pspec)
+{
+  ArtsModuleItem *self = ARTS_MODULE_ITEM(object);
+
+  switch (id) {
+  case PROP_UUID: self->uuid = g_value_dup_string(value); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static void
+arts_module_item_class_init(ArtsModuleItemClass *klass)
+{
+  GObjectClass *oc = G_OBJECT_CLASS(klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                   G_PARAM_EXPLICIT_NOTIFY;
+
+  oc->finalize = arts_module_item_finalize;
+  oc->get_property = arts_module_item_get_property;
+  oc->set_property = arts_module_item_set_property;
+  props[PROP_UUID] = g_param_spec_string("uuid", NULL, NULL, NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  props[PROP_NAME] = g_param_spec_string("name", NULL, NULL, NULL, ro);
+  props[PROP_RUNTIME] = g_param_spec_string("runtime", NULL, NULL, NULL, ro);
+  props[PROP_STATUS] = g_param_spec_char("status", NULL, NULL, 0, 127, 'A',
+                                         ro);
+  props[PROP_CPU] = g_param_spec_double("cpu", NULL, NULL, -1, G_MAXDOUBLE,
+                                        -1, ro);
+  g_object_class_install_properties(oc, N_PROPS, props);
+}
+
+static void
+arts_module_item_init(ArtsModuleItem *self)
+{
+  self->status = 'A';
+  self->cpu = -1;
+}
+
+ArtsModuleItem *
+arts_module_item_new(const char *uuid)
+{
+  return g_object_new(ARTS_TYPE_MODULE_ITEM, "uuid", uuid, NULL);
+}
+
+const char *
+arts_module_item_get_uuid(ArtsModuleItem *self)
+{
+  return self->uuid;
+}
+
+const char *
+arts_module_item_get_name(ArtsModuleItem *self)
+{
+  return self->name ? self->name : self->uuid;
+}
+
+static void
+set_string(ArtsModuleItem *self, char **field, const char *value, int prop)
+{
+  if (g_strcmp0(*field, value) == 0)
+    return;
+  g_free(*field);
+  *field = g_strdup(value);
+  g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
+}
+
+void
+arts_module_item_set_name(ArtsModuleItem *self, const char *name)
+{
+  set_string(self, &self->name, name, PROP_NAME);
+}
+
+const char *
+arts_module_item_get_runtime(ArtsModuleItem *self)
+{
+  return self->runtime;
+}
+
+void
+arts_module_item_set_runtime(ArtsModuleItem *self, const char *uuid)
+{
+  set_string(self, &self->runtime, uuid, PROP_RUNTIME);
+}
+
+char
+arts_module_item_get_status(ArtsModuleItem *self)
+{
+  return self->status;
+}
+
+void
+arts_module_item_set_status(ArtsModuleItem *self, char status)
+{
+  if (self->status == status)
+    return;
+  self->status = status;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
+}
+
+double
+arts_module_item_get_cpu(ArtsModuleItem *self)
+{
+  return self->cpu;
+}
+
+void
+arts_module_item_set_cpu(ArtsModuleItem *self, double cpu)
+{
+  if (self->cpu == cpu)
+    return;
+  self->cpu = cpu;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CPU]);
+}

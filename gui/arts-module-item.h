@@ -1,0 +1,26 @@
+#pragma once
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* A module (a running program) as the dashboard knows it from the wire:
+ * its retained state and its share of its runtime's telemetry. Shown as a
+ * chip on its runtime's card. */
+#define ARTS_TYPE_MODULE_ITEM (arts_module_item_get_type())
+G_DECLARE_FINAL_TYPE(ArtsModuleItem, arts_module_item, ARTS, MODULE_ITEM,
+                     GObject)
+
+ArtsModuleItem *arts_module_item_new(const char *uuid);
+const char *arts_module_item_get_uuid(ArtsModuleItem *self);
+const char *arts_module_item_get_name(ArtsModuleItem *self);
+void arts_module_item_set_name(ArtsModuleItem *self, const char *name);
+const char *arts_module_item_get_runtime(ArtsModuleItem *self);
+void arts_module_item_set_runtime(ArtsModuleItem *self, const char *uuid);
+/* A status letter of ARTS: 'A', 'D', 'E', 'K'. */
+char arts_module_item_get_status(ArtsModuleItem *self);
+void arts_module_item_set_status(ArtsModuleItem *self, char status);
+/* CPU use of one core, 0..1; negative: unknown. */
+double arts_module_item_get_cpu(ArtsModuleItem *self);
+void arts_module_item_set_cpu(ArtsModuleItem *self, double cpu);
+
+G_END_DECLS
