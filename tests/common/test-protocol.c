@@ -1,5 +1,748 @@
+/* Protocol types <-> JSON: round trips of every message and every error. */
+#include <math.h>
+#include <string.h>
 #include "arts-common.h"
+
+#define RT_UUID "3f0c8a1e-2d4b-4e6f-8a9b-1c2d3e4f5a6b"
+#define MOD_UUID "2222aaaa-bbbb-4ccc-8ddd-eeeeffff0000"
+#define OID "0b6e2a51-8f7d-4c33-9b1e-3f5a6c7d8e90"
+
+/* Serializes DATA in an envelope and parses it back: the whole path a
+ * message takes over the wire. */
+static ArtsEnvelope *wire(ArtsMsgType type, const char *action,
+                          JsonObject *data) {
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(type, action, NULL, data);
+  gsize len;
+  g_autofree char *json = arts_envelope_to_json(env, &len);
+  g_autoptr(GError) err = NULL;
+  ArtsEnvelope *back = arts_envelope_parse(json, len, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(back->object_id, ==, env->object_id);
+  g_assert_cmpstr(back->action, ==, action);
+  g_assert_cmpint(back->type, ==, type);
+  return back;
+}
+
+static char *to_string(JsonObject *o) {
+  return arts_json_object_to_string(o, NULL);
+}
+
+static void test_envelope_roundtrip(void) {
+  for (int t = ARTS_TYPE_REQ; t <= ARTS_TYPE_RUNTIME_RESP; t++) {
+    g_autoptr(JsonObject) d = json_object_new();
+    json_object_set_string_member(d, "type", "runtimes");
+    g_autoptr(ArtsEnvelope) back = wire(t, "query", d);
+    g_assert_cmpstr(arts_envelope_data_type(back), ==, "runtimes");
+  }
+  g_autoptr(ArtsEnvelope) e = arts_envelope_new(ARTS_TYPE_REQ, "create", NULL,
+                                                NULL);
+  g_assert_true(arts_uuid_is_valid(e->object_id));
+  g_assert_null(arts_envelope_data_type(e));
+  g_assert_cmpuint(json_object_get_size(e->data), ==, 0);
+
+  /* Older ARTS clients' type names, and upper-case uuids. */
+  const char *old = "{\"object_id\":\"0B6E2A51-8F7D-4C33-9B1E-3F5A6C7D8E90\","
+                    "\"action\":\"create\",\"type\":\"req\",\"data\":{}}";
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsEnvelope) o = arts_envelope_parse(old, strlen(old), &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(o->type, ==, ARTS_TYPE_REQ);
+  g_assert_cmpstr(o->object_id, ==, OID);
+  const char *resp = "{\"object_id\":\"" OID "\",\"action\":\"create\","
+                     "\"type\":\"resp\",\"data\":{}}";
+  g_autoptr(ArtsEnvelope) r = arts_envelope_parse(resp, strlen(resp), &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(r->type, ==, ARTS_TYPE_RESP);
+  ArtsMsgType mt;
+  g_assert_false(arts_msg_type_from_string("request", &mt));
+  g_assert_cmpstr(arts_msg_type_to_string(ARTS_TYPE_RUNTIME_RESP), ==,
+                  "runtime_resp");
+}
+
+static ArtsRuntime *sample_runtime(void) {
+  ArtsRuntime *rt = arts_runtime_new();
+  rt->uuid = g_strdup(RT_UUID);
+  rt->name = g_strdup("lab-laptop");
+  rt->runtime_type = g_strdup("arts-agent");
+  g_strfreev(rt->apis);
+  rt->apis = g_strsplit("wasm wasi", " ", -1);
+  rt->max_nmodules = 8;
+  arts_platform_detect(&rt->platform);
+  rt->metadata = json_object_new();
+  json_object_set_string_member(rt->metadata, "site", "bench-2");
+  json_object_set_int_member(rt->metadata, "rack", 3);
+  rt->status = ARTS_STATUS_ALIVE;
+  rt->last_seen_ms = 1764024000123;
+  return rt;
+}
+
+static void test_runtime_roundtrip(void) {
+  g_autoptr(ArtsRuntime) rt = sample_runtime();
+  g_autoptr(JsonObject) j = arts_runtime_to_json(rt);
+  g_autoptr(ArtsEnvelope) env = wire(ARTS_TYPE_REQ, "create", j);
+  g_assert_cmpstr(arts_envelope_data_type(env), ==, "runtime");
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsRuntime) back = arts_runtime_from_json(env->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(back->uuid, ==, rt->uuid);
+  g_assert_cmpstr(back->name, ==, "lab-laptop");
+  g_assert_cmpstr(back->runtime_type, ==, "arts-agent");
+  g_assert_cmpuint(g_strv_length(back->apis), ==, 2);
+  g_assert_cmpstr(back->apis[1], ==, "wasi");
+  g_assert_cmpint(back->max_nmodules, ==, 8);
+  g_assert_cmpint(back->page_size, ==, 65536);
+  g_assert_null(back->aot_target);
+  g_assert_cmpstr(back->platform.arch, ==, rt->platform.arch);
+  g_assert_cmpstr(back->platform.hostname, ==, rt->platform.hostname);
+  g_assert_cmpint(back->platform.cpu_cores, ==, rt->platform.cpu_cores);
+  g_assert_cmpint(back->platform.memory_total, ==, rt->platform.memory_total);
+  g_assert_cmpint(json_object_get_int_member(back->metadata, "rack"), ==, 3);
+  g_assert_cmpint(back->status, ==, ARTS_STATUS_ALIVE);
+  g_assert_cmpint(back->last_seen_ms, ==, 1764024000123);
+  /* Same JSON again: nothing lost, nothing added. */
+  g_autoptr(JsonObject) j2 = arts_runtime_to_json(back);
+  g_autofree char *s1 = to_string(j), *s2 = to_string(j2);
+  g_assert_cmpstr(s1, ==, s2);
+  /* The copy is independent of the original. */
+  g_autoptr(ArtsRuntime) c = arts_runtime_copy(back);
+  g_clear_pointer(&back, arts_runtime_free);
+  g_assert_cmpstr(c->platform.os, ==, rt->platform.os);
+  g_assert_cmpstr(json_object_get_string_member(c->metadata, "site"), ==,
+                  "bench-2");
+}
+
+/* A registration as ARTS runtimes send it: apis as one string, extra
+ * bookkeeping fields, "req". */
+static void test_runtime_arts_compat(void) {
+  const char *msg =
+      "{\"object_id\":\"" OID "\",\"action\":\"create\",\"type\":\"arts_req\","
+      "\"data\":{\"type\":\"runtime\",\"uuid\":\"" RT_UUID "\",\"name\":\"rt1\","
+      "\"apis\":\"wasi:snapshot_preview1 wasi:unstable\",\"runtime_type\":"
+      "\"linux\",\"max_nmodules\":3,\"nmodules\":1,\"ka_interval_sec\":60,"
+      "\"ka_ts\":\"2024-01-01T00:00:00Z\",\"updated_at\":\"2024-01-01\","
+      "\"page_size\":4096}}";
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_parse(msg, strlen(msg), &err);
+  g_assert_no_error(err);
+  g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(env->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(g_strv_length(rt->apis), ==, 2);
+  g_assert_cmpstr(rt->apis[0], ==, "wasi:snapshot_preview1");
+  g_assert_cmpint(rt->nmodules, ==, 1);
+  g_assert_cmpint(rt->page_size, ==, 4096);
+
+  /* The goodbye / last will carries only type, uuid and name. */
+  const char *bye = "{\"type\":\"runtime\",\"uuid\":\"" RT_UUID
+                    "\",\"name\":\"rt1\"}";
+  g_autoptr(JsonObject) o = arts_json_parse_object(bye, strlen(bye), &err);
+  g_assert_no_error(err);
+  g_autoptr(ArtsRuntime) b = arts_runtime_from_json(o, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(b->max_nmodules, ==, 0);
+  g_assert_cmpint(b->status, ==, 0);
+  g_assert_cmpuint(g_strv_length(b->apis), ==, 0);
+}
+
+static void test_module_roundtrip(void) {
+  /* What an ARTS orchestrator sends to start a module. */
+  const char *data =
+      "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\",\"name\":\"counter\","
+      "\"parent\":\"" RT_UUID "\",\"filename\":\"counter.wasm\","
+      "\"filetype\":\"WA\",\"apis\":[\"wasm\",\"wasi\"],\"args\":[\"-n\","
+      "\"3\"],\"env\":[\"A=1\",\"B=\"],\"channels\":[{\"path\":\"/x\"}],"
+      "\"peripherals\":[],\"resources\":{\"cpu\":0.5},\"fault_crash\":"
+      "\"restart\",\"status\":\"A\",\"sha256\":"
+      "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+      "\"fileid\":\"f1\",\"send_to_runtime\":\"" RT_UUID "\"}";
+  g_autoptr(GError) err = NULL;
+  g_autoptr(JsonObject) o = arts_json_parse_object(data, strlen(data), &err);
+  g_assert_no_error(err);
+  g_autoptr(ArtsModule) m = arts_module_from_json(o, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(m->uuid, ==, MOD_UUID);
+  g_assert_cmpstr(m->parent, ==, RT_UUID);
+  g_assert_cmpstr(m->args[1], ==, "3");
+  g_assert_cmpstr(m->env[1], ==, "B=");
+  g_assert_cmpstr(m->fault_crash, ==, "restart");
+  g_assert_cmpint(m->status, ==, ARTS_STATUS_ALIVE);
+  g_assert_cmpuint(json_array_get_length(m->channels), ==, 1);
+  g_assert_nonnull(m->resources);
+  g_assert_cmpstr(m->send_to_runtime, ==, RT_UUID);
+
+  g_autoptr(JsonObject) j = arts_module_to_json(m);
+  g_autoptr(ArtsEnvelope) env = wire(ARTS_TYPE_REQ, "create", j);
+  g_autoptr(ArtsModule) back = arts_module_from_json(env->data, &err);
+  g_assert_no_error(err);
+  g_autoptr(JsonObject) j2 = arts_module_to_json(back);
+  g_autofree char *s1 = to_string(j), *s2 = to_string(j2);
+  g_assert_cmpstr(s1, ==, s2);
+  g_autoptr(ArtsModule) c = arts_module_copy(back);
+  g_autoptr(JsonObject) j3 = arts_module_to_json(c);
+  g_autofree char *s3 = to_string(j3);
+  g_assert_cmpstr(s1, ==, s3);
+
+  /* A delete carries only the uuid; defaults fill the rest. */
+  const char *del = "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\"}";
+  g_autoptr(JsonObject) d = arts_json_parse_object(del, strlen(del), &err);
+  g_autoptr(ArtsModule) dm = arts_module_from_json(d, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(dm->filetype, ==, "WA");
+  g_assert_cmpstr(dm->fault_crash, ==, "ignore");
+  g_assert_null(dm->resources);
+}
+
+static void test_telemetry_roundtrip(void) {
+  g_autoptr(ArtsTelemetry) t = arts_telemetry_new(RT_UUID, 1764024000000, 1000);
+  arts_telemetry_add(t, ARTS_METRIC_CPU_UTIL, 0.12);
+  arts_telemetry_add(t, ARTS_METRIC_MEM_USED, 5368709120.0);
+  arts_telemetry_add(t, ARTS_METRIC_CPU_UTIL, 0.25);   /* replaces */
+  arts_telemetry_add(t, "bogus", NAN);                 /* left out */
+  arts_telemetry_add_module(t, MOD_UUID, ARTS_METRIC_PROC_CPU_TIME, 0.5);
+  arts_telemetry_add_module(t, MOD_UUID, ARTS_METRIC_PROC_RSS, 1024);
+  t->replayed = TRUE;
+  g_autoptr(JsonObject) j = arts_telemetry_to_json(t);
+  g_autoptr(ArtsEnvelope) env = wire(ARTS_TYPE_RUNTIME_RESP, "update", j);
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsTelemetry) back = arts_telemetry_from_json(env->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(back->runtime_uuid, ==, RT_UUID);
+  g_assert_cmpint(back->timestamp_ms, ==, 1764024000000);
+  g_assert_cmpint(back->interval_ms, ==, 1000);
+  g_assert_true(back->replayed);
+  g_assert_cmpuint(back->metrics->len, ==, 2);
+  g_assert_cmpfloat(arts_telemetry_get(back, ARTS_METRIC_CPU_UTIL), ==, 0.25);
+  g_assert_cmpfloat(arts_telemetry_get(back, ARTS_METRIC_MEM_USED), ==,
+                    5368709120.0);
+  g_assert_true(isnan(arts_telemetry_get(back, "bogus")));
+  g_assert_cmpuint(back->modules->len, ==, 1);
+  ArtsModuleMetrics *mm = g_ptr_array_index(back->modules, 0);
+  g_assert_cmpstr(mm->module_uuid, ==, MOD_UUID);
+  g_assert_cmpuint(mm->metrics->len, ==, 2);
+  g_autoptr(ArtsTelemetry) c = arts_telemetry_copy(back);
+  g_autoptr(JsonObject) j2 = arts_telemetry_to_json(c);
+  g_autofree char *s1 = to_string(j), *s2 = to_string(j2);
+  g_assert_cmpstr(s1, ==, s2);
+}
+
+static void test_event_log_query_roundtrip(void) {
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsEvent) e = arts_event_new(ARTS_EVENT_RUNTIME_DIED, RT_UUID,
+                                          "lab", "last will");
+  g_assert_cmpint(e->ts_ms, >, 1700000000000);
+  g_autoptr(JsonObject) ej = arts_event_to_json(e);
+  g_autoptr(ArtsEnvelope) ee = wire(ARTS_TYPE_RESP, "update", ej);
+  g_autoptr(ArtsEvent) eb = arts_event_from_json(ee->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(eb->event, ==, "runtime_died");
+  g_assert_cmpstr(eb->reason, ==, "last will");
+  g_assert_cmpint(eb->ts_ms, ==, e->ts_ms);
+
+  g_autoptr(ArtsLog) l = arts_log_new("error", "data.uuid: expected a string",
+                                      "realm/proc/reg", OID);
+  g_autoptr(JsonObject) lj = arts_log_to_json(l);
+  g_autoptr(ArtsEnvelope) le = wire(ARTS_TYPE_RESP, "update", lj);
+  g_autoptr(ArtsLog) lb = arts_log_from_json(le->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(lb->message, ==, l->message);
+  g_assert_cmpstr(lb->topic, ==, "realm/proc/reg");
+  g_assert_cmpstr(lb->object_id, ==, OID);
+
+  g_autoptr(ArtsQuery) q = arts_query_new("history");
+  q->runtime = g_strdup("lab");
+  q->metric = g_strdup(ARTS_METRIC_CPU_UTIL);
+  q->since_ms = 1000;
+  q->until_ms = 2000;
+  g_autoptr(JsonObject) qj = arts_query_to_json(q);
+  g_autoptr(ArtsEnvelope) qe = wire(ARTS_TYPE_REQ, "query", qj);
+  g_autoptr(ArtsQuery) qb = arts_query_from_json(qe->data, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(qb->kind, ==, "history");
+  g_assert_cmpstr(qb->runtime, ==, "lab");
+  g_assert_cmpint(qb->since_ms, ==, 1000);
+  g_assert_cmpint(qb->until_ms, ==, 2000);
+
+  g_autoptr(ArtsQuery) r = arts_query_new("runtimes");
+  g_autoptr(JsonObject) rj = arts_query_to_json(r);
+  g_autoptr(ArtsQuery) rb = arts_query_from_json(rj, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(rb->kind, ==, "runtimes");
+}
+
+static void test_history_roundtrip(void) {
+  const char *res[] = { "raw", "1m" };
+  for (guint k = 0; k < 2; k++) {
+    g_autoptr(ArtsHistory) h = arts_history_new(RT_UUID, "m", res[k]);
+    arts_history_add(h, 1000, 0.5, k ? 0.1 : 0.5, k ? 0.9 : 0.5);
+    arts_history_add(h, 61000, 2, 2, 2);
+    h->truncated = k == 1;
+    g_autoptr(JsonObject) hj = arts_history_to_json(h);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ArtsHistory) hb = arts_history_from_json(hj, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(hb->resolution, ==, res[k]);
+    g_assert_cmpuint(hb->points->len, ==, 2);
+    ArtsHistoryPoint *p = &g_array_index(hb->points, ArtsHistoryPoint, 0);
+    g_assert_cmpint(p->ts_ms, ==, 1000);
+    g_assert_cmpfloat(p->avg, ==, 0.5);
+    g_assert_cmpfloat(p->min, ==, k ? 0.1 : 0.5);
+    g_assert_cmpfloat(p->max, ==, k ? 0.9 : 0.5);
+    g_assert_cmpint(hb->truncated, ==, k == 1);
+  }
+}
+
+static void test_responses(void) {
+  g_autoptr(ArtsEnvelope) req = arts_envelope_new(ARTS_TYPE_REQ, "create",
+                                                  OID, NULL);
+  g_autoptr(ArtsRuntime) rt = sample_runtime();
+  g_autoptr(JsonObject) details = arts_runtime_to_json(rt);
+  g_autoptr(ArtsEnvelope) ok = arts_response_ok(req, ARTS_TYPE_RESP, details);
+  g_autoptr(JsonObject) okd = json_object_ref(ok->data);
+  g_autoptr(ArtsEnvelope) okw = wire(ARTS_TYPE_RESP, "create", okd);
+  g_assert_cmpstr(ok->object_id, ==, OID);
+  JsonObject *d = NULL;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(arts_response_check(okw, &d, &err));
+  g_assert_no_error(err);
+  g_autoptr(ArtsRuntime) back = arts_runtime_from_json_at(d, "data.details",
+                                                          &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(back->name, ==, "lab-laptop");
+
+  GError *cause = g_error_new(ARTS_ERROR, ARTS_ERROR_CONFLICT,
+                              "data.uuid: belongs to another runtime");
+  g_autoptr(ArtsEnvelope) bad = arts_response_error(req, ARTS_TYPE_RUNTIME_RESP,
+                                                    cause);
+  g_error_free(cause);
+  g_assert_cmpint(bad->type, ==, ARTS_TYPE_RUNTIME_RESP);
+  g_assert_cmpstr(bad->action, ==, "create");
+  g_autoptr(JsonObject) badd = json_object_ref(bad->data);
+  g_autoptr(ArtsEnvelope) badw = wire(ARTS_TYPE_RUNTIME_RESP, "create", badd);
+  g_assert_false(arts_response_check(badw, &d, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_CONFLICT);
+  g_assert_cmpstr(err->message, ==, "data.uuid: belongs to another runtime");
+  g_clear_error(&err);
+
+  /* For a request that could not be parsed. */
+  GError *perr = g_error_new_literal(ARTS_ERROR, ARTS_ERROR_PARSE, "x");
+  g_autoptr(ArtsEnvelope) pe = arts_response_error_for(OID, NULL,
+                                                       ARTS_TYPE_RESP, perr);
+  g_error_free(perr);
+  g_assert_cmpstr(pe->action, ==, "error");
+  g_assert_false(arts_response_check(pe, NULL, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_clear_error(&err);
+
+  /* Older ARTS: details as a plain string. */
+  g_autoptr(JsonObject) old = json_object_new();
+  json_object_set_string_member(old, "result", "error");
+  json_object_set_string_member(old, "details", "no such module");
+  g_autoptr(ArtsEnvelope) oe = arts_envelope_new(ARTS_TYPE_RESP, "delete", OID,
+                                                 old);
+  g_assert_false(arts_response_check(oe, NULL, &err));
+  g_assert_cmpstr(err->message, ==, "no such module");
+  g_clear_error(&err);
+
+  /* Not an answer at all. */
+  g_autoptr(JsonObject) weird = json_object_new();
+  json_object_set_string_member(weird, "result", "maybe");
+  g_autoptr(ArtsEnvelope) we = arts_envelope_new(ARTS_TYPE_RESP, "x", OID,
+                                                 weird);
+  g_assert_false(arts_response_check(we, NULL, &err));
+  g_assert_cmpstr(err->message, ==, "data.result: expected \"ok\" or \"error\"");
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+typedef enum { ENVELOPE, RUNTIME, MODULE, TELEMETRY, EVENT, LOG, QUERY,
+               HISTORY } Kind;
+
+typedef struct {
+  Kind kind;
+  const char *json;
+  int code;
+  const char *message;   /* exact */
+} BadCase;
+
+#define ENV_HEAD "\"object_id\":\"" OID "\",\"action\":\"create\""
+#define RT_HEAD "\"uuid\":\"" RT_UUID "\",\"name\":\"n\""
+#define TEL_HEAD "\"uuid\":\"" RT_UUID "\",\"ts\":1,\"metrics\":{}"
+#define EV_HEAD "\"type\":\"event\",\"uuid\":\"" RT_UUID "\",\"ts\":1"
+
+static const BadCase bad_cases[] = {
+  /* the envelope */
+  { ENVELOPE, "", ARTS_ERROR_PARSE, "empty payload" },
+  { ENVELOPE, "[1,2]", ARTS_ERROR_PARSE, "payload is not a JSON object" },
+  { ENVELOPE, "42", ARTS_ERROR_PARSE, "payload is not a JSON object" },
+  { ENVELOPE, "\xff{}", ARTS_ERROR_PARSE, "payload is not valid UTF-8" },
+  { ENVELOPE, "{" ENV_HEAD ",\"type\":\"arts_req\"}", ARTS_ERROR_FIELD,
+    "data: missing" },
+  { ENVELOPE, "{" ENV_HEAD ",\"type\":\"arts_req\",\"data\":[]}",
+    ARTS_ERROR_FIELD, "data: expected an object" },
+  { ENVELOPE, "{" ENV_HEAD ",\"type\":\"arts_req\",\"data\":null}",
+    ARTS_ERROR_FIELD, "data: expected an object" },
+  { ENVELOPE, "{\"action\":\"create\",\"type\":\"arts_req\",\"data\":{}}",
+    ARTS_ERROR_FIELD, "object_id: missing" },
+  { ENVELOPE, "{\"object_id\":7,\"action\":\"create\",\"type\":\"arts_req\","
+    "\"data\":{}}", ARTS_ERROR_FIELD, "object_id: expected a string" },
+  { ENVELOPE, "{\"object_id\":\"not-a-uuid\",\"action\":\"create\","
+    "\"type\":\"arts_req\",\"data\":{}}", ARTS_ERROR_FIELD,
+    "object_id: expected a uuid" },
+  { ENVELOPE, "{\"object_id\":\"" OID "\",\"type\":\"arts_req\","
+    "\"data\":{}}", ARTS_ERROR_FIELD, "action: missing" },
+  { ENVELOPE, "{\"object_id\":\"" OID "\",\"action\":\"Create!\","
+    "\"type\":\"arts_req\",\"data\":{}}", ARTS_ERROR_FIELD,
+    "action: expected a word of a-z, 0-9 and _" },
+  { ENVELOPE, "{" ENV_HEAD ",\"data\":{}}", ARTS_ERROR_FIELD,
+    "type: missing" },
+  { ENVELOPE, "{" ENV_HEAD ",\"type\":\"request\",\"data\":{}}",
+    ARTS_ERROR_UNKNOWN, "type: unknown message type \"request\" (expected "
+    "arts_req, arts_resp or runtime_resp)" },
+  { ENVELOPE, "{" ENV_HEAD ",\"type\":\"arts_req\",\"data\":{},\"x\":1}",
+    ARTS_ERROR_UNKNOWN, "x: unknown field" },
+
+  /* runtime */
+  { RUNTIME, "{\"name\":\"n\"}", ARTS_ERROR_FIELD, "data.uuid: missing" },
+  { RUNTIME, "{\"uuid\":5,\"name\":\"n\"}", ARTS_ERROR_FIELD,
+    "data.uuid: expected a string" },
+  { RUNTIME, "{\"uuid\":\"3f0c8a1e-2d4b-4e6f-8a9b-1c2d3e4f5a6\","
+    "\"name\":\"n\"}", ARTS_ERROR_FIELD, "data.uuid: expected a uuid" },
+  { RUNTIME, "{\"uuid\":\"3f0c8a1e-2d4b-4e6f-8a9b-1c2d3e4f5a6g\","
+    "\"name\":\"n\"}", ARTS_ERROR_FIELD, "data.uuid: expected a uuid" },
+  { RUNTIME, "{\"uuid\":\"" RT_UUID "\"}", ARTS_ERROR_FIELD,
+    "data.name: missing" },
+  { RUNTIME, "{\"uuid\":\"" RT_UUID "\",\"name\":null}", ARTS_ERROR_FIELD,
+    "data.name: expected a string" },
+  { RUNTIME, "{\"uuid\":\"" RT_UUID "\",\"name\":\"\"}", ARTS_ERROR_FIELD,
+    "data.name: expected 1..255 bytes, got 0" },
+  { RUNTIME, "{" RT_HEAD ",\"type\":\"module\"}", ARTS_ERROR_FIELD,
+    "data.type: expected \"runtime\"" },
+  { RUNTIME, "{" RT_HEAD ",\"apis\":5}", ARTS_ERROR_FIELD,
+    "data.apis: expected an array of strings" },
+  { RUNTIME, "{" RT_HEAD ",\"apis\":[\"wasm\",1]}", ARTS_ERROR_FIELD,
+    "data.apis[1]: expected a string" },
+  { RUNTIME, "{" RT_HEAD ",\"max_nmodules\":\"8\"}", ARTS_ERROR_FIELD,
+    "data.max_nmodules: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"max_nmodules\":1.5}", ARTS_ERROR_FIELD,
+    "data.max_nmodules: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"max_nmodules\":1e400}", ARTS_ERROR_FIELD,
+    "data.max_nmodules: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"max_nmodules\":-1}", ARTS_ERROR_FIELD,
+    "data.max_nmodules: -1 out of range (0..1000000)" },
+  { RUNTIME, "{" RT_HEAD ",\"page_size\":0}", ARTS_ERROR_FIELD,
+    "data.page_size: 0 out of range (1..4294967295)" },
+  { RUNTIME, "{" RT_HEAD ",\"aot_target\":3}", ARTS_ERROR_FIELD,
+    "data.aot_target: expected a string" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":\"x86\"}", ARTS_ERROR_FIELD,
+    "data.platform: expected an object" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"cpu_cores\":\"4\"}}",
+    ARTS_ERROR_FIELD, "data.platform.cpu_cores: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"gpu\":true}}", ARTS_ERROR_UNKNOWN,
+    "data.platform.gpu: unknown field" },
+  { RUNTIME, "{" RT_HEAD ",\"metadata\":[]}", ARTS_ERROR_FIELD,
+    "data.metadata: expected an object" },
+  { RUNTIME, "{" RT_HEAD ",\"status\":\"X\"}", ARTS_ERROR_FIELD,
+    "data.status: expected one of \"A\", \"D\", \"E\", \"K\"" },
+  { RUNTIME, "{" RT_HEAD ",\"last_seen\":true}", ARTS_ERROR_FIELD,
+    "data.last_seen: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"colour\":\"red\"}", ARTS_ERROR_UNKNOWN,
+    "data.colour: unknown field" },
+
+  /* module */
+  { MODULE, "{\"uuid\":\"x\"}", ARTS_ERROR_FIELD,
+    "data.uuid: expected a uuid" },
+  { MODULE, "{\"parent\":\"x\"}", ARTS_ERROR_FIELD,
+    "data.parent: expected a uuid" },
+  { MODULE, "{\"filetype\":\"EXE\"}", ARTS_ERROR_FIELD,
+    "data.filetype: expected one of \"WA\", \"PY\"" },
+  { MODULE, "{\"fault_crash\":\"maybe\"}", ARTS_ERROR_FIELD,
+    "data.fault_crash: expected one of \"ignore\", \"restart\"" },
+  { MODULE, "{\"env\":[\"A=1\",\"NOEQ\"]}", ARTS_ERROR_FIELD,
+    "data.env[1]: expected \"NAME=VALUE\"" },
+  { MODULE, "{\"args\":[null]}", ARTS_ERROR_FIELD,
+    "data.args[0]: expected a string" },
+  { MODULE, "{\"sha256\":\"zz\"}", ARTS_ERROR_FIELD,
+    "data.sha256: expected 64 hexadecimal digits" },
+  { MODULE, "{\"channels\":{}}", ARTS_ERROR_FIELD,
+    "data.channels: expected an array" },
+  { MODULE, "{\"send_to_runtime\":\"rt\"}", ARTS_ERROR_FIELD,
+    "data.send_to_runtime: expected a uuid" },
+  { MODULE, "{\"type\":\"runtime\"}", ARTS_ERROR_FIELD,
+    "data.type: expected \"module\"" },
+  { MODULE, "{\"wasm\":true}", ARTS_ERROR_UNKNOWN,
+    "data.wasm: unknown field" },
+
+  /* telemetry */
+  { TELEMETRY, "{\"ts\":1,\"metrics\":{}}", ARTS_ERROR_FIELD,
+    "data.uuid: missing" },
+  { TELEMETRY, "{\"uuid\":\"" RT_UUID "\",\"metrics\":{}}", ARTS_ERROR_FIELD,
+    "data.ts: missing" },
+  { TELEMETRY, "{\"uuid\":\"" RT_UUID "\",\"ts\":-5,\"metrics\":{}}",
+    ARTS_ERROR_FIELD,
+    "data.ts: -5 out of range (0..9223372036854775807)" },
+  { TELEMETRY, "{\"uuid\":\"" RT_UUID "\",\"ts\":1}", ARTS_ERROR_FIELD,
+    "data.metrics: missing" },
+  { TELEMETRY, "{\"uuid\":\"" RT_UUID "\",\"ts\":1,\"metrics\":"
+    "{\"system.cpu.utilization\":\"high\"}}", ARTS_ERROR_FIELD,
+    "data.metrics.system.cpu.utilization: expected a number" },
+  { TELEMETRY, "{\"uuid\":\"" RT_UUID "\",\"ts\":1,\"metrics\":"
+    "{\"a b\":1}}", ARTS_ERROR_FIELD,
+    "data.metrics: bad metric name \"a b\" (1..128 of A-Z a-z 0-9 _ . -)" },
+  { TELEMETRY, "{" TEL_HEAD ",\"replayed\":\"yes\"}", ARTS_ERROR_FIELD,
+    "data.replayed: expected a boolean" },
+  { TELEMETRY, "{" TEL_HEAD ",\"interval_ms\":100000000}", ARTS_ERROR_FIELD,
+    "data.interval_ms: 100000000 out of range (0..86400000)" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[1]}", ARTS_ERROR_FIELD,
+    "data.modules[0]: expected an object" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"metrics\":{}}]}",
+    ARTS_ERROR_FIELD, "data.modules[0].uuid: missing" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{\"x\":[]}}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].metrics.x: expected a number" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"pid\":3}]}", ARTS_ERROR_UNKNOWN,
+    "data.modules[0].pid: unknown field" },
+  { TELEMETRY, "{" TEL_HEAD ",\"host\":\"x\"}", ARTS_ERROR_UNKNOWN,
+    "data.host: unknown field" },
+
+  /* event */
+  { EVENT, "{\"uuid\":\"" RT_UUID "\",\"ts\":1,\"event\":\"x\"}",
+    ARTS_ERROR_FIELD, "data.type: missing" },
+  { EVENT, "{" EV_HEAD "}", ARTS_ERROR_FIELD, "data.event: missing" },
+  { EVENT, "{" EV_HEAD ",\"event\":\"Runtime Died\"}", ARTS_ERROR_FIELD,
+    "data.event: expected a word of a-z, 0-9 and _" },
+  { EVENT, "{\"type\":\"event\",\"event\":\"x\",\"uuid\":\"" RT_UUID "\"}",
+    ARTS_ERROR_FIELD, "data.ts: missing" },
+  { EVENT, "{" EV_HEAD ",\"event\":\"x\",\"why\":1}", ARTS_ERROR_UNKNOWN,
+    "data.why: unknown field" },
+
+  /* log */
+  { LOG, "{\"type\":\"log\",\"ts\":1}", ARTS_ERROR_FIELD,
+    "data.message: missing" },
+  { LOG, "{\"type\":\"log\",\"ts\":1,\"message\":\"m\",\"level\":\"fatal\"}",
+    ARTS_ERROR_FIELD,
+    "data.level: expected one of \"error\", \"warning\", \"info\", \"debug\"" },
+  { LOG, "{\"type\":\"event\",\"ts\":1,\"message\":\"m\"}", ARTS_ERROR_FIELD,
+    "data.type: expected \"log\"" },
+
+  /* query */
+  { QUERY, "{}", ARTS_ERROR_FIELD, "data.type: missing" },
+  { QUERY, "{\"type\":\"everything\"}", ARTS_ERROR_UNKNOWN,
+    "data.type: unknown query (expected \"history\" or \"runtimes\")" },
+  { QUERY, "{\"type\":\"history\",\"runtime\":\"r\"}", ARTS_ERROR_FIELD,
+    "data.metric: missing" },
+  { QUERY, "{\"type\":\"history\",\"runtime\":\"r\",\"metric\":\"m\","
+    "\"since\":5,\"until\":4}", ARTS_ERROR_FIELD, "data.since: after until" },
+  { QUERY, "{\"type\":\"runtimes\",\"runtime\":\"r\"}", ARTS_ERROR_UNKNOWN,
+    "data.runtime: unknown field" },
+
+  /* history details */
+  { HISTORY, "{\"runtime\":\"r\",\"metric\":\"m\",\"points\":[[1]]}",
+    ARTS_ERROR_FIELD,
+    "data.details.points[0]: expected an array of 2 numbers" },
+  { HISTORY, "{\"runtime\":\"r\",\"metric\":\"m\",\"resolution\":\"1m\","
+    "\"points\":[[1,2]]}", ARTS_ERROR_FIELD,
+    "data.details.points[0]: expected an array of 4 numbers" },
+  { HISTORY, "{\"runtime\":\"r\",\"metric\":\"m\",\"points\":[[1.5,2]]}",
+    ARTS_ERROR_FIELD, "data.details.points[0][0]: expected an integer" },
+  { HISTORY, "{\"runtime\":\"r\",\"metric\":\"m\",\"resolution\":\"5m\","
+    "\"points\":[]}", ARTS_ERROR_FIELD,
+    "data.details.resolution: expected one of \"raw\", \"1m\"" },
+};
+
+/* Runs the decoder of KIND on JSON; returns the error (or NULL). */
+static GError *decode(Kind kind, const char *json, gsize len) {
+  GError *err = NULL;
+  if (kind == ENVELOPE) {
+    ArtsEnvelope *e = arts_envelope_parse(json, len, &err);
+    g_assert_true((e == NULL) == (err != NULL));
+    arts_envelope_free(e);
+    return err;
+  }
+  g_autoptr(JsonObject) o = arts_json_parse_object(json, len, &err);
+  g_assert_no_error(err);
+  gpointer r = NULL;
+  switch (kind) {
+  case RUNTIME: r = arts_runtime_from_json(o, &err);
+    arts_runtime_free(r); break;
+  case MODULE: r = arts_module_from_json(o, &err);
+    arts_module_free(r); break;
+  case TELEMETRY: r = arts_telemetry_from_json(o, &err);
+    arts_telemetry_free(r); break;
+  case EVENT: r = arts_event_from_json(o, &err);
+    arts_event_free(r); break;
+  case LOG: r = arts_log_from_json(o, &err);
+    arts_log_free(r); break;
+  case QUERY: r = arts_query_from_json(o, &err);
+    arts_query_free(r); break;
+  case HISTORY: r = arts_history_from_json(o, &err);
+    arts_history_free(r); break;
+  case ENVELOPE: break;
+  }
+  g_assert_true((r == NULL) == (err != NULL));
+  return err;
+}
+
+static void test_bad_cases(void) {
+  for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+    const BadCase *c = &bad_cases[i];
+    g_autoptr(GError) err = decode(c->kind, c->json, strlen(c->json));
+    if (!err)
+      g_error("case %u (%s) was accepted", i, c->json);
+    g_assert_error(err, ARTS_ERROR, c->code);
+    g_assert_cmpstr(err->message, ==, c->message);
+  }
+}
+
+static void test_bad_payloads(void) {
+  g_autoptr(GError) err = NULL;
+  /* Larger than ARTS_MAX_PAYLOAD, though valid JSON. */
+  gsize big = ARTS_MAX_PAYLOAD + 1;
+  g_autofree char *huge = g_malloc(big);
+  memset(huge, ' ', big);
+  huge[0] = '{';
+  huge[big - 1] = '}';
+  g_assert_null(arts_envelope_parse(huge, big, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_assert_true(g_str_has_prefix(err->message, "payload too large: 262145"));
+  g_clear_error(&err);
+
+  /* A NUL byte inside. */
+  const char nul[] = "{\"object_id\":\"a\0b\"}";
+  g_assert_null(arts_envelope_parse(nul, sizeof nul - 1, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_assert_cmpstr(err->message, ==, "payload contains a NUL byte");
+  g_clear_error(&err);
+
+  /* Not JSON: json-glib's message follows. */
+  g_assert_null(arts_envelope_parse("{\"a\":", 5, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_assert_true(g_str_has_prefix(err->message, "not JSON: "));
+  g_clear_error(&err);
+
+  /* Nested a million deep: refused before the parser recurses. */
+  gsize deep = 1000000;
+  g_autofree char *nest = g_malloc(deep);
+  memset(nest, '[', deep);
+  g_assert_null(arts_envelope_parse(nest, 200000, &err));
+  g_assert_cmpstr(err->message, ==, "payload nested deeper than 32 levels");
+  g_clear_error(&err);
+  /* Brackets inside strings do not count. */
+  GString *s = g_string_new("{\"object_id\":\"" OID "\",\"action\":\"a\","
+                            "\"type\":\"arts_req\",\"data\":{\"x\":\"");
+  for (int i = 0; i < 100; i++)
+    g_string_append(s, "[{\\\"");
+  g_string_append(s, "\"}}");
+  g_autoptr(ArtsEnvelope) env = arts_envelope_parse(s->str, s->len, &err);
+  g_assert_no_error(err);
+  g_string_free(s, TRUE);
+
+  /* Huge numbers do not crash and are not integers. */
+  const char *num = "{\"uuid\":\"" RT_UUID "\",\"name\":\"n\","
+                    "\"max_nmodules\":123456789012345678901234567890}";
+  g_autoptr(GError) e2 = decode(RUNTIME, num, strlen(num));
+  g_assert_nonnull(e2);
+  g_assert_error(e2, ARTS_ERROR, ARTS_ERROR_FIELD);
+}
+
+static void test_peek(void) {
+  char *id, *action;
+  const char *bad_data = "{\"object_id\":\"" OID "\",\"action\":\"create\","
+                         "\"type\":\"arts_req\",\"data\":7,\"extra\":1}";
+  g_assert_null(arts_envelope_parse(bad_data, strlen(bad_data), NULL));
+  g_assert_true(arts_envelope_peek(bad_data, strlen(bad_data), &id, &action));
+  g_assert_cmpstr(id, ==, OID);
+  g_assert_cmpstr(action, ==, "create");
+  g_free(id);
+  g_free(action);
+  const char *bad_action = "{\"object_id\":\"" OID "\",\"action\":7}";
+  g_assert_true(arts_envelope_peek(bad_action, strlen(bad_action), &id,
+                                   &action));
+  g_assert_null(action);
+  g_free(id);
+  g_assert_false(arts_envelope_peek("nope", 4, &id, &action));
+  g_assert_null(id);
+  const char *no_id = "{\"object_id\":\"x\"}";
+  g_assert_false(arts_envelope_peek(no_id, strlen(no_id), &id, NULL));
+}
+
+static void test_status_ids(void) {
+  ArtsStatus st;
+  const char *letters[] = { "A", "D", "E", "K" };
+  for (guint i = 0; i < 4; i++) {
+    g_assert_true(arts_status_from_string(letters[i], &st));
+    g_assert_cmpstr(arts_status_to_string(st), ==, letters[i]);
+  }
+  g_assert_false(arts_status_from_string("AA", &st));
+  g_assert_false(arts_status_from_string("", &st));
+  g_assert_false(arts_status_from_string(NULL, &st));
+
+  g_autofree char *u = arts_uuid_new();
+  g_assert_true(arts_uuid_is_valid(u));
+  g_assert_cmpint(u[14], ==, '4');
+  g_autofree char *u2 = arts_uuid_new();
+  g_assert_cmpstr(u, !=, u2);
+  g_assert_false(arts_uuid_is_valid(NULL));
+  g_assert_false(arts_uuid_is_valid(""));
+  g_assert_false(arts_uuid_is_valid(RT_UUID "0"));
+  g_assert_false(arts_uuid_is_valid("3f0c8a1e-2d4b-4e6f-8a9b_1c2d3e4f5a6b"));
+  g_assert_cmpint(arts_now_ms(), >, 1700000000000);
+
+  ArtsErrorCode c;
+  for (int i = ARTS_ERROR_PARSE; i <= ARTS_ERROR_IO; i++) {
+    g_assert_true(arts_error_code_from_string(arts_error_code_to_string(i),
+                                              &c));
+    g_assert_cmpint(c, ==, i);
+  }
+  g_assert_cmpstr(arts_error_code_to_string(99), ==, "error");
+  g_assert_false(arts_error_code_from_string("nope", &c));
+}
+
+/* Random byte damage to valid messages: every decoder must survive it. */
+static void test_mutations(void) {
+  g_autoptr(ArtsRuntime) rt = sample_runtime();
+  g_autoptr(JsonObject) j = arts_runtime_to_json(rt);
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_REQ, "create",
+                                                  NULL, j);
+  gsize len;
+  g_autofree char *base = arts_envelope_to_json(env, &len);
+  GRand *rand = g_rand_new_with_seed(42);
+  guint accepted = 0;
+  for (int i = 0; i < 5000; i++) {
+    g_autofree char *m = g_memdup2(base, len);
+    int n = g_rand_int_range(rand, 1, 4);
+    for (int k = 0; k < n; k++)
+      m[g_rand_int_range(rand, 0, (gint32)len)] =
+          (char)g_rand_int_range(rand, 0, 256);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ArtsEnvelope) e = arts_envelope_parse(m, len, &err);
+    if (!e)
+      continue;
+    g_autoptr(ArtsRuntime) r = arts_runtime_from_json(e->data, NULL);
+    g_autoptr(ArtsModule) mo = arts_module_from_json(e->data, NULL);
+    g_autoptr(ArtsTelemetry) t = arts_telemetry_from_json(e->data, NULL);
+    accepted += r != NULL;
+  }
+  g_rand_free(rand);
+  /* Some damage lands in values and stays valid. */
+  g_assert_cmpuint(accepted, >, 0);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/protocol/envelope-roundtrip", test_envelope_roundtrip);
+  g_test_add_func("/protocol/runtime-roundtrip", test_runtime_roundtrip);
+  g_test_add_func("/protocol/runtime-arts-compat", test_runtime_arts_compat);
+  g_test_add_func("/protocol/module-roundtrip", test_module_roundtrip);
+  g_test_add_func("/protocol/telemetry-roundtrip", test_telemetry_roundtrip);
+  g_test_add_func("/protocol/event-log-query-roundtrip",
+                  test_event_log_query_roundtrip);
+  g_test_add_func("/protocol/history-roundtrip", test_history_roundtrip);
+  g_test_add_func("/protocol/responses", test_responses);
+  g_test_add_func("/protocol/bad-cases", test_bad_cases);
+  g_test_add_func("/protocol/bad-payloads", test_bad_payloads);
+  g_test_add_func("/protocol/peek", test_peek);
+  g_test_add_func("/protocol/status-ids-errors", test_status_ids);
+  g_test_add_func("/protocol/mutations", test_mutations);
   return g_test_run();
 }
