@@ -185,7 +185,9 @@ typedef struct wasm_func {
 
 typedef struct {
   uint8_t *data;
-  uint64_t pages, max_pages;    /* max_pages: declared max and limit */
+  uint64_t pages, max_pages;    /* max_pages: min(declared max, limit) */
+  bool has_max;                 /* declared maximum (for import matching) */
+  uint32_t declared_max;
 } wasm_memory;
 
 typedef struct {
@@ -229,6 +231,7 @@ struct wasm_instance {
   wasm_memory *own_mem;         /* storage owned by this instance */
   wasm_table *own_tables;
   wasm_global *own_globals;
+  wasm_func *own_hosts;         /* imported host functions */
   bool *data_dropped;           /* per data segment */
   bool *elem_dropped;           /* per element segment */
   void *host_ctx;

@@ -1,0 +1,1486 @@
+/* Validates a function body and compiles it, in one pass, to the
+ * register-style code of ops-private.h.
+ *
+ * Every operand-stack position has a fixed frame slot (locals first, then
+ * the stack), so ops name their operand and result slots directly and the
+ * interpreter never moves a stack pointer. local.get is lazy: it pushes an
+ * entry that still reads the local's slot, and a copy is emitted only when
+ * the local is about to change, a block boundary, call or branch needs the
+ * value in its own slot ("materializing"). At pause points (calls, loop
+ * headers) every entry is materialized, so a paused frame is exactly its
+ * locals plus its operand slots. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode-private.h"
+#include "engine-private.h"
+#include "ops-private.h"
+
+#define MAX_LOCAL_SLOTS 100000u
+
+typedef struct {
+  uint8_t type;         /* 0: unknown (polymorphic stack) */
+  uint32_t pos;         /* its own slot */
+  uint32_t slot;        /* where it is now: POS, or a local's slot */
+} vent;
+
+enum { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
+
+typedef struct {
+  uint8_t kind;
+  bool unreachable;     /* validation: rest of the block is dead */
+  bool dead;            /* emission: the whole block is dead */
+  uint32_t height;      /* vstack entries below the block's params */
+  uint32_t base_slot;   /* slot of its first param / result */
+  uint32_t nparams, nresults;
+  const uint8_t *params, *results;
+  uint8_t one;          /* storage for a single-result block type */
+  uint32_t loop_pc;     /* C_LOOP: the LOOP op */
+  uint32_t patch;       /* forward branch cells to patch, chained */
+  uint32_t else_patch;  /* C_IF: the BR_UNLESS target cell */
+  bool branched;        /* some branch targets the end */
+} ctl;
+
+#define NO_PATCH UINT32_MAX
+
+typedef struct {
+  wasm_module *m;
+  wasm_funcdef *f;
+  wasm_rd *r;
+  const uint8_t *body;
+  uint32_t *local_slot; /* per local */
+  uint32_t *code;
+  uint32_t ncode, capcode;
+  vent *vs;
+  uint32_t nvs, capvs;
+  ctl *cs;
+  uint32_t ncs, capcs;
+  uint32_t cur_slot, max_slot;
+  int64_t last_op;      /* cell of the last emitted op */
+  int64_t last_dst;     /* cell of its destination operand, or -1 */
+  int last_kind;        /* 1: a fusable i32 comparison */
+  int64_t fuel_cell;
+  wasm_pause_point *pp;
+  uint32_t npp, cappp;
+} cc;
+
+static void *grow(void *p, uint32_t *cap, uint32_t need, size_t size)
+{
+  if (need <= *cap)
+    return p;
+  uint32_t n = *cap ? *cap : 16;
+  while (n < need)
+    n *= 2;
+  p = realloc(p, (size_t)n * size);
+  if (!p)
+    abort();
+  *cap = n;
+  return p;
+}
+
+static inline uint32_t slots_of(uint8_t t)
+{
+  return t == WASM_TYPE_V128 ? 2 : 1;
+}
+
+static inline ctl *top(cc *c)
+{
+  return &c->cs[c->ncs - 1];
+}
+
+static inline bool live(cc *c)
+{
+  ctl *t = top(c);
+  return !t->dead && !t->unreachable;
+}
+
+/* ---- emission ---- */
+
+static void emit(cc *c, uint32_t v)
+{
+  c->code = grow(c->code, &c->capcode, c->ncode + 1, sizeof *c->code);
+  c->code[c->ncode++] = v;
+}
+
+static uint32_t emit_op(cc *c, uint32_t op)
+{
+  c->last_op = c->ncode;
+  c->last_dst = -1;
+  c->last_kind = 0;
+  emit(c, op);
+  return (uint32_t)c->last_op;
+}
+
+/* An op whose first operand is its destination D. */
+static void emit_dst_op(cc *c, uint32_t op, uint32_t d)
+{
+  emit_op(c, op);
+  c->last_dst = c->ncode;
+  emit(c, d);
+}
+
+/* A label here: nothing emitted before may be rewritten. */
+static void label_here(cc *c)
+{
+  c->last_op = -1;
+  c->last_dst = -1;
+  c->last_kind = 0;
+}
+
+static void fuel_start(cc *c)
+{
+  c->fuel_cell = -1;
+  if (!c->m->fuel || !live(c))
+    return;
+  emit_op(c, OP_FUEL);
+  c->fuel_cell = c->ncode;
+  emit(c, 0);
+  label_here(c);
+}
+
+static void copy(cc *c, uint8_t type, uint32_t d, uint32_t s)
+{
+  if (d == s)
+    return;
+  emit_op(c, type == WASM_TYPE_V128 ? OP_COPY128 : OP_COPY);
+  emit(c, d);
+  emit(c, s);
+}
+
+/* ---- the operand stack ---- */
+
+static void err_type(cc *c, const uint8_t *at)
+{
+  wasm_rd_fail_at(c->r, at, "type mismatch");
+}
+
+static vent *push(cc *c, uint8_t type)
+{
+  c->vs = grow(c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs);
+  vent *e = &c->vs[c->nvs++];
+  e->type = type;
+  e->pos = e->slot = c->cur_slot;
+  c->cur_slot += slots_of(type);
+  if (c->cur_slot + 2 > c->max_slot)
+    c->max_slot = c->cur_slot + 2;
+  return e;
+}
+
+static vent pop(cc *c, uint8_t want, const uint8_t *at)
+{
+  ctl *t = top(c);
+  vent e = {0, c->cur_slot, c->cur_slot};
+  if (c->nvs == t->height) {
+    if (!t->unreachable)
+      err_type(c, at);
+    return e;
+  }
+  e = c->vs[--c->nvs];
+  c->cur_slot = e.pos;
+  if (want && e.type && e.type != want)
+    err_type(c, at);
+  return e;
+}
+
+static void materialize(cc *c, uint32_t i)
+{
+  vent *e = &c->vs[i];
+  if (e->slot != e->pos) {
+    if (live(c))
+      copy(c, e->type, e->pos, e->slot);
+    e->slot = e->pos;
+  }
+}
+
+static void materialize_all(cc *c)
+{
+  for (uint32_t i = 0; i < c->nvs; i++)
+    materialize(c, i);
+}
+
+static void materialize_local(cc *c, uint32_t slot)
+{
+  for (uint32_t i = 0; i < c->nvs; i++)
+    if (c->vs[i].slot == slot && c->vs[i].pos != slot)
+      materialize(c, i);
+}
+
+/* ---- control ---- */
+
+static uint32_t label_arity(const ctl *l, const uint8_t **types)
+{
+  if (l->kind == C_LOOP) {
+    *types = l->params;
+    return l->nparams;
+  }
+  *types = l->results;
+  return l->nresults;
+}
+
+/* Checks the top N values against TYPES (without popping). */
+static void check_top(cc *c, const uint8_t *types, uint32_t n,
+                      const uint8_t *at)
+{
+  ctl *t = top(c);
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t depth = n - 1 - k;
+    if (c->nvs - t->height <= depth) {
+      if (!t->unreachable)
+        err_type(c, at);
+      continue;
+    }
+    uint8_t have = c->vs[c->nvs - 1 - depth].type;
+    if (have && have != types[k])
+      err_type(c, at);
+  }
+}
+
+/* Does branching to L need copies (values not already in L's slots)? */
+static bool branch_needs_copies(cc *c, const ctl *l)
+{
+  const uint8_t *types;
+  uint32_t n = label_arity(l, &types);
+  uint32_t d = l->base_slot;
+  for (uint32_t k = 0; k < n; k++) {
+    const vent *e = &c->vs[c->nvs - n + k];
+    if (e->slot != d)
+      return true;
+    d += slots_of(types[k]);
+  }
+  return false;
+}
+
+static void branch_copies(cc *c, const ctl *l)
+{
+  const uint8_t *types;
+  uint32_t n = label_arity(l, &types);
+  uint32_t d = l->base_slot;
+  for (uint32_t k = 0; k < n; k++) {
+    const vent *e = &c->vs[c->nvs - n + k];
+    copy(c, types[k], d, e->slot);
+    d += slots_of(types[k]);
+  }
+}
+
+/* Copies the function's results to slots 0.. and returns. */
+static void emit_return(cc *c)
+{
+  const wasm_functype *ft = &c->m->types[c->f->type];
+  uint32_t n = ft->nresults;
+  /* A lazy local inside the result area would be overwritten first. */
+  for (uint32_t k = 0; k < n; k++) {
+    vent *e = &c->vs[c->nvs - n + k];
+    if (e->slot != e->pos && e->slot < ft->result_slots)
+      materialize(c, c->nvs - n + k);
+  }
+  uint32_t d = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    const vent *e = &c->vs[c->nvs - n + k];
+    copy(c, ft->results[k], d, e->slot);
+    d += slots_of(ft->results[k]);
+  }
+  emit_op(c, OP_RET);
+}
+
+/* Emits a jump to label L (the op's target operand is emitted here). */
+static void emit_target(cc *c, ctl *l)
+{
+  if (l->kind == C_LOOP) {
+    emit(c, l->loop_pc);
+  } else {
+    emit(c, l->patch);
+    l->patch = c->ncode - 1;
+    l->branched = true;
+  }
+}
+
+static void patch_chain(cc *c, uint32_t head, uint32_t target)
+{
+  while (head != NO_PATCH) {
+    uint32_t next = c->code[head];
+    c->code[head] = target;
+    head = next;
+  }
+}
+
+static void emit_br(cc *c, uint32_t depth)
+{
+  ctl *l = &c->cs[c->ncs - 1 - depth];
+  if (l->kind == C_FUNC) {
+    emit_return(c);
+    return;
+  }
+  branch_copies(c, l);
+  emit_op(c, OP_BR);
+  emit_target(c, l);
+}
+
+/* Reads a block type. */
+static bool block_type(cc *c, ctl *b)
+{
+  wasm_rd *r = c->r;
+  const uint8_t *at = r->p;
+  if (r->p < r->end && *r->p == 0x40) {
+    r->p++;
+    return true;
+  }
+  if (r->p < r->end) {
+    uint8_t t = *r->p;
+    if (t == WASM_TYPE_I32 || t == WASM_TYPE_I64 || t == WASM_TYPE_F32 ||
+        t == WASM_TYPE_F64 || t == WASM_TYPE_V128 || t == WASM_TYPE_FUNCREF ||
+        t == WASM_TYPE_EXTERNREF) {
+      r->p++;
+      b->one = t;
+      b->results = &b->one;
+      b->nresults = 1;
+      return true;
+    }
+  }
+  int64_t idx = wasm_rd_sleb(r, 33);
+  if (!wasm_rd_ok(r))
+    return false;
+  if (idx < 0 || (uint64_t)idx >= c->m->ntypes) {
+    wasm_rd_fail_at(r, at, idx < 0 ? "malformed value type" : "unknown type");
+    return false;
+  }
+  const wasm_functype *ft = &c->m->types[idx];
+  b->params = ft->params;
+  b->nparams = ft->nparams;
+  b->results = ft->results;
+  b->nresults = ft->nresults;
+  return true;
+}
+
+static void push_ctl(cc *c, uint8_t kind, ctl *b, const uint8_t *at)
+{
+  /* pop params (checked), then re-push them in the block */
+  for (uint32_t k = b->nparams; k-- > 0;)
+    pop(c, b->params[k], at);
+  bool dead = !live(c);
+  uint32_t height = c->nvs;
+  uint32_t base = c->cur_slot;
+  c->cs = grow(c->cs, &c->capcs, c->ncs + 1, sizeof *c->cs);
+  ctl *n = &c->cs[c->ncs++];
+  *n = *b;
+  if (b->results == &b->one)
+    n->results = &n->one;
+  n->kind = kind;
+  n->unreachable = false;
+  n->dead = dead;
+  n->height = height;
+  n->base_slot = base;
+  n->patch = NO_PATCH;
+  n->else_patch = NO_PATCH;
+  n->branched = false;
+  for (uint32_t k = 0; k < b->nparams; k++)
+    push(c, b->params[k]);
+}
+
+static void set_unreachable(cc *c)
+{
+  ctl *t = top(c);
+  c->nvs = t->height;
+  c->cur_slot = t->base_slot;
+  t->unreachable = true;
+}
+
+/* ---- pause points ---- */
+
+static void add_pause(cc *c, uint8_t kind, uint32_t code_pc,
+                      const uint8_t *ins, uint32_t nvalues, uint32_t height,
+                      uint32_t callee_type, uint32_t callee)
+{
+  wasm_module *m = c->m;
+  c->pp = grow(c->pp, &c->cappp, c->npp + 1, sizeof *c->pp);
+  wasm_pause_point *p = &c->pp[c->npp++];
+  p->kind = kind;
+  p->code_pc = code_pc;
+  p->code_next = c->ncode;
+  p->wasm_pc = (uint32_t)(ins - c->body);
+  p->height = height;
+  p->nvalues = nvalues;
+  p->callee_type = callee_type;
+  p->callee = callee;
+  p->types = (uint32_t)m->npause_types;
+  uint8_t *pool = realloc(m->pause_types, m->npause_types + nvalues + 1);
+  if (!pool)
+    abort();
+  m->pause_types = pool;
+  for (uint32_t k = 0; k < nvalues; k++)
+    pool[m->npause_types + k] = c->vs[k].type;
+  m->npause_types += nvalues;
+}
+
+/* ---- memory ---- */
+
+static uint32_t memarg(cc *c, uint32_t natural_log2, const uint8_t *at)
+{
+  wasm_rd *r = c->r;
+  uint32_t align = wasm_rd_u32(r);
+  uint32_t offset = wasm_rd_u32(r);
+  if (!wasm_rd_ok(r))
+    return 0;
+  if (c->m->nmems == 0)
+    wasm_rd_fail_at(r, at, "unknown memory 0");
+  else if (align > natural_log2)
+    wasm_rd_fail_at(r, at, "alignment must not be larger than natural");
+  return offset;
+}
+
+/* Numeric signatures: operand type(s) and result type per opcode. */
+typedef struct {
+  uint8_t a, b, res;    /* b = 0: unary */
+} sig;
+
+static sig numeric_sig(uint8_t op)
+{
+  const uint8_t I = WASM_TYPE_I32, L = WASM_TYPE_I64, F = WASM_TYPE_F32,
+                D = WASM_TYPE_F64;
+  if (op == 0x45) return (sig){I, 0, I};
+  if (op <= 0x4f) return (sig){I, I, I};
+  if (op == 0x50) return (sig){L, 0, I};
+  if (op <= 0x5a) return (sig){L, L, I};
+  if (op <= 0x60) return (sig){F, F, I};
+  if (op <= 0x66) return (sig){D, D, I};
+  if (op <= 0x69) return (sig){I, 0, I};
+  if (op <= 0x78) return (sig){I, I, I};
+  if (op <= 0x7b) return (sig){L, 0, L};
+  if (op <= 0x8a) return (sig){L, L, L};
+  if (op <= 0x91) return (sig){F, 0, F};
+  if (op <= 0x98) return (sig){F, F, F};
+  if (op <= 0x9f) return (sig){D, 0, D};
+  if (op <= 0xa6) return (sig){D, D, D};
+  switch (op) {
+  case 0xa7: return (sig){L, 0, I};
+  case 0xa8: case 0xa9: return (sig){F, 0, I};
+  case 0xaa: case 0xab: return (sig){D, 0, I};
+  case 0xac: case 0xad: return (sig){I, 0, L};
+  case 0xae: case 0xaf: return (sig){F, 0, L};
+  case 0xb0: case 0xb1: return (sig){D, 0, L};
+  case 0xb2: case 0xb3: return (sig){I, 0, F};
+  case 0xb4: case 0xb5: return (sig){L, 0, F};
+  case 0xb6: return (sig){D, 0, F};
+  case 0xb7: case 0xb8: return (sig){I, 0, D};
+  case 0xb9: case 0xba: return (sig){L, 0, D};
+  case 0xbb: return (sig){F, 0, D};
+  case 0xbc: return (sig){F, 0, I};
+  case 0xbd: return (sig){D, 0, L};
+  case 0xbe: return (sig){I, 0, F};
+  case 0xbf: return (sig){L, 0, D};
+  case 0xc0: case 0xc1: return (sig){I, 0, I};
+  default: return (sig){L, 0, L}; /* 0xc2..0xc4 */
+  }
+}
+
+/* Fused compare-and-branch: the op that branches when the comparison at
+ * LAST_OP holds (INVERT: when it does not), or 0. */
+static uint32_t fused_branch(uint32_t cmp, bool invert)
+{
+  static const uint32_t yes[] = {
+    [0x46] = OP_BR_I32_EQ, [0x47] = OP_BR_I32_NE,
+    [0x48] = OP_BR_I32_LT_S, [0x49] = OP_BR_I32_LT_U,
+    [0x4a] = OP_BR_I32_GT_S, [0x4b] = OP_BR_I32_GT_U,
+    [0x4c] = OP_BR_I32_LE_S, [0x4d] = OP_BR_I32_LE_U,
+    [0x4e] = OP_BR_I32_GE_S, [0x4f] = OP_BR_I32_GE_U,
+  };
+  static const uint32_t no[] = {
+    [0x46] = OP_BR_I32_NE, [0x47] = OP_BR_I32_EQ,
+    [0x48] = OP_BR_I32_GE_S, [0x49] = OP_BR_I32_GE_U,
+    [0x4a] = OP_BR_I32_LE_S, [0x4b] = OP_BR_I32_LE_U,
+    [0x4c] = OP_BR_I32_GT_S, [0x4d] = OP_BR_I32_GT_U,
+    [0x4e] = OP_BR_I32_LT_S, [0x4f] = OP_BR_I32_LT_U,
+  };
+  if (cmp < 0x46 || cmp > 0x4f)
+    return 0;
+  return invert ? no[cmp] : yes[cmp];
+}
+
+/* Emits a conditional jump on COND (already popped): taken when COND is
+ * non-zero (or zero with INVERT). The target operand follows; returns
+ * its cell. A comparison just computed into COND is fused into the jump. */
+static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
+{
+  if (c->last_kind == 1 && c->last_op >= 0 && cond->slot == cond->pos &&
+      c->last_dst == c->last_op + 1 &&
+      c->code[c->last_dst] == cond->pos) {
+    uint32_t cmp = c->code[c->last_op];
+    uint32_t a = c->code[c->last_op + 2];
+    if (cmp == 0x45) {  /* i32.eqz */
+      c->ncode = (uint32_t)c->last_op;
+      emit_op(c, invert ? OP_BR_IF : OP_BR_I32_EQZ);
+      emit(c, a);
+    } else {
+      uint32_t b = c->code[c->last_op + 3];
+      c->ncode = (uint32_t)c->last_op;
+      emit_op(c, fused_branch(cmp, invert));
+      emit(c, a);
+      emit(c, b);
+    }
+  } else {
+    emit_op(c, invert ? OP_BR_UNLESS : OP_BR_IF);
+    emit(c, cond->slot);
+  }
+  emit(c, NO_PATCH);
+  return c->ncode - 1;
+}
+
+/* ---- the body ---- */
+
+static int compile(cc *c)
+{
+  wasm_module *m = c->m;
+  wasm_funcdef *f = c->f;
+  wasm_rd *r = c->r;
+  const wasm_functype *ft = &m->types[f->type];
+
+  /* locals */
+  uint32_t ngroups = wasm_rd_u32(r);
+  if (!wasm_rd_ok(r))
+    return -1;
+  uint64_t total = ft->nparams;
+  const uint8_t *save = r->p;
+  for (uint32_t g = 0; g < ngroups && wasm_rd_ok(r); g++) {
+    const uint8_t *at = r->p;
+    uint32_t n = wasm_rd_u32(r);
+    const uint8_t *tat = r->p;
+    uint8_t t = wasm_rd_u8(r);
+    if (!wasm_rd_ok(r))
+      return -1;
+    total += n;
+    if (total > UINT32_MAX) {
+      wasm_rd_fail_at(r, at, "too many locals");
+      return -1;
+    }
+    if (t != WASM_TYPE_I32 && t != WASM_TYPE_I64 && t != WASM_TYPE_F32 &&
+        t != WASM_TYPE_F64 && t != WASM_TYPE_V128 && t != WASM_TYPE_FUNCREF &&
+        t != WASM_TYPE_EXTERNREF) {
+      wasm_rd_fail_at(r, tat, "malformed value type 0x%02x", t);
+      return -1;
+    }
+  }
+  if (total > MAX_LOCAL_SLOTS) {
+    wasm_rd_fail_at(r, save, "too many locals");
+    return -1;
+  }
+  f->nlocals = (uint32_t)total;
+  f->local_types = calloc(total + 1, 1);
+  c->local_slot = calloc(total + 1, sizeof *c->local_slot);
+  if (!f->local_types || !c->local_slot)
+    abort();
+  uint32_t li = 0, slot = 0;
+  for (uint32_t k = 0; k < ft->nparams; k++, li++) {
+    f->local_types[li] = ft->params[k];
+    c->local_slot[li] = slot;
+    slot += slots_of(ft->params[k]);
+  }
+  f->param_slots = slot;
+  r->p = save;
+  for (uint32_t g = 0; g < ngroups; g++) {
+    uint32_t n = wasm_rd_u32(r);
+    uint8_t t = wasm_rd_u8(r);
+    for (uint32_t k = 0; k < n; k++, li++) {
+      f->local_types[li] = t;
+      c->local_slot[li] = slot;
+      slot += slots_of(t);
+    }
+  }
+  f->local_slots = slot;
+  c->cur_slot = c->max_slot = slot;
+
+  ctl fb = {0};
+  fb.results = ft->results;
+  fb.nresults = ft->nresults;
+  c->cs = grow(c->cs, &c->capcs, 1, sizeof *c->cs);
+  c->ncs = 1;
+  c->cs[0] = fb;
+  c->cs[0].kind = C_FUNC;
+  c->cs[0].base_slot = f->local_slots;
+  c->cs[0].patch = NO_PATCH;
+  c->last_op = c->last_dst = -1;
+  fuel_start(c);
+
+  while (wasm_rd_ok(r)) {
+    if (c->ncs == 0) {
+      if (r->p != r->end)
+        wasm_rd_fail(r, "section size mismatch (operators after end)");
+      break;
+    }
+    if (r->p >= r->end) {
+      wasm_rd_fail(r, "unexpected end of section or function");
+      break;
+    }
+    const uint8_t *ins = r->p;
+    uint8_t op = wasm_rd_u8(r);
+    if (c->fuel_cell >= 0 && live(c))
+      c->code[c->fuel_cell]++;
+
+    switch (op) {
+    case 0x00: /* unreachable */
+      if (live(c))
+        emit_op(c, OP_UNREACHABLE);
+      set_unreachable(c);
+      break;
+    case 0x01: /* nop */
+      break;
+    case 0x02: /* block */
+    case 0x03: /* loop */
+    case 0x04: { /* if */
+      ctl b = {0};
+      if (!block_type(c, &b))
+        break;
+      vent cond = {0};
+      if (op == 0x04)
+        cond = pop(c, WASM_TYPE_I32, ins);
+      /* outer values must sit in their own slots before any branch */
+      if (live(c)) {
+        for (uint32_t i = 0; i < c->nvs; i++)
+          materialize(c, i);
+      }
+      uint32_t loop_pc = c->ncode;
+      if (op == 0x03 && live(c)) {
+        /* params' types for the pause point come from the vstack */
+        emit_op(c, OP_LOOP);
+        emit(c, 0);
+        label_here(c);
+        add_pause(c, WASM_PAUSE_LOOP, loop_pc, ins, c->nvs,
+                  c->cur_slot - f->local_slots, 0, 0);
+      }
+      uint32_t else_cell = NO_PATCH;
+      if (op == 0x04 && live(c))
+        else_cell = emit_cond_jump(c, &cond, true);
+      push_ctl(c, op == 0x02 ? C_BLOCK : op == 0x03 ? C_LOOP : C_IF, &b, ins);
+      top(c)->loop_pc = loop_pc;
+      top(c)->else_patch = else_cell;
+      if (op == 0x03) {
+        c->fuel_cell = -1;
+        if (m->fuel && live(c))
+          c->fuel_cell = loop_pc + 1;
+      } else if (op == 0x04) {
+        fuel_start(c);
+      }
+      break;
+    }
+    case 0x05: { /* else */
+      ctl *t = top(c);
+      if (t->kind != C_IF) {
+        wasm_rd_fail_at(r, ins, "else without if");
+        break;
+      }
+      check_top(c, t->results, t->nresults, ins);
+      if (c->nvs - t->height != t->nresults && !t->unreachable)
+        err_type(c, ins);
+      if (live(c)) {
+        branch_copies(c, t);
+        emit_op(c, OP_BR);
+        emit_target(c, t);
+      }
+      if (!t->dead && t->else_patch != NO_PATCH)
+        patch_chain(c, t->else_patch, c->ncode);
+      t->else_patch = NO_PATCH;
+      t->kind = C_ELSE;
+      c->nvs = t->height;
+      c->cur_slot = t->base_slot;
+      t->unreachable = false;
+      for (uint32_t k = 0; k < t->nparams; k++)
+        push(c, t->params[k]);
+      label_here(c);
+      fuel_start(c);
+      break;
+    }
+    case 0x0b: { /* end */
+      ctl *t = top(c);
+      check_top(c, t->results, t->nresults, ins);
+      if (c->nvs - t->height != t->nresults && !t->unreachable)
+        err_type(c, ins);
+      if (!wasm_rd_ok(r))
+        break;
+      if (t->kind == C_IF) {
+        /* no else: the params must be the results */
+        if (t->nparams != t->nresults ||
+            memcmp(t->params, t->results, t->nparams) != 0) {
+          err_type(c, ins);
+          break;
+        }
+      }
+      if (t->kind == C_FUNC) {
+        if (live(c))
+          emit_return(c);
+        c->ncs = 0;
+        break;
+      }
+      bool was_live = live(c);
+      if (was_live)
+        branch_copies(c, t);
+      bool target = t->branched || t->else_patch != NO_PATCH;
+      if (!t->dead) {
+        patch_chain(c, t->patch, c->ncode);
+        if (t->else_patch != NO_PATCH)
+          patch_chain(c, t->else_patch, c->ncode);
+      }
+      ctl done = *t;
+      c->ncs--;
+      c->nvs = done.height;
+      c->cur_slot = done.base_slot;
+      for (uint32_t k = 0; k < done.nresults; k++)
+        push(c, done.results[k]);
+      if (target || done.kind == C_LOOP || !was_live) {
+        label_here(c);
+        fuel_start(c);
+      }
+      break;
+    }
+    case 0x0c:   /* br */
+    case 0x0d: { /* br_if */
+      uint32_t depth = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (depth >= c->ncs) {
+        wasm_rd_fail_at(r, ins, "unknown label");
+        break;
+      }
+      vent cond = {0};
+      if (op == 0x0d)
+        cond = pop(c, WASM_TYPE_I32, ins);
+      ctl *l = &c->cs[c->ncs - 1 - depth];
+      const uint8_t *types;
+      uint32_t n = label_arity(l, &types);
+      check_top(c, types, n, ins);
+      if (!wasm_rd_ok(r))
+        break;
+      if (op == 0x0c) {
+        if (live(c))
+          emit_br(c, depth);
+        set_unreachable(c);
+        break;
+      }
+      if (live(c)) {
+        if (l->kind != C_FUNC && !branch_needs_copies(c, l)) {
+          uint32_t cell = emit_cond_jump(c, &cond, false);
+          c->ncode--;
+          emit_target(c, l);
+          (void)cell;
+        } else {
+          uint32_t skip = emit_cond_jump(c, &cond, true);
+          emit_br(c, depth);
+          c->code[skip] = c->ncode;
+          label_here(c);
+        }
+        fuel_start(c);
+      }
+      /* br_if leaves the values typed as the label's */
+      for (uint32_t k = 0; k < n && c->nvs - top(c)->height >= n; k++) {
+        vent *e = &c->vs[c->nvs - n + k];
+        if (!e->type)
+          e->type = types[k];
+      }
+      break;
+    }
+    case 0x0e: { /* br_table */
+      uint32_t n = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (n > (size_t)(r->end - r->p)) {
+        wasm_rd_fail(r, "unexpected end");
+        break;
+      }
+      uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+      if (!depths)
+        abort();
+      for (uint32_t k = 0; k <= n && wasm_rd_ok(r); k++) {
+        depths[k] = wasm_rd_u32(r);
+        if (wasm_rd_ok(r) && depths[k] >= c->ncs)
+          wasm_rd_fail_at(r, ins, "unknown label");
+      }
+      vent idx = pop(c, WASM_TYPE_I32, ins);
+      if (wasm_rd_ok(r)) {
+        const uint8_t *dtypes;
+        uint32_t arity = label_arity(&c->cs[c->ncs - 1 - depths[n]], &dtypes);
+        for (uint32_t k = 0; k <= n && wasm_rd_ok(r); k++) {
+          const uint8_t *types;
+          uint32_t a = label_arity(&c->cs[c->ncs - 1 - depths[k]], &types);
+          if (a != arity) {
+            wasm_rd_fail_at(r, ins, "type mismatch (br_table arity)");
+            break;
+          }
+          check_top(c, types, a, ins);
+        }
+      }
+      if (wasm_rd_ok(r) && live(c)) {
+        emit_op(c, OP_BR_TABLE);
+        emit(c, idx.slot);
+        emit(c, n);
+        uint32_t table = c->ncode;
+        for (uint32_t k = 0; k <= n; k++)
+          emit(c, NO_PATCH);
+        for (uint32_t k = 0; k <= n; k++) {
+          ctl *l = &c->cs[c->ncs - 1 - depths[k]];
+          if (l->kind == C_FUNC || branch_needs_copies(c, l)) {
+            c->code[table + k] = c->ncode;
+            emit_br(c, depths[k]);
+          } else if (l->kind == C_LOOP) {
+            c->code[table + k] = l->loop_pc;
+          } else {
+            c->code[table + k] = l->patch;
+            l->patch = table + k;
+            l->branched = true;
+          }
+        }
+      }
+      free(depths);
+      set_unreachable(c);
+      break;
+    }
+    case 0x0f: /* return */
+      check_top(c, ft->results, ft->nresults, ins);
+      if (wasm_rd_ok(r) && live(c))
+        emit_return(c);
+      set_unreachable(c);
+      break;
+    case 0x10: { /* call */
+      uint32_t fi = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (fi >= m->nfuncs) {
+        wasm_rd_fail_at(r, ins, "unknown function %u", fi);
+        break;
+      }
+      const wasm_functype *ct = &m->types[m->func_type[fi]];
+      check_top(c, ct->params, ct->nparams, ins);
+      if (!wasm_rd_ok(r))
+        break;
+      materialize_all(c);
+      uint32_t nvalues = c->nvs, height = c->cur_slot - f->local_slots;
+      for (uint32_t k = ct->nparams; k-- > 0;)
+        pop(c, ct->params[k], ins);
+      if (live(c)) {
+        uint32_t pc = emit_op(c, OP_CALL);
+        emit(c, fi);
+        emit(c, c->cur_slot);
+        add_pause(c, WASM_PAUSE_CALL, pc, ins, nvalues, height,
+                  m->func_type[fi], fi);
+        label_here(c);
+      }
+      for (uint32_t k = 0; k < ct->nresults; k++)
+        push(c, ct->results[k]);
+      break;
+    }
+    case 0x11: { /* call_indirect */
+      uint32_t ti = wasm_rd_u32(r);
+      uint32_t tab = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (ti >= m->ntypes) {
+        wasm_rd_fail_at(r, ins, "unknown type %u", ti);
+        break;
+      }
+      if (tab >= m->ntables) {
+        wasm_rd_fail_at(r, ins, "unknown table %u", tab);
+        break;
+      }
+      if (m->tables[tab].elemtype != WASM_TYPE_FUNCREF) {
+        wasm_rd_fail_at(r, ins, "type mismatch (call_indirect table)");
+        break;
+      }
+      const wasm_functype *ct = &m->types[ti];
+      vent idx = pop(c, WASM_TYPE_I32, ins);
+      check_top(c, ct->params, ct->nparams, ins);
+      if (!wasm_rd_ok(r))
+        break;
+      /* the index stays where it is: materialize the rest */
+      push(c, WASM_TYPE_I32);
+      c->vs[c->nvs - 1] = idx;
+      materialize_all(c);
+      uint32_t nvalues = c->nvs, height = c->cur_slot - f->local_slots;
+      idx = pop(c, WASM_TYPE_I32, ins);
+      for (uint32_t k = ct->nparams; k-- > 0;)
+        pop(c, ct->params[k], ins);
+      if (live(c)) {
+        uint32_t pc = emit_op(c, OP_CALL_INDIRECT);
+        emit(c, ti);
+        emit(c, tab);
+        emit(c, c->cur_slot);
+        emit(c, idx.slot);
+        add_pause(c, WASM_PAUSE_CALL_INDIRECT, pc, ins, nvalues, height, ti,
+                  0);
+        label_here(c);
+      }
+      for (uint32_t k = 0; k < ct->nresults; k++)
+        push(c, ct->results[k]);
+      break;
+    }
+    case 0x1a: /* drop */
+      pop(c, 0, ins);
+      break;
+    case 0x1b:   /* select */
+    case 0x1c: { /* select t */
+      uint8_t want = 0;
+      if (op == 0x1c) {
+        uint32_t n = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (n != 1) {
+          wasm_rd_fail_at(r, ins, "invalid result arity");
+          break;
+        }
+        const uint8_t *tat = r->p;
+        want = wasm_rd_u8(r);
+        if (wasm_rd_ok(r) && want != WASM_TYPE_I32 && want != WASM_TYPE_I64 &&
+            want != WASM_TYPE_F32 && want != WASM_TYPE_F64 &&
+            want != WASM_TYPE_V128 && want != WASM_TYPE_FUNCREF &&
+            want != WASM_TYPE_EXTERNREF) {
+          wasm_rd_fail_at(r, tat, "malformed value type");
+          break;
+        }
+      }
+      vent cnd = pop(c, WASM_TYPE_I32, ins);
+      vent b = pop(c, want, ins);
+      vent a = pop(c, want, ins);
+      uint8_t t = want;
+      if (!t) {
+        if (a.type && b.type && a.type != b.type) {
+          err_type(c, ins);
+          break;
+        }
+        t = a.type ? a.type : b.type;
+        if (t == WASM_TYPE_FUNCREF || t == WASM_TYPE_EXTERNREF) {
+          err_type(c, ins);
+          break;
+        }
+      }
+      vent *res = push(c, t);
+      if (live(c)) {
+        emit_dst_op(c, t == WASM_TYPE_V128 ? OP_SELECT128 : OP_SELECT,
+                    res->pos);
+        emit(c, cnd.slot);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        if (t == WASM_TYPE_V128)
+          c->last_dst = -1;
+      }
+      break;
+    }
+    case 0x20:   /* local.get */
+    case 0x21:   /* local.set */
+    case 0x22: { /* local.tee */
+      uint32_t x = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (x >= f->nlocals) {
+        wasm_rd_fail_at(r, ins, "unknown local %u", x);
+        break;
+      }
+      uint8_t t = f->local_types[x];
+      uint32_t ls = c->local_slot[x];
+      if (op == 0x20) {
+        vent *e = push(c, t);
+        e->slot = ls;
+        break;
+      }
+      vent v = pop(c, t, ins);
+      if (!wasm_rd_ok(r))
+        break;
+      if (live(c)) {
+        materialize_local(c, ls);
+        /* the value was just computed into its own slot: compute it into
+         * the local instead */
+        if (c->last_dst >= 0 && v.slot == v.pos &&
+            c->code[c->last_dst] == v.pos && v.pos >= f->local_slots &&
+            t != WASM_TYPE_V128) {
+          c->code[c->last_dst] = ls;
+          c->last_dst = -1;
+          c->last_kind = 0;
+        } else {
+          copy(c, t, ls, v.slot);
+        }
+      }
+      if (op == 0x22) {
+        vent *e = push(c, t);
+        e->slot = ls;
+      }
+      break;
+    }
+    case 0x23:   /* global.get */
+    case 0x24: { /* global.set */
+      uint32_t g = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (g >= m->nglobals) {
+        wasm_rd_fail_at(r, ins, "unknown global %u", g);
+        break;
+      }
+      uint8_t t = m->globals[g].valtype;
+      bool wide = t == WASM_TYPE_V128;
+      if (op == 0x23) {
+        vent *e = push(c, t);
+        if (live(c)) {
+          emit_dst_op(c, wide ? OP_GLOBAL_GET128 : OP_GLOBAL_GET, e->pos);
+          emit(c, g);
+          if (wide)
+            c->last_dst = -1;
+        }
+      } else {
+        if (!m->globals[g].mutable_) {
+          wasm_rd_fail_at(r, ins, "global is immutable");
+          break;
+        }
+        vent v = pop(c, t, ins);
+        if (live(c)) {
+          emit_op(c, wide ? OP_GLOBAL_SET128 : OP_GLOBAL_SET);
+          emit(c, g);
+          emit(c, v.slot);
+        }
+      }
+      break;
+    }
+    case 0x25:   /* table.get */
+    case 0x26: { /* table.set */
+      uint32_t tab = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (tab >= m->ntables) {
+        wasm_rd_fail_at(r, ins, "unknown table %u", tab);
+        break;
+      }
+      uint8_t et = m->tables[tab].elemtype;
+      if (op == 0x25) {
+        vent i = pop(c, WASM_TYPE_I32, ins);
+        vent *e = push(c, et);
+        if (live(c)) {
+          emit_dst_op(c, OP_TABLE_GET, e->pos);
+          emit(c, tab);
+          emit(c, i.slot);
+        }
+      } else {
+        vent v = pop(c, et, ins);
+        vent i = pop(c, WASM_TYPE_I32, ins);
+        if (live(c)) {
+          emit_op(c, OP_TABLE_SET);
+          emit(c, tab);
+          emit(c, i.slot);
+          emit(c, v.slot);
+        }
+      }
+      break;
+    }
+    case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d:
+    case 0x2e: case 0x2f: case 0x30: case 0x31: case 0x32: case 0x33:
+    case 0x34: case 0x35: { /* loads */
+      static const uint8_t lg[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
+      static const uint8_t ty[] = {
+        WASM_TYPE_I32, WASM_TYPE_I64, WASM_TYPE_F32, WASM_TYPE_F64,
+        WASM_TYPE_I32, WASM_TYPE_I32, WASM_TYPE_I32, WASM_TYPE_I32,
+        WASM_TYPE_I64, WASM_TYPE_I64, WASM_TYPE_I64, WASM_TYPE_I64,
+        WASM_TYPE_I64, WASM_TYPE_I64};
+      uint32_t off = memarg(c, lg[op - 0x28], ins);
+      vent a = pop(c, WASM_TYPE_I32, ins);
+      vent *e = push(c, ty[op - 0x28]);
+      if (wasm_rd_ok(r) && live(c)) {
+        emit_dst_op(c, op, e->pos);
+        emit(c, a.slot);
+        emit(c, off);
+      }
+      break;
+    }
+    case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b:
+    case 0x3c: case 0x3d: case 0x3e: { /* stores */
+      static const uint8_t lg[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
+      static const uint8_t ty[] = {
+        WASM_TYPE_I32, WASM_TYPE_I64, WASM_TYPE_F32, WASM_TYPE_F64,
+        WASM_TYPE_I32, WASM_TYPE_I32, WASM_TYPE_I64, WASM_TYPE_I64,
+        WASM_TYPE_I64};
+      uint32_t off = memarg(c, lg[op - 0x36], ins);
+      vent v = pop(c, ty[op - 0x36], ins);
+      vent a = pop(c, WASM_TYPE_I32, ins);
+      if (wasm_rd_ok(r) && live(c)) {
+        emit_op(c, op);
+        emit(c, a.slot);
+        emit(c, v.slot);
+        emit(c, off);
+      }
+      break;
+    }
+    case 0x3f:   /* memory.size */
+    case 0x40: { /* memory.grow */
+      const uint8_t *zat = r->p;
+      uint8_t z = wasm_rd_u8(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (z != 0) {
+        wasm_rd_fail_at(r, zat, "zero byte expected");
+        break;
+      }
+      if (m->nmems == 0) {
+        wasm_rd_fail_at(r, ins, "unknown memory 0");
+        break;
+      }
+      vent a = {0};
+      if (op == 0x40)
+        a = pop(c, WASM_TYPE_I32, ins);
+      vent *e = push(c, WASM_TYPE_I32);
+      if (live(c)) {
+        emit_dst_op(c, op, e->pos);
+        if (op == 0x40)
+          emit(c, a.slot);
+      }
+      break;
+    }
+    case 0x41: { /* i32.const */
+      uint32_t v = (uint32_t)wasm_rd_sleb(r, 32);
+      vent *e = push(c, WASM_TYPE_I32);
+      if (live(c)) {
+        emit_dst_op(c, OP_CONST32, e->pos);
+        emit(c, v);
+      }
+      break;
+    }
+    case 0x42: { /* i64.const */
+      uint64_t v = (uint64_t)wasm_rd_sleb(r, 64);
+      vent *e = push(c, WASM_TYPE_I64);
+      if (live(c)) {
+        emit_dst_op(c, OP_CONST64, e->pos);
+        emit(c, (uint32_t)v);
+        emit(c, (uint32_t)(v >> 32));
+      }
+      break;
+    }
+    case 0x43: { /* f32.const */
+      uint32_t v = wasm_rd_fixed32(r);
+      vent *e = push(c, WASM_TYPE_F32);
+      if (live(c)) {
+        emit_dst_op(c, OP_CONST32, e->pos);
+        emit(c, v);
+      }
+      break;
+    }
+    case 0x44: { /* f64.const */
+      uint64_t v = wasm_rd_fixed64(r);
+      vent *e = push(c, WASM_TYPE_F64);
+      if (live(c)) {
+        emit_dst_op(c, OP_CONST64, e->pos);
+        emit(c, (uint32_t)v);
+        emit(c, (uint32_t)(v >> 32));
+      }
+      break;
+    }
+    case 0xd0: { /* ref.null */
+      const uint8_t *tat = r->p;
+      uint8_t t = wasm_rd_u8(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (t != WASM_TYPE_FUNCREF && t != WASM_TYPE_EXTERNREF) {
+        wasm_rd_fail_at(r, tat, "malformed reference type");
+        break;
+      }
+      vent *e = push(c, t);
+      if (live(c)) {
+        emit_dst_op(c, OP_CONST64, e->pos);
+        emit(c, 0);
+        emit(c, 0);
+      }
+      break;
+    }
+    case 0xd1: { /* ref.is_null */
+      vent a = pop(c, 0, ins);
+      if (a.type && a.type != WASM_TYPE_FUNCREF &&
+          a.type != WASM_TYPE_EXTERNREF) {
+        err_type(c, ins);
+        break;
+      }
+      vent *e = push(c, WASM_TYPE_I32);
+      if (live(c)) {
+        emit_dst_op(c, OP_REF_IS_NULL, e->pos);
+        emit(c, a.slot);
+      }
+      break;
+    }
+    case 0xd2: { /* ref.func */
+      uint32_t fi = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (fi >= m->nfuncs) {
+        wasm_rd_fail_at(r, ins, "unknown function %u", fi);
+        break;
+      }
+      if (!m->func_declared[fi]) {
+        wasm_rd_fail_at(r, ins, "undeclared function reference");
+        break;
+      }
+      vent *e = push(c, WASM_TYPE_FUNCREF);
+      if (live(c)) {
+        emit_dst_op(c, OP_REF_FUNC, e->pos);
+        emit(c, fi);
+      }
+      break;
+    }
+    case 0xfc: { /* prefixed */
+      uint32_t sub = wasm_rd_u32(r);
+      if (!wasm_rd_ok(r))
+        break;
+      if (sub <= 7) {
+        static const uint8_t from[] = {
+          WASM_TYPE_F32, WASM_TYPE_F32, WASM_TYPE_F64, WASM_TYPE_F64,
+          WASM_TYPE_F32, WASM_TYPE_F32, WASM_TYPE_F64, WASM_TYPE_F64};
+        vent a = pop(c, from[sub], ins);
+        vent *e = push(c, sub < 4 ? WASM_TYPE_I32 : WASM_TYPE_I64);
+        if (live(c)) {
+          emit_dst_op(c, OP_TRUNC_SAT + sub, e->pos);
+          emit(c, a.slot);
+        }
+        break;
+      }
+      switch (sub) {
+      case 8: { /* memory.init */
+        uint32_t seg = wasm_rd_u32(r);
+        const uint8_t *zat = r->p;
+        uint8_t z = wasm_rd_u8(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (z != 0) {
+          wasm_rd_fail_at(r, zat, "zero byte expected");
+          break;
+        }
+        if (m->nmems == 0) {
+          wasm_rd_fail_at(r, ins, "unknown memory 0");
+          break;
+        }
+        if (!m->has_datacount) {
+          wasm_rd_fail_at(r, ins, "data count section required");
+          break;
+        }
+        if (seg >= m->ndatas) {
+          wasm_rd_fail_at(r, ins, "unknown data segment %u", seg);
+          break;
+        }
+        vent n = pop(c, WASM_TYPE_I32, ins);
+        vent s = pop(c, WASM_TYPE_I32, ins);
+        vent d = pop(c, WASM_TYPE_I32, ins);
+        if (live(c)) {
+          emit_op(c, OP_MEMORY_INIT);
+          emit(c, seg);
+          emit(c, d.slot);
+          emit(c, s.slot);
+          emit(c, n.slot);
+        }
+        break;
+      }
+      case 9: { /* data.drop */
+        uint32_t seg = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (!m->has_datacount) {
+          wasm_rd_fail_at(r, ins, "data count section required");
+          break;
+        }
+        if (seg >= m->ndatas) {
+          wasm_rd_fail_at(r, ins, "unknown data segment %u", seg);
+          break;
+        }
+        if (live(c)) {
+          emit_op(c, OP_DATA_DROP);
+          emit(c, seg);
+        }
+        break;
+      }
+      case 10:   /* memory.copy */
+      case 11: { /* memory.fill */
+        const uint8_t *zat = r->p;
+        uint8_t z = wasm_rd_u8(r);
+        if (sub == 10 && wasm_rd_ok(r) && z == 0)
+          z = wasm_rd_u8(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (z != 0) {
+          wasm_rd_fail_at(r, zat, "zero byte expected");
+          break;
+        }
+        if (m->nmems == 0) {
+          wasm_rd_fail_at(r, ins, "unknown memory 0");
+          break;
+        }
+        vent n = pop(c, WASM_TYPE_I32, ins);
+        vent v = pop(c, WASM_TYPE_I32, ins);
+        vent d = pop(c, WASM_TYPE_I32, ins);
+        if (live(c)) {
+          emit_op(c, sub == 10 ? OP_MEMORY_COPY : OP_MEMORY_FILL);
+          emit(c, d.slot);
+          emit(c, v.slot);
+          emit(c, n.slot);
+        }
+        break;
+      }
+      case 12: { /* table.init */
+        uint32_t seg = wasm_rd_u32(r);
+        uint32_t tab = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (tab >= m->ntables) {
+          wasm_rd_fail_at(r, ins, "unknown table %u", tab);
+          break;
+        }
+        if (seg >= m->nelems) {
+          wasm_rd_fail_at(r, ins, "unknown elem segment %u", seg);
+          break;
+        }
+        if (m->tables[tab].elemtype != m->elems[seg].elemtype) {
+          err_type(c, ins);
+          break;
+        }
+        vent n = pop(c, WASM_TYPE_I32, ins);
+        vent s = pop(c, WASM_TYPE_I32, ins);
+        vent d = pop(c, WASM_TYPE_I32, ins);
+        if (live(c)) {
+          emit_op(c, OP_TABLE_INIT);
+          emit(c, tab);
+          emit(c, seg);
+          emit(c, d.slot);
+          emit(c, s.slot);
+          emit(c, n.slot);
+        }
+        break;
+      }
+      case 13: { /* elem.drop */
+        uint32_t seg = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (seg >= m->nelems) {
+          wasm_rd_fail_at(r, ins, "unknown elem segment %u", seg);
+          break;
+        }
+        if (live(c)) {
+          emit_op(c, OP_ELEM_DROP);
+          emit(c, seg);
+        }
+        break;
+      }
+      case 14: { /* table.copy */
+        uint32_t dt = wasm_rd_u32(r);
+        uint32_t st = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (dt >= m->ntables || st >= m->ntables) {
+          wasm_rd_fail_at(r, ins, "unknown table");
+          break;
+        }
+        if (m->tables[dt].elemtype != m->tables[st].elemtype) {
+          err_type(c, ins);
+          break;
+        }
+        vent n = pop(c, WASM_TYPE_I32, ins);
+        vent s = pop(c, WASM_TYPE_I32, ins);
+        vent d = pop(c, WASM_TYPE_I32, ins);
+        if (live(c)) {
+          emit_op(c, OP_TABLE_COPY);
+          emit(c, dt);
+          emit(c, st);
+          emit(c, d.slot);
+          emit(c, s.slot);
+          emit(c, n.slot);
+        }
+        break;
+      }
+      case 15:   /* table.grow */
+      case 16:   /* table.size */
+      case 17: { /* table.fill */
+        uint32_t tab = wasm_rd_u32(r);
+        if (!wasm_rd_ok(r))
+          break;
+        if (tab >= m->ntables) {
+          wasm_rd_fail_at(r, ins, "unknown table %u", tab);
+          break;
+        }
+        uint8_t et = m->tables[tab].elemtype;
+        if (sub == 16) {
+          vent *e = push(c, WASM_TYPE_I32);
+          if (live(c)) {
+            emit_dst_op(c, OP_TABLE_SIZE, e->pos);
+            emit(c, tab);
+          }
+        } else if (sub == 15) {
+          vent n = pop(c, WASM_TYPE_I32, ins);
+          vent v = pop(c, et, ins);
+          vent *e = push(c, WASM_TYPE_I32);
+          if (live(c)) {
+            emit_dst_op(c, OP_TABLE_GROW, e->pos);
+            emit(c, tab);
+            emit(c, v.slot);
+            emit(c, n.slot);
+            c->last_dst = -1;
+          }
+        } else {
+          vent n = pop(c, WASM_TYPE_I32, ins);
+          vent v = pop(c, et, ins);
+          vent i = pop(c, WASM_TYPE_I32, ins);
+          if (live(c)) {
+            emit_op(c, OP_TABLE_FILL);
+            emit(c, tab);
+            emit(c, i.slot);
+            emit(c, v.slot);
+            emit(c, n.slot);
+          }
+        }
+        break;
+      }
+      default:
+        wasm_rd_fail_at(r, ins, "illegal opcode 0xfc %u", sub);
+      }
+      break;
+    }
+    default:
+      if (op >= 0x45 && op <= 0xc4) {
+        sig s = numeric_sig(op);
+        vent b = {0}, a;
+        if (s.b)
+          b = pop(c, s.b, ins);
+        a = pop(c, s.a, ins);
+        if (op >= 0xbc && op <= 0xbf) {
+          /* reinterpret: the bits stay, only the type changes */
+          vent *e = push(c, s.res);
+          e->slot = a.slot;
+          break;
+        }
+        vent *e = push(c, s.res);
+        if (!live(c))
+          break;
+        if (op == 0xa7 || op == 0xad) {
+          emit_dst_op(c, OP_I32_WRAP, e->pos);
+          emit(c, a.slot);
+          break;
+        }
+        emit_dst_op(c, op, e->pos);
+        emit(c, a.slot);
+        if (s.b)
+          emit(c, b.slot);
+        if (op >= 0x45 && op <= 0x4f)
+          c->last_kind = 1;
+        break;
+      }
+      wasm_rd_fail_at(r, ins, "illegal opcode 0x%02x", op);
+    }
+  }
+  if (!wasm_rd_ok(r))
+    return -1;
+  f->frame_slots = c->max_slot;
+  f->code = c->code;
+  f->ncode = c->ncode;
+  f->pauses = c->pp;
+  f->npauses = c->npp;
+  c->code = NULL;
+  c->pp = NULL;
+  return 0;
+}
+
+int wasm_compile_func(wasm_module *m, uint32_t idx, char *err, size_t errlen)
+{
+  wasm_funcdef *f = &m->funcs[idx];
+  wasm_rd rd = {.base = m->bytes, .p = m->bytes + f->body_at,
+                .end = m->bytes + f->body_at + f->body_len,
+                .err = err, .errlen = errlen};
+  cc c = {.m = m, .f = f, .r = &rd, .body = rd.p, .fuel_cell = -1};
+  int rc = compile(&c);
+  free(c.code);
+  free(c.pp);
+  free(c.vs);
+  free(c.cs);
+  free(c.local_slot);
+  return rc;
+}

@@ -1,0 +1,73 @@
+/* The compiled code: 32-bit cells, an op cell followed by its operands.
+ * Operands are frame slot numbers (relative to the frame's slot 0, the
+ * first local), immediates and branch targets (cell offsets from the
+ * start of the function's code). The numbering is part of the portable
+ * layout only through cell counts: code is rebuilt from the module bytes
+ * on every load, never stored.
+ *
+ * Loads, stores and the numeric ops keep their wasm opcode numbers. */
+#pragma once
+
+enum {
+  OP_UNREACHABLE = 0x00,  /* */
+  OP_BR = 0x01,           /* target */
+  OP_BR_IF = 0x02,        /* cond target */
+  OP_BR_UNLESS = 0x03,    /* cond target */
+  OP_BR_TABLE = 0x04,     /* idx n t0..tn */
+  OP_RET = 0x05,          /* results already in slots 0.. */
+  OP_CALL = 0x06,         /* func base */
+  OP_CALL_INDIRECT = 0x07,/* type table base idx */
+  OP_LOOP = 0x08,         /* fuel: pause point, charges the loop's block */
+  OP_FUEL = 0x09,         /* n */
+  OP_COPY = 0x0a,         /* d a */
+  OP_COPY128 = 0x0b,      /* d a */
+  OP_SELECT = 0x0c,       /* d c a b */
+  OP_SELECT128 = 0x0d,    /* d c a b */
+  OP_CONST32 = 0x0e,      /* d imm */
+  OP_CONST64 = 0x0f,      /* d lo hi */
+  OP_CONST128 = 0x10,     /* d w0 w1 w2 w3 */
+  OP_GLOBAL_GET = 0x11,   /* d idx */
+  OP_GLOBAL_SET = 0x12,   /* idx a */
+  OP_GLOBAL_GET128 = 0x13,
+  OP_GLOBAL_SET128 = 0x14,
+  OP_REF_FUNC = 0x15,     /* d func */
+  OP_I32_WRAP = 0x16,     /* d a  (also i64.extend_i32_u: zero upper) */
+  /* 0x28..0x3e: loads (d addr offset) and stores (addr value offset) */
+  OP_MEMORY_SIZE = 0x3f,  /* d */
+  OP_MEMORY_GROW = 0x40,  /* d a */
+  /* 0x45..0xc4: numeric ops, unary (d a) and binary (d a b) */
+  OP_TRUNC_SAT = 0xc5,    /* +0..7 as 0xfc 0..7: d a */
+  OP_MEMORY_INIT = 0xd0,  /* seg d s n */
+  OP_DATA_DROP = 0xd1,    /* seg */
+  OP_MEMORY_COPY = 0xd2,  /* d s n */
+  OP_MEMORY_FILL = 0xd3,  /* d val n */
+  OP_TABLE_INIT = 0xd4,   /* table seg d s n */
+  OP_ELEM_DROP = 0xd5,    /* seg */
+  OP_TABLE_COPY = 0xd6,   /* dtable stable d s n */
+  OP_TABLE_GROW = 0xd7,   /* d table val n */
+  OP_TABLE_SIZE = 0xd8,   /* d table */
+  OP_TABLE_FILL = 0xd9,   /* table i val n */
+  OP_TABLE_GET = 0xda,    /* d table i */
+  OP_TABLE_SET = 0xdb,    /* table i val */
+  OP_REF_IS_NULL = 0xdc,  /* d a */
+  /* superinstructions */
+  OP_I32_ADD_IMM = 0xe0,  /* d a imm */
+  OP_I32_SUB_IMM,
+  OP_I32_AND_IMM,
+  OP_I32_SHL_IMM,
+  OP_I32_SHR_U_IMM,
+  OP_I32_SHR_S_IMM,
+  OP_I64_ADD_IMM,         /* d a imm (sign-extended) */
+  OP_BR_I32_EQZ,          /* a target: branch if a == 0 */
+  OP_BR_I32_EQ,           /* a b target */
+  OP_BR_I32_NE,
+  OP_BR_I32_LT_S,
+  OP_BR_I32_LT_U,
+  OP_BR_I32_GT_S,
+  OP_BR_I32_GT_U,
+  OP_BR_I32_LE_S,
+  OP_BR_I32_LE_U,
+  OP_BR_I32_GE_S,
+  OP_BR_I32_GE_U,
+  OP_COUNT = 0x200,
+};
