@@ -2,7 +2,7 @@
 #include "agent-error.h"
 #include "options.h"
 
-#define OPTIONS_UNSET -1
+#define OPTIONS_UNSET G_MININT
 
 typedef struct {
   const char *key;       /* [agent] key and --option name */
@@ -13,9 +13,22 @@ typedef struct {
 static gboolean options_int(const AgentOptions *o, const OptionsInt *spec,
                             GError **error)
 {
+  GKeyFile *kf = o->cfg.keyfile_data;
+
+  if (*spec->value == OPTIONS_UNSET && kf &&
+      g_key_file_has_key(kf, AGENT_CONFIG_GROUP, spec->key, NULL)) {
+    g_autoptr(GError) local = NULL;
+
+    *spec->value = g_key_file_get_integer(kf, AGENT_CONFIG_GROUP, spec->key,
+                                          &local);
+    if (local) {
+      g_set_error(error, AGENT_ERROR, AGENT_ERROR_OPTIONS, "[%s] %s: %s",
+                  AGENT_CONFIG_GROUP, spec->key, local->message);
+      return FALSE;
+    }
+  }
   if (*spec->value == OPTIONS_UNSET)
-    *spec->value = arts_config_get_int(&o->cfg, AGENT_CONFIG_GROUP,
-                                       spec->key, spec->def);
+    *spec->value = spec->def;
   if (*spec->value < spec->min || *spec->value > spec->max) {
     g_set_error(error, AGENT_ERROR, AGENT_ERROR_OPTIONS,
                 "%s: %d is out of range %d..%d", spec->key, *spec->value,

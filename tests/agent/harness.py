@@ -170,21 +170,24 @@ class Agent:
     counter = 0
 
     def __init__(self, binary, broker, state_dir, realm="test", name=None,
-                 extra=()):
+                 extra=(), only_extra=False):
         self.binary = binary
         self.broker = broker
         self.state_dir = state_dir
         self.realm = realm
         self.name = name
         self.extra = list(extra)
+        self.only_extra = only_extra
         self.proc = None
         Agent.counter += 1
         self.log = os.path.join(os.path.dirname(state_dir.rstrip("/")),
                                 "agent-%d.log" % Agent.counter)
 
     def start(self):
-        cmd = [self.binary, "--broker", self.broker.url(), "--realm",
-               self.realm, "--state-dir", self.state_dir, "--verbose"]
+        cmd = [self.binary]
+        if not self.only_extra:
+            cmd += ["--broker", self.broker.url(), "--realm", self.realm,
+                    "--state-dir", self.state_dir, "--verbose"]
         if self.name:
             cmd += ["--name", self.name]
         cmd += self.extra
