@@ -131,6 +131,24 @@ def case_orchestrator_restart():
         r.assert_clean()
 
 
+def case_late_orchestrator():
+    """Devices boot in any order: agents that started before the realm's
+    orchestrator (their first registration unanswered) must still join once
+    it comes up, without being restarted."""
+    with Realm() as r:
+        r.start_broker()
+        for n in NAMES:
+            r.start_agent(n)
+        for n in NAMES:
+            r.agent_uuid(n)
+        time.sleep(1.5)   # registrations and telemetry went unanswered
+        r.start_orchestrator()
+        rts, took = r.wait_for(lambda: all_alive(r), 15.0,
+                               "agents started before the orchestrator join")
+        log(f"early agents alive {took:.2f} s after the orchestrator started")
+        r.assert_clean()
+
+
 def stats_subscriber(r, uuid):
     """mosquitto_sub with a persistent session (-c) at QoS 1: with broker
     persistence on, the broker keeps its subscription across the restart
@@ -216,5 +234,6 @@ if __name__ == "__main__":
         "kill9": case_kill9,
         "broker-restart": case_broker_restart,
         "orchestrator-restart": case_orchestrator_restart,
+        "late-orchestrator": case_late_orchestrator,
         "offline-replay": case_offline_replay,
     })
