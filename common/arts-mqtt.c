@@ -58,7 +58,20 @@ struct _ArtsMqtt {
   gpointer publish_data;
   gboolean cur_retain;
   int cur_qos;
+  char *last_error;
+  gboolean refused;        /* the broker said no; the socket closing after
+                              that is no news */
 };
+
+/* Remembers why connecting failed; says it once per new reason, not on
+ * every retry. */
+static void set_error(ArtsMqtt *m, const char *what) {
+  if (g_strcmp0(m->last_error, what) == 0)
+    return;
+  g_free(m->last_error);
+  m->last_error = g_strdup(what);
+  g_message("mqtt: %s:%d: %s", m->host, m->port, what);
+}
 
 static void lib_init_once(void) {
   static gsize done = 0;
@@ -148,6 +161,23 @@ static gboolean source_prepare(GSource *base, gint *timeout) {
 
 static void schedule_reconnect(ArtsMqtt *m);
 
+/* libmosquitto closes the socket of a failed TLS handshake without calling
+ * on_disconnect: without this, such a client would never retry. */
+static void check_loop_rc(ArtsMqtt *m, int rc) {
+  if (rc == MOSQ_ERR_SUCCESS || m->stopping || m->reconnect ||
+      mosquitto_socket(m->mosq) >= 0)
+    return;
+  int saved = errno;
+  gboolean was = m->connected;
+  m->connected = FALSE;
+  m->attempt_us = 0;
+  set_error(m, rc == MOSQ_ERR_ERRNO ? g_strerror(saved)
+                                    : mosquitto_strerror(rc));
+  if (was && m->connect_fn)
+    m->connect_fn(m, FALSE, m->connect_data);
+  schedule_reconnect(m);
+}
+
 static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer ud) {
   MqttSource *s = (MqttSource *)base;
   ArtsMqtt *m = s->m;
@@ -158,19 +188,21 @@ static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer ud) {
     for (int i = 0; i < READS_PER_DISPATCH; i++) {
       errno = 0;
       int rc = mosquitto_loop_read(m->mosq, 1);
+      check_loop_rc(m, rc);
       if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK ||
           mosquitto_socket(m->mosq) < 0)
         break;
     }
   }
   if ((rev & G_IO_OUT) && mosquitto_socket(m->mosq) >= 0)
-    mosquitto_loop_write(m->mosq, 1);
+    check_loop_rc(m, mosquitto_loop_write(m->mosq, 1));
   mosquitto_loop_misc(m->mosq);
   /* A connect that neither succeeds nor fails (a black-holed address, a
    * broker that never answers CONNECT) is abandoned and retried. */
   if (!m->connected && m->attempt_us &&
       g_get_monotonic_time() - m->attempt_us > CONNECT_TIMEOUT_US) {
     m->attempt_us = 0;
+    set_error(m, "no answer from the broker");
     schedule_reconnect(m);
   }
   g_source_set_ready_time(base, g_get_monotonic_time() + G_USEC_PER_SEC);
@@ -192,8 +224,8 @@ static void try_connect(ArtsMqtt *m) {
   int rc = mosquitto_connect_bind_async(m->mosq, m->host, m->port,
                                         m->keepalive, NULL);
   if (rc != MOSQ_ERR_SUCCESS) {
-    g_debug("mqtt: connecting to %s:%d: %s", m->host, m->port,
-            rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
+    set_error(m, rc == MOSQ_ERR_ERRNO ? g_strerror(errno)
+                                      : mosquitto_strerror(rc));
     m->attempt_us = 0;
     schedule_reconnect(m);
   }
@@ -229,8 +261,10 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
                        const mosquitto_property *props) {
   ArtsMqtt *m = obj;
   if (rc != 0) {
-    g_message("mqtt: broker %s:%d refused the connection: %s", m->host,
-              m->port, mosquitto_reason_string(rc));
+    g_autofree char *what = g_strdup_printf("connection refused: %s",
+                                            mosquitto_reason_string(rc));
+    set_error(m, what);
+    m->refused = TRUE;
     m->attempt_us = 0;
     schedule_reconnect(m);
     return;
@@ -238,6 +272,9 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
   m->connected = TRUE;
   m->attempt_us = 0;
   m->backoff_ms = BACKOFF_MIN_MS;
+  if (m->last_error)
+    g_message("mqtt: %s:%d: connected", m->host, m->port);
+  g_clear_pointer(&m->last_error, g_free);
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init(&it, m->subs);
@@ -253,6 +290,10 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc,
   gboolean was = m->connected;
   m->connected = FALSE;
   m->attempt_us = 0;
+  if (rc != MOSQ_ERR_SUCCESS && !m->stopping && !m->refused)
+    set_error(m, rc == MOSQ_ERR_ERRNO ? g_strerror(errno)
+                                      : mosquitto_strerror(rc));
+  m->refused = FALSE;
   if (was && m->connect_fn)
     m->connect_fn(m, FALSE, m->connect_data);
   schedule_reconnect(m);
@@ -494,6 +535,10 @@ gboolean arts_mqtt_is_connected(ArtsMqtt *m) {
   return m->connected;
 }
 
+const char *arts_mqtt_last_error(ArtsMqtt *m) {
+  return m->last_error;
+}
+
 void arts_mqtt_subscribe(ArtsMqtt *m, const char *pattern, int qos) {
   if (mosquitto_sub_topic_check(pattern) != MOSQ_ERR_SUCCESS) {
     g_message("mqtt: not a topic filter: %s", pattern);
@@ -638,5 +683,6 @@ void arts_mqtt_free(ArtsMqtt *m) {
   g_hash_table_destroy(m->subs);
   g_hash_table_destroy(m->inflight);
   g_free(m->host);
+  g_free(m->last_error);
   g_free(m);
 }

@@ -57,9 +57,15 @@ void arts_mqtt_set_connect_func(ArtsMqtt *m, ArtsMqttConnectFunc fn,
                                 gpointer user_data);
 void arts_mqtt_set_publish_func(ArtsMqtt *m, ArtsMqttPublishFunc fn,
                                 gpointer user_data);
-/* Attaches to the thread-default main context and starts connecting. */
+/* Attaches to the thread-default main context and starts connecting.
+ * Not thread-safe: use an ArtsMqtt from the thread that runs that context,
+ * and never free it from inside one of its own callbacks. */
 gboolean arts_mqtt_start(ArtsMqtt *m, GError **error);
 gboolean arts_mqtt_is_connected(ArtsMqtt *m);
+/* Why the last connection attempt failed or the connection was lost
+ * ("connection refused", "not authorized", ...), NULL if it never did.
+ * Valid until the next main-loop iteration. */
+const char *arts_mqtt_last_error(ArtsMqtt *m);
 /* Remembered and re-sent after every reconnect. */
 void arts_mqtt_subscribe(ArtsMqtt *m, const char *pattern, int qos);
 void arts_mqtt_unsubscribe(ArtsMqtt *m, const char *pattern);

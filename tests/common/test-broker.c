@@ -35,17 +35,30 @@ static gboolean port_accepts(int port) {
   return ok;
 }
 
-gboolean test_broker_start(TestBroker *b, int port, const char *extra) {
+void test_broker_prepare(TestBroker *b) {
   if (!b->dir)
     b->dir = g_dir_make_tmp("arts-broker-XXXXXX", NULL);
+}
+
+char *test_broker_file(TestBroker *b, const char *name) {
+  test_broker_prepare(b);
+  return g_build_filename(b->dir, name, NULL);
+}
+
+gboolean test_broker_start(TestBroker *b, int port, const char *extra) {
+  test_broker_prepare(b);
   b->port = port > 0 ? port : free_port();
   g_free(b->conf);
   b->conf = g_build_filename(b->dir, "mosquitto.conf", NULL);
   g_autofree char *log = g_build_filename(b->dir, "mosquitto.log", NULL);
+  /* EXTRA right after the listener line, so that it may hold that
+   * listener's TLS settings. */
+  gboolean anon = !extra || !strstr(extra, "allow_anonymous");
   g_autofree char *text = g_strdup_printf(
-      "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-      "log_dest file %s\nlog_type all\n%s%s\n", b->port, log,
-      getuid() == 0 ? "user root\n" : "", extra ? extra : "");
+      "listener %d 127.0.0.1\n%s\n%spersistence false\n"
+      "log_dest file %s\nlog_type all\n%s", b->port, extra ? extra : "",
+      anon ? "allow_anonymous true\n" : "", log,
+      getuid() == 0 ? "user root\n" : "");
   if (!g_file_set_contents(b->conf, text, -1, NULL))
     return FALSE;
   char *argv[] = { "mosquitto", "-c", b->conf, NULL };
@@ -82,9 +95,14 @@ void test_broker_stop(TestBroker *b) {
 void test_broker_clear(TestBroker *b) {
   test_broker_stop(b);
   if (b->dir) {
-    g_autofree char *log = g_build_filename(b->dir, "mosquitto.log", NULL);
-    g_unlink(log);
-    g_unlink(b->conf);
+    GDir *d = g_dir_open(b->dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+      g_autofree char *p = g_build_filename(b->dir, name, NULL);
+      g_unlink(p);
+    }
+    if (d)
+      g_dir_close(d);
     g_rmdir(b->dir);
   }
   g_free(b->dir);

@@ -13,6 +13,10 @@ typedef struct {
  * waits until it accepts connections. EXTRA is appended to the config. */
 gboolean test_broker_start(TestBroker *b, int port, const char *extra);
 void test_broker_stop(TestBroker *b);
+/* Creates the folder (if needed) and returns the path of NAME in it, for
+ * certificates, password and ACL files; removed by test_broker_clear(). */
+void test_broker_prepare(TestBroker *b);
+char *test_broker_file(TestBroker *b, const char *name);
 /* Stops and removes the folder. */
 void test_broker_clear(TestBroker *b);
 char *test_broker_url(const TestBroker *b);
