@@ -1,9 +1,16 @@
-/* arts-wasm's snapshot commands: a timer thread that pauses the running
- * instance, the snapshot written on the way out, and `resume`, which
- * rebuilds the instance and its WASI context from a snapshot file and
- * finishes the run. */
-#include "arts-wasm-snapshot.h"
-
+/* arts-wasm's snapshot side, plugged into arts-wasm.c's run hooks:
+ *
+ *   arts-wasm run --snapshot-after-ms N --snapshot-file FILE PROG.wasm ...
+ *     a timer thread pauses the instance after N ms; the snapshot (module
+ *     bytes, instance, WASI state) goes to FILE and arts-wasm exits 0
+ *     without finishing. A program that ends first ends as in a plain run
+ *     (its own status) and no FILE is written.
+ *   arts-wasm resume [--dir HOST::GUEST]... [--snapshot-after-ms N
+ *                    --snapshot-file FILE2] FILE
+ *     rebuilds the instance and its WASI context from FILE and finishes
+ *     the run (same output and status as an uninterrupted one), or
+ *     snapshots it again into FILE2 (chains). --dir maps a saved guest
+ *     directory to another host directory. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,53 +18,100 @@
 #include <string.h>
 #include <time.h>
 
+#include "arts-wasm.h"
 #include "snapshot.h"
 
 #define WASI_HOST_NAME "wasi_snapshot_preview1"
-#define TRAP_EXIT 134
 
+/* One run per process: one timer. */
 typedef struct {
-  wasm_instance *inst;
-  long ms;
+  pthread_t th;
   pthread_mutex_t lock;
   pthread_cond_t cond;
-  bool done;
-  bool fired;
+  wasm_instance *inst;
+  long ms;
+  bool running, done, fired;
 } pause_timer;
 
+static pause_timer timer = {
+  .lock = PTHREAD_MUTEX_INITIALIZER,
+  .cond = PTHREAD_COND_INITIALIZER,
+};
+static bool after_given;
+
 static void *timer_main(void *arg) {
-  pause_timer *t = arg;
+  (void)arg;
   struct timespec dl;
   clock_gettime(CLOCK_REALTIME, &dl);
-  dl.tv_sec += t->ms / 1000;
-  dl.tv_nsec += (t->ms % 1000) * 1000000L;
+  dl.tv_sec += timer.ms / 1000;
+  dl.tv_nsec += (timer.ms % 1000) * 1000000L;
   if (dl.tv_nsec >= 1000000000L) {
     dl.tv_sec++;
     dl.tv_nsec -= 1000000000L;
   }
-  pthread_mutex_lock(&t->lock);
+  pthread_mutex_lock(&timer.lock);
   int rc = 0;
-  while (!t->done && rc != ETIMEDOUT)
-    rc = pthread_cond_timedwait(&t->cond, &t->lock, &dl);
-  if (!t->done) {
-    t->fired = true;
-    wasm_request_pause(t->inst);
+  while (!timer.done && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&timer.cond, &timer.lock, &dl);
+  if (!timer.done) {
+    timer.fired = true;
+    wasm_request_pause(timer.inst);
   }
-  pthread_mutex_unlock(&t->lock);
+  pthread_mutex_unlock(&timer.lock);
   return NULL;
 }
 
-int arts_wasm_exit_code(wasm_instance *inst, wasm_result r) {
-  switch (r) {
-  case WASM_FINISHED: return 0;
-  case WASM_EXITED: return wasm_exit_status(inst);
-  case WASM_TRAPPED:
-    fprintf(stderr, "arts-wasm: trap: %s\n", wasm_trap_message(inst));
-    return TRAP_EXIT;
-  case WASM_PAUSED: break;
+static int timer_start(wasm_instance *inst, long ms) {
+  timer.inst = inst;
+  timer.ms = ms;
+  timer.done = timer.fired = false;
+  if (pthread_create(&timer.th, NULL, timer_main, NULL) != 0) {
+    fprintf(stderr, "arts-wasm: cannot start the snapshot timer\n");
+    return -1;
   }
-  fprintf(stderr, "arts-wasm: the run paused unexpectedly\n");
-  return 1;
+  timer.running = true;
+  return 0;
+}
+
+/* After this the timer can no longer touch the instance. */
+static void timer_stop(void) {
+  if (!timer.running) return;
+  pthread_mutex_lock(&timer.lock);
+  timer.done = true;
+  pthread_cond_signal(&timer.cond);
+  pthread_mutex_unlock(&timer.lock);
+  pthread_join(timer.th, NULL);
+  timer.running = false;
+}
+
+static bool opt_snapshot(arts_run_opts *o, const char *name, const char *val) {
+  if (strcmp(name, "--snapshot-after-ms") == 0) {
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (errno || end == val || *end || v < 0) {
+      fprintf(stderr, "arts-wasm: bad --snapshot-after-ms %s\n", val);
+      exit(2);
+    }
+    o->snapshot_after_ms = v;
+    after_given = true;
+    return true;
+  }
+  if (strcmp(name, "--snapshot-file") == 0) {
+    o->snapshot_file = val;
+    return true;
+  }
+  return false;
+}
+
+static int on_start(arts_run_opts *o, wasm_instance *inst, wasi_ctx *wasi) {
+  (void)wasi;
+  if (after_given != (o->snapshot_file != NULL)) {
+    fprintf(stderr, "arts-wasm: --snapshot-after-ms and --snapshot-file go "
+            "together\n");
+    return -1;
+  }
+  return o->snapshot_file ? timer_start(inst, o->snapshot_after_ms) : 0;
 }
 
 static int save(wasm_instance *inst, wasi_ctx *wasi, const char *file) {
@@ -78,38 +132,19 @@ static int save(wasm_instance *inst, wasi_ctx *wasi, const char *file) {
   return 0;
 }
 
-/* Runs (START: call _start; else resume) with an optional pause timer. */
-static int run_timed(wasm_instance *inst, wasi_ctx *wasi, bool start,
-                     long after_ms, const char *file) {
-  pause_timer t = {.inst = inst, .ms = after_ms};
-  pthread_t th;
-  bool timed = after_ms >= 0 && file;
-  pthread_mutex_init(&t.lock, NULL);
-  pthread_cond_init(&t.cond, NULL);
-  if (timed && pthread_create(&th, NULL, timer_main, &t) != 0) {
-    fprintf(stderr, "arts-wasm: cannot start the snapshot timer\n");
-    return 1;
-  }
-  wasm_result r = start ? wasm_invoke(inst, "_start", NULL, 0)
-                        : wasm_resume(inst);
-  if (timed) {
-    pthread_mutex_lock(&t.lock);
-    t.done = true;
-    pthread_cond_signal(&t.cond);
-    pthread_mutex_unlock(&t.lock);
-    pthread_join(th, NULL);
-  }
-  pthread_cond_destroy(&t.cond);
-  pthread_mutex_destroy(&t.lock);
-  if (r == WASM_PAUSED && timed) return save(inst, wasi, file);
-  /* wasi-libc flushes stdio before _start returns or proc_exit runs, so
-   * nothing is left to flush here. */
-  return arts_wasm_exit_code(inst, r);
+static wasm_result on_pause(arts_run_opts *o, wasm_instance *inst,
+                            wasi_ctx *wasi, int *done) {
+  if (!o->snapshot_file) return wasm_resume(inst);
+  timer_stop();
+  fflush(stdout);
+  *done = save(inst, wasi, o->snapshot_file);
+  return WASM_PAUSED;
 }
 
-int arts_wasm_run_snapshot(wasm_instance *inst, wasi_ctx *wasi,
-                           long after_ms, const char *file) {
-  return run_timed(inst, wasi, true, after_ms, file);
+static void on_end(arts_run_opts *o, wasm_instance *inst) {
+  (void)o;
+  (void)inst;
+  timer_stop();
 }
 
 static void usage(void) {
@@ -117,62 +152,38 @@ static void usage(void) {
           "[--snapshot-after-ms N --snapshot-file FILE] SNAPSHOT\n");
 }
 
-int arts_wasm_resume_main(int argc, char **argv) {
-  wasi_preopen dirs[64];
-  size_t ndirs = 0;
-  long after_ms = -1;
-  const char *out = NULL, *in = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--dir") == 0 && i + 1 < argc && ndirs < 64) {
-      char *sep = strstr(argv[++i], "::");
-      if (!sep) {
-        fprintf(stderr, "arts-wasm: --dir wants HOST::GUEST\n");
-        return 2;
-      }
-      *sep = 0;
-      dirs[ndirs].host = argv[i];
-      dirs[ndirs++].guest = sep + 2;
-    } else if (strcmp(a, "--snapshot-after-ms") == 0 && i + 1 < argc) {
-      char *end;
-      after_ms = strtol(argv[++i], &end, 10);
-      if (*end || after_ms < 0) {
-        fprintf(stderr, "arts-wasm: bad --snapshot-after-ms\n");
-        return 2;
-      }
-    } else if (strcmp(a, "--snapshot-file") == 0 && i + 1 < argc) {
-      out = argv[++i];
-    } else if (a[0] == '-' || in) {
-      usage();
-      return 2;
-    } else {
-      in = a;
-    }
-  }
-  if (!in || (after_ms >= 0) != (out != NULL)) {
-    usage();
+static int cmd_resume(int argc, char **argv) {
+  arts_run_opts o;
+  memset(&o, 0, sizeof o);
+  int p = arts_run_parse(&o, argc, argv);
+  if (p < 0 || p != argc - 1 || o.nenv || o.limits.fuel ||
+      o.limits.max_memory) {
+    if (p >= 0) usage();
+    arts_run_opts_free(&o);
     return 2;
   }
+  const char *in = argv[p];
   char err[512];
-  wasm_snapshot *s = wasm_snapshot_read_file(in, err, sizeof err);
-  if (!s) {
-    fprintf(stderr, "arts-wasm: %s: %s\n", in, err);
-    return 1;
-  }
   int rc = 1;
   wasm_module *m = NULL;
   wasi_ctx *wasi = NULL;
   wasm_instance *inst = NULL;
+  wasm_snapshot *s = wasm_snapshot_read_file(in, err, sizeof err);
+  if (!s) goto fail;
   const char *hname;
   size_t hlen;
   const uint8_t *host = wasm_snapshot_host_state(s, &hname, &hlen);
   if (strcmp(hname, WASI_HOST_NAME) != 0) {
-    fprintf(stderr, "arts-wasm: %s: host state \"%s\" is not WASI\n", in,
-            hname);
-    goto out;
+    snprintf(err, sizeof err, "host state \"%.64s\" is not WASI", hname);
+    goto fail;
   }
   if (!(m = wasm_snapshot_load_module(s, NULL, err, sizeof err))) goto fail;
-  wasi_config cfg = {.npreopens = ndirs, .preopens = dirs};
+  wasi_preopen pre[ARTS_RUN_MAX];
+  for (size_t i = 0; i < o.ndirs; i++) {
+    pre[i].host = o.dirs[i].host;
+    pre[i].guest = o.dirs[i].guest;
+  }
+  wasi_config cfg = {.npreopens = o.ndirs, .preopens = pre};
   if (!(wasi = wasi_restore(host, hlen, &cfg, err, sizeof err))) goto fail;
   size_t nf;
   const wasm_host_func *funcs = wasi_host_funcs(&nf);
@@ -181,14 +192,34 @@ int arts_wasm_resume_main(int argc, char **argv) {
   if (!inst) goto fail;
   wasm_snapshot_free(s);
   s = NULL;
-  rc = run_timed(inst, wasi, false, after_ms, out);
+  if (on_start(&o, inst, wasi) < 0) {
+    rc = 2;
+    goto out;
+  }
+  rc = arts_run_loop(&o, inst, wasi, wasm_resume(inst));
   goto out;
 fail:
   fprintf(stderr, "arts-wasm: %s: %s\n", in, err);
 out:
+  fflush(stdout);
+  timer_stop();
   wasm_instance_free(inst);
   wasi_free(wasi);
   wasm_module_free(m);
   wasm_snapshot_free(s);
+  arts_run_opts_free(&o);
   return rc;
+}
+
+static int extra_command(const char *cmd, int argc, char **argv) {
+  if (strcmp(cmd, "resume") == 0) return cmd_resume(argc, argv);
+  return -1;
+}
+
+__attribute__((constructor)) static void snapshot_hooks(void) {
+  arts_run_extra_option = opt_snapshot;
+  arts_run_on_start = on_start;
+  arts_run_on_pause = on_pause;
+  arts_run_on_end = on_end;
+  arts_wasm_extra_command = extra_command;
 }

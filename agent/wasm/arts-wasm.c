@@ -212,6 +212,7 @@ wasm_result (*arts_run_on_pause)(arts_run_opts *o, wasm_instance *inst,
                                  wasi_ctx *wasi, int *done);
 bool (*arts_run_extra_option)(arts_run_opts *o, const char *name,
                               const char *val);
+void (*arts_run_on_end)(arts_run_opts *o, wasm_instance *inst);
 
 static int cmd_run(int argc, char **argv)
 {
@@ -272,6 +273,8 @@ static int cmd_run(int argc, char **argv)
   status = arts_run_loop(&o, inst, wasi, r);
 out:
   fflush(stdout);
+  if (arts_run_on_end && inst)
+    arts_run_on_end(&o, inst);
   wasm_instance_free(inst);
   if (wasi)
     wasi_free(wasi);

@@ -52,6 +52,9 @@ extern int (*arts_run_on_start)(arts_run_opts *o, wasm_instance *inst,
  * or return wasm_resume(inst). Without a hook, runs just resume. */
 extern wasm_result (*arts_run_on_pause)(arts_run_opts *o, wasm_instance *inst,
                                         wasi_ctx *wasi, int *done);
+/* The run is over, whichever way, before the instance is freed (e.g. stop
+ * a pause timer that could still fire). */
+extern void (*arts_run_on_end)(arts_run_opts *o, wasm_instance *inst);
 /* A command main() does not know (e.g. "resume"): its exit status, or
  * -1 if not taken. */
 extern int (*arts_wasm_extra_command)(const char *cmd, int argc, char **argv);

@@ -34,7 +34,6 @@ typedef struct {
   uint32_t base_slot;   /* slot of its first param / result */
   uint32_t nparams, nresults;
   const uint8_t *params, *results;
-  uint8_t one;          /* storage for a single-result block type */
   uint32_t loop_pc;     /* C_LOOP: the LOOP op */
   uint32_t patch;       /* forward branch cells to patch, chained */
   uint32_t else_patch;  /* C_IF: the BR_UNLESS target cell */
@@ -235,11 +234,15 @@ static void check_top(cc *c, const uint8_t *types, uint32_t n,
   }
 }
 
+static void copies_to(cc *c, const uint8_t *types, uint32_t n, uint32_t d);
+
 /* Does branching to L need copies (values not already in L's slots)? */
 static bool branch_needs_copies(cc *c, const ctl *l)
 {
   const uint8_t *types;
   uint32_t n = label_arity(l, &types);
+  if (c->r->failed || c->nvs < n)
+    return false;
   uint32_t d = l->base_slot;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
@@ -254,7 +257,14 @@ static void branch_copies(cc *c, const ctl *l)
 {
   const uint8_t *types;
   uint32_t n = label_arity(l, &types);
-  uint32_t d = l->base_slot;
+  copies_to(c, types, n, l->base_slot);
+}
+
+/* Copies the top N values (TYPES) to the slots from D on. */
+static void copies_to(cc *c, const uint8_t *types, uint32_t n, uint32_t d)
+{
+  if (c->r->failed || c->nvs < n)
+    return;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
     copy(c, types[k], d, e->slot);
@@ -267,6 +277,8 @@ static void emit_return(cc *c)
 {
   const wasm_functype *ft = &c->m->types[c->f->type];
   uint32_t n = ft->nresults;
+  if (c->r->failed || c->nvs < n)
+    return;
   /* A lazy local inside the result area would be overwritten first. */
   for (uint32_t k = 0; k < n; k++) {
     vent *e = &c->vs[c->nvs - n + k];
@@ -315,6 +327,14 @@ static void emit_br(cc *c, uint32_t depth)
   emit_target(c, l);
 }
 
+/* One-type result lists, by type code (ctl frames move on realloc). */
+static const uint8_t single_type[256] = {
+  [WASM_TYPE_I32] = WASM_TYPE_I32, [WASM_TYPE_I64] = WASM_TYPE_I64,
+  [WASM_TYPE_F32] = WASM_TYPE_F32, [WASM_TYPE_F64] = WASM_TYPE_F64,
+  [WASM_TYPE_V128] = WASM_TYPE_V128, [WASM_TYPE_FUNCREF] = WASM_TYPE_FUNCREF,
+  [WASM_TYPE_EXTERNREF] = WASM_TYPE_EXTERNREF,
+};
+
 /* Reads a block type. */
 static bool block_type(cc *c, ctl *b)
 {
@@ -330,8 +350,7 @@ static bool block_type(cc *c, ctl *b)
         t == WASM_TYPE_F64 || t == WASM_TYPE_V128 || t == WASM_TYPE_FUNCREF ||
         t == WASM_TYPE_EXTERNREF) {
       r->p++;
-      b->one = t;
-      b->results = &b->one;
+      b->results = &single_type[t];
       b->nresults = 1;
       return true;
     }
@@ -362,8 +381,6 @@ static void push_ctl(cc *c, uint8_t kind, ctl *b, const uint8_t *at)
   c->cs = grow(c->cs, &c->capcs, c->ncs + 1, sizeof *c->cs);
   ctl *n = &c->cs[c->ncs++];
   *n = *b;
-  if (b->results == &b->one)
-    n->results = &n->one;
   n->kind = kind;
   n->unreachable = false;
   n->dead = dead;
@@ -667,10 +684,11 @@ static int compile(cc *c)
         break;
       }
       check_top(c, t->results, t->nresults, ins);
-      if (c->nvs - t->height != t->nresults && !t->unreachable)
+      if (c->nvs - t->height > t->nresults ||
+          (c->nvs - t->height != t->nresults && !t->unreachable))
         err_type(c, ins);
       if (live(c)) {
-        branch_copies(c, t);
+        copies_to(c, t->results, t->nresults, t->base_slot);
         emit_op(c, OP_BR);
         emit_target(c, t);
       }
@@ -690,7 +708,8 @@ static int compile(cc *c)
     case 0x0b: { /* end */
       ctl *t = top(c);
       check_top(c, t->results, t->nresults, ins);
-      if (c->nvs - t->height != t->nresults && !t->unreachable)
+      if (c->nvs - t->height > t->nresults ||
+          (c->nvs - t->height != t->nresults && !t->unreachable))
         err_type(c, ins);
       if (!wasm_rd_ok(r))
         break;
@@ -710,7 +729,7 @@ static int compile(cc *c)
       }
       bool was_live = live(c);
       if (was_live)
-        branch_copies(c, t);
+        copies_to(c, t->results, t->nresults, t->base_slot);
       bool target = t->branched || t->else_patch != NO_PATCH;
       if (!t->dead) {
         patch_chain(c, t->patch, c->ncode);
@@ -767,11 +786,13 @@ static int compile(cc *c)
         }
         fuel_start(c);
       }
-      /* br_if leaves the values typed as the label's */
-      for (uint32_t k = 0; k < n && c->nvs - top(c)->height >= n; k++) {
-        vent *e = &c->vs[c->nvs - n + k];
-        if (!e->type)
-          e->type = types[k];
+      /* br_if leaves the values typed as the label's (which, on a
+       * polymorphic stack, materializes them) */
+      if (top(c)->unreachable) {
+        for (uint32_t k = n; k-- > 0;)
+          pop(c, types[k], ins);
+        for (uint32_t k = 0; k < n; k++)
+          push(c, types[k]);
       }
       break;
     }

@@ -73,18 +73,20 @@ typedef struct {
 } wasm_const_expr;
 
 typedef struct {
-  char *module, *name;
+  char *module, *name;  /* NUL-terminated, but may hold NULs: see _len */
   uint8_t kind;         /* WASM_EXTERN_* */
   uint32_t type;        /* FUNC: type index */
   wasm_tabletype table;
   wasm_memtype mem;
   wasm_globaltype global;
+  uint32_t module_len, name_len;
 } wasm_import;
 
 typedef struct {
   char *name;
   uint8_t kind;
   uint32_t index;
+  uint32_t name_len;
 } wasm_export;
 
 enum { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE };

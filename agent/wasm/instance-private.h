@@ -26,9 +26,12 @@ wasm_instance *wasm_instantiate_externs(const wasm_module *m,
                                         void *host_ctx,
                                         const wasm_limits *limits, int *why,
                                         char *err, size_t errlen);
-/* The extern an instance exports as NAME, FALSE if none. */
-bool wasm_export_extern(wasm_instance *inst, const char *name,
+/* The extern an instance exports as NAME (LEN bytes), FALSE if none. */
+bool wasm_export_extern(wasm_instance *inst, const char *name, size_t len,
                         wasm_extern *out);
 /* A host function object (owned by the caller, free()d by it). */
 wasm_func *wasm_host_func_new(const wasm_functype *type, wasm_host_fn fn,
                               void *ctx);
+/* wasm_export_func() for a name of LEN bytes (names may hold NULs). */
+int64_t wasm_export_func_n(const wasm_instance *inst, const char *name,
+                           size_t len);

@@ -474,13 +474,13 @@ void *wasm_instance_host_ctx(const wasm_instance *inst)
   return inst->host_ctx;
 }
 
-bool wasm_export_extern(wasm_instance *inst, const char *name,
+bool wasm_export_extern(wasm_instance *inst, const char *name, size_t len,
                         wasm_extern *out)
 {
   const wasm_module *m = inst->module;
   for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *e = &m->exports[i];
-    if (strcmp(e->name, name) != 0)
+    if (e->name_len != len || memcmp(e->name, name, len) != 0)
       continue;
     out->kind = e->kind;
     switch (e->kind) {
@@ -492,6 +492,18 @@ bool wasm_export_extern(wasm_instance *inst, const char *name,
     return true;
   }
   return false;
+}
+
+int64_t wasm_export_func_n(const wasm_instance *inst, const char *name,
+                           size_t len)
+{
+  const wasm_module *m = inst->module;
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].kind == WASM_EXTERN_FUNC &&
+        m->exports[i].name_len == len &&
+        memcmp(m->exports[i].name, name, len) == 0)
+      return m->exports[i].index;
+  return -1;
 }
 
 int64_t wasm_export_func(const wasm_instance *inst, const char *name)

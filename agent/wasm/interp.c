@@ -725,10 +725,10 @@ op_0x8c:
   S(1) = (uint32_t)S(2) ^ 0x80000000u;
   pc += 3;
   NEXT();
-  UN(0x8d, float, f32_of, of_f32, ceilf(a))
-  UN(0x8e, float, f32_of, of_f32, floorf(a))
-  UN(0x8f, float, f32_of, of_f32, truncf(a))
-  UN(0x90, float, f32_of, of_f32, nearbyintf(a))
+  UN(0x8d, float, f32_of, of_f32, (isnan(a) ? a + a : ceilf(a)))
+  UN(0x8e, float, f32_of, of_f32, (isnan(a) ? a + a : floorf(a)))
+  UN(0x8f, float, f32_of, of_f32, (isnan(a) ? a + a : truncf(a)))
+  UN(0x90, float, f32_of, of_f32, (isnan(a) ? a + a : nearbyintf(a)))
   UN(0x91, float, f32_of, of_f32, sqrtf(a))
   F32_BIN(0x92, a + b)
   F32_BIN(0x93, a - b)
@@ -748,10 +748,10 @@ op_0x9a:
   S(1) = S(2) ^ 0x8000000000000000ull;
   pc += 3;
   NEXT();
-  UN(0x9b, double, f64_of, of_f64, ceil(a))
-  UN(0x9c, double, f64_of, of_f64, floor(a))
-  UN(0x9d, double, f64_of, of_f64, trunc(a))
-  UN(0x9e, double, f64_of, of_f64, nearbyint(a))
+  UN(0x9b, double, f64_of, of_f64, (isnan(a) ? a + a : ceil(a)))
+  UN(0x9c, double, f64_of, of_f64, (isnan(a) ? a + a : floor(a)))
+  UN(0x9d, double, f64_of, of_f64, (isnan(a) ? a + a : trunc(a)))
+  UN(0x9e, double, f64_of, of_f64, (isnan(a) ? a + a : nearbyint(a)))
   UN(0x9f, double, f64_of, of_f64, sqrt(a))
   F64_BIN(0xa0, a + b)
   F64_BIN(0xa1, a - b)

@@ -65,9 +65,11 @@ static bool utf8_ok(const uint8_t *s, size_t n)
   return true;
 }
 
-static char *read_name(wasm_rd *r)
+static char *read_name(wasm_rd *r, uint32_t *len)
 {
   uint32_t n = wasm_rd_u32(r);
+  if (len)
+    *len = n;
   const uint8_t *s;
   if (!wasm_rd_ok(r) || !wasm_rd_bytes(r, n, &s))
     return NULL;
@@ -307,8 +309,8 @@ static void sec_import(wasm_rd *r, wasm_module *m)
   for (uint32_t i = 0; i < n && wasm_rd_ok(r); i++) {
     wasm_import *im = &m->imports[i];
     m->nimports = i + 1;
-    im->module = read_name(r);
-    im->name = read_name(r);
+    im->module = read_name(r, &im->module_len);
+    im->name = read_name(r, &im->name_len);
     const uint8_t *at = r->p;
     im->kind = wasm_rd_u8(r);
     if (!wasm_rd_ok(r))
@@ -413,7 +415,7 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       wasm_rd sub = *r;
       sub.p = body;
       sub.end = body + size;
-      char *name = read_name(&sub);
+      char *name = read_name(&sub, NULL);
       free(name);
       if (!wasm_rd_ok(&sub)) {
         *r = sub;
@@ -545,7 +547,7 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       read_globaltype(&s, &m->globals[gi]);
       if (wasm_rd_ok(&s))
         read_const_expr(&s, m, &m->global_init[gi], m->globals[gi].valtype,
-                        gi);
+                        m->nglobal_imports);
     }
     CLOSE();
   }
@@ -558,7 +560,7 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
     for (uint32_t i = 0; i < n && wasm_rd_ok(&s); i++) {
       wasm_export *e = &m->exports[i];
       const uint8_t *at = s.p;
-      e->name = read_name(&s);
+      e->name = read_name(&s, &e->name_len);
       m->nexports = i + 1;
       e->kind = wasm_rd_u8(&s);
       const uint8_t *ix = s.p;
@@ -583,7 +585,8 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       if (e->kind == WASM_EXTERN_FUNC)
         m->func_declared[e->index] = true;
       for (uint32_t k = 0; k < i; k++)
-        if (strcmp(m->exports[k].name, e->name) == 0) {
+        if (e->name && m->exports[k].name_len == e->name_len &&
+            memcmp(m->exports[k].name, e->name, e->name_len) == 0) {
           wasm_rd_fail_at(&s, at, "duplicate export name \"%s\"", e->name);
           break;
         }

@@ -18,6 +18,7 @@ typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype;
 typedef struct jv {
   jtype t;
   char *s;              /* J_STR, J_NUM text */
+  size_t len;           /* of S (strings may hold NULs) */
   struct jv **items;    /* J_ARR values, J_OBJ values */
   char **keys;          /* J_OBJ */
   size_t n;
@@ -49,8 +50,9 @@ static void jws(jrd *r)
     r->p++;
 }
 
-static char *jstring(jrd *r)
+static char *jstring(jrd *r, size_t *outlen)
 {
+  *outlen = 0;
   if (r->p >= r->end || *r->p != '"') {
     r->bad = true;
     return NULL;
@@ -107,6 +109,7 @@ static char *jstring(jrd *r)
   else
     r->p++;
   s[n] = '\0';
+  *outlen = n;
   return s;
 }
 
@@ -138,7 +141,8 @@ static jv *jparse(jrd *r)
       }
       if (obj) {
         jws(r);
-        v->keys[v->n] = jstring(r);
+        size_t klen;
+        v->keys[v->n] = jstring(r, &klen);
         jws(r);
         if (r->p >= r->end || *r->p != ':') {
           r->bad = true;
@@ -164,7 +168,7 @@ static jv *jparse(jrd *r)
   }
   if (c == '"') {
     v->t = J_STR;
-    v->s = jstring(r);
+    v->s = jstring(r, &v->len);
     return v;
   }
   const char *start = r->p;
@@ -173,6 +177,7 @@ static jv *jparse(jrd *r)
     r->p++;
   size_t len = (size_t)(r->p - start);
   v->s = strndup(start, len);
+  v->len = len;
   if (strcmp(v->s, "null") == 0)
     v->t = J_NULL;
   else if (strcmp(v->s, "true") == 0 || strcmp(v->s, "false") == 0)
@@ -311,6 +316,7 @@ static bool spectest_lookup(spectest *st, const char *name, wasm_extern *out)
 
 typedef struct {
   char *name;           /* "$M" or registered "as" name */
+  size_t len;
   wasm_instance *inst;
   wasm_module *mod;
   bool owned;
@@ -329,18 +335,21 @@ typedef struct {
   bool verbose;
 } runner;
 
-static void add_name(runner *r, const char *name, wasm_instance *inst)
+static void add_name(runner *r, const char *name, size_t len,
+                     wasm_instance *inst)
 {
   r->names = realloc(r->names, (r->nnames + 1) * sizeof *r->names);
-  r->names[r->nnames].name = strdup(name);
+  r->names[r->nnames].name = malloc(len + 1);
+  memcpy(r->names[r->nnames].name, name, len + 1);
+  r->names[r->nnames].len = len;
   r->names[r->nnames].inst = inst;
   r->nnames++;
 }
 
-static wasm_instance *find_name(runner *r, const char *name)
+static wasm_instance *find_name(runner *r, const char *name, size_t len)
 {
   for (size_t i = r->nnames; i-- > 0;)
-    if (strcmp(r->names[i].name, name) == 0)
+    if (r->names[i].len == len && memcmp(r->names[i].name, name, len) == 0)
       return r->names[i].inst;
   return NULL;
 }
@@ -382,12 +391,12 @@ static int load_module(runner *r, const char *file, wasm_instance **out,
   for (uint32_t i = 0; i < m->nimports; i++) {
     const wasm_import *im = &m->imports[i];
     bool found = false;
-    if (strcmp(im->module, "spectest") == 0) {
+    if (im->module_len == 8 && strcmp(im->module, "spectest") == 0) {
       found = spectest_lookup(&r->st, im->name, &ex[i]);
     } else {
-      wasm_instance *from = find_name(r, im->module);
+      wasm_instance *from = find_name(r, im->module, im->module_len);
       if (from)
-        found = wasm_export_extern(from, im->name, &ex[i]);
+        found = wasm_export_extern(from, im->name, im->name_len, &ex[i]);
     }
     if (!found) {
       snprintf(err, errlen, "unknown import %s.%s", im->module, im->name);
@@ -549,9 +558,11 @@ static wasm_result do_action(runner *r, const jv *a, uint64_t *res,
                              size_t *nres, char *msg, size_t msglen)
 {
   const char *type = jstr(a, "type");
-  const char *modname = jstr(a, "module");
-  const char *field = jstr(a, "field");
-  wasm_instance *inst = modname ? find_name(r, modname) : r->cur;
+  jv *modname = jget(a, "module");
+  jv *fieldv = jget(a, "field");
+  const char *field = fieldv ? fieldv->s : NULL;
+  wasm_instance *inst = modname ? find_name(r, modname->s, modname->len)
+                                : r->cur;
   *nres = 0;
   if (!inst || !field || !type) {
     snprintf(msg, msglen, "no module for action");
@@ -559,7 +570,8 @@ static wasm_result do_action(runner *r, const jv *a, uint64_t *res,
   }
   if (strcmp(type, "get") == 0) {
     wasm_extern ex;
-    if (!wasm_export_extern(inst, field, &ex) || ex.kind != WASM_EXTERN_GLOBAL) {
+    if (!wasm_export_extern(inst, field, fieldv->len, &ex) ||
+        ex.kind != WASM_EXTERN_GLOBAL) {
       snprintf(msg, msglen, "no global %s", field);
       return WASM_TRAPPED;
     }
@@ -579,7 +591,13 @@ static wasm_result do_action(runner *r, const jv *a, uint64_t *res,
     }
     nargs += (size_t)k;
   }
-  wasm_result rr = wasm_invoke(inst, field, argv, nargs);
+  int64_t fi = wasm_export_func_n(inst, field, fieldv->len);
+  wasm_result rr;
+  if (fi < 0) {
+    snprintf(msg, msglen, "no function %s", field);
+    return WASM_TRAPPED;
+  }
+  rr = wasm_call(inst, (uint32_t)fi, argv, nargs);
   if (rr == WASM_TRAPPED)
     snprintf(msg, msglen, "%s", wasm_trap_message(inst));
   if (rr == WASM_FINISHED)
@@ -624,17 +642,17 @@ static void run_command(runner *r, const jv *cmd)
       return;
     }
     r->cur = inst;
-    const char *name = jstr(cmd, "name");
+    jv *name = jget(cmd, "name");
     if (name)
-      add_name(r, name, inst);
+      add_name(r, name->s, name->len, inst);
     return;
   }
   if (strcmp(type, "register") == 0) {
-    const char *name = jstr(cmd, "name");
-    const char *as = jstr(cmd, "as");
-    wasm_instance *inst = name ? find_name(r, name) : r->cur;
+    jv *name = jget(cmd, "name");
+    jv *as = jget(cmd, "as");
+    wasm_instance *inst = name ? find_name(r, name->s, name->len) : r->cur;
     if (inst && as)
-      add_name(r, as, inst);
+      add_name(r, as->s, as->len, inst);
     return;
   }
   if (strcmp(type, "assert_malformed") == 0 ||
