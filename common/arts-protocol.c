@@ -581,7 +581,6 @@ ArtsEnvelope *arts_response_error(const ArtsEnvelope *req, ArtsMsgType type,
 }
 
 static const char *const response_fields[] = { "result", "details", NULL };
-static const char *const error_fields[] = { "error", "code", NULL };
 
 gboolean arts_response_check(const ArtsEnvelope *resp, JsonObject **details,
                              GError **error) {
@@ -616,8 +615,9 @@ gboolean arts_response_check(const ArtsEnvelope *resp, JsonObject **details,
   JsonObject *d;
   g_autofree char *msg = NULL, *code = NULL;
   GError *local = NULL;
+  /* Extra fields in an error's details are tolerated: the message matters
+   * more than the sender's strictness. */
   if (!arts_json_get_object(resp->data, "data", "details", TRUE, &d, &local) ||
-      !arts_json_check_fields(d, "data.details", error_fields, &local) ||
       !arts_json_get_string(d, "data.details", "error", TRUE, &msg, &local) ||
       !arts_json_get_string(d, "data.details", "code", FALSE, &code, &local)) {
     g_propagate_error(error, local);
