@@ -4,7 +4,11 @@
  * socket, the telemetry and keepalive timers, the replay timer and the
  * signal handlers. A module supervisor will join as one more set of
  * sources on the same loop. */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
 #include <glib-unix.h>
 #include "arts-common.h"
 #include "agent-error.h"
@@ -28,7 +32,8 @@ typedef struct {
   AgentTelemetry telemetry;
   AgentReplay replay;
   char *stats_topic, *keepalive_topic;
-  guint sample_id, keepalive_id, sigterm_id, sigint_id;
+  guint sample_id, keepalive_id, signal_id;
+  int signal_fd;
   gboolean stopping;
   gboolean sample_failing;   /* failure streaks are logged once */
   gboolean store_failing;
@@ -198,6 +203,37 @@ static gboolean agent_on_signal(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean agent_on_signal_fd(int fd, GIOCondition cond,
+                                   gpointer user_data)
+{
+  struct signalfd_siginfo info;
+
+  while (read(fd, &info, sizeof info) == (ssize_t)sizeof info)
+    agent_on_signal(user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGTERM and SIGINT arrive through a signalfd on the main loop rather
+ * than g_unix_signal_add(), which would start GLib's worker thread (a
+ * thread stack and a malloc arena for two signals in a lifetime). Threads
+ * started later inherit the blocked mask, so the signals still come here. */
+static gboolean agent_watch_signals(Agent *a, GError **error)
+{
+  sigset_t set;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+      (a->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+    g_set_error(error, AGENT_ERROR, AGENT_ERROR_IO,
+                "cannot watch signals: %s", g_strerror(errno));
+    return FALSE;
+  }
+  a->signal_id = g_unix_fd_add(a->signal_fd, G_IO_IN, agent_on_signal_fd, a);
+  return TRUE;
+}
+
 /* --- MQTT --------------------------------------------------------------- */
 
 static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
@@ -295,8 +331,8 @@ static gboolean agent_setup(Agent *a, GError **error)
   agent_replay_init(&a->replay, a->buffer, a->mqtt, a->stats_topic);
   a->sample_id = g_timeout_add(a->opts->interval_ms, agent_sample, a);
   a->keepalive_id = g_timeout_add(AGENT_KEEPALIVE_MS, agent_keepalive, a);
-  a->sigterm_id = g_unix_signal_add(SIGTERM, agent_on_signal, a);
-  a->sigint_id = g_unix_signal_add(SIGINT, agent_on_signal, a);
+  if (!agent_watch_signals(a, error))
+    return FALSE;
   g_message("runtime %s (%s) starting in realm %s, state in %s",
             a->opts->name, a->identity.uuid, cfg->realm, cfg->state_dir);
   return TRUE;
@@ -306,8 +342,10 @@ static void agent_teardown(Agent *a)
 {
   g_clear_handle_id(&a->sample_id, g_source_remove);
   g_clear_handle_id(&a->keepalive_id, g_source_remove);
-  g_clear_handle_id(&a->sigterm_id, g_source_remove);
-  g_clear_handle_id(&a->sigint_id, g_source_remove);
+  g_clear_handle_id(&a->signal_id, g_source_remove);
+  if (a->signal_fd >= 0)
+    close(a->signal_fd);
+  a->signal_fd = -1;
   agent_replay_clear(&a->replay);
   g_clear_pointer(&a->mqtt, arts_mqtt_free);
   g_clear_pointer(&a->buffer, agent_buffer_close);
@@ -321,7 +359,7 @@ static void agent_teardown(Agent *a)
 
 int agent_run(const AgentOptions *opts)
 {
-  Agent a = { .opts = opts, .identity.lock_fd = -1 };
+  Agent a = { .opts = opts, .identity.lock_fd = -1, .signal_fd = -1 };
   g_autoptr(GError) error = NULL;
   int rc = 1;
 
