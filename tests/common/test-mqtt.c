@@ -117,6 +117,18 @@ static void test_pubsub_props(void) {
   g_assert_false(pb.retained);
   g_assert_cmpuint(arts_mqtt_pending(a), ==, 0);
 
+  /* After unsubscribing, nothing more arrives (checked by a marker on a
+   * topic still subscribed, which comes after it on the same connection). */
+  arts_mqtt_unsubscribe(b, "t/#");
+  arts_mqtt_subscribe(b, "marker", 1);
+  test_run_for(200);
+  arts_mqtt_publish(a, "t/y", "late", 4, 1, FALSE, NULL, 0, &err);
+  arts_mqtt_publish(a, "marker", "m", 1, 1, FALSE, NULL, 0, &err);
+  g_assert_no_error(err);
+  g_assert_true(wait_messages(&pb, 2, 3000));
+  g_assert_cmpstr(pb.topic, ==, "marker");
+  g_assert_cmpuint(pb.n_messages, ==, 2);
+
   /* A retained message reaches a late subscriber, marked as retained. */
   mid = arts_mqtt_publish(a, "r/state", "s1", 2, 1, TRUE, NULL, 0, &err);
   g_assert_no_error(err);
@@ -228,6 +240,11 @@ static void test_request(void) {
                                                      NULL, NULL);
   g_assert_true(arts_mqtt_request(q, "realm/proc/query", ok_req, 3000,
                                   on_answer, &a1, &err));
+  /* The same object_id twice while the first is pending is refused. */
+  g_assert_false(arts_mqtt_request(q, "realm/proc/query", ok_req, 3000,
+                                   on_answer, &a1, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_CONFLICT);
+  g_clear_error(&err);
   g_assert_true(test_wait_flag(&a1.done, 4000));
   g_assert_true(a1.ok);
   g_assert_cmpstr(a1.detail, ==, "query");
@@ -274,6 +291,14 @@ static void test_not_connected(void) {
   g_assert_cmpint(arts_mqtt_publish(m, "x", "y", 1, 1, FALSE, NULL, 0, &err),
                   ==, -1);
   g_assert_error(err, ARTS_ERROR, ARTS_ERROR_MQTT);
+  g_clear_error(&err);
+  g_autoptr(ArtsEnvelope) req = arts_envelope_new(ARTS_TYPE_REQ, "query",
+                                                  NULL, NULL);
+  g_assert_false(arts_mqtt_request(m, "q", req, 100, NULL, NULL, &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_MQTT);
+  /* Why: nobody listens on port 1. */
+  test_run_for(300);
+  g_assert_nonnull(arts_mqtt_last_error(m));
   arts_mqtt_free(m);
 
   g_clear_error(&err);
