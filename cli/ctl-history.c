@@ -46,14 +46,16 @@ static double point_at(JsonArray *p, guint i) {
                                                       : json_node_get_double(n);
 }
 
-static void print_history_human(JsonObject *details, const char *metric) {
+static void print_history_human(JsonObject *details, JsonObject *rt,
+                                const char *metric) {
   const char *res = ctl_json_string(details, "resolution", "raw");
   gboolean agg = g_strcmp0(res, "1m") == 0;
   JsonNode *pn = json_object_get_member(details, "points");
   JsonArray *points = pn && JSON_NODE_HOLDS_ARRAY(pn) ? json_node_get_array(pn)
                                                       : NULL;
   guint n = points ? json_array_get_length(points) : 0;
-  printf("%s of %s, %s resolution, %u points (unit %s)\n\n", metric,
+  printf("%s of %s (%s), %s resolution, %u points (unit %s)\n\n", metric,
+         ctl_json_string(rt, "name", "?"),
          ctl_json_string(details, "runtime", "?"), res, n,
          *ctl_metric_unit(metric) ? ctl_metric_unit(metric) : "none");
   static const char *const raw_head[] = {"TIME", "VALUE", NULL};
@@ -111,6 +113,6 @@ int ctl_cmd_history(const CtlOptions *o, int argc, char **argv) {
   if (o->json)
     ctl_print_json_object(details, TRUE);
   else
-    print_history_human(details, argv[1]);
+    print_history_human(details, rt, argv[1]);
   return CTL_EXIT_OK;
 }

@@ -115,7 +115,14 @@ char *ctl_format_age(gint64 ms, gint64 now_ms) {
   return g_strdup_printf("%" G_GINT64_FORMAT "d ago", age / 86400000);
 }
 
-typedef enum { KIND_RATIO, KIND_BYTES, KIND_SECONDS, KIND_PLAIN } MetricKind;
+typedef enum {
+  KIND_RATIO,    /* 0..1, shown as percent */
+  KIND_BYTES,
+  KIND_SECONDS,
+  KIND_LOAD,     /* two decimals */
+  KIND_COUNT,    /* whole numbers */
+  KIND_PLAIN,    /* unknown: whole when whole, else two decimals */
+} MetricKind;
 
 static const struct {
   const char *name;
@@ -123,7 +130,7 @@ static const struct {
   MetricKind kind;
 } metric_units[] = {
   {ARTS_METRIC_CPU_UTIL, "1", KIND_RATIO},
-  {ARTS_METRIC_LOAD_1M, "1", KIND_PLAIN},
+  {ARTS_METRIC_LOAD_1M, "1", KIND_LOAD},
   {ARTS_METRIC_MEM_USED, "By", KIND_BYTES},
   {ARTS_METRIC_MEM_AVAIL, "By", KIND_BYTES},
   {ARTS_METRIC_NET_RX, "By", KIND_BYTES},
@@ -131,6 +138,9 @@ static const struct {
   {ARTS_METRIC_PROC_CPU_UTIL, "1", KIND_RATIO},
   {ARTS_METRIC_PROC_CPU_TIME, "s", KIND_SECONDS},
   {ARTS_METRIC_PROC_RSS, "By", KIND_BYTES},
+  /* the agent's offline buffer (docs/agent.md) */
+  {"arts.agent.telemetry.buffered", "1", KIND_COUNT},
+  {"arts.agent.telemetry.dropped", "1", KIND_COUNT},
 };
 
 /* Names we do not know are guessed from OpenTelemetry's naming habits, so
@@ -174,8 +184,14 @@ char *ctl_format_metric(const char *name, double value) {
     return ctl_format_bytes(value);
   case KIND_SECONDS:
     return g_strdup_printf("%.2f s", value);
+  case KIND_LOAD:
+    return g_strdup_printf("%.2f", value);
+  case KIND_COUNT:
+    return g_strdup_printf("%.0f", value);
   case KIND_PLAIN:
   default:
+    if (value == floor(value) && fabs(value) < 1e15)
+      return g_strdup_printf("%.0f", value);
     return g_strdup_printf("%.2f", value);
   }
 }

@@ -138,7 +138,7 @@ static void print_stats_human(JsonObject *rt, JsonObject *st) {
   for (GList *l = names; l; l = l->next) {
     double v = ctl_json_double(metrics, l->data, NAN);
     g_autofree char *human = ctl_format_metric(l->data, v);
-    g_autofree char *raw = g_strdup_printf("%.17g", v);
+    g_autofree char *raw = g_strdup_printf("%.15g", v);
     const char *row[] = {l->data, human, raw, ctl_metric_unit(l->data)};
     ctl_table_add(t, row);
   }

@@ -50,6 +50,15 @@ def case_stats():
             check(metric in out, f"human stats lacks {metric}:\n{out}")
         check("%" in out and ("MiB" in out or "GiB" in out),
               f"human stats shows no units:\n{out}")
+        # Broker and realm from a --config file alone.
+        conf = r.path("ctl.conf")
+        with open(conf, "w") as f:
+            f.write(f"[realm]\nbroker = {r.url}\nname = {r.name}\n")
+        p = subprocess.run([binary("cli/arts-ctl"), "--config", conf, "--json",
+                            "stats", "alpha"], capture_output=True, text=True,
+                           timeout=30)
+        check(p.returncode == 0 and json.loads(p.stdout)["uuid"] == uuid,
+              f"--config: {p.returncode} {p.stdout} {p.stderr}")
         r.assert_clean()
 
 
