@@ -4,6 +4,7 @@
 Usage: test_agent.py AGENT_BINARY SCENARIO
 """
 
+import json
 import os
 import re
 import signal
@@ -461,7 +462,97 @@ def test_config(binary):
             check(word in a.log_text(), "message names %s" % word)
 
 
+def write_backlog(path, uuid, n, first_ts, step_ms):
+    """A buffer file as an earlier agent run would have left it."""
+    import sqlite3
+    import uuid as uuidlib
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " ts INTEGER NOT NULL, payload BLOB NOT NULL);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO meta VALUES ('dropped', 5);"
+        "PRAGMA user_version = 1;")
+    for i in range(n):
+        ts = first_ts + i * step_ms
+        payload = json.dumps({
+            "object_id": str(uuidlib.uuid4()), "action": "update",
+            "type": "runtime_resp",
+            "data": {"type": "telemetry", "uuid": uuid, "ts": ts,
+                     "interval_ms": step_ms, "replayed": True,
+                     "metrics": {"system.memory.usage": 1.0 + i},
+                     "modules": []}})
+        db.execute("INSERT INTO samples (ts, payload) VALUES (?, ?)",
+                   (ts, payload.encode()))
+    db.commit()
+    db.close()
+
+
+def test_buffer_backlog(binary):
+    """An hour of backlog is replayed completely and in order, while live
+    samples keep flowing; the dropped count left in the file is reported."""
+    n, interval = 3000, 250
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"])
+        agent, uuid = registered(realm, binary, sub)
+        agent.signal(signal.SIGTERM)
+        check(agent.wait(10) == 0, "clean exit")
+        first = now_ms() - 3600 * 1000
+        write_backlog(os.path.join(agent.state_dir, "telemetry-buffer.sqlite"),
+                      uuid, n, first, 1000)
+        agent = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        replayed = sub.wait_for(is_stats(uuid, replayed=True), count=n,
+                                timeout=60)
+        ts = [m["payload"]["data"]["ts"] for m in replayed]
+        check(ts == [first + i * 1000 for i in range(n)],
+              "all %d replayed once, in order" % n)
+        # Replay did not starve the live loop: live samples arrived while
+        # the backlog was going out.
+        t0, t1 = replayed[0]["t"], replayed[-1]["t"]
+        live = [m for m in sub.snapshot(is_stats(uuid, replayed=False))
+                if t0 < m["t"] < t1]
+        span = t1 - t0
+        print("replayed %d samples in %.1f s, %d live samples meanwhile"
+              % (n, span, len(live)))
+        check(span < 1.0 or len(live) >= 1,
+              "live samples during a %.1f s replay: %d" % (span, len(live)))
+        check(harness.wait_until(
+            lambda: live_metric(sub, uuid, "arts.agent.telemetry.buffered")
+            == 0, 10), "buffer drained")
+        check(live_metric(sub, uuid, "arts.agent.telemetry.dropped") == 5,
+              "dropped count from the file")
+
+
+def test_buffer_corrupt(binary):
+    """A damaged buffer file does not stop the agent: it is moved aside."""
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "#"])
+        state = os.path.join(realm.workdir, "state")
+        os.makedirs(state)
+        path = os.path.join(state, "telemetry-buffer.sqlite")
+        junk = b"definitely not SQLite " * 100
+        with open(path, "wb") as f:
+            f.write(junk)
+        agent, uuid = registered(realm, binary, sub,
+                                 extra=["--interval-ms", "300"])
+        sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=10)
+        with open(path + ".corrupt", "rb") as f:
+            check(f.read() == junk, "damaged file kept aside as it was")
+        check("corrupt" in agent.log_text(), "logged")
+        # The fresh buffer works: an outage is buffered and replayed.
+        realm.broker.stop()
+        time.sleep(1.5)
+        realm.broker.start()
+        sub2 = realm.subscriber([P + "#"])
+        sub2.wait_for(is_stats(uuid, replayed=True), count=1, timeout=15)
+
+
 SCENARIOS = {
+    "buffer-backlog": test_buffer_backlog,
+    "buffer-corrupt": test_buffer_corrupt,
     "config": test_config,
     "registration": test_registration,
     "answers": test_answers,
