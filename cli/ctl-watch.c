@@ -6,6 +6,11 @@
 #include "ctl-output.h"
 #include "ctl-session.h"
 
+typedef struct {
+  const CtlOptions *opts;
+  GPtrArray *early;   /* events that came while the realm settled, or NULL */
+} Watch;
+
 static void print_event(const CtlOptions *o, JsonObject *ev) {
   if (o->json) {
     ctl_print_json_object(ev, FALSE);
@@ -22,18 +27,33 @@ static void print_event(const CtlOptions *o, JsonObject *ev) {
 
 static void on_notif(CtlSession *s, const char *leaf, const char *rest,
                      ArtsEnvelope *env, gpointer user_data) {
-  const CtlOptions *o = user_data;
+  Watch *w = user_data;
   /* notif carries the orchestrator's events; anything else there is not
    * ours to show */
   if (!env || g_strcmp0(ctl_json_string(env->data, "type", ""), "event") != 0)
     return;
-  print_event(o, env->data);
+  if (w->early)
+    g_ptr_array_add(w->early, json_object_ref(env->data));
+  else
+    print_event(w->opts, env->data);
 }
 
-static void print_present(CtlSession *s, const CtlOptions *o) {
+static gboolean mentioned_early(Watch *w, const char *uuid) {
+  for (guint i = 0; i < w->early->len; i++)
+    if (g_strcmp0(ctl_json_string(w->early->pdata[i], "uuid", NULL), uuid) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The realm as found, then what happened while it settled: a runtime that
+ * joined during that time shows once, by its event. */
+static void print_start(CtlSession *s, Watch *w) {
+  const CtlOptions *o = w->opts;
   g_autoptr(GPtrArray) all = ctl_session_runtimes(s);
   for (guint i = 0; i < all->len; i++) {
     JsonObject *rt = all->pdata[i];
+    if (mentioned_early(w, ctl_json_string(rt, "uuid", "")))
+      continue;
     g_autoptr(JsonObject) ev = json_object_new();
     json_object_set_string_member(ev, "type", "event");
     json_object_set_string_member(ev, "event", "runtime_present");
@@ -48,6 +68,9 @@ static void print_present(CtlSession *s, const CtlOptions *o) {
       json_object_set_string_member(ev, "reason", reason);
     print_event(o, ev);
   }
+  for (guint i = 0; i < w->early->len; i++)
+    print_event(o, w->early->pdata[i]);
+  g_clear_pointer(&w->early, g_ptr_array_unref);
 }
 
 int ctl_cmd_watch(const CtlOptions *o, int argc, char **argv) {
@@ -60,10 +83,16 @@ int ctl_cmd_watch(const CtlOptions *o, int argc, char **argv) {
   if (!s)
     return ctl_fail(error);
   ctl_session_track_realm(s);
-  ctl_session_follow(s, ARTS_TOPIC_NOTIF, on_notif, (gpointer)o);
-  if (!ctl_session_connect(s, &error))
+  Watch w = {
+    .opts = o,
+    .early = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref),
+  };
+  ctl_session_follow(s, ARTS_TOPIC_NOTIF, on_notif, &w);
+  if (!ctl_session_connect(s, &error)) {
+    g_clear_pointer(&w.early, g_ptr_array_unref);
     return ctl_fail(error);
-  print_present(s, o);
+  }
+  print_start(s, &w);
   if (!o->json) {
     g_printerr("arts-ctl: watching realm '%s' on %s (Ctrl-C stops)\n",
                ctl_session_realm(s), o->cfg.broker_url);

@@ -89,7 +89,7 @@ log_type information
 log_type subscribe
 EOF
         [ "$(id -u)" = 0 ] && echo "user root" >>"$run/mosquitto.conf"
-        mosquitto -c "$run/mosquitto.conf" >/dev/null 2>&1 &
+        setsid mosquitto -c "$run/mosquitto.conf" >/dev/null 2>&1 &
         broker_pid=$!
         i=0
         while [ $i -lt 50 ] && kill -0 "$broker_pid" 2>/dev/null; do
@@ -108,11 +108,13 @@ EOF
 }
 start_broker
 url=mqtt://127.0.0.1:$port
-# cleanup stops in list order: agents first, the broker last.
+# The daemons run in their own sessions (setsid), so that Ctrl-C reaches
+# only this script and arts-ctl watch; cleanup then stops them in list
+# order: agents first (they say goodbye), the orchestrator, the broker last.
 daemon_pids=""
 
 mkdir -p "$run/orchestrator"
-"$orchestrator" --broker "$url" --realm "$realm" \
+setsid "$orchestrator" --broker "$url" --realm "$realm" \
     --state-dir "$run/orchestrator" >"$run/orchestrator.log" 2>&1 &
 daemon_pids="$! $daemon_pids"
 # Agents register once per connection: start them when the orchestrator
@@ -128,7 +130,7 @@ until grep -q " $realm/proc/" "$run/mosquitto.log" 2>/dev/null; do
 done
 for name in alpha beta gamma; do
     mkdir -p "$run/agent-$name"
-    "$agent" --broker "$url" --realm "$realm" --name "$name" \
+    setsid "$agent" --broker "$url" --realm "$realm" --name "$name" \
         --state-dir "$run/agent-$name" >"$run/agent-$name.log" 2>&1 &
     daemon_pids="$! $daemon_pids"
 done
