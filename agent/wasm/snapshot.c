@@ -139,11 +139,16 @@ static bool section_end(dump_state *d, size_t at, char *err, size_t errlen) {
   return true;
 }
 
+/* Whether a 4 KiB chunk is all zero: 64 bytes at a time, leaving at the
+ * first non-zero block (touched chunks rarely start with 64 zero bytes). */
 static bool chunk_zero(const uint8_t *p) {
   const uint64_t *w = (const uint64_t *)p;
-  uint64_t acc = 0;
-  for (size_t i = 0; i < CHUNK / 8; i++) acc |= w[i];
-  return acc == 0;
+  for (size_t i = 0; i < CHUNK / 8; i += 8) {
+    if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] |
+        w[i + 6] | w[i + 7])
+      return false;
+  }
+  return true;
 }
 
 static void dump_memory(dump_state *d, const wasm_instance *inst) {
@@ -152,16 +157,13 @@ static void dump_memory(dump_state *d, const wasm_instance *inst) {
   if (!m->nmems) return;
   const wasm_memory *mem = inst->mems[0];
   dump_var(d, mem->pages);
+  /* Runs of non-zero chunks: (gap since the last run, length, bytes). One
+   * pass over the memory: the run count is patched in afterwards (a
+   * padded 5-byte LEB128, as section lengths). */
+  size_t count_at = d->len;
+  dump_bytes(d, "\x80\x80\x80\x80\x00", 5);
   uint64_t nchunks = mem->pages * CHUNKS_PER_PAGE, i = 0, last = 0;
-  /* Runs of non-zero chunks: (gap since the last run, length, bytes). The
-   * run count goes first, so count them in a first pass. */
   uint64_t nruns = 0;
-  for (uint64_t c = 0; c < nchunks;) {
-    if (chunk_zero(mem->data + c * CHUNK)) { c++; continue; }
-    nruns++;
-    while (c < nchunks && !chunk_zero(mem->data + c * CHUNK)) c++;
-  }
-  dump_var(d, nruns);
   while (i < nchunks) {
     if (chunk_zero(mem->data + i * CHUNK)) { i++; continue; }
     uint64_t start = i;
@@ -170,7 +172,12 @@ static void dump_memory(dump_state *d, const wasm_instance *inst) {
     dump_var(d, i - start);
     dump_bytes(d, mem->data + start * CHUNK, (size_t)((i - start) * CHUNK));
     last = i;
+    nruns++;
   }
+  if (d->oom) return;
+  for (int k = 0; k < 5; k++)
+    d->buf[count_at + k] = (uint8_t)(((nruns >> (7 * k)) & 0x7f) |
+                                     (k < 4 ? 0x80 : 0));
 }
 
 static void dump_value(dump_state *d, const wasm_instance *inst, uint8_t type,
@@ -685,14 +692,25 @@ void wasm_snapshot_free(wasm_snapshot *s) {
   free(s);
 }
 
-wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len, char *err,
-                                  size_t errlen) {
+/* Parses BUF (taken over: freed on failure, kept by the snapshot). */
+static wasm_snapshot *snapshot_parse(uint8_t *buf, size_t len, char *err,
+                                     size_t errlen) {
+  wasm_snapshot *s = calloc(1, sizeof *s);
+  if (!s) {
+    free(buf);
+    set_err(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->buf = buf;
+  s->len = len;
   if (len < 8 + 1 + 2 + 4) {
     set_err(err, errlen, "bad snapshot: %zu bytes is too short", len);
+    wasm_snapshot_free(s);
     return NULL;
   }
   if (memcmp(buf, MAGIC, 8) != 0) {
     set_err(err, errlen, "bad snapshot: not an ARTS snapshot (magic)");
+    wasm_snapshot_free(s);
     return NULL;
   }
   uint32_t want = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
@@ -700,16 +718,9 @@ wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len, char *err,
   if (crc32_of(buf, len - 4) != want) {
     set_err(err, errlen, "bad snapshot: checksum mismatch (damaged or "
             "truncated)");
+    wasm_snapshot_free(s);
     return NULL;
   }
-  wasm_snapshot *s = calloc(1, sizeof *s);
-  if (!s || !(s->buf = malloc(len))) {
-    free(s);
-    set_err(err, errlen, "out of memory");
-    return NULL;
-  }
-  memcpy(s->buf, buf, len);
-  s->len = len;
   undump_state u = {s->buf, s->buf + len - 4, err, errlen, false, ""};
   if (!undump_all(&u, s)) {
     wasm_snapshot_free(s);
@@ -724,6 +735,17 @@ wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len, char *err,
   memcpy(s->host_name, s->host_name_p, s->host_name_len);
   s->host_name[s->host_name_len] = 0;
   return s;
+}
+
+wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len, char *err,
+                                  size_t errlen) {
+  uint8_t *copy = malloc(len ? len : 1);
+  if (!copy) {
+    set_err(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(copy, buf, len);
+  return snapshot_parse(copy, len, err, errlen);
 }
 
 wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
@@ -754,11 +776,12 @@ wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
     done += (size_t)n;
   }
   close(fd);
-  wasm_snapshot *s = NULL;
-  if (done != len) set_err(err, errlen, "%s: short read", path);
-  else s = wasm_snapshot_read(buf, len, err, errlen);
-  free(buf);
-  return s;
+  if (done != len) {
+    set_err(err, errlen, "%s: short read", path);
+    free(buf);
+    return NULL;
+  }
+  return snapshot_parse(buf, len, err, errlen);
 }
 
 const uint8_t *wasm_snapshot_module_bytes(const wasm_snapshot *s,
@@ -808,25 +831,26 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
   }
   if (!m->nmems) return 0;
   wasm_memory *mem = inst->mems[0];
-  if (s->pages < m->mems[0].min || !wasm_memory_set_pages(inst, s->pages)) {
+  if (s->pages < m->mems[0].min || s->pages > mem->max_pages ||
+      s->pages > WASM_MAX_PAGES) {
     set_err(err, errlen, "bad snapshot: memory of %llu pages is outside the "
             "module's or the instance's limits",
             (unsigned long long)s->pages);
     return -1;
   }
-  /* Fresh memory is zero but for the active data segments: clear those,
-   * then lay the saved chunks down. */
-  for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data_seg *d = &m->datas[i];
-    if (d->mode != WASM_SEG_ACTIVE || d->memory != 0 || !d->len) continue;
-    uint64_t off = d->offset.v[0];
-    if (d->offset.op == 0x23 && d->offset.v[0] < m->nglobals)
-      off = inst->globals[d->offset.v[0]]->v[0];
-    off &= 0xffffffffu;
-    uint64_t size = mem->pages * WASM_PAGE_SIZE;
-    if (off < size) memset(mem->data + off, 0,
-                           (size_t)(d->len < size - off ? d->len : size - off));
+  /* A fresh zeroed block (calloc maps large ones lazily) instead of the
+   * instantiated memory: nothing to clear, and untouched pages cost
+   * nothing. The engine keeps memory in malloc'd blocks (it reallocs them
+   * to grow), so the swap is safe. */
+  uint8_t *fresh = calloc(s->pages ? s->pages * WASM_PAGE_SIZE : 1, 1);
+  if (!fresh) {
+    set_err(err, errlen, "out of memory for %llu pages",
+            (unsigned long long)s->pages);
+    return -1;
   }
+  free(mem->data);
+  mem->data = fresh;
+  mem->pages = s->pages;
   for (uint64_t i = 0; i < s->nruns; i++)
     memcpy(mem->data + s->runs[i].start * CHUNK, s->runs[i].bytes,
            (size_t)(s->runs[i].n * CHUNK));

@@ -1,0 +1,12 @@
+(module
+  (type (func (param i32) (result i32)))
+  (memory 1 2)
+  (table 2 funcref)
+  (global $g (mut i32) (i32.const 7))
+  (func $f (type 0) (i32.add (local.get 0) (global.get $g)))
+  (func (export "call") (param i32) (result i32)
+    (call_indirect (type 0) (local.get 0) (i32.const 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (elem (i32.const 0) $f)
+  (data (i32.const 16) "\2a\00\00\00")
+  (export "f" (func $f)))

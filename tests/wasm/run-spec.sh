@@ -1,0 +1,13 @@
+#!/bin/sh
+# run-spec.sh ARTS_WASM FILE.wast: converts one file of the official suite
+# with wast2json into a fresh temporary folder and runs `arts-wasm spec`
+# there; its exit status is arts-wasm's (1 when an assertion failed).
+set -eu
+exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+wast=$2
+name=$(basename "$wast" .wast)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/arts-spec-$name.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+wast2json --enable-all -o "$tmp/$name.json" "$wast"
+cd "$tmp"
+"$exe" spec "$name.json"

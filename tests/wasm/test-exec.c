@@ -1,0 +1,183 @@
+/* Execution: limits end in clear traps, a pause requested from another
+ * thread lands, and a paused call's frames saved from one instance and
+ * restored into a fresh one finish with the uninterrupted result;
+ * restore refuses frames that do not fit the module.
+ *
+ * usage: test-wasm-exec EXEC.wasm */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine-private.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                \
+  do {                                                                  \
+    if (!(cond)) {                                                      \
+      failures++;                                                       \
+      fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                     \
+      fputc('\n', stderr);                                              \
+    }                                                                   \
+  } while (0)
+
+static wasm_module *mod;
+
+static wasm_instance *fresh(const wasm_limits *lim)
+{
+  char err[256];
+  wasm_instance *inst = wasm_instantiate(mod, NULL, 0, NULL, lim, err,
+                                         sizeof err);
+  if (!inst) {
+    fprintf(stderr, "instantiate: %s\n", err);
+    exit(1);
+  }
+  return inst;
+}
+
+static uint64_t result0(wasm_instance *inst)
+{
+  uint64_t r = 0;
+  wasm_results(inst, &r, 1);
+  return r;
+}
+
+static void *pauser(void *arg)
+{
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  wasm_request_pause(arg);
+  return NULL;
+}
+
+static void test_limits(void)
+{
+  wasm_instance *inst = fresh(NULL);
+  uint64_t arg = 0;
+  CHECK(wasm_invoke(inst, "down", &arg, 1) == WASM_TRAPPED, "recursion");
+  CHECK(strcmp(wasm_trap_message(inst), "call stack exhausted") == 0, "%s",
+        wasm_trap_message(inst));
+  /* the instance is usable after a trap */
+  arg = 20;
+  CHECK(wasm_invoke(inst, "fib", &arg, 1) == WASM_FINISHED, "fib");
+  CHECK(result0(inst) == 6765, "fib(20) = %llu",
+        (unsigned long long)result0(inst));
+  CHECK(wasm_fuel_used(inst) > 6765, "fuel %llu",
+        (unsigned long long)wasm_fuel_used(inst));
+  wasm_instance_free(inst);
+
+  wasm_limits lim = {.fuel = 100000};
+  inst = fresh(&lim);
+  CHECK(wasm_invoke(inst, "spin", NULL, 0) == WASM_TRAPPED, "spin");
+  CHECK(strcmp(wasm_trap_message(inst), "out of fuel") == 0, "%s",
+        wasm_trap_message(inst));
+  CHECK(wasm_fuel_used(inst) <= 100000 && wasm_fuel_used(inst) > 99000,
+        "fuel used %llu", (unsigned long long)wasm_fuel_used(inst));
+  wasm_instance_free(inst);
+
+  wasm_limits small = {.max_memory = 4 * 65536, .max_frames = 100};
+  inst = fresh(&small);
+  arg = 3;
+  CHECK(wasm_invoke(inst, "grow", &arg, 1) == WASM_FINISHED, "grow 3");
+  CHECK(result0(inst) == 1, "grow 3 -> %llu",
+        (unsigned long long)result0(inst));
+  arg = 1;
+  CHECK(wasm_invoke(inst, "grow", &arg, 1) == WASM_FINISHED, "grow 1");
+  CHECK(result0(inst) == UINT32_MAX, "grow over the cap -> %llu",
+        (unsigned long long)result0(inst));
+  arg = 0;
+  CHECK(wasm_invoke(inst, "down", &arg, 1) == WASM_TRAPPED, "100 frames");
+  wasm_instance_free(inst);
+}
+
+/* Pauses FN(ARG) from another thread, moves its frames (and the global
+ * they change) into a fresh instance, and finishes there. */
+static void test_move(const char *fn, uint64_t arg, uint64_t want)
+{
+  wasm_instance *a = fresh(NULL);
+  pthread_t th;
+  pthread_create(&th, NULL, pauser, a);
+  wasm_result r = wasm_invoke(a, fn, &arg, 1);
+  pthread_join(th, NULL);
+  CHECK(r == WASM_PAUSED, "%s did not pause (%d)", fn, r);
+  if (r != WASM_PAUSED) {
+    wasm_instance_free(a);
+    return;
+  }
+  uint32_t n = wasm_exec_frame_count(a);
+  CHECK(n >= 1, "no frames");
+  wasm_frame_info *info = calloc(n, sizeof *info);
+  uint64_t **slots = calloc(n, sizeof *slots);
+  for (uint32_t i = 0; i < n; i++) {
+    CHECK(wasm_exec_frame(a, i, &info[i], NULL, NULL), "frame %u", i);
+    slots[i] = calloc(info[i].nslots + 1, sizeof **slots);
+    CHECK(wasm_exec_frame(a, i, &info[i], slots[i], NULL), "frame %u", i);
+    uint32_t ns;
+    CHECK(wasm_exec_frame_layout(mod, info[i].func, info[i].wasm_pc,
+                                 i == n - 1, &ns, NULL) && ns == info[i].nslots,
+          "layout of frame %u", i);
+  }
+  wasm_instance *b = fresh(NULL);
+  b->globals[0]->v[0] = a->globals[0]->v[0];
+  b->fuel_used = a->fuel_used;
+  char err[256];
+  /* a wrong pc and a wrong slot count are refused, changing nothing */
+  wasm_frame_info bad = info[n - 1];
+  bad.wasm_pc += 1;
+  wasm_frame_info *copy = calloc(n, sizeof *copy);
+  memcpy(copy, info, n * sizeof *info);
+  copy[n - 1] = bad;
+  CHECK(wasm_exec_restore(b, copy, (const uint64_t *const *)slots, n, err,
+                          sizeof err) < 0, "bad pc restored");
+  copy[n - 1] = info[n - 1];
+  copy[0].nslots += 1;
+  CHECK(wasm_exec_restore(b, copy, (const uint64_t *const *)slots, n, err,
+                          sizeof err) < 0, "bad slot count restored");
+  CHECK(!wasm_is_paused(b), "refused restore left state");
+  CHECK(wasm_exec_restore(b, info, (const uint64_t *const *)slots, n, err,
+                          sizeof err) == 0, "restore: %s", err);
+  r = wasm_resume(b);
+  CHECK(r == WASM_FINISHED, "resume %s: %d %s", fn, r, wasm_trap_message(b));
+  CHECK(result0(b) == want, "%s = %llu, want %llu", fn,
+        (unsigned long long)result0(b), (unsigned long long)want);
+  printf("%s: moved %u frames\n", fn, n);
+  for (uint32_t i = 0; i < n; i++)
+    free(slots[i]);
+  free(slots);
+  free(info);
+  free(copy);
+  wasm_instance_free(a);
+  wasm_instance_free(b);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s EXEC.wasm\n", argv[0]);
+    return 2;
+  }
+  FILE *f = fopen(argv[1], "rb");
+  if (!f) {
+    perror(argv[1]);
+    return 2;
+  }
+  static uint8_t buf[1 << 16];
+  size_t len = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  char err[256];
+  mod = wasm_module_load(buf, len, NULL, err, sizeof err);
+  if (!mod) {
+    fprintf(stderr, "load: %s\n", err);
+    return 1;
+  }
+  test_limits();
+  /* sum(n) = n(n+1)/2; large enough to still run after 20 ms */
+  test_move("sum", 30000000, 30000000ull * 30000001ull / 2);
+  test_move("fib", 35, 9227465);
+  wasm_module_free(mod);
+  printf("%s\n", failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}
