@@ -556,7 +556,7 @@ SCENARIOS = {
     "config": test_config,
     "registration": test_registration,
     "answers": test_answers,
-    "identity": test_identity,
+    "uuid": test_identity,
     "stats": test_stats,
     "last-will": test_last_will,
     "goodbye": test_goodbye,
