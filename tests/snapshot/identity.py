@@ -4,8 +4,8 @@ resumed in a fresh arts-wasm process (also in chains of snapshot -> resume
 -> snapshot -> resume) must produce byte-for-byte the stdout, the files and
 the exit status of an uninterrupted run.
 
-usage: identity.py ARTS_WASM PROG.wasm [--files] [--stdin TEXT-FILE]
-                   [--points N] [-- ARGS...]
+usage: identity.py [--files] [--stdin TEXT-FILE] [--points N]
+                   ARTS_WASM PROG.wasm [ARGS...]
 """
 import argparse
 import os
