@@ -30,6 +30,7 @@ struct _OrchDaemon {
   GHashTable *complaints;  /* "topic\nmessage" -> last time (gint64*) */
   gint64 store_complained_us;
   gboolean stopping;
+  gboolean connected;
 };
 
 /* ---- settings ---- */
@@ -435,12 +436,16 @@ static void
 on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
 {
   OrchDaemon *d = user_data;
+  d->connected = connected;
   if (!connected) {
     if (!d->stopping)
       g_message("lost the broker; reconnecting");
     return;
   }
   g_message("connected to the broker");
+  /* Nobody's telemetry could reach us while we were away: that is our
+   * silence, not theirs. */
+  orch_realm_grace(d->realm, g_get_monotonic_time());
   /* A broker restarted without persistence forgot every retained state. */
   publish_all_states(d);
 }
@@ -452,7 +457,8 @@ on_check(gpointer user_data)
 {
   OrchDaemon *d = user_data;
   g_autoptr(GError) error = NULL;
-  orch_realm_sweep(d->realm, g_get_monotonic_time());
+  if (d->connected)
+    orch_realm_sweep(d->realm, g_get_monotonic_time());
   if (!orch_store_flush(d->store, &error))
     on_store_failed(error, d);
   return G_SOURCE_CONTINUE;

@@ -174,12 +174,11 @@ orch_realm_load(OrchRealm *r, gint64 now_us, GError **error)
       g_warning("skipping stored runtime %s: %s", row->uuid, bad->message);
       continue;
     }
-    /* Alive before the restart: its telemetry has the usual time to show
-     * it still is, counted from now. */
-    if (e->rt->status == ARTS_STATUS_ALIVE)
-      e->deadline_us = deadline_after(r, e, now_us);
     g_hash_table_replace(r->entries, e->rt->uuid, e);
   }
+  /* Alive before the restart: their telemetry has the usual time to show
+   * they still are, counted from now. */
+  orch_realm_grace(r, now_us);
   return TRUE;
 }
 
@@ -387,6 +386,19 @@ orch_realm_telemetry(OrchRealm *r, const char *topic_uuid,
                         e->interval_ms, e->telemetry_ts_ms,
                         e->telemetry_json);
   return TRUE;
+}
+
+void
+orch_realm_grace(OrchRealm *r, gint64 now_us)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, r->entries);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    Entry *e = v;
+    if (e->rt->status == ARTS_STATUS_ALIVE && e->interval_ms > 0)
+      e->deadline_us = deadline_after(r, e, now_us);
+  }
 }
 
 guint

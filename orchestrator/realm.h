@@ -44,6 +44,10 @@ const ArtsRuntime *orch_realm_deregister(OrchRealm *r, const char *uuid,
 gboolean orch_realm_telemetry(OrchRealm *r, const char *topic_uuid,
                               const ArtsTelemetry *t, JsonObject *data,
                               gint64 now_us, GError **error);
+/* Every alive runtime gets a fresh deadline from NOW_US, as after a
+ * restart: for when the orchestrator itself could not hear anyone (its
+ * broker connection was down), which says nothing about the runtimes. */
+void orch_realm_grace(OrchRealm *r, gint64 now_us);
 /* Marks dead every alive runtime whose deadline passed. Returns how many. */
 guint orch_realm_sweep(OrchRealm *r, gint64 now_us);
 

@@ -287,6 +287,30 @@ class World:
                      envelope("update", telemetry_data(uuid, **kw),
                               type_="runtime_resp"), qos=0)
 
+    def keep_sending(self, uuid, interval_ms=300, period=0.1):
+        """Telemetry for UUID every PERIOD s from a thread, like an agent,
+        also while the broker is away (those samples are lost); returns a
+        function that stops it."""
+        stop = threading.Event()
+
+        def run():
+            while not stop.is_set():
+                env = envelope("update", telemetry_data(
+                    uuid, interval_ms=interval_ms), type_="runtime_resp")
+                subprocess.run(["mosquitto_pub", "-p", str(self.port), "-t",
+                                self.topic(f"stats/{uuid}"), "-q", "0",
+                                "-m", json.dumps(env)],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                stop.wait(period)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+
+        def halt():
+            stop.set()
+            t.join()
+        return halt
+
     def state(self, uuid, status=None, start=0, timeout=5.0):
         """The newest retained-state message for UUID (with STATUS)."""
         def pred(m):

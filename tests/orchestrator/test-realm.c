@@ -213,6 +213,23 @@ test_lifecycle(Fx *fx, gconstpointer data)
   g_assert_cmpstr(((OrchEvent *)ev->pdata[0])->event, ==, "runtime_joined");
 }
 
+/* The orchestrator's own deafness (broker away) gives everyone a fresh
+ * deadline; runtimes that never sent telemetry still have none. */
+static void
+test_grace(Fx *fx, gconstpointer data)
+{
+  const gint64 T = 1000 * SEC;
+  reg(fx, UUID_A, "alpha", "h1", T);
+  live(fx, UUID_A, 1000, T);
+  reg(fx, UUID_B, "beta", "h2", T);
+  orch_realm_grace(fx->realm, T + 2 * SEC);
+  g_assert_cmpuint(orch_realm_sweep(fx->realm, T + 5 * SEC - 1), ==, 0);
+  g_assert_cmpuint(orch_realm_sweep(fx->realm, T + 5 * SEC), ==, 1);
+  g_assert_cmpint(orch_realm_find(fx->realm, UUID_B)->status, ==,
+                  ARTS_STATUS_ALIVE);
+  g_assert_cmpuint(orch_realm_sweep(fx->realm, T + 3600 * SEC), ==, 0);
+}
+
 /* An old live sample of a dead runtime (a retained one from before a long
  * outage) is stored but does not revive it. */
 static void
@@ -371,6 +388,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, Fx, NULL, fx_setup, fn, fx_teardown)
   ADD("/orch/realm/lifecycle", test_lifecycle);
+  ADD("/orch/realm/grace", test_grace);
   ADD("/orch/realm/stale-sample", test_stale_sample);
   ADD("/orch/realm/conflicts", test_conflicts);
   ADD("/orch/realm/reload", test_reload);

@@ -196,18 +196,29 @@ def case_restart(w):
     check(vals == [10.0, 11.0, 12.0], f"beta's history {vals}")
     check(ans["data"]["details"]["resolution"] == "raw", "resolution")
 
-    # A broker restart under a running orchestrator: it reconnects and
-    # publishes every state again.
+    # A broker restart under a running orchestrator, 2 s away (longer than
+    # alpha's 3 x 300 ms): it reconnects and publishes every state again,
+    # and alpha, sending all along, is not taken for dead: the silence was
+    # the orchestrator's.
+    halt = w.keep_sending(a)
     w.sub.close()
     w.subs.remove(w.sub)
     w.stop_broker()
-    time.sleep(0.3)
+    time.sleep(2.0)
     w.start_broker()
     w.sub = w.subscribe()
     mark = w.sub.mark()
-    for u in (a, b, c):
-        w.state(u, start=mark, timeout=10)
+    for u, st in ((a, "A"), (b, "D"), (c, "D")):
+        w.state(u, st, start=mark, timeout=10)
+    time.sleep(1.5)
+    halt()
     w.check_orchestrator_alive()
+    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
+                     and m["json"]["data"]["status"] == "D", mark) is None,
+          "alpha taken for dead over the broker restart")
+    stored = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
+                                 " ORDER BY id", (a,))]
+    check(stored == ["runtime_joined"], f"alpha's events {stored}")
     stored = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
                                  " ORDER BY id", (b,))]
     check(stored == ["runtime_joined", "runtime_died"], f"events {stored}")
