@@ -9,8 +9,10 @@
 #include "ctl-output.h"
 
 /* Loopback delivers retained messages within a few ms; a remote broker
- * needs longer. The quiet period restarts with every message and is
- * always bounded by --timeout. */
+ * needs longer: the quiet period is at least this, and at least twice what
+ * connecting took (a few round trips, like subscribing and getting the
+ * retained messages). It restarts with every message and is always
+ * bounded by --timeout. */
 #define CTL_QUIET_MS 300
 /* A broker that has not answered by then gets a plain TCP probe. */
 #define CTL_PROBE_MS 250
@@ -32,6 +34,8 @@ struct _CtlSession {
   gboolean connected, ever_connected, lost, closing;
   gint64 last_msg_us;
   guint probe;            /* on_slow_connect() source */
+  gint64 start_us;        /* when connecting began */
+  gint64 quiet_us;        /* see CTL_QUIET_MS */
   GError *error;          /* why the loop stopped early */
   /* ctl_session_request() */
   char *pending_id;
@@ -121,6 +125,9 @@ static void on_connect(ArtsMqtt *mqtt, gboolean connected,
   s->connected = connected;
   s->last_msg_us = g_get_monotonic_time();
   if (connected) {
+    if (!s->ever_connected)
+      s->quiet_us = MAX(CTL_QUIET_MS * 1000,
+                        2 * (g_get_monotonic_time() - s->start_us));
     if (s->lost)
       g_printerr("arts-ctl: reconnected to %s\n", s->opts->cfg.broker_url);
     s->ever_connected = TRUE;
@@ -224,8 +231,7 @@ static gboolean on_deadline(gpointer user_data) {
 
 static gboolean on_quiet_check(gpointer user_data) {
   CtlSession *s = user_data;
-  if (s->connected &&
-      g_get_monotonic_time() - s->last_msg_us >= CTL_QUIET_MS * 1000) {
+  if (s->connected && g_get_monotonic_time() - s->last_msg_us >= s->quiet_us) {
     g_main_loop_quit(s->loop);
     return G_SOURCE_REMOVE;
   }
@@ -293,6 +299,7 @@ static gboolean on_slow_connect(gpointer user_data) {
 }
 
 gboolean ctl_session_connect(CtlSession *s, GError **error) {
+  s->start_us = g_get_monotonic_time();
   if (!arts_mqtt_start(s->mqtt, error))
     return FALSE;
   s->probe = g_timeout_add(CTL_PROBE_MS, on_slow_connect, s);
