@@ -6,8 +6,11 @@
 #include "realm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define GROUP "orchestrator"
 /* History answers stay well under ARTS_MAX_PAYLOAD, which their readers
@@ -31,6 +34,7 @@ struct _OrchDaemon {
   gint64 store_complained_us;
   gboolean stopping;
   gboolean connected;
+  int lock_fd;             /* STATE_DIR/orchestrator.lock, flock()ed */
 };
 
 /* ---- settings ---- */
@@ -480,6 +484,37 @@ on_maintain(gpointer user_data)
 
 /* ---- life cycle ---- */
 
+/* One orchestrator per state dir: a second one would fight over the
+ * realm's file and answer every request twice. The lock goes with the
+ * process, however it ends. */
+static int
+lock_state_dir(const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename(dir, "orchestrator.lock", NULL);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_IO, "%s: %s", path,
+                g_strerror(e));
+    return -1;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = "";
+    ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    g_strstrip(pid);
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFLICT,
+                "state-dir: %s is in use by another arts-orchestrator%s%s%s",
+                dir, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+    close(fd);
+    return -1;
+  }
+  g_autofree char *me = g_strdup_printf("%d\n", (int)getpid());
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, me, strlen(me), 0) < 0)
+    g_debug("%s: could not note our pid", path);
+  return fd;
+}
+
 OrchDaemon *
 orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
                 GError **error)
@@ -496,7 +531,11 @@ orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
                 cfg->state_dir, g_strerror(e));
     return NULL;
   }
+  int lock_fd = lock_state_dir(cfg->state_dir, error);
+  if (lock_fd < 0)
+    return NULL;
   OrchDaemon *d = g_new0(OrchDaemon, 1);
+  d->lock_fd = lock_fd;
   d->set = *set;
   d->realm_name = g_strdup(cfg->realm);
   d->db_path = g_build_filename(cfg->state_dir, "realm.sqlite", NULL);
@@ -571,6 +610,7 @@ orch_daemon_free(OrchDaemon *d)
   g_clear_pointer(&d->realm, orch_realm_free);
   g_clear_pointer(&d->store, orch_store_free);
   g_hash_table_destroy(d->complaints);
+  close(d->lock_fd);
   g_free(d->realm_name);
   g_free(d->db_path);
   g_free(d->t_reg);

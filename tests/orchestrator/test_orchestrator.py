@@ -465,6 +465,12 @@ def case_config(w):
         f.write(f"[realm]\nname = {REALM}\n[orchestrator]\n"
                 "dead-after-intervals = 6\ncheck-interval-ms = 50\n")
     w.start_orchestrator("--config", conf)
+    # One orchestrator per state dir.
+    p = subprocess.run([exe, "--state-dir", w.state_dir, "--broker",
+                        f"mqtt://127.0.0.1:{w.port}"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode != 0 and "in use" in p.stderr
+          and str(w.orch.pid) in p.stderr, f"second orchestrator: {p.stderr!r}")
     a = new_uuid()
     w.register(a, "alpha")
     w.telemetry(a, interval_ms=200)
