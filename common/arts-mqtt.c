@@ -24,6 +24,7 @@ typedef struct {
   ArtsMqtt *m;
   gpointer tag;
   int fd;
+  GIOCondition events;     /* what TAG asks for now */
 } MqttSource;
 
 typedef struct {
@@ -143,17 +144,23 @@ bad:
 static gboolean source_prepare(GSource *base, gint *timeout) {
   MqttSource *s = (MqttSource *)base;
   int fd = mosquitto_socket(s->m->mosq);
+  GIOCondition want = G_IO_IN | G_IO_ERR | G_IO_HUP;
   if (fd != s->fd) {
     if (s->tag)
       g_source_remove_unix_fd(base, s->tag);
-    s->tag = fd >= 0 ? g_source_add_unix_fd(base, fd, G_IO_IN) : NULL;
+    s->tag = fd >= 0 ? g_source_add_unix_fd(base, fd, want) : NULL;
+    s->events = want;
     s->fd = fd;
   }
+  /* Only on change: modifying wakes the context up, which would turn an
+   * idle client into a busy loop. */
   if (s->tag) {
-    GIOCondition want = G_IO_IN | G_IO_ERR | G_IO_HUP;
     if (mosquitto_want_write(s->m->mosq))
       want |= G_IO_OUT;
-    g_source_modify_unix_fd(base, s->tag, want);
+    if (want != s->events) {
+      g_source_modify_unix_fd(base, s->tag, want);
+      s->events = want;
+    }
   }
   *timeout = -1;
   return FALSE;

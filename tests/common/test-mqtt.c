@@ -2,6 +2,7 @@
  * properties, last will, request/answer, reconnect and re-subscribe after a
  * broker restart. */
 #include <string.h>
+#include <sys/resource.h>
 #include "arts-common.h"
 #include "test-broker.h"
 
@@ -280,6 +281,31 @@ static void test_request(void) {
   probe_clear(&pq);
 }
 
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* A connected client with nothing to do sleeps: a busy loop in the GSource
+ * (e.g. waking the context on every iteration) burns a core here. The
+ * bound is far above an idle client's few milliseconds, even under ASan. */
+static void test_idle(void) {
+  Probe p = { 0 };
+  ArtsMqtt *m = client(&p, NULL, NULL);
+  arts_mqtt_subscribe(m, "idle/#", 1);
+  test_run_for(200);
+  double before = cpu_seconds();
+  test_run_for(1500);
+  double used = cpu_seconds() - before;
+  g_assert_true(arts_mqtt_is_connected(m));
+  g_assert_cmpfloat(used, <, 0.25);
+  arts_mqtt_disconnect_sync(m, 2000);
+  arts_mqtt_free(m);
+  probe_clear(&p);
+}
+
 static void test_not_connected(void) {
   ArtsMqttOptions o = { .broker_url = "mqtt://127.0.0.1:1" };
   g_autoptr(GError) err = NULL;
@@ -350,6 +376,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/mqtt/last-will", test_last_will);
   g_test_add_func("/mqtt/request", test_request);
   g_test_add_func("/mqtt/not-connected", test_not_connected);
+  g_test_add_func("/mqtt/idle", test_idle);
   g_test_add_func("/mqtt/reconnect", test_reconnect);
   int rc = g_test_run();
   test_broker_clear(&broker);
