@@ -289,15 +289,33 @@ handle_stats(OrchDaemon *d, const char *topic, const char *topic_uuid,
 
 /* ---- query ---- */
 
+/* Every runtime, by name, as long as the answer stays readable (under
+ * ARTS_MAX_PAYLOAD with room for the envelope); a realm too large for one
+ * answer gets the first ones and "truncated": true. The retained state
+ * topics have no such limit. */
 static JsonObject *
 runtimes_answer(OrchDaemon *d)
 {
   g_autoptr(GPtrArray) all = orch_realm_list(d->realm);
   JsonArray *list = json_array_new();
-  for (guint i = 0; i < all->len; i++)
-    json_array_add_object_element(list, arts_runtime_to_json(all->pdata[i]));
+  gsize size = 0, room = ARTS_MAX_PAYLOAD - 1024;
+  gboolean truncated = FALSE;
+  for (guint i = 0; i < all->len && !truncated; i++) {
+    JsonObject *rt = arts_runtime_to_json(all->pdata[i]);
+    gsize len = 0;
+    g_free(arts_json_object_to_string(rt, &len));
+    truncated = size + len + 1 > room;
+    if (truncated) {
+      json_object_unref(rt);
+      break;
+    }
+    size += len + 1;
+    json_array_add_object_element(list, rt);
+  }
   JsonObject *o = json_object_new();
   json_object_set_array_member(o, "runtimes", list);
+  if (truncated)
+    json_object_set_boolean_member(o, "truncated", TRUE);
   return o;
 }
 

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -160,6 +161,44 @@ class Subscriber:
     def close(self):
         self.proc.terminate()
         self.proc.wait(5)
+
+
+class RawPublisher:
+    """A minimal MQTT 3.1.1 client that publishes at QoS 0 on one
+    connection: thousands of messages without a process each."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        var = self._str(b"MQTT") + bytes([4, 2]) + struct.pack("!H", 60)
+        pkt = var + self._str(b"orchtest-" + new_uuid()[:8].encode())
+        self.sock.sendall(bytes([0x10]) + self._len(len(pkt)) + pkt)
+        connack = self.sock.recv(4)
+        check(len(connack) == 4 and connack[3] == 0, f"CONNACK {connack!r}")
+
+    @staticmethod
+    def _str(b):
+        return struct.pack("!H", len(b)) + b
+
+    @staticmethod
+    def _len(n):
+        out = b""
+        while True:
+            d, n = n % 128, n // 128
+            out += bytes([d | (0x80 if n else 0)])
+            if not n:
+                return out
+
+    def publish(self, topic, payload):
+        if not isinstance(payload, (bytes, str)):
+            payload = json.dumps(payload)
+        if isinstance(payload, str):
+            payload = payload.encode()
+        body = self._str(topic.encode()) + payload
+        self.sock.sendall(bytes([0x30]) + self._len(len(body)) + body)
+
+    def close(self):
+        self.sock.sendall(bytes([0xE0, 0]))
+        self.sock.close()
 
 
 class World:

@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from orchtest import (REALM, BUILD, Subscriber, check, envelope, log,  # noqa
+from orchtest import (REALM, BUILD, RawPublisher, Subscriber, check,  # noqa
+                      envelope, log,
                       main, new_uuid, now_ms, runtime_data, telemetry_data,
                       wait_until)
 
@@ -492,7 +493,58 @@ def case_config(w):
     w.stop_orchestrator()
 
 
+def case_many(w):
+    """A realm of 1000 runtimes: all registered, answered and alive with
+    their telemetry stored; the runtimes answer stays readable (truncated
+    beyond 256 KiB), the state topics hold them all."""
+    w.start_orchestrator()
+    n = 1000
+    ids = [new_uuid() for _ in range(n)]
+    pub = RawPublisher(w.port)
+    for i, u in enumerate(ids):
+        pub.publish(w.topic("reg"), envelope("create", runtime_data(
+            u, f"rt{i:04d}", host=f"h{i}")))
+    wait_until(lambda: w.db("SELECT count(*) FROM runtimes")[0][0] == n, 20,
+               f"{n} runtimes stored")
+    answers = lambda: len(w.sub.all(  # noqa: E731
+        lambda m: m["topic"] == w.topic("reg") and m["json"]
+        and m["json"]["type"] == "arts_resp"
+        and m["json"]["data"]["result"] == "ok"))
+    wait_until(lambda: answers() == n, 10, f"{n} answers")
+    for rnd in range(2):
+        ts = now_ms()
+        for u in ids:
+            pub.publish(w.topic(f"stats/{u}"), envelope(
+                "update", telemetry_data(u, ts=ts + rnd, interval_ms=60000),
+                type_="runtime_resp"))
+    pub.close()
+    wait_until(lambda: w.db("SELECT count(*) FROM samples")[0][0] == 4 * n,
+               20, f"{4 * n} samples stored")
+
+    env = envelope("query", {"type": "runtimes"})
+    w.publish("query", env)
+    m = w.sub.wait(lambda m: m["topic"] == w.topic("query") and m["json"]
+                   and m["json"]["object_id"] == env["object_id"]
+                   and m["json"]["type"] == "arts_resp", 10, "runtimes")
+    check(m["payloadlen"] <= 256 * 1024, f"answer of {m['payloadlen']} bytes")
+    d = m["json"]["data"]["details"]
+    names = [r["name"] for r in d["runtimes"]]
+    log(f"runtimes answer: {len(names)} of {n}, {m['payloadlen']} bytes")
+    check(d.get("truncated") is True and 0 < len(names) < n,
+          f"{len(names)} runtimes, truncated={d.get('truncated')}")
+    check(names == [f"rt{i:04d}" for i in range(len(names))], "order")
+
+    late = w.subscribe(f"{REALM}/proc/state/#")
+    wait_until(lambda: len(late.all(lambda m: m["json"] and m["json"]["data"]
+                                    ["status"] == "A")) == n, 10,
+               f"{n} retained states")
+    check(w.db("SELECT count(*) FROM runtimes WHERE status = 'A'")[0][0] == n,
+          "not all alive")
+    w.stop_orchestrator()
+
+
 CASES = {
+    "many": case_many,
     "reg": case_reg,
     "dead": case_dead,
     "will": case_will,
