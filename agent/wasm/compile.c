@@ -22,6 +22,8 @@ typedef struct {
   uint8_t type;         /* 0: unknown (polymorphic stack) */
   uint32_t pos;         /* its own slot */
   uint32_t slot;        /* where it is now: POS, or a local's slot */
+  bool k;               /* a constant not yet written anywhere: KV */
+  uint64_t kv;
 } vent;
 
 enum { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
@@ -159,13 +161,15 @@ static vent *push(cc *c, uint8_t type)
   vent *e = &c->vs[c->nvs++];
   e->type = type;
   e->pos = e->slot = c->cur_slot;
+  e->k = false;
   c->cur_slot += slots_of(type);
   if (c->cur_slot + 2 > c->max_slot)
     c->max_slot = c->cur_slot + 2;
   return e;
 }
 
-static vent pop(cc *c, uint8_t want, const uint8_t *at)
+/* Pops a value that may still be a pending constant. */
+static vent pop_keep(cc *c, uint8_t want, const uint8_t *at)
 {
   ctl *t = top(c);
   vent e = {0, c->cur_slot, c->cur_slot};
@@ -181,9 +185,54 @@ static vent pop(cc *c, uint8_t want, const uint8_t *at)
   return e;
 }
 
+/* Writes a pending constant to slot D. */
+static void emit_const(cc *c, const vent *e, uint32_t d)
+{
+  if (e->type == WASM_TYPE_I32 || e->type == WASM_TYPE_F32) {
+    emit_dst_op(c, OP_CONST32, d);
+    emit(c, (uint32_t)e->kv);
+  } else {
+    emit_dst_op(c, OP_CONST64, d);
+    emit(c, (uint32_t)e->kv);
+    emit(c, (uint32_t)(e->kv >> 32));
+  }
+}
+
+/* Puts E's value into its own slot. */
+static void materialize_vent(cc *c, vent *e)
+{
+  if (e->k) {
+    if (live(c))
+      emit_const(c, e, e->pos);
+    e->k = false;
+    e->slot = e->pos;
+  }
+}
+
+/* Pops a value, its constant (if pending) written to its slot. */
+static vent pop(cc *c, uint8_t want, const uint8_t *at)
+{
+  vent e = pop_keep(c, want, at);
+  materialize_vent(c, &e);
+  return e;
+}
+
+/* Copies E's value to slot D. */
+static void copy_ent(cc *c, const vent *e, uint8_t type, uint32_t d)
+{
+  if (e->k)
+    emit_const(c, e, d);
+  else
+    copy(c, type, d, e->slot);
+}
+
 static void materialize(cc *c, uint32_t i)
 {
   vent *e = &c->vs[i];
+  if (e->k) {
+    materialize_vent(c, e);
+    return;
+  }
   if (e->slot != e->pos) {
     if (live(c))
       copy(c, e->type, e->pos, e->slot);
@@ -246,7 +295,7 @@ static bool branch_needs_copies(cc *c, const ctl *l)
   uint32_t d = l->base_slot;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
-    if (e->slot != d)
+    if (e->k || e->slot != d)
       return true;
     d += slots_of(types[k]);
   }
@@ -267,7 +316,7 @@ static void copies_to(cc *c, const uint8_t *types, uint32_t n, uint32_t d)
     return;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
-    copy(c, types[k], d, e->slot);
+    copy_ent(c, e, types[k], d);
     d += slots_of(types[k]);
   }
 }
@@ -282,13 +331,13 @@ static void emit_return(cc *c)
   /* A lazy local inside the result area would be overwritten first. */
   for (uint32_t k = 0; k < n; k++) {
     vent *e = &c->vs[c->nvs - n + k];
-    if (e->slot != e->pos && e->slot < ft->result_slots)
+    if (!e->k && e->slot != e->pos && e->slot < ft->result_slots)
       materialize(c, c->nvs - n + k);
   }
   uint32_t d = 0;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
-    copy(c, ft->results[k], d, e->slot);
+    copy_ent(c, e, ft->results[k], d);
     d += slots_of(ft->results[k]);
   }
   emit_op(c, OP_RET);
@@ -489,6 +538,30 @@ static sig numeric_sig(uint8_t op)
   }
 }
 
+static bool commutative(uint8_t op)
+{
+  switch (op) {
+  case 0x46: case 0x47: case 0x6a: case 0x6c: case 0x71: case 0x72: case 0x73:
+  case 0x51: case 0x52: case 0x7c: case 0x7e: case 0x83: case 0x84: case 0x85:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* The op computing OP with constant right operand V, or 0. */
+static uint32_t imm_variant(uint8_t op, uint64_t v)
+{
+  if ((op >= 0x46 && op <= 0x4f) || (op >= 0x6a && op <= 0x6c) ||
+      (op >= 0x71 && op <= 0x78))
+    return OP_I32_IMM + op - 0x46;
+  if (((op >= 0x51 && op <= 0x5a) || (op >= 0x7c && op <= 0x7e) ||
+       (op >= 0x83 && op <= 0x8a)) &&
+      (int64_t)v == (int64_t)(int32_t)v)
+    return OP_I64_IMM + op - 0x51;
+  return 0;
+}
+
 /* Fused compare-and-branch: the op that branches when the comparison at
  * LAST_OP holds (INVERT: when it does not), or 0. */
 static uint32_t fused_branch(uint32_t cmp, bool invert)
@@ -517,6 +590,17 @@ static uint32_t fused_branch(uint32_t cmp, bool invert)
  * its cell. A comparison just computed into COND is fused into the jump. */
 static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
 {
+  if (c->last_kind == 2 && c->last_op >= 0 && cond->slot == cond->pos &&
+      c->last_dst == c->last_op + 1 && c->code[c->last_dst] == cond->pos) {
+    uint32_t cmp = c->code[c->last_op] - OP_I32_IMM + 0x46;
+    uint32_t a = c->code[c->last_op + 2], imm = c->code[c->last_op + 3];
+    c->ncode = (uint32_t)c->last_op;
+    emit_op(c, fused_branch(cmp, invert) - OP_BR_I32_EQ + OP_BR_I32_IMM);
+    emit(c, a);
+    emit(c, imm);
+    emit(c, NO_PATCH);
+    return c->ncode - 1;
+  }
   if (c->last_kind == 1 && c->last_op >= 0 && cond->slot == cond->pos &&
       c->last_dst == c->last_op + 1 &&
       c->code[c->last_dst] == cond->pos) {
@@ -930,7 +1014,7 @@ static int compile(cc *c)
       break;
     }
     case 0x1a: /* drop */
-      pop(c, 0, ins);
+      pop_keep(c, 0, ins);
       break;
     case 0x1b:   /* select */
     case 0x1c: { /* select t */
@@ -1148,39 +1232,29 @@ static int compile(cc *c)
     case 0x41: { /* i32.const */
       uint32_t v = (uint32_t)wasm_rd_sleb(r, 32);
       vent *e = push(c, WASM_TYPE_I32);
-      if (live(c)) {
-        emit_dst_op(c, OP_CONST32, e->pos);
-        emit(c, v);
-      }
+      e->k = true;
+      e->kv = v;
       break;
     }
     case 0x42: { /* i64.const */
       uint64_t v = (uint64_t)wasm_rd_sleb(r, 64);
       vent *e = push(c, WASM_TYPE_I64);
-      if (live(c)) {
-        emit_dst_op(c, OP_CONST64, e->pos);
-        emit(c, (uint32_t)v);
-        emit(c, (uint32_t)(v >> 32));
-      }
+      e->k = true;
+      e->kv = v;
       break;
     }
     case 0x43: { /* f32.const */
       uint32_t v = wasm_rd_fixed32(r);
       vent *e = push(c, WASM_TYPE_F32);
-      if (live(c)) {
-        emit_dst_op(c, OP_CONST32, e->pos);
-        emit(c, v);
-      }
+      e->k = true;
+      e->kv = v;
       break;
     }
     case 0x44: { /* f64.const */
       uint64_t v = wasm_rd_fixed64(r);
       vent *e = push(c, WASM_TYPE_F64);
-      if (live(c)) {
-        emit_dst_op(c, OP_CONST64, e->pos);
-        emit(c, (uint32_t)v);
-        emit(c, (uint32_t)(v >> 32));
-      }
+      e->k = true;
+      e->kv = v;
       break;
     }
     case 0xd0: { /* ref.null */
@@ -1193,11 +1267,8 @@ static int compile(cc *c)
         break;
       }
       vent *e = push(c, t);
-      if (live(c)) {
-        emit_dst_op(c, OP_CONST64, e->pos);
-        emit(c, 0);
-        emit(c, 0);
-      }
+      e->k = true;
+      e->kv = 0;
       break;
     }
     case 0xd1: { /* ref.is_null */
@@ -1451,17 +1522,40 @@ static int compile(cc *c)
         sig s = numeric_sig(op);
         vent b = {0}, a;
         if (s.b)
-          b = pop(c, s.b, ins);
-        a = pop(c, s.a, ins);
+          b = pop_keep(c, s.b, ins);
+        a = pop_keep(c, s.a, ins);
         if (op >= 0xbc && op <= 0xbf) {
           /* reinterpret: the bits stay, only the type changes */
           vent *e = push(c, s.res);
           e->slot = a.slot;
+          e->k = a.k;
+          e->kv = a.kv;
           break;
         }
+        uint32_t immop = 0;
+        if (s.b && live(c)) {
+          if (a.k && !b.k && commutative(op)) {
+            vent t = a;
+            a = b;
+            b = t;
+          }
+          if (b.k)
+            immop = imm_variant(op, b.kv);
+        }
+        materialize_vent(c, &a);
+        if (!immop)
+          materialize_vent(c, &b);
         vent *e = push(c, s.res);
         if (!live(c))
           break;
+        if (immop) {
+          emit_dst_op(c, immop, e->pos);
+          emit(c, a.slot);
+          emit(c, (uint32_t)b.kv);
+          if (op >= 0x46 && op <= 0x4f)
+            c->last_kind = 2;
+          break;
+        }
         if (op == 0xa7 || op == 0xad) {
           emit_dst_op(c, OP_I32_WRAP, e->pos);
           emit(c, a.slot);

@@ -230,7 +230,23 @@ static const char *memory_init(wasm_instance *inst, uint32_t seg, uint32_t d,
   return NULL;
 }
 
+#ifdef WASM_OP_PROFILE
+/* Build with -DWASM_OP_PROFILE to print executed-op counts at exit. */
+static uint64_t op_counts[OP_COUNT];
+static void print_op_counts(void)
+{
+  for (int i = 0; i < OP_COUNT; i++)
+    if (op_counts[i])
+      fprintf(stderr, "op 0x%03x %llu\n", i, (unsigned long long)op_counts[i]);
+}
+__attribute__((constructor)) static void op_profile_init(void)
+{
+  atexit(print_op_counts);
+}
+#define NEXT() do { op_counts[*pc]++; goto *labels[*pc]; } while (0)
+#else
 #define NEXT() goto *labels[*pc]
+#endif
 #define TRAP(msg) do { trap_msg = (msg); goto trap; } while (0)
 #define S(k) fp[pc[k]]
 
@@ -405,11 +421,58 @@ wasm_result wasm_interp_run(wasm_instance *root)
     [OP_TABLE_SIZE] = &&op_table_size, [OP_TABLE_FILL] = &&op_table_fill,
     [OP_TABLE_GET] = &&op_table_get, [OP_TABLE_SET] = &&op_table_set,
     [OP_REF_IS_NULL] = &&op_ref_is_null,
-    [OP_I32_ADD_IMM] = &&op_i32_add_imm, [OP_I32_SUB_IMM] = &&op_i32_sub_imm,
-    [OP_I32_AND_IMM] = &&op_i32_and_imm, [OP_I32_SHL_IMM] = &&op_i32_shl_imm,
-    [OP_I32_SHR_U_IMM] = &&op_i32_shr_u_imm,
-    [OP_I32_SHR_S_IMM] = &&op_i32_shr_s_imm,
-    [OP_I64_ADD_IMM] = &&op_i64_add_imm,
+    [OP_I32_IMM + 0x46 - 0x46] = &&op_i32_imm_46,
+    [OP_I32_IMM + 0x47 - 0x46] = &&op_i32_imm_47,
+    [OP_I32_IMM + 0x48 - 0x46] = &&op_i32_imm_48,
+    [OP_I32_IMM + 0x49 - 0x46] = &&op_i32_imm_49,
+    [OP_I32_IMM + 0x4a - 0x46] = &&op_i32_imm_4a,
+    [OP_I32_IMM + 0x4b - 0x46] = &&op_i32_imm_4b,
+    [OP_I32_IMM + 0x4c - 0x46] = &&op_i32_imm_4c,
+    [OP_I32_IMM + 0x4d - 0x46] = &&op_i32_imm_4d,
+    [OP_I32_IMM + 0x4e - 0x46] = &&op_i32_imm_4e,
+    [OP_I32_IMM + 0x4f - 0x46] = &&op_i32_imm_4f,
+    [OP_I32_IMM + 0x6a - 0x46] = &&op_i32_imm_6a,
+    [OP_I32_IMM + 0x6b - 0x46] = &&op_i32_imm_6b,
+    [OP_I32_IMM + 0x6c - 0x46] = &&op_i32_imm_6c,
+    [OP_I32_IMM + 0x71 - 0x46] = &&op_i32_imm_71,
+    [OP_I32_IMM + 0x72 - 0x46] = &&op_i32_imm_72,
+    [OP_I32_IMM + 0x73 - 0x46] = &&op_i32_imm_73,
+    [OP_I32_IMM + 0x74 - 0x46] = &&op_i32_imm_74,
+    [OP_I32_IMM + 0x75 - 0x46] = &&op_i32_imm_75,
+    [OP_I32_IMM + 0x76 - 0x46] = &&op_i32_imm_76,
+    [OP_I32_IMM + 0x77 - 0x46] = &&op_i32_imm_77,
+    [OP_I32_IMM + 0x78 - 0x46] = &&op_i32_imm_78,
+    [OP_I64_IMM + 0x51 - 0x51] = &&op_i64_imm_51,
+    [OP_I64_IMM + 0x52 - 0x51] = &&op_i64_imm_52,
+    [OP_I64_IMM + 0x53 - 0x51] = &&op_i64_imm_53,
+    [OP_I64_IMM + 0x54 - 0x51] = &&op_i64_imm_54,
+    [OP_I64_IMM + 0x55 - 0x51] = &&op_i64_imm_55,
+    [OP_I64_IMM + 0x56 - 0x51] = &&op_i64_imm_56,
+    [OP_I64_IMM + 0x57 - 0x51] = &&op_i64_imm_57,
+    [OP_I64_IMM + 0x58 - 0x51] = &&op_i64_imm_58,
+    [OP_I64_IMM + 0x59 - 0x51] = &&op_i64_imm_59,
+    [OP_I64_IMM + 0x5a - 0x51] = &&op_i64_imm_5a,
+    [OP_I64_IMM + 0x7c - 0x51] = &&op_i64_imm_7c,
+    [OP_I64_IMM + 0x7d - 0x51] = &&op_i64_imm_7d,
+    [OP_I64_IMM + 0x7e - 0x51] = &&op_i64_imm_7e,
+    [OP_I64_IMM + 0x83 - 0x51] = &&op_i64_imm_83,
+    [OP_I64_IMM + 0x84 - 0x51] = &&op_i64_imm_84,
+    [OP_I64_IMM + 0x85 - 0x51] = &&op_i64_imm_85,
+    [OP_I64_IMM + 0x86 - 0x51] = &&op_i64_imm_86,
+    [OP_I64_IMM + 0x87 - 0x51] = &&op_i64_imm_87,
+    [OP_I64_IMM + 0x88 - 0x51] = &&op_i64_imm_88,
+    [OP_I64_IMM + 0x89 - 0x51] = &&op_i64_imm_89,
+    [OP_I64_IMM + 0x8a - 0x51] = &&op_i64_imm_8a,
+    [OP_BR_I32_IMM + 0] = &&op_br_imm_eq,
+    [OP_BR_I32_IMM + 1] = &&op_br_imm_ne,
+    [OP_BR_I32_IMM + 2] = &&op_br_imm_lt_s,
+    [OP_BR_I32_IMM + 3] = &&op_br_imm_lt_u,
+    [OP_BR_I32_IMM + 4] = &&op_br_imm_gt_s,
+    [OP_BR_I32_IMM + 5] = &&op_br_imm_gt_u,
+    [OP_BR_I32_IMM + 6] = &&op_br_imm_le_s,
+    [OP_BR_I32_IMM + 7] = &&op_br_imm_le_u,
+    [OP_BR_I32_IMM + 8] = &&op_br_imm_ge_s,
+    [OP_BR_I32_IMM + 9] = &&op_br_imm_ge_u,
     [OP_BR_I32_EQZ] = &&op_br_i32_eqz, [OP_BR_I32_EQ] = &&op_br_i32_eq,
     [OP_BR_I32_NE] = &&op_br_i32_ne, [OP_BR_I32_LT_S] = &&op_br_i32_lt_s,
     [OP_BR_I32_LT_U] = &&op_br_i32_lt_u, [OP_BR_I32_GT_S] = &&op_br_i32_gt_s,
@@ -952,34 +1015,339 @@ op_ref_is_null:
   pc += 3;
   NEXT();
 
-op_i32_add_imm:
-  S(1) = (uint32_t)((uint32_t)S(2) + pc[3]);
+/* constant right operands */
+op_i32_imm_46: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a == b);
   pc += 4;
   NEXT();
-op_i32_sub_imm:
-  S(1) = (uint32_t)((uint32_t)S(2) - pc[3]);
+}
+op_i32_imm_47: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a != b);
   pc += 4;
   NEXT();
-op_i32_and_imm:
-  S(1) = (uint32_t)S(2) & pc[3];
+}
+op_i32_imm_48: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)((int32_t)a < (int32_t)b);
   pc += 4;
   NEXT();
-op_i32_shl_imm:
-  S(1) = (uint32_t)((uint32_t)S(2) << (pc[3] & 31));
+}
+op_i32_imm_49: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a < b);
   pc += 4;
   NEXT();
-op_i32_shr_u_imm:
-  S(1) = (uint32_t)S(2) >> (pc[3] & 31);
+}
+op_i32_imm_4a: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)((int32_t)a > (int32_t)b);
   pc += 4;
   NEXT();
-op_i32_shr_s_imm:
-  S(1) = (uint32_t)((int32_t)S(2) >> (pc[3] & 31));
+}
+op_i32_imm_4b: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a > b);
   pc += 4;
   NEXT();
-op_i64_add_imm:
-  S(1) = S(2) + (uint64_t)(int64_t)(int32_t)pc[3];
+}
+op_i32_imm_4c: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)((int32_t)a <= (int32_t)b);
   pc += 4;
   NEXT();
+}
+op_i32_imm_4d: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a <= b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_4e: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)((int32_t)a >= (int32_t)b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_4f: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a >= b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_6a: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a + b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_6b: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a - b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_6c: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a * b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_71: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a & b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_72: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a | b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_73: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a ^ b);
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_74: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a << (b & 31));
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_75: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)((uint32_t)((int32_t)a >> (b & 31)));
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_76: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(a >> (b & 31));
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_77: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(rotl32(a, b));
+  pc += 4;
+  NEXT();
+}
+op_i32_imm_78: {
+  uint32_t a = (uint32_t)S(2), b = pc[3];
+  S(1) = (uint32_t)(rotr32(a, b));
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_51: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a == b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_52: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a != b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_53: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)((int64_t)a < (int64_t)b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_54: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a < b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_55: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)((int64_t)a > (int64_t)b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_56: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a > b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_57: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)((int64_t)a <= (int64_t)b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_58: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a <= b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_59: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)((int64_t)a >= (int64_t)b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_5a: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a >= b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_7c: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a + b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_7d: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a - b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_7e: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a * b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_83: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a & b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_84: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a | b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_85: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a ^ b);
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_86: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a << (b & 63));
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_87: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)((uint64_t)((int64_t)a >> (b & 63)));
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_88: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(a >> (b & 63));
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_89: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(rotl64(a, b));
+  pc += 4;
+  NEXT();
+}
+op_i64_imm_8a: {
+  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
+  S(1) = (uint64_t)(rotr64(a, b));
+  pc += 4;
+  NEXT();
+}
+op_br_imm_eq: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a == b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_ne: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a != b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_lt_s: {
+  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
+  if (a < b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_lt_u: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a < b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_gt_s: {
+  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
+  if (a > b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_gt_u: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a > b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_le_s: {
+  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
+  if (a <= b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_le_u: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a <= b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_ge_s: {
+  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
+  if (a >= b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
+op_br_imm_ge_u: {
+  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
+  if (a >= b)
+    pc = code + pc[3];
+  else
+    pc += 4;
+  NEXT();
+}
 op_br_i32_eqz:
   if (!(uint32_t)S(1))
     pc = code + pc[2];

@@ -51,15 +51,8 @@ enum {
   OP_TABLE_SET = 0xdb,    /* table i val */
   OP_REF_IS_NULL = 0xdc,  /* d a */
   /* superinstructions */
-  OP_I32_ADD_IMM = 0xe0,  /* d a imm */
-  OP_I32_SUB_IMM,
-  OP_I32_AND_IMM,
-  OP_I32_SHL_IMM,
-  OP_I32_SHR_U_IMM,
-  OP_I32_SHR_S_IMM,
-  OP_I64_ADD_IMM,         /* d a imm (sign-extended) */
-  OP_BR_I32_EQZ,          /* a target: branch if a == 0 */
-  OP_BR_I32_EQ,           /* a b target */
+  OP_BR_I32_EQZ = 0xe0,   /* a target: branch if a == 0 */
+  OP_BR_I32_EQ,           /* a b target: branch if the comparison holds */
   OP_BR_I32_NE,
   OP_BR_I32_LT_S,
   OP_BR_I32_LT_U,
@@ -69,5 +62,10 @@ enum {
   OP_BR_I32_LE_U,
   OP_BR_I32_GE_S,
   OP_BR_I32_GE_U,
+  OP_BR_I32_IMM = 0xf0,   /* +(OP_BR_I32_xx - OP_BR_I32_EQ): a imm target */
+  /* binary ops with a constant right operand: d a imm */
+  OP_I32_IMM = 0x100,     /* + (wasm op - 0x46), for 0x46..0x78 */
+  OP_I64_IMM = 0x140,     /* + (wasm op - 0x51), for 0x51..0x8a; imm is
+                             sign-extended from 32 bits */
   OP_COUNT = 0x200,
 };
