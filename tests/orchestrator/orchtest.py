@@ -220,6 +220,9 @@ class World:
             f.write(f"listener {self.port} 127.0.0.1\n"
                     "allow_anonymous true\n"
                     "persistence false\n"
+                    # A realm broker must not drop the bursts of a large
+                    # realm (the default queue is 1000 messages a client).
+                    "max_queued_messages 100000\n"
                     f"log_dest file {self.dir}/mosquitto.log\n")
             if os.getuid() == 0:
                 f.write("user root\n")
