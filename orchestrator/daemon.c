@@ -421,7 +421,13 @@ on_message(ArtsMqtt *mqtt, const char *topic, const guint8 *payload,
            gsize len, const ArtsMqttProp *props, guint n_props,
            gpointer user_data)
 {
-  OrchDaemon *d = user_data;
+  orch_daemon_handle(user_data, topic, payload, len);
+}
+
+void
+orch_daemon_handle(OrchDaemon *d, const char *topic, const void *payload,
+                   gsize len)
+{
   g_autofree char *leaf = NULL, *rest = NULL;
   if (!arts_topic_parse(d->realm_name, topic, &leaf, &rest))
     return;
@@ -474,15 +480,20 @@ on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
 
 /* ---- timers ---- */
 
-static gboolean
-on_check(gpointer user_data)
+void
+orch_daemon_tick(OrchDaemon *d)
 {
-  OrchDaemon *d = user_data;
   g_autoptr(GError) error = NULL;
   if (d->connected)
     orch_realm_sweep(d->realm, g_get_monotonic_time());
   if (!orch_store_flush(d->store, &error))
     on_store_failed(error, d);
+}
+
+static gboolean
+on_check(gpointer user_data)
+{
+  orch_daemon_tick(user_data);
   return G_SOURCE_CONTINUE;
 }
 

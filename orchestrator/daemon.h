@@ -28,6 +28,12 @@ OrchDaemon *orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
                             GError **error);
 /* Connects (asynchronously) and starts the timers. */
 gboolean orch_daemon_start(OrchDaemon *d, GError **error);
+/* One message as if it came from the broker, and one tick of the
+ * liveness check and sample flush: what the callbacks and timers call,
+ * open to tests and the fuzzer. */
+void orch_daemon_handle(OrchDaemon *d, const char *topic,
+                        const void *payload, gsize len);
+void orch_daemon_tick(OrchDaemon *d);
 /* Writes what is queued and leaves the broker cleanly. */
 void orch_daemon_stop(OrchDaemon *d);
 void orch_daemon_free(OrchDaemon *d);
