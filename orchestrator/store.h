@@ -85,7 +85,9 @@ typedef struct {
 /* Opens or creates PATH and migrates it to ORCH_STORE_SCHEMA_VERSION.
  * A file written by a newer build is refused, never downgraded. */
 OrchStore *orch_store_open(const char *path, GError **error);
-/* Opens PATH migrated only up to VERSION (tests build older files). */
+/* Opens PATH migrated only up to VERSION, so tests can build the files
+ * older builds wrote. Below the latest version such a store is good only
+ * for orch_store_schema_version() and orch_store_free(). */
 OrchStore *orch_store_open_at_version(const char *path, int version,
                                       GError **error);
 void orch_store_free(OrchStore *s);
