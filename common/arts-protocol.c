@@ -222,8 +222,11 @@ gboolean arts_json_check_fields(JsonObject *o, const char *path,
   gboolean ok = TRUE;
   for (GList *l = members; l && ok; l = l->next) {
     if (!g_strv_contains(known, l->data)) {
-      g_autofree char *what = g_strdup("unknown field");
-      field_error(error, ARTS_ERROR_UNKNOWN, path, l->data, what);
+      /* The name is the sender's: keep the message short and printable. */
+      g_autofree char *name = g_utf8_make_valid(l->data, -1);
+      if (g_utf8_strlen(name, -1) > 64)
+        *g_utf8_offset_to_pointer(name, 64) = '\0';
+      field_error(error, ARTS_ERROR_UNKNOWN, path, name, "unknown field");
       ok = FALSE;
     }
   }
@@ -343,6 +346,34 @@ char *arts_json_object_to_string(JsonObject *o, gsize *len) {
   return arts_json_to_string(n, len);
 }
 
+/* json-glib turns a lone surrogate escape ("\udc00") into invalid UTF-8:
+ * every string and member name is checked once after parsing, so nothing
+ * downstream (SQLite, the generator, GTK) ever sees one. Depth is bounded
+ * by precheck(). */
+static gboolean tree_is_utf8(JsonNode *n) {
+  if (JSON_NODE_HOLDS_OBJECT(n)) {
+    JsonObject *o = json_node_get_object(n);
+    GList *members = json_object_get_members(o);
+    gboolean ok = TRUE;
+    for (GList *l = members; l && ok; l = l->next)
+      ok = g_utf8_validate(l->data, -1, NULL) &&
+           tree_is_utf8(json_object_get_member(o, l->data));
+    g_list_free(members);
+    return ok;
+  }
+  if (JSON_NODE_HOLDS_ARRAY(n)) {
+    JsonArray *a = json_node_get_array(n);
+    guint len = json_array_get_length(a);
+    for (guint i = 0; i < len; i++)
+      if (!tree_is_utf8(json_array_get_element(a, i)))
+        return FALSE;
+    return TRUE;
+  }
+  if (node_is(n, G_TYPE_STRING))
+    return g_utf8_validate(json_node_get_string(n), -1, NULL);
+  return TRUE;
+}
+
 /* Refuses what json-glib should never see: oversized payloads, NUL bytes,
  * invalid UTF-8 and nesting deep enough to exhaust its recursion. */
 static gboolean precheck(const char *payload, gsize len, GError **error) {
@@ -371,12 +402,19 @@ static gboolean precheck(const char *payload, gsize len, GError **error) {
   for (gsize i = 0; i < len; i++) {
     char c = payload[i];
     if (in_str) {
-      if (esc)
+      if (esc) {
         esc = FALSE;
-      else if (c == '\\')
+        /* json-glib would cut the string at an escaped NUL. */
+        if (c == 'u' && i + 4 < len && memcmp(payload + i + 1, "0000", 4) == 0) {
+          g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                              "payload contains an escaped NUL (\\u0000)");
+          return FALSE;
+        }
+      } else if (c == '\\') {
         esc = TRUE;
-      else if (c == '"')
+      } else if (c == '"') {
         in_str = FALSE;
+      }
     } else if (c == '"') {
       in_str = TRUE;
     } else if (c == '{' || c == '[') {
@@ -407,6 +445,12 @@ JsonObject *arts_json_parse_object(const char *payload, gsize len,
   if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
     g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
                         "payload is not a JSON object");
+    return NULL;
+  }
+  if (!tree_is_utf8(root)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_PARSE,
+                        "payload holds a \\u escape that is not valid "
+                        "UTF-16 (a lone surrogate)");
     return NULL;
   }
   return json_object_ref(json_node_get_object(root));

@@ -637,6 +637,38 @@ static void test_bad_payloads(void) {
   g_assert_no_error(err);
   g_string_free(s, TRUE);
 
+  /* json-glib would turn a lone surrogate into invalid UTF-8 and cut a
+   * string at an escaped NUL: both are refused. */
+  const char *lone = "{\"object_id\":\"" OID "\",\"action\":\"a\","
+                     "\"type\":\"arts_req\",\"data\":{\"n\":\"\\udc00x\"}}";
+  g_assert_null(arts_envelope_parse(lone, strlen(lone), &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_assert_true(strstr(err->message, "surrogate"));
+  g_clear_error(&err);
+  const char *lone_key = "{\"\\udc00\":1}";
+  g_assert_null(arts_json_parse_object(lone_key, strlen(lone_key), &err));
+  g_assert_error(err, ARTS_ERROR, ARTS_ERROR_PARSE);
+  g_clear_error(&err);
+  const char *nul_esc = "{\"name\":\"a\\u0000b\"}";
+  g_assert_null(arts_json_parse_object(nul_esc, strlen(nul_esc), &err));
+  g_assert_cmpstr(err->message, ==,
+                  "payload contains an escaped NUL (\\u0000)");
+  g_clear_error(&err);
+  /* An escaped backslash before "u0000" is just text; a pair is fine. */
+  const char *text = "{\"name\":\"a\\\\u0000b \\ud83d\\ude00\"}";
+  g_autoptr(JsonObject) to = arts_json_parse_object(text, strlen(text), &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(json_object_get_string_member(to, "name"), ==,
+                  "a\\u0000b \xf0\x9f\x98\x80");
+
+  /* An unknown field's name is shown bounded. */
+  g_autofree char *longname = g_strnfill(500, 'z');
+  g_autofree char *lj = g_strdup_printf("{\"uuid\":\"" RT_UUID "\","
+                                        "\"name\":\"n\",\"%s\":1}", longname);
+  g_autoptr(GError) e3 = decode(RUNTIME, lj, strlen(lj));
+  g_assert_error(e3, ARTS_ERROR, ARTS_ERROR_UNKNOWN);
+  g_assert_cmpuint(strlen(e3->message), <, 100);
+
   /* Huge numbers do not crash and are not integers. */
   const char *num = "{\"uuid\":\"" RT_UUID "\",\"name\":\"n\","
                     "\"max_nmodules\":123456789012345678901234567890}";
