@@ -57,12 +57,17 @@ static gboolean replay_tick(gpointer user_data)
     n = agent_buffer_foreach(r->buffer, r->cursor,
                              AGENT_REPLAY_WINDOW - r->n_inflight,
                              replay_send_row, r, &error);
-    if (n < 0)
-      g_warning("telemetry replay: %s", error->message);
+    if (n < 0) {
+      /* Acks in flight still settle; the next reconnect or stored sample
+       * tries again. */
+      g_warning("telemetry replay paused: %s", error->message);
+      r->timer_id = 0;
+      return G_SOURCE_REMOVE;
+    }
   }
   if (n == 0 && r->n_inflight == 0) {
     /* Rows left behind the cursor (a failed delete) go out again. */
-    if (agent_buffer_count(r->buffer) > 0 && r->cursor > 0 && n >= 0) {
+    if (agent_buffer_count(r->buffer) > 0 && r->cursor > 0) {
       r->cursor = 0;
       return G_SOURCE_CONTINUE;
     }
