@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  *   [agent]
  *   state-dir = /var/lib/arts-agent        # --state-dir
  *
+ * The common keys may also sit in [GROUP] (there the realm key is
+ * "realm"), which wins over [realm]. A "password" key is refused: passwords
+ * live only in password-file (first line, line end stripped).
+ *
  * Defaults: broker mqtt://127.0.0.1:1883, realm "realm". */
 typedef struct {
   char *broker_url;
