@@ -15,6 +15,7 @@
 #include "decode-private.h"
 #include "engine-private.h"
 #include "ops-private.h"
+#include "simd-private.h"
 
 #define MAX_LOCAL_SLOTS 100000u
 
@@ -1514,6 +1515,123 @@ static int compile(cc *c)
       }
       default:
         wasm_rd_fail_at(r, ins, "illegal opcode 0xfc %u", sub);
+      }
+      break;
+    }
+    case 0xfd: { /* SIMD */
+      uint32_t sub = wasm_rd_u32(r);
+      wasm_simd_info in;
+      if (!wasm_rd_ok(r))
+        break;
+      if (!wasm_simd_info_of(sub, &in)) {
+        wasm_rd_fail_at(r, ins, "illegal opcode 0xfd %u", sub);
+        break;
+      }
+      const uint8_t V = WASM_TYPE_V128, I = WASM_TYPE_I32;
+      uint32_t imm[4] = {0, 0, 0, 0}, off = 0;
+      bool mem = in.kind == SIMD_LOAD || in.kind == SIMD_STORE ||
+                 in.kind == SIMD_LOAD_LANE || in.kind == SIMD_STORE_LANE;
+      if (mem)
+        off = memarg(c, in.align, ins);
+      if (in.kind == SIMD_LOAD_LANE || in.kind == SIMD_STORE_LANE ||
+          in.kind == SIMD_EXTRACT || in.kind == SIMD_REPLACE) {
+        imm[0] = wasm_rd_u8(r);
+        if (wasm_rd_ok(r) && imm[0] >= in.lanes) {
+          wasm_rd_fail_at(r, ins, "invalid lane index");
+          break;
+        }
+      }
+      if (in.kind == SIMD_CONST || in.kind == SIMD_SHUFFLE) {
+        const uint8_t *b16;
+        if (!wasm_rd_bytes(r, 16, &b16))
+          break;
+        memcpy(imm, b16, 16);
+        if (in.kind == SIMD_SHUFFLE)
+          for (int k = 0; k < 16; k++)
+            if (b16[k] >= 32) {
+              wasm_rd_fail_at(r, ins, "invalid lane index");
+              break;
+            }
+      }
+      if (!wasm_rd_ok(r))
+        break;
+      vent a = {0}, b = {0}, cc3 = {0};
+      uint8_t res = V;
+      switch (in.kind) {
+      case SIMD_BIN: case SIMD_SHUFFLE:
+        b = pop(c, V, ins);
+        a = pop(c, V, ins);
+        break;
+      case SIMD_UN:
+        a = pop(c, V, ins);
+        break;
+      case SIMD_TER:
+        cc3 = pop(c, V, ins);
+        b = pop(c, V, ins);
+        a = pop(c, V, ins);
+        break;
+      case SIMD_SHIFT:
+        b = pop(c, I, ins);
+        a = pop(c, V, ins);
+        break;
+      case SIMD_SPLAT:
+        a = pop(c, in.scalar, ins);
+        break;
+      case SIMD_EXTRACT:
+        a = pop(c, V, ins);
+        res = in.scalar;
+        break;
+      case SIMD_REPLACE:
+        b = pop(c, in.scalar, ins);
+        a = pop(c, V, ins);
+        break;
+      case SIMD_TEST:
+        a = pop(c, V, ins);
+        res = I;
+        break;
+      case SIMD_CONST:
+        break;
+      case SIMD_LOAD:
+        a = pop(c, I, ins);
+        break;
+      case SIMD_LOAD_LANE:
+        b = pop(c, V, ins);
+        a = pop(c, I, ins);
+        break;
+      default: /* stores */
+        b = pop(c, V, ins);
+        a = pop(c, I, ins);
+        res = 0;
+        break;
+      }
+      uint32_t d = 0;
+      if (res)
+        d = push(c, res)->pos;
+      if (!live(c) || !wasm_rd_ok(r))
+        break;
+      if (in.kind == SIMD_CONST) {
+        emit_op(c, OP_CONST128);
+        emit(c, d);
+        for (int k = 0; k < 4; k++)
+          emit(c, imm[k]);
+      } else if (mem) {
+        emit_op(c, OP_SIMD_MEM);
+        emit(c, sub);
+        emit(c, d);
+        emit(c, a.slot);
+        emit(c, off);
+        emit(c, imm[0]);
+        emit(c, b.slot);
+        emit(c, in.size);
+      } else {
+        emit_op(c, OP_SIMD);
+        emit(c, sub);
+        emit(c, d);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        emit(c, cc3.slot);
+        for (int k = 0; k < 4; k++)
+          emit(c, imm[k]);
       }
       break;
     }

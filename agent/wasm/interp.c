@@ -10,6 +10,7 @@
 
 #include "engine-private.h"
 #include "ops-private.h"
+#include "simd-private.h"
 
 static inline float f32_of(uint64_t s)
 {
@@ -421,6 +422,7 @@ wasm_result wasm_interp_run(wasm_instance *root)
     [OP_TABLE_SIZE] = &&op_table_size, [OP_TABLE_FILL] = &&op_table_fill,
     [OP_TABLE_GET] = &&op_table_get, [OP_TABLE_SET] = &&op_table_set,
     [OP_REF_IS_NULL] = &&op_ref_is_null,
+    [OP_SIMD] = &&op_simd, [OP_SIMD_MEM] = &&op_simd_mem,
     [OP_I32_IMM + 0x46 - 0x46] = &&op_i32_imm_46,
     [OP_I32_IMM + 0x47 - 0x46] = &&op_i32_imm_47,
     [OP_I32_IMM + 0x48 - 0x46] = &&op_i32_imm_48,
@@ -1008,6 +1010,18 @@ op_table_set: {
     TRAP("out of bounds table access");
   t->elems[i] = S(3);
   pc += 4;
+  NEXT();
+}
+op_simd:
+  wasm_simd_exec(pc[1], &fp[pc[2]], &fp[pc[3]], &fp[pc[4]], &fp[pc[5]], pc + 6);
+  pc += 10;
+  NEXT();
+op_simd_mem: {
+  uint64_t ea_ = (uint64_t)(uint32_t)fp[pc[3]] + pc[4];
+  if (ea_ + pc[7] > memsize)
+    TRAP("out of bounds memory access");
+  wasm_simd_mem(pc[1], mem + ea_, &fp[pc[2]], &fp[pc[6]], pc[5]);
+  pc += 8;
   NEXT();
 }
 op_ref_is_null:
