@@ -1,4 +1,5 @@
-/* libFuzzer target: every decoder of common/ on arbitrary bytes. Input that
+/* libFuzzer target: every decoder of common/ on arbitrary bytes (and the
+ * string parsers: broker URLs, topics, uuids, realm names). Input that
  * parses as an envelope goes through each data decoder and back out
  * through its encoder; nothing may crash, leak or trip a sanitizer. */
 #include <stdint.h>
@@ -30,8 +31,27 @@ static void decode_data(JsonObject *data) {
     reencode(arts_query_to_json(q));
 }
 
+/* The string parsers see the input as one C string. */
+static void parse_strings(const uint8_t *buf, size_t len) {
+  if (len > 1024)
+    return;
+  g_autofree char *s = g_strndup((const char *)buf, len);
+  g_autofree char *host = NULL, *leaf = NULL, *rest = NULL;
+  int port;
+  gboolean tls;
+  arts_broker_url_parse(s, &host, &port, &tls, NULL);
+  arts_topic_parse("realm", s, &leaf, &rest);
+  arts_realm_is_valid(s);
+  arts_uuid_is_valid(s);
+  ArtsStatus st;
+  arts_status_from_string(s, &st);
+  ArtsMsgType mt;
+  arts_msg_type_from_string(s, &mt);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len) {
   const char *p = (const char *)buf;
+  parse_strings(buf, len);
   char *id = NULL, *action = NULL;
   if (arts_envelope_peek(p, len, &id, &action)) {
     g_free(id);
