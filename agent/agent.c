@@ -38,6 +38,7 @@ typedef struct {
   gboolean sample_failing;   /* failure streaks are logged once */
   gboolean store_failing;
   guint64 lost_unbuffered;   /* dropped while there was no buffer */
+  guint reg_waiting;         /* requests on reg waiting for an answer */
 } Agent;
 
 static guint64 agent_dropped(const Agent *a)
@@ -134,11 +135,32 @@ static gboolean agent_keepalive(gpointer user_data)
 #define AGENT_REG_ANSWER_MS 5000
 #define AGENT_GOODBYE_MS 1000
 
+/* Answers come back on reg, which also carries every other runtime's
+ * registrations: in a realm of N agents a broker restart would bring each
+ * agent N creates and N answers. So reg is subscribed only while one of
+ * ours waits for its answer (arts_mqtt_request() subscribes it first). */
+static gboolean agent_reg_request(Agent *a, ArtsEnvelope *req, guint ms,
+                                  ArtsMqttResponseFunc fn, GError **error)
+{
+  if (!arts_mqtt_request(a->mqtt, a->reg.topic, req, ms, fn, a, error))
+    return FALSE;
+  a->reg_waiting++;
+  return TRUE;
+}
+
+static void agent_reg_answered(Agent *a)
+{
+  if (a->reg_waiting > 0 && --a->reg_waiting == 0)
+    arts_mqtt_unsubscribe(a->mqtt, a->reg.topic);
+}
+
 static void agent_on_reg_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
                                 const GError *timeout, gpointer user_data)
 {
   Agent *a = user_data;
   g_autoptr(GError) error = NULL;
+
+  agent_reg_answered(a);
 
   if (!resp)
     g_debug("registration: %s (is an orchestrator running?)",
@@ -156,8 +178,8 @@ static void agent_register(Agent *a)
   g_autoptr(ArtsEnvelope) req = agent_reg_create(&a->reg);
   g_autoptr(GError) error = NULL;
 
-  if (!arts_mqtt_request(a->mqtt, a->reg.topic, req, AGENT_REG_ANSWER_MS,
-                         agent_on_reg_answer, a, &error))
+  if (!agent_reg_request(a, req, AGENT_REG_ANSWER_MS, agent_on_reg_answer,
+                         &error))
     g_warning("registration not sent: %s", error->message);
 }
 
@@ -166,6 +188,7 @@ static void agent_on_goodbye_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
 {
   Agent *a = user_data;
 
+  agent_reg_answered(a);
   if (!resp)
     g_debug("goodbye: %s", timeout->message);
   g_main_loop_quit(a->loop);
@@ -195,8 +218,8 @@ static gboolean agent_on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
   }
   req = agent_reg_delete(&a->reg);
-  if (!arts_mqtt_request(a->mqtt, a->reg.topic, req, AGENT_GOODBYE_MS,
-                         agent_on_goodbye_answer, a, &error)) {
+  if (!agent_reg_request(a, req, AGENT_GOODBYE_MS, agent_on_goodbye_answer,
+                         &error)) {
     g_warning("goodbye not sent: %s", error->message);
     g_main_loop_quit(a->loop);
   }
@@ -304,8 +327,6 @@ static gboolean agent_connect(Agent *a, GError **error)
     return FALSE;
   arts_mqtt_set_connect_func(a->mqtt, agent_on_connect, a);
   arts_mqtt_set_publish_func(a->mqtt, agent_on_publish, a);
-  /* Answers come back on reg: subscribed once, before the first request. */
-  arts_mqtt_subscribe(a->mqtt, a->reg.topic, 1);
   return arts_mqtt_start(a->mqtt, error);
 }
 
