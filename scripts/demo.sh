@@ -39,9 +39,17 @@ if [ -n "${ARTS_BUILD_DIR:-}" ]; then
 else
     build=build
     sh scripts/install-deps.sh
-    [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-    ninja -C "$build" -j"${ARTS_JOBS:-$(nproc)}" >/dev/null ||
-        ninja -C "$build" -j1
+    # Quiet when all goes well, the whole story when not (meson and
+    # ninja report errors on stdout).
+    buildlog=$(mktemp)
+    if ! { [ -f "$build/build.ninja" ] || meson setup "$build"; } >"$buildlog" 2>&1 ||
+       ! ninja -C "$build" -j"${ARTS_JOBS:-$(nproc)}" >>"$buildlog" 2>&1; then
+        cat "$buildlog" >&2
+        rm -f "$buildlog"
+        echo "demo.sh: the build failed" >&2
+        exit 1
+    fi
+    rm -f "$buildlog"
 fi
 agent=$build/agent/arts-agent
 orchestrator=$build/orchestrator/arts-orchestrator
