@@ -41,8 +41,11 @@ typedef void (*ArtsMqttMessageFunc)(ArtsMqtt *mqtt, const char *topic,
                                     gpointer user_data);
 typedef void (*ArtsMqttConnectFunc)(ArtsMqtt *mqtt, gboolean connected,
                                     gpointer user_data);
-/* A QoS >= 1 publish was acknowledged (REASON 0) or refused (e.g. 0x87 not
- * authorized). */
+/* A publish went out (QoS 0) or was acknowledged by the broker (QoS >= 1).
+ * REASON is the MQTT 5 reason code: below 0x80 is success (0, or 0x10 "no
+ * matching subscribers"), from 0x80 a refusal (e.g. 0x87 not authorized).
+ * A QoS 1 publish that was in flight when the connection dropped is sent
+ * again after the reconnect and reported then. */
 typedef void (*ArtsMqttPublishFunc)(ArtsMqtt *mqtt, int mid, int reason,
                                     gpointer user_data);
 

@@ -2,6 +2,7 @@
  * properties, last will, request/answer, reconnect and re-subscribe after a
  * broker restart. */
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include "arts-common.h"
 #include "test-broker.h"
@@ -366,6 +367,40 @@ static void test_reconnect(void) {
   probe_clear(&pb);
 }
 
+/* A QoS 1 publish the broker never acknowledged (it froze, then died) is
+ * sent again after the reconnect and acknowledged then: nothing waits for
+ * a PUBACK forever. */
+static void test_inflight_resent(void) {
+  Probe pa = { 0 }, pb = { 0 };
+  ArtsMqtt *a = client(&pa, NULL, NULL);
+  test_run_for(100);
+  int port = broker.port;
+  kill(broker.pid, SIGSTOP);
+  g_autoptr(GError) err = NULL;
+  int mid = arts_mqtt_publish(a, "resent/x", "again", 5, 1, FALSE, NULL, 0,
+                              &err);
+  g_assert_no_error(err);
+  test_run_for(200);
+  g_assert_cmpuint(arts_mqtt_pending(a), ==, 1);
+  g_assert_false(pa.published);
+  kill(broker.pid, SIGKILL);
+  kill(broker.pid, SIGCONT);
+  test_broker_stop(&broker);
+  g_assert_true(test_broker_start(&broker, port, NULL));
+  pa.connected_seen = FALSE;
+  g_assert_true(test_wait_flag(&pa.connected_seen, 10000));
+  g_assert_true(test_wait_flag(&pa.published, 5000));
+  g_assert_cmpint(pa.last_mid, ==, mid);
+  /* Success; nobody subscribes, so MQTT 5 says 0x10 "no matching
+   * subscribers". */
+  g_assert_cmpint(pa.last_reason, ==, 0x10);
+  g_assert_cmpuint(arts_mqtt_pending(a), ==, 0);
+  arts_mqtt_disconnect_sync(a, 2000);
+  arts_mqtt_free(a);
+  probe_clear(&pa);
+  probe_clear(&pb);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   if (!test_broker_start(&broker, 0, NULL)) {
@@ -378,6 +413,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/mqtt/not-connected", test_not_connected);
   g_test_add_func("/mqtt/idle", test_idle);
   g_test_add_func("/mqtt/reconnect", test_reconnect);
+  g_test_add_func("/mqtt/inflight-resent", test_inflight_resent);
   int rc = g_test_run();
   test_broker_clear(&broker);
   return rc;
