@@ -179,10 +179,29 @@ def case_errors():
         r.assert_clean()
 
 
+def case_no_orchestrator():
+    """Without an orchestrator arts-ctl still shows what the agents'
+    retained telemetry tells: runtimes by uuid, status unknown."""
+    with Realm() as r:
+        r.start_broker()
+        r.start_agent("alpha")
+        uuid = r.agent_uuid("alpha")
+        rts, _ = r.wait_for(lambda: [rt for rt in r.runtimes()
+                                     if rt["uuid"] == uuid], 5.0,
+                            "alpha's telemetry seen")
+        check(rts[0]["status"] == "?", f"status without orchestrator: {rts}")
+        check(r.ctl_json("stats", uuid)["uuid"] == uuid, "stats by uuid")
+        rc, _, err = r.ctl("history", uuid, "system.memory.usage",
+                           timeout_ms=1500, check_rc=False)
+        check(rc == 3 and "orchestrator" in err, f"history: {rc} {err!r}")
+        r.assert_clean()
+
+
 if __name__ == "__main__":
     run_cases({
         "stats": case_stats,
         "history": case_history,
         "watch": case_watch,
         "errors": case_errors,
+        "no-orchestrator": case_no_orchestrator,
     })
