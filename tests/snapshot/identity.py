@@ -108,6 +108,26 @@ def chain(r, ref, stdin, points, label):
     return taken
 
 
+def moved(r, ref, point):
+    """A migration: snapshot, copy the preopened directory elsewhere (as
+    if to another machine), delete the original, resume with --dir
+    mapping /data to the copy. Returns 1 if a snapshot was taken."""
+    d = r.fresh()
+    snap = os.path.join(d, 'm.snap')
+    rc, out, err = r.start(d, point, snap)
+    if not os.path.exists(snap):
+        return 0
+    d2 = r.fresh()
+    shutil.rmtree(os.path.join(d2, 'data'))
+    shutil.copytree(os.path.join(d, 'data'), os.path.join(d2, 'data'),
+                    symlinks=True)
+    shutil.rmtree(os.path.join(d, 'data'))
+    rc, o2, err = r.resume(d2, snap)
+    check('moved directory (snapshot at %d ms)' % point, ref,
+          (rc, out + o2, tree(os.path.join(d2, 'data'))))
+    return 1
+
+
 def stdin_cases(r, ref, text):
     """Snapshots while the program waits for input: before any input, and
     after part of it (all of it read, the rest fed to the resume)."""
@@ -198,6 +218,8 @@ def main():
                            'chain every %d ms' % step)
             # The earliest point possible.
             taken += chain(r, ref, text, [0], 'snapshot at 0 ms')
+            if o.files:
+                taken += moved(r, ref, max(1, int(ms / 2)))
             if taken < o.points // 2:
                 fail('only %d snapshots were taken: the runs ended first' % taken)
         print('ok: %d snapshots resumed with identical results' % taken)
