@@ -36,6 +36,11 @@ typedef struct {
  * envelope takes its own reference on DATA. */
 ArtsEnvelope *arts_envelope_new(ArtsMsgType type, const char *action,
                                 const char *object_id, JsonObject *data);
+/* Refuses payloads over ARTS_MAX_PAYLOAD or ARTS_MAX_DEPTH, with NUL bytes
+ * (also escaped), invalid UTF-8 or lone surrogates, other envelope keys, an
+ * object_id that is not a uuid (kept in lower case), an action that is not
+ * a word of [a-z0-9_], an unknown type, a missing or non-object data. DATA
+ * is a deep copy; its contents are for the data decoders below. */
 ArtsEnvelope *arts_envelope_parse(const char *payload, gsize len,
                                   GError **error);
 char *arts_envelope_to_json(const ArtsEnvelope *env, gsize *len);
@@ -47,7 +52,8 @@ gboolean arts_msg_type_from_string(const char *s, ArtsMsgType *out);
 /* data.type ("runtime", "module", "telemetry", ...) or NULL. */
 const char *arts_envelope_data_type(const ArtsEnvelope *env);
 /* Best effort for payloads arts_envelope_parse() refused: when PAYLOAD is a
- * JSON object with a string object_id (and action), returns TRUE and sets
+ * JSON object with a uuid object_id (and a valid action), returns TRUE and
+ * sets
  * them (newly allocated; *action may be NULL), so that the sender can still
  * get an error answer. FALSE means "answer with a log message instead". */
 gboolean arts_envelope_peek(const char *payload, gsize len, char **object_id,
