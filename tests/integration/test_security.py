@@ -197,8 +197,11 @@ def case_acl():
         # B's telemetry is still B's own: never the forged 0.99.
         s = r.ctl_json("stats", "b")
         check(s["uuid"] == uuid_b, f"stats of b: {s}")
-        # The realm kept working throughout.
+        # The realm kept working throughout, operators' queries included.
         check(r.runtime("a", "A") and r.runtime("b", "A"), "runtimes died")
+        h = r.ctl_json("history", "a", "system.memory.usage", "--since", "1m")
+        check(h["runtime"] == uuid_a and len(h["points"]) >= 1,
+              f"operator's history query under the ACL: {h}")
         r.assert_clean()
 
 
