@@ -20,7 +20,7 @@ NOINLINE static uint64_t tree(uint32_t depth, uint64_t seed) {
 static uint64_t bench(unsigned scale) {
   uint64_t s = 0;
   for (unsigned it = 0; it < scale; it++) {
-    s += fib(30 + it % 2);
+    s += fib(32 + it % 2);
     s += ack(2, 400 + it);  /* deeper overflows wasm-interp's call stack */
     s ^= tree(19, it);
   }
