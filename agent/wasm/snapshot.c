@@ -812,12 +812,12 @@ wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
                                        size_t errlen) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    set_err(err, errlen, "%s: %s", path, strerror(errno));
+    set_err(err, errlen, "%s", strerror(errno));
     return NULL;
   }
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    set_err(err, errlen, "%s: not a regular file", path);
+    set_err(err, errlen, "not a regular file");
     close(fd);
     return NULL;
   }
@@ -825,7 +825,7 @@ wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) {
     close(fd);
-    set_err(err, errlen, "%s: out of memory", path);
+    set_err(err, errlen, "out of memory");
     return NULL;
   }
   size_t done = 0;
@@ -837,7 +837,7 @@ wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
   }
   close(fd);
   if (done != len) {
-    set_err(err, errlen, "%s: short read", path);
+    set_err(err, errlen, "short read");
     free(buf);
     return NULL;
   }

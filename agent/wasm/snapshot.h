@@ -41,6 +41,7 @@ int wasm_snapshot_write_file(const wasm_instance *inst, const char *host_name,
  * section's bounds. NULL with ERR. */
 wasm_snapshot *wasm_snapshot_read(const uint8_t *buf, size_t len,
                                   char *err, size_t errlen);
+/* The same from PATH (ERR does not repeat PATH). */
 wasm_snapshot *wasm_snapshot_read_file(const char *path,
                                        char *err, size_t errlen);
 void wasm_snapshot_free(wasm_snapshot *s);

@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""arts-wasm resume refuses bad snapshots with a clear message, exit
+status 1 and no output from the program: missing, empty, not a snapshot,
+truncated, bit-flipped, a preopened directory that vanished, a file the
+program held open that vanished. Bad option combinations exit 2.
+
+usage: test_resume_errors.py ARTS_WASM FILES.wasm
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+failures = 0
+
+
+def expect(name, cmd, status, needle):
+    global failures
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    err = p.stderr.decode(errors='replace')
+    if p.returncode != status or needle not in err or p.stdout:
+        print('FAIL %s: status %d, stdout %r, stderr %r' % (
+            name, p.returncode, p.stdout[:200], err))
+        failures += 1
+    else:
+        print('ok %s: %s' % (name, err.strip().splitlines()[-1]))
+
+
+def main():
+    arts, prog = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix='arts-resume-') as tmp:
+        data = os.path.join(tmp, 'data')
+        os.mkdir(data)
+        snap = os.path.join(tmp, 'good.snap')
+        # files.wasm with many rounds: still running after 150 ms.
+        p = subprocess.run([arts, 'run', '--dir', data + '::/data',
+                            '--snapshot-after-ms', '150', '--snapshot-file',
+                            snap, prog, '100000'], stdout=subprocess.PIPE,
+                           timeout=60)
+        if p.returncode != 0 or not os.path.exists(snap):
+            print('FAIL: no snapshot to work with')
+            sys.exit(1)
+        good = open(snap, 'rb').read()
+
+        def variant(name, blob):
+            path = os.path.join(tmp, name + '.snap')
+            with open(path, 'wb') as f:
+                f.write(blob)
+            return path
+
+        expect('missing', [arts, 'resume', os.path.join(tmp, 'nope')], 1,
+               'No such file')
+        expect('empty', [arts, 'resume', variant('empty', b'')], 1,
+               'too short')
+        expect('not-a-snapshot', [arts, 'resume', variant('text', b'hello world\n' * 10)],
+               1, 'not an ARTS snapshot')
+        expect('truncated', [arts, 'resume', variant('cut', good[:len(good) // 2])],
+               1, 'checksum')
+        flipped = bytearray(good)
+        flipped[len(good) // 3] ^= 0x10
+        expect('bit-flip', [arts, 'resume', variant('flip', bytes(flipped))],
+               1, 'checksum')
+        expect('oversized', [arts, 'resume', variant('big', good + b'\0' * 64)],
+               1, 'bad snapshot')
+        expect('directory', [arts, 'resume', tmp], 1, 'not a regular file')
+        expect('options', [arts, 'resume', '--snapshot-after-ms', '5', snap], 2,
+               'go together')
+        # The program's open log file vanished before the resume.
+        os.rename(os.path.join(data, 'log.txt'), os.path.join(tmp, 'log.txt'))
+        expect('file-vanished', [arts, 'resume', snap], 1, 'cannot reopen')
+        os.rename(os.path.join(tmp, 'log.txt'), os.path.join(data, 'log.txt'))
+        # The preopened directory vanished.
+        os.rename(data, data + '.gone')
+        expect('preopen-vanished', [arts, 'resume', snap], 1, 'preopen')
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == '__main__':
+    main()
