@@ -39,6 +39,9 @@ typedef struct {
   gboolean store_failing;
   guint64 lost_unbuffered;   /* dropped while there was no buffer */
   guint reg_waiting;         /* requests on reg waiting for an answer */
+  guint creates_waiting;     /* of which creates */
+  guint reg_retry_id;        /* an unanswered create is sent again */
+  guint reg_retry_ms;
 } Agent;
 
 static guint64 agent_dropped(const Agent *a)
@@ -130,9 +133,12 @@ static gboolean agent_keepalive(gpointer user_data)
 
 /* --- registration and shutdown ------------------------------------------ */
 
-/* How long a create waits for the orchestrator before that is logged; how
- * long a goodbye waits for its answer before the agent leaves anyway. */
+/* How long a create waits for the orchestrator's answer, and the pauses
+ * between unanswered creates; how long a goodbye waits for its answer
+ * before the agent leaves anyway. */
 #define AGENT_REG_ANSWER_MS 5000
+#define AGENT_REG_RETRY_MIN_MS 5000
+#define AGENT_REG_RETRY_MAX_MS 30000
 #define AGENT_GOODBYE_MS 1000
 
 /* Answers come back on reg, which also carries every other runtime's
@@ -154,23 +160,51 @@ static void agent_reg_answered(Agent *a)
     arts_mqtt_unsubscribe(a->mqtt, a->reg.topic);
 }
 
+static void agent_register(Agent *a);
+
+static gboolean agent_reg_retry(gpointer user_data)
+{
+  Agent *a = user_data;
+
+  a->reg_retry_id = 0;
+  agent_register(a);
+  return G_SOURCE_REMOVE;
+}
+
+/* An unanswered create is sent again (at once, then after 5, 10, 20 and
+ * every 30 s): an orchestrator that comes up after the agents, or was
+ * restarting, still learns about them without their restart. */
+static void agent_reg_schedule_retry(Agent *a)
+{
+  if (a->creates_waiting > 0 || a->reg_retry_id || a->stopping ||
+      !arts_mqtt_is_connected(a->mqtt))
+    return;
+  g_debug("no answer to the registration; sending it again in %u ms",
+          a->reg_retry_ms);
+  a->reg_retry_id = g_timeout_add(a->reg_retry_ms, agent_reg_retry, a);
+  a->reg_retry_ms = CLAMP(a->reg_retry_ms * 2, AGENT_REG_RETRY_MIN_MS,
+                          AGENT_REG_RETRY_MAX_MS);
+}
+
 static void agent_on_reg_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
                                 const GError *timeout, gpointer user_data)
 {
   Agent *a = user_data;
   g_autoptr(GError) error = NULL;
 
-  agent_reg_answered(a);
-
+  a->creates_waiting--;
   if (!resp)
-    g_debug("registration: %s (is an orchestrator running?)",
-            timeout->message);
+    agent_reg_schedule_retry(a);
   else if (!arts_response_check(resp, NULL, &error))
     g_warning("the orchestrator refused the registration: %s",
               error->message);
   else
     g_message("registered in realm %s as %s (%s)", a->opts->cfg.realm,
               a->opts->name, a->identity.uuid);
+  if (resp)
+    g_clear_handle_id(&a->reg_retry_id, g_source_remove);
+  /* After a possible retry, so that reg stays subscribed meanwhile. */
+  agent_reg_answered(a);
 }
 
 static void agent_register(Agent *a)
@@ -179,8 +213,11 @@ static void agent_register(Agent *a)
   g_autoptr(GError) error = NULL;
 
   if (!agent_reg_request(a, req, AGENT_REG_ANSWER_MS, agent_on_reg_answer,
-                         &error))
+                         &error)) {
     g_warning("registration not sent: %s", error->message);
+    return;
+  }
+  a->creates_waiting++;
 }
 
 static void agent_on_goodbye_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
@@ -212,6 +249,7 @@ static gboolean agent_on_signal(gpointer user_data)
   g_message("stopping");
   g_clear_handle_id(&a->sample_id, g_source_remove);
   g_clear_handle_id(&a->keepalive_id, g_source_remove);
+  g_clear_handle_id(&a->reg_retry_id, g_source_remove);
   agent_replay_stop(&a->replay);
   if (!arts_mqtt_is_connected(a->mqtt)) {
     g_main_loop_quit(a->loop);
@@ -266,6 +304,7 @@ static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
 
   if (!connected) {
     agent_replay_stop(&a->replay);
+    g_clear_handle_id(&a->reg_retry_id, g_source_remove);
     if (!a->stopping)
       g_warning("lost the broker; buffering telemetry until it is back");
     return;
@@ -273,6 +312,8 @@ static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
   g_message("connected to %s", a->opts->cfg.broker_url);
   if (a->stopping)
     return;
+  g_clear_handle_id(&a->reg_retry_id, g_source_remove);
+  a->reg_retry_ms = 0;
   agent_register(a);
   agent_replay_start(&a->replay);
 }
@@ -363,6 +404,7 @@ static void agent_teardown(Agent *a)
 {
   g_clear_handle_id(&a->sample_id, g_source_remove);
   g_clear_handle_id(&a->keepalive_id, g_source_remove);
+  g_clear_handle_id(&a->reg_retry_id, g_source_remove);
   g_clear_handle_id(&a->signal_id, g_source_remove);
   if (a->signal_fd >= 0)
     close(a->signal_fd);

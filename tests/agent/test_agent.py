@@ -175,6 +175,30 @@ def test_answers(binary):
         check(harness.wait_until(unsubscribed, 5), "reg unsubscribed")
 
 
+def test_reg_retry(binary):
+    """An unanswered create is sent again (an orchestrator that starts
+    after the agents still learns about them); an answered one is not."""
+    with harness.Realm() as realm:
+        sub = realm.subscriber([P + "reg"])
+        agent, uuid = registered(realm, binary, sub)
+        creates = sub.wait_for(is_reg("create"), count=3, timeout=30)
+        ids = [m["payload"]["object_id"] for m in creates]
+        check(len(set(ids)) == 3, "each create has its own object_id")
+        check(all(m["payload"]["data"]["uuid"] == uuid for m in creates),
+              "same runtime")
+        # The orchestrator answers the latest: the retries stop.
+        pub(realm, P + "reg",
+            '{"object_id":"%s","action":"create","type":"arts_resp",'
+            '"data":{"result":"ok","details":{}}}' % ids[-1])
+        check(harness.wait_until(
+            lambda: "registered in realm" in agent.log_text(), 5),
+            "acceptance logged")
+        n = len(sub.snapshot(is_reg("create")))
+        time.sleep(12)
+        check(len(sub.snapshot(is_reg("create"))) == n,
+              "no create after the answer")
+
+
 def test_identity(binary):
     with harness.Realm() as realm:
         sub = realm.subscriber([P + "reg"])
@@ -556,6 +580,7 @@ def test_buffer_corrupt(binary):
 
 
 SCENARIOS = {
+    "reg-retry": test_reg_retry,
     "buffer-backlog": test_buffer_backlog,
     "buffer-corrupt": test_buffer_corrupt,
     "config": test_config,
