@@ -801,7 +801,7 @@ static int compile(cc *c)
       if (t->kind == C_IF) {
         /* no else: the params must be the results */
         if (t->nparams != t->nresults ||
-            memcmp(t->params, t->results, t->nparams) != 0) {
+            (t->nparams && memcmp(t->params, t->results, t->nparams) != 0)) {
           err_type(c, ins);
           break;
         }

@@ -443,6 +443,8 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
   /* Decode sections in order, each with its own bounded reader. */
   uint32_t nfuncdefs = 0, ntabledefs = 0, nmemdefs = 0, nglobaldefs = 0;
   uint32_t *fdef_types = NULL;
+  wasm_tabletype *tdefs = NULL;
+  wasm_memtype *mdefs = NULL;
   wasm_rd s;
 #define OPEN(id) (s = *r, s.p = secs[id].at, s.end = secs[id].end, secs[id].at)
 #define CLOSE()                                                         \
@@ -451,6 +453,8 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       wasm_rd_fail(&s, "section size mismatch");                        \
     if (!wasm_rd_ok(&s)) {                                              \
       free(fdef_types);                                                 \
+      free(tdefs);                                                      \
+      free(mdefs);                                                      \
       return -1;                                                        \
     }                                                                   \
   } while (0)
@@ -480,7 +484,6 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
     }
     CLOSE();
   }
-  wasm_tabletype *tdefs = NULL;
   if (OPEN(4)) {
     ntabledefs = wasm_rd_u32(&s);
     if (wasm_rd_ok(&s) && ntabledefs > (size_t)(s.end - s.p))
@@ -490,11 +493,8 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       for (uint32_t i = 0; i < ntabledefs && wasm_rd_ok(&s); i++)
         read_tabletype(&s, &tdefs[i]);
     }
-    if (!wasm_rd_ok(&s))
-      free(tdefs);
     CLOSE();
   }
-  wasm_memtype *mdefs = NULL;
   if (OPEN(5)) {
     nmemdefs = wasm_rd_u32(&s);
     if (wasm_rd_ok(&s) && nmemdefs > (size_t)(s.end - s.p))
@@ -503,10 +503,6 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
       mdefs = xcalloc(nmemdefs, sizeof *mdefs);
       for (uint32_t i = 0; i < nmemdefs && wasm_rd_ok(&s); i++)
         read_memtype(&s, &mdefs[i]);
-    }
-    if (!wasm_rd_ok(&s)) {
-      free(tdefs);
-      free(mdefs);
     }
     CLOSE();
   }
@@ -534,6 +530,8 @@ static int decode(wasm_module *m, const wasm_load_options *opt, char *err,
     m->mems[m->nmem_imports + i] = mdefs[i];
   free(tdefs);
   free(mdefs);
+  tdefs = NULL;
+  mdefs = NULL;
   if (m->nmems > 1) {
     free(fdef_types);
     rd.failed = false;
@@ -835,12 +833,18 @@ const uint8_t *wasm_module_hash(const wasm_module *m)
   return m->hash;
 }
 
+/* memcmp, also for empty (possibly NULL) lists */
+static bool types_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+  return n == 0 || memcmp(a, b, n) == 0;
+}
+
 bool wasm_functype_equal(const wasm_functype *a, const wasm_functype *b)
 {
   return a == b ||
          (a->nparams == b->nparams && a->nresults == b->nresults &&
-          memcmp(a->params, b->params, a->nparams) == 0 &&
-          memcmp(a->results, b->results, a->nresults) == 0);
+          types_eq(a->params, b->params, a->nparams) &&
+          types_eq(a->results, b->results, a->nresults));
 }
 
 const wasm_pause_point *wasm_pause_points(const wasm_module *m, uint32_t func,
