@@ -357,9 +357,10 @@ int wasm_snapshot_write(const wasm_instance *inst, const char *host_name,
   dump_state d = {0};
   const wasm_module *m = inst->module;
   uint64_t mem = m->nmems ? inst->mems[0]->pages * WASM_PAGE_SIZE : 0;
-  /* A first guess that avoids most reallocations: module + a tenth of
-   * the memory + the host state. */
-  reserve(&d, m->len + (size_t)(mem / 8) + host_len + 65536);
+  /* A first guess that avoids most reallocations: module + an eighth of
+   * the memory (at most 64 MiB) + the host state. */
+  uint64_t guess = mem / 8 < (64u << 20) ? mem / 8 : (64u << 20);
+  reserve(&d, m->len + (size_t)guess + host_len + 65536);
   set_err(err, errlen, "out of memory writing a snapshot");
   if (!dump_all(&d, inst, host_name, host, host_len, err, errlen)) {
     free(d.buf);
