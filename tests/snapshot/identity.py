@@ -174,6 +174,28 @@ def stdin_cases(r, ref, text):
     return taken
 
 
+def node_same(o, r, ref, text):
+    """Node's WASI (the project's reference for output) must agree with
+    the uninterrupted arts-wasm run. Skipped without node."""
+    node = shutil.which('node')
+    src = os.environ.get('ARTS_SOURCE_DIR', os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+    runner = os.path.join(src, 'bench', 'engine', 'node-wasi.mjs')
+    if not node or not os.path.exists(runner):
+        print('node: not found, output not compared')
+        return
+    d = r.fresh()
+    env = dict(os.environ)
+    if o.files:
+        env['ARTS_NODE_DIR'] = os.path.join(d, 'data') + '::/data'
+    p = subprocess.run([node, '--no-warnings', runner, o.prog] + o.args,
+                       input=text, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env, timeout=TIMEOUT)
+    check('node reference run', ref,
+          (p.returncode, p.stdout, tree(os.path.join(d, 'data'))))
+    print('node: same output, files and status')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('arts_wasm')
@@ -204,6 +226,7 @@ def main():
             os.path.join(d, 'data'))))(r.start(d, stdin=text)))
         print('reference: %.0f ms, %d bytes of stdout, status %d' %
               (ms, len(out), rc))
+        node_same(o, r, ref, text)
         taken = 0
         if o.stdin:
             taken += stdin_cases(r, ref, text)
