@@ -749,6 +749,9 @@ bool wasm_exec_frame_layout(const wasm_module *m, uint32_t func,
     if (p->kind == WASM_PAUSE_LOOP)
       return false;
     n -= m->types[p->callee_type].param_slots;
+    /* call_indirect's table index is consumed by the call too */
+    if (p->kind == WASM_PAUSE_CALL_INDIRECT)
+      n -= 1;
   }
   *nslots = n;
   if (types)

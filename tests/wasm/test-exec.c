@@ -177,6 +177,7 @@ int main(int argc, char **argv)
   /* sum(n) = n(n+1)/2; large enough to still run after 20 ms */
   test_move("sum", 30000000, 30000000ull * 30000001ull / 2);
   test_move("fib", 35, 9227465);
+  test_move("ifib", 35, 9227465);
   wasm_module_free(mod);
   printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
