@@ -260,7 +260,6 @@ WASI_FN(path_open) {
     WASI_RET(WASI_EMFILE);
   }
   int h = wasi_open_beneath(pa.dir->host, pa.path, flags, 0666, lookup & 1);
-  if (h < 0 && h == -EISDIR && !wr) h = -EISDIR;
   if (h < 0) {
     free(pa.path);
     WASI_RET(wasi_errno(-h));
@@ -516,8 +515,26 @@ static int do_link(int da, const char *la, int db, const char *lb, int f) {
 }
 
 WASI_FN(path_rename) {
-  WASI_RET(two_paths(inst, vctx, WASI_A32(0), WASI_A32(1), WASI_A32(2),
-                     WASI_A32(3), WASI_A32(4), WASI_A32(5), do_rename, 0));
+  wasi_ctx *ctx = vctx;
+  int e = two_paths(inst, ctx, WASI_A32(0), WASI_A32(1), WASI_A32(2),
+                    WASI_A32(3), WASI_A32(4), WASI_A32(5), do_rename, 0);
+  if (e) WASI_RET(e);
+  /* Descriptors under the old name follow it (for snapshots). */
+  path_arg a = {0}, b = {0};
+  if (path_arg_get(inst, ctx, WASI_A32(0), WASI_A32(1), WASI_A32(2), &a) ==
+          0 &&
+      path_arg_get(inst, ctx, WASI_A32(3), WASI_A32(4), WASI_A32(5), &b) ==
+          0) {
+    char *from = wasi_path_join(a.dir->path, a.path, strlen(a.path));
+    char *to = wasi_path_join(b.dir->path, b.path, strlen(b.path));
+    if (from && to)
+      wasi_paths_renamed(ctx, a.dir->preopen, from, b.dir->preopen, to);
+    free(from);
+    free(to);
+  }
+  free(a.path);
+  free(b.path);
+  WASI_RET(WASI_ESUCCESS);
 }
 
 WASI_FN(path_link) {

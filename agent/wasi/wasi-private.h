@@ -147,6 +147,8 @@ void wasi_fd_release(wasi_fd *f);
 uint8_t wasi_filetype_of(unsigned st_mode);
 char *wasi_strndup(const char *s, size_t n);
 char *wasi_path_join(const char *dir, const char *rel, size_t rel_len);
+void wasi_paths_renamed(wasi_ctx *ctx, int pre_from, const char *from,
+                        int pre_to, const char *to);
 void wasi_set_err(char *err, size_t errlen, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 void wasi_stdio_default(wasi_stream *s, int fd);

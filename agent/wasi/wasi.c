@@ -28,9 +28,30 @@ char *wasi_strndup(const char *s, size_t n) {
   return d;
 }
 
-/* DIR "/" REL, leaving out a "." DIR; for restoring descriptors by path. */
+/* Drops "." and empty components in place ("./a//b/." -> "a/b"; "" ->
+ * "."). ".." stays: with symlinks inside the tree only the resolver knows
+ * where it leads. */
+static void path_tidy(char *p) {
+  char *out = p;
+  const char *s = p;
+  while (*s) {
+    const char *e = strchr(s, '/');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (n && !(n == 1 && s[0] == '.')) {
+      if (out != p) *out++ = '/';
+      memmove(out, s, n);
+      out += n;
+    }
+    s += n;
+    while (*s == '/') s++;
+  }
+  if (out == p) *out++ = '.';
+  *out = 0;
+}
+
+/* DIR "/" REL, tidied: the path of a descriptor from its preopen's root,
+ * for restoring it by path and for following renames. */
 char *wasi_path_join(const char *dir, const char *rel, size_t rel_len) {
-  if (strcmp(dir, ".") == 0) return wasi_strndup(rel, rel_len);
   size_t dl = strlen(dir);
   char *p = malloc(dl + 1 + rel_len + 1);
   if (!p) return NULL;
@@ -38,7 +59,31 @@ char *wasi_path_join(const char *dir, const char *rel, size_t rel_len) {
   p[dl] = '/';
   memcpy(p + dl + 1, rel, rel_len);
   p[dl + 1 + rel_len] = 0;
+  path_tidy(p);
   return p;
+}
+
+/* After a rename of FROM to TO (both tidied, from their preopens' roots),
+ * descriptors open at FROM or beneath it follow, so a snapshot reopens
+ * what the program holds rather than what now lies at the old name. */
+void wasi_paths_renamed(wasi_ctx *ctx, int pre_from, const char *from,
+                        int pre_to, const char *to) {
+  size_t fl = strlen(from), tl = strlen(to);
+  for (uint32_t i = 0; i < ctx->nfds; i++) {
+    wasi_fd *f = &ctx->fds[i];
+    if ((f->kind != WASI_FD_FILE && f->kind != WASI_FD_DIR) || f->is_preopen ||
+        f->preopen != pre_from || strncmp(f->path, from, fl) != 0 ||
+        (f->path[fl] != 0 && f->path[fl] != '/'))
+      continue;
+    size_t rest = strlen(f->path + fl);
+    char *p = malloc(tl + rest + 1);
+    if (!p) continue;  /* keeps the old name: a restore may then fail */
+    memcpy(p, to, tl);
+    memcpy(p + tl, f->path + fl, rest + 1);
+    free(f->path);
+    f->path = p;
+    f->preopen = pre_to;
+  }
 }
 
 int wasi_errno(int e) {

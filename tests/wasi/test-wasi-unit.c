@@ -267,13 +267,26 @@ static void test_restore_files(wasi_ctx **pctx, const wasi_config *cfg) {
   CHECK(call(ctx, "fd_write", 4, A(fd), A(0x5000), A(1), A(0x5100)) == 0);
   st64(0x5200, 0);
   CHECK(call(ctx, "fd_seek", 4, A(fd), A(4), A(0), A(0x5200)) == 0);
+  /* A second file inside a directory that is then renamed: the
+   * descriptor follows the new name through save/restore. */
+  uint32_t n = path("dir1");
+  CHECK(call(ctx, "path_create_directory", 3, A(PRE), A(0x1000), A(n)) == 0);
+  int fd2 = open_path(ctx, "./dir1//x.txt", 1, R | W, 1);
+  CHECK(fd2 > 0);
+  memcpy(mem + 0x3000, "dir2", 4);
+  n = path("dir1");
+  CHECK(call(ctx, "path_rename", 6, A(PRE), A(0x1000), A(n), A(PRE),
+             A(0x3000), A(4)) == 0);
   uint8_t *buf;
   size_t len;
   char err[256];
   CHECK(wasi_save(ctx, &buf, &len, err, sizeof err) == 0);
+  CHECK(memmem(buf, len, "dir2/x.txt", 10) != NULL);
   wasi_ctx *r = wasi_restore(buf, len, cfg, err, sizeof err);
   CHECK(r != NULL);
+  if (!r) fprintf(stderr, "restore: %s\n", err);
   if (r) {
+    CHECK(call(r, "fd_filestat_get", 2, A(fd2), A(0x5400)) == 0);
     st32(0x5004, 3);
     CHECK(call(r, "fd_read", 4, A(fd), A(0x5000), A(1), A(0x5100)) == 0);
     CHECK(ld32(0x5100) == 3 && memcmp(mem + 0x4000, "456", 3) == 0);
