@@ -4,7 +4,7 @@
 #include "arts-preferences-window.h"
 #include "arts-window.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 struct _ArtsApplication {

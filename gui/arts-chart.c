@@ -8,7 +8,7 @@
 #include "arts-format.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 struct _ArtsChart {
@@ -210,13 +210,15 @@ draw_line(ArtsChart *self, cairo_t *cr, ArtsSeries *series, gint64 t0,
   guint n = arts_series_get_n_samples(series);
   gint64 first_ts = 0, last_ts = 0, gap;
   gboolean open = FALSE;
-  double start_x = 0, x = 0;
+  double start_x = 0, x = 0, last_y = 0;
+  guint seg_n = 0;
 
-  if (n < 2)
+  if (n == 0)
     return;
   arts_series_get_sample(series, 0, &first_ts, NULL);
   arts_series_get_sample(series, n - 1, &last_ts, NULL);
-  gap = MAX((last_ts - first_ts) / (gint64)(n - 1) * 3, 1500);
+  gap = n > 1 ? MAX((last_ts - first_ts) / (gint64)(n - 1) * 3, 1500)
+              : 1500;
   cairo_set_line_width(cr, self->compact ? 1.5 : 2);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 
@@ -230,7 +232,14 @@ draw_line(ArtsChart *self, cairo_t *cr, ArtsSeries *series, gint64 t0,
       if (i > 0)
         arts_series_get_sample(series, i - 1, &prev_ts, NULL);
     }
-    if (open && (end || ts - prev_ts > gap)) {
+    if (open && seg_n == 1 && (end || ts - prev_ts > gap)) {
+      /* A lone sample: a dot, so that it is seen. */
+      cairo_new_path(cr);
+      cairo_arc(cr, x, last_y, self->compact ? 1.5 : 2.5, 0, 2 * G_PI);
+      gdk_cairo_set_source_rgba(cr, c);
+      cairo_fill(cr);
+      open = FALSE;
+    } else if (open && (end || ts - prev_ts > gap)) {
       /* Close the segment: stroke the line, then fill below it. */
       cairo_path_t *line = cairo_copy_path(cr);
 
@@ -255,9 +264,12 @@ draw_line(ArtsChart *self, cairo_t *cr, ArtsSeries *series, gint64 t0,
       cairo_move_to(cr, x, y);
       start_x = x;
       open = TRUE;
+      seg_n = 0;
     } else {
       cairo_line_to(cr, x, y);
     }
+    seg_n++;
+    last_y = y;
   }
 }
 
@@ -333,8 +345,12 @@ arts_chart_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
 
     draw_label(widget, snapshot, top_label, 4, 2, FALSE);
     if (self->span_ms > 0) {
-      /* Translators: the time span a chart shows, in minutes. */
-      span = g_strdup_printf(_("%d min"), (int)(self->span_ms / 60000));
+      if (self->span_ms >= 2 * 3600 * 1000)
+        /* Translators: the time span a chart shows, in hours. */
+        span = g_strdup_printf(_("%d h"), (int)(self->span_ms / 3600000));
+      else
+        /* Translators: the time span a chart shows, in minutes. */
+        span = g_strdup_printf(_("%d min"), (int)(self->span_ms / 60000));
       draw_label(widget, snapshot, span, w - 4, 2, TRUE);
     }
   }

@@ -4,7 +4,7 @@
 #include "arts-connection.h"
 #include "arts-secrets.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 struct _ArtsConnectionDialog {

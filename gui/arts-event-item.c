@@ -1,7 +1,7 @@
 /* arts-event-item.c: one realm event and how it reads. */
 #include "arts-event-item.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsEventItem {
   GObject parent_instance;

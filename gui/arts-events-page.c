@@ -7,7 +7,7 @@
 #include "arts-format.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsEventsPage {
   GtkWidget parent_instance;
@@ -173,6 +173,9 @@ arts_events_page_dispose(GObject *object)
   ArtsEventsPage *self = ARTS_EVENTS_PAGE(object);
 
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_EVENTS_PAGE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *c; (c = gtk_widget_get_first_child(GTK_WIDGET(self)));)
+    gtk_widget_unparent(c);
   g_clear_object(&self->filtered);
   G_OBJECT_CLASS(arts_events_page_parent_class)->dispose(object);
 }

@@ -1,7 +1,7 @@
 /* arts-format.c: numbers for people. */
 #include "arts-format.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 char *
 arts_format_percent(double fraction)

@@ -3,7 +3,7 @@
 #include "arts-format.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsModuleChip {
   GtkWidget parent_instance;
@@ -52,6 +52,9 @@ arts_module_chip_dispose(GObject *object)
     g_clear_signal_handler(&self->notify_id, self->item);
   g_clear_object(&self->item);
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_MODULE_CHIP);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *c; (c = gtk_widget_get_first_child(GTK_WIDGET(self)));)
+    gtk_widget_unparent(c);
   G_OBJECT_CLASS(arts_module_chip_parent_class)->dispose(object);
 }
 

@@ -3,7 +3,7 @@
 #include "arts-connection.h"
 #include "arts-secrets.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsPreferencesWindow {
   AdwPreferencesWindow parent_instance;

@@ -9,7 +9,7 @@
 #include "arts-event-item.h"
 #include "arts-module-item.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #define QUERY_TIMEOUT_S 10
@@ -435,36 +435,24 @@ static gboolean
 handle_notif(ArtsRealmModel *self, const guint8 *payload, gsize len,
              GError **error)
 {
-  static const char *const known[] = { "type", "event", "uuid", "name", "ts",
-                                       "reason", "runtime", "module",
-                                       "downtime_ms", "total_ms", "from",
-                                       "to", NULL };
   g_autoptr(ArtsEnvelope) env = NULL;
-  g_autofree char *type = NULL, *event = NULL, *uuid = NULL, *name = NULL;
-  g_autofree char *reason = NULL;
+  g_autoptr(ArtsEvent) ev = NULL;
   g_autoptr(ArtsEventItem) item = NULL;
-  gint64 ts;
+  JsonNode *type;
 
   env = arts_envelope_parse((const char *)payload, len, error);
   if (!env)
     return FALSE;
-  if (!arts_json_get_string(env->data, "data", "type", TRUE, &type, error))
-    return FALSE;
-  if (!g_str_equal(type, "event"))
+  type = json_object_get_member(env->data, "type");
+  if (type && JSON_NODE_HOLDS_VALUE(type) &&
+      json_node_get_value_type(type) == G_TYPE_STRING &&
+      !g_str_equal(json_node_get_string(type), "event"))
     return TRUE; /* other notifications are not events to list */
-  if (!arts_json_check_fields(env->data, "data", known, error) ||
-      !arts_json_get_string(env->data, "data", "event", TRUE, &event,
-                            error) ||
-      !arts_json_get_string(env->data, "data", "uuid", FALSE, &uuid,
-                            error) ||
-      !arts_json_get_string(env->data, "data", "name", FALSE, &name,
-                            error) ||
-      !arts_json_get_string(env->data, "data", "reason", FALSE, &reason,
-                            error) ||
-      !arts_json_get_int(env->data, "data", "ts", TRUE, 0, G_MAXINT64, &ts,
-                         error))
+  ev = arts_event_from_json(env->data, error);
+  if (!ev)
     return FALSE;
-  item = arts_event_item_new(event, uuid, name, ts, reason);
+  item = arts_event_item_new(ev->event, ev->uuid, ev->name, ev->ts_ms,
+                             ev->reason);
   add_event(self, item);
   return TRUE;
 }
@@ -665,57 +653,31 @@ arts_realm_model_get_events(ArtsRealmModel *self)
 
 /* ---- history ---- */
 
-static gboolean
-point_number(JsonArray *point, guint i, double *out)
-{
-  JsonNode *node = json_array_get_element(point, i);
-  GType t;
-
-  if (!JSON_NODE_HOLDS_VALUE(node))
-    return FALSE;
-  t = json_node_get_value_type(node);
-  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-    return FALSE;
-  *out = json_node_get_double(node);
-  return TRUE;
-}
-
 ArtsSeries *
 arts_realm_model_parse_history(JsonObject *details, GError **error)
 {
-  JsonNode *node = details ? json_object_get_member(details, "points")
-                           : NULL;
-  JsonArray *points;
+  g_autoptr(ArtsHistory) h = arts_history_from_json(details, error);
   g_autofree gint64 *ts = NULL;
   g_autofree double *values = NULL;
   ArtsSeries *series;
   guint n;
 
-  if (!node || !JSON_NODE_HOLDS_ARRAY(node)) {
-    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                "data.details.points: expected an array");
+  if (!h)
     return NULL;
-  }
-  points = json_node_get_array(node);
-  n = json_array_get_length(points);
+  n = h->points->len;
   ts = g_new(gint64, MAX(n, 1));
   values = g_new(double, MAX(n, 1));
   for (guint i = 0; i < n; i++) {
-    JsonNode *p = json_array_get_element(points, i);
-    JsonArray *point = JSON_NODE_HOLDS_ARRAY(p) ? json_node_get_array(p)
-                                                : NULL;
-    double t;
+    ArtsHistoryPoint *p = &g_array_index(h->points, ArtsHistoryPoint, i);
 
-    /* [ts, value] raw, or [ts, avg, min, max] downsampled: draw the avg. */
-    if (!point || json_array_get_length(point) < 2 ||
-        !point_number(point, 0, &t) || !point_number(point, 1, &values[i]) ||
-        (i > 0 && (gint64)t < ts[i - 1])) {
+    /* Downsampled points carry avg, min and max: draw the average. */
+    ts[i] = p->ts_ms;
+    values[i] = p->avg;
+    if (i > 0 && ts[i] < ts[i - 1]) {
       g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                  "data.details.points[%u]: expected [ts, value] in time "
-                  "order", i);
+                  "data.details.points[%u]: not in time order", i);
       return NULL;
     }
-    ts[i] = (gint64)t;
   }
   series = arts_series_new(MAX(n, 2));
   arts_series_set(series, ts, values, n);

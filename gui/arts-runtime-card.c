@@ -9,7 +9,7 @@
 #include "arts-module-chip.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsRuntimeCard {
   GtkWidget parent_instance;
@@ -131,6 +131,9 @@ arts_runtime_card_dispose(GObject *object)
 
   arts_runtime_card_set_item(self, NULL);
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_RUNTIME_CARD);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *c; (c = gtk_widget_get_first_child(GTK_WIDGET(self)));)
+    gtk_widget_unparent(c);
   G_OBJECT_CLASS(arts_runtime_card_parent_class)->dispose(object);
 }
 

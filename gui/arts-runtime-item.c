@@ -2,7 +2,7 @@
 #include "arts-runtime-item.h"
 #include "arts-module-item.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 

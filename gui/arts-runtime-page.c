@@ -9,7 +9,7 @@
 #include "arts-module-item.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsRuntimePage {
   GtkWidget parent_instance;
@@ -198,6 +198,8 @@ arts_runtime_page_reload_history(ArtsRuntimePage *self)
   if (r >= G_N_ELEMENTS(ranges))
     r = 0;
   self->history_cancel = g_cancellable_new();
+  arts_chart_set_span_ms(self->hist_cpu_chart, ranges[r].ms);
+  arts_chart_set_span_ms(self->hist_mem_chart, ranges[r].ms);
   gtk_label_set_label(self->history_message, _("Asking the orchestrator…"));
   gtk_spinner_start(self->history_spinner);
   gtk_stack_set_visible_child_name(self->history_stack, "message");
@@ -268,6 +270,9 @@ arts_runtime_page_dispose(GObject *object)
   g_clear_object(&self->model);
   g_clear_object(&self->settings);
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_RUNTIME_PAGE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *c; (c = gtk_widget_get_first_child(GTK_WIDGET(self)));)
+    gtk_widget_unparent(c);
   G_OBJECT_CLASS(arts_runtime_page_parent_class)->dispose(object);
 }
 

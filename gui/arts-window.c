@@ -13,7 +13,7 @@
 #include "arts-runtime-page.h"
 #include "arts-secrets.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _ArtsWindow {
   AdwApplicationWindow parent_instance;
@@ -28,6 +28,7 @@ struct _ArtsWindow {
   GtkMenuButton *realms_button;
   GtkWidget *status_box;
   GtkImage *status_icon;
+  GtkLabel *realm_label;
   GtkLabel *status_label;
   AdwViewSwitcherTitle *switcher_title;
   AdwViewSwitcherBar *switcher_bar;
@@ -73,6 +74,8 @@ update_state(ArtsWindow *self)
     break;
   }
   if (self->model) {
+    gtk_label_set_label(self->realm_label,
+                        arts_realm_model_get_realm(self->model));
     gtk_widget_set_tooltip_text(self->status_box,
         arts_realm_model_get_broker_url(self->model));
     offline = g_strdup_printf(
@@ -108,8 +111,10 @@ update_counts(ArtsWindow *self)
 
 /* ---- realms ---- */
 
+/* WELCOME: go back to the welcome page (not when another realm opens at
+ * once, which would flash it). */
 static void
-close_realm(ArtsWindow *self)
+close_realm(ArtsWindow *self, gboolean welcome)
 {
   if (!self->model)
     return;
@@ -123,7 +128,8 @@ close_realm(ArtsWindow *self)
   g_clear_object(&self->model);
   update_state(self);
   update_counts(self);
-  gtk_stack_set_visible_child_name(self->main_stack, "welcome");
+  if (welcome)
+    gtk_stack_set_visible_child_name(self->main_stack, "welcome");
 }
 
 gboolean
@@ -136,10 +142,11 @@ arts_window_open_realm(ArtsWindow *self, const char *broker_url,
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail(ARTS_IS_WINDOW(self), FALSE);
-  close_realm(self);
+  close_realm(self, FALSE);
   model = arts_realm_model_new(broker_url, realm, username, password,
                                cafile);
   if (!arts_realm_model_start(model, &local_error)) {
+    gtk_stack_set_visible_child_name(self->main_stack, "welcome");
     arts_window_show_toast(self, local_error->message);
     g_propagate_error(error, g_steal_pointer(&local_error));
     return FALSE;
@@ -257,7 +264,7 @@ disconnect_action(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   ArtsWindow *self = user_data;
 
-  close_realm(self);
+  close_realm(self, TRUE);
   g_settings_set_string(self->settings, "last-connection", "");
 }
 
@@ -406,7 +413,7 @@ arts_window_dispose(GObject *object)
 {
   ArtsWindow *self = ARTS_WINDOW(object);
 
-  close_realm(self);
+  close_realm(self, FALSE);
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_WINDOW);
   g_clear_object(&self->sorted);
   g_clear_object(&self->connections);
@@ -431,6 +438,7 @@ arts_window_class_init(ArtsWindowClass *klass)
   BIND(realms_button);
   BIND(status_box);
   BIND(status_icon);
+  BIND(realm_label);
   BIND(status_label);
   BIND(switcher_title);
   BIND(switcher_bar);

@@ -1,0 +1,129 @@
+"""Runs the dashboard's in-process GUI test (test-dashboard) under Xvfb
+against a real realm: mosquitto on a free port, the real arts-orchestrator
+and three real arts-agents (tests/integration/realm.py starts and stops
+them). The test kills one agent itself, through the command given in
+ARTS_TEST_KILL_CMD, and checks its card turns Offline.
+
+Also runs the shipped arts-dashboard binary against the same realm with
+G_DEBUG=fatal-warnings and checks it stays up and prints no warning.
+
+Screenshots land in <build>/tests/gui/artifacts/. Python 3 standard library
+only; run with /usr/bin/python3.
+
+    dashboard.py TEST_BINARY
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+SOURCE = os.environ.get("ARTS_SOURCE_DIR", ".")
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+from realm import Realm, binary, check, log, BUILD  # noqa: E402
+
+SKIP = 77
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24"]
+
+
+def gui_env(artifacts):
+    env = dict(os.environ)
+    env.update({
+        "GDK_BACKEND": "x11",
+        "GTK_A11Y": "none",
+        "GSETTINGS_SCHEMA_DIR": os.path.join(BUILD, "data", "dashboard"),
+        "GSETTINGS_BACKEND": "memory",
+        "G_DEBUG": "fatal-warnings",
+        "LC_ALL": "C.UTF-8",
+        "LANGUAGE": "",
+        "NO_AT_BRIDGE": "1",
+        # Passwords the dashboard may save go here, not to the user's home.
+        "XDG_CONFIG_HOME": os.path.join(artifacts, "config"),
+        "XDG_DATA_HOME": os.path.join(artifacts, "data"),
+    })
+    # No session bus: GApplication then runs as a plain process.
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    return env
+
+
+def warnings_in(text):
+    return [l for l in text.splitlines()
+            if "-WARNING" in l or "-CRITICAL" in l or "CRITICAL **" in l
+            or "WARNING **" in l]
+
+
+def run_binary(r, artifacts):
+    """The shipped program, as a user starts it, for a few seconds."""
+    script = os.path.join(artifacts, "run-binary.sh")
+    with open(script, "w") as f:
+        f.write(f"""#!/bin/sh
+"{binary('gui/arts-dashboard')}" --broker "{r.url}" --realm "{r.name}" &
+pid=$!
+sleep 4
+import -window root "{artifacts}/binary.png"
+kill -0 $pid || exit 3
+kill $pid
+wait $pid
+exit 0
+""")
+    os.chmod(script, 0o755)
+    p = subprocess.run(XVFB + [script], env=gui_env(artifacts),
+                       capture_output=True, text=True, timeout=60)
+    log(f"arts-dashboard: rc {p.returncode}\n{p.stdout}{p.stderr}")
+    check(p.returncode == 0,
+          "arts-dashboard did not stay up for 4 s (rc 3) or failed")
+    check(not warnings_in(p.stderr),
+          f"arts-dashboard printed warnings: {warnings_in(p.stderr)}")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: dashboard.py TEST_BINARY", file=sys.stderr)
+        return 2
+    for tool in ("xvfb-run", "import"):
+        if not shutil.which(tool):
+            log(f"SKIP: {tool} is not installed")
+            return SKIP
+    artifacts = os.path.join(BUILD, "tests", "gui", "artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    names = ["alpha", "bravo", "charlie"]
+    with Realm(name="dash" + str(os.getpid())) as r:
+        r.start_broker()
+        r.start_orchestrator()
+        for n in names:
+            r.start_agent(n)
+        for n in names:
+            r.wait_for(lambda n=n: r.runtime(n, "A"), 20, f"{n} alive")
+        victim = "bravo"
+        r.agents[victim].expect_death = True
+        pid = r.agents[victim].popen.pid
+        env = gui_env(artifacts)
+        env.update({
+            "ARTS_TEST_BROKER": r.url,
+            "ARTS_TEST_REALM": r.name,
+            "ARTS_TEST_RUNTIMES": ",".join(names),
+            "ARTS_TEST_VICTIM": victim,
+            "ARTS_TEST_KILL_CMD": f"kill -KILL {pid}",
+            "ARTS_TEST_ARTIFACTS": artifacts,
+            "ARTS_TEST_HISTORY": "1",
+        })
+        t0 = time.monotonic()
+        p = subprocess.run(XVFB + [sys.argv[1]], env=env,
+                           capture_output=True, text=True, timeout=240)
+        log(f"test-dashboard: rc {p.returncode} after "
+            f"{time.monotonic() - t0:.1f} s\n{p.stdout}{p.stderr}")
+        check(p.returncode == 0, "test-dashboard failed")
+        check(not warnings_in(p.stdout + p.stderr),
+              "GTK or GLib printed warnings")
+        # The realm agrees with what the dashboard showed.
+        check(r.runtime(victim, "D") is not None,
+              f"{victim} is not dead in arts-ctl runtimes")
+        run_binary(r, artifacts)
+        r.agents[victim].popen.wait(5)
+        r.assert_clean()
+    log(f"screenshots in {artifacts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

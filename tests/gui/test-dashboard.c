@@ -1,0 +1,487 @@
+/* test-dashboard: the real dashboard, in-process, against a real realm.
+ *
+ * tests/gui/dashboard.py starts mosquitto, arts-orchestrator and three
+ * arts-agents, then runs this under Xvfb. It builds the real application
+ * (the same objects arts-dashboard links), opens the realm through the
+ * real command line (--broker, --realm) and checks what a user would see
+ * by walking the widget tree: a card per runtime with its name, an Online
+ * badge, a CPU figure; the runtime page with live charts and the
+ * orchestrator's history; a killed agent's card turning Offline and dimmed;
+ * the death in the events list; and a realm of 1,000 runtimes drawn with
+ * a bounded number of recycled cards. Screenshots of each step are kept.
+ *
+ * Decision (docs/dashboard.md): an in-process test rather than a debug
+ * hook in the shipped binary; g_test_init() makes every GLib/GTK warning
+ * and critical fatal, so a warning fails the test.
+ *
+ * Environment: ARTS_TEST_BROKER, ARTS_TEST_REALM, ARTS_TEST_RUNTIMES (names,
+ * comma-separated), ARTS_TEST_VICTIM (one of them), ARTS_TEST_KILL_CMD (a
+ * shell command that kills the victim's agent), ARTS_TEST_ARTIFACTS (a
+ * folder for screenshots), ARTS_TEST_HISTORY (1: an orchestrator answers
+ * history queries). */
+#include "arts-application.h"
+#include "arts-chart.h"
+#include "arts-event-item.h"
+#include "arts-events-page.h"
+#include "arts-realm-model-private.h"
+#include "arts-runtime-card.h"
+#include "arts-runtime-page.h"
+#include "arts-window.h"
+
+#include <string.h>
+
+#define WAIT_S 30
+
+static const char *
+env(const char *name)
+{
+  const char *v = g_getenv(name);
+
+  if (!v || !*v)
+    g_error("%s is not set (run tests/gui/dashboard.py)", name);
+  return v;
+}
+
+/* Runs the main loop for MS milliseconds. */
+static void
+spin(guint ms)
+{
+  gint64 end = g_get_monotonic_time() + ms * 1000;
+
+  while (g_get_monotonic_time() < end) {
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(2000);
+  }
+}
+
+typedef gboolean (*Cond)(gpointer data);
+
+/* Spins until COND holds; FALSE after WAIT_S seconds. */
+static gboolean
+wait_until(Cond cond, gpointer data)
+{
+  gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
+
+  while (!cond(data)) {
+    if (g_get_monotonic_time() > end)
+      return FALSE;
+    spin(20);
+  }
+  return TRUE;
+}
+
+static void
+screenshot(const char *name)
+{
+  g_autofree char *path = g_build_filename(env("ARTS_TEST_ARTIFACTS"), name,
+                                           NULL);
+  g_autofree char *cmd = g_strdup_printf("import -window root '%s'", path);
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  spin(400); /* let the last frame reach the X server */
+  g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status,
+                                          &error));
+  g_assert_no_error(error);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+  g_test_message("screenshot: %s", path);
+}
+
+/* ---- the widget tree ---- */
+
+static void
+collect(GtkWidget *w, GType type, GPtrArray *out)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE(w, type))
+    g_ptr_array_add(out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child(w); c;
+       c = gtk_widget_get_next_sibling(c))
+    collect(c, type, out);
+}
+
+static GPtrArray *
+find_all(GtkWidget *root, GType type)
+{
+  GPtrArray *out = g_ptr_array_new();
+
+  collect(root, type, out);
+  return out;
+}
+
+static GtkWidget *
+find_one(GtkWidget *root, GType type)
+{
+  g_autoptr(GPtrArray) all = find_all(root, type);
+
+  return all->len ? all->pdata[0] : NULL;
+}
+
+/* The first label under ROOT with CSS class CLS. */
+static GtkLabel *
+label_with_class(GtkWidget *root, const char *cls)
+{
+  g_autoptr(GPtrArray) labels = find_all(root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++) {
+    if (gtk_widget_has_css_class(labels->pdata[i], cls))
+      return labels->pdata[i];
+  }
+  return NULL;
+}
+
+static ArtsWindow *
+the_window(void)
+{
+  GApplication *app = g_application_get_default();
+  GtkWindow *w = gtk_application_get_active_window(GTK_APPLICATION(app));
+
+  return w ? ARTS_WINDOW(w) : NULL;
+}
+
+/* The mapped card showing the runtime called NAME, or NULL. */
+static ArtsRuntimeCard *
+card_for(const char *name)
+{
+  ArtsWindow *win = the_window();
+  g_autoptr(GPtrArray) cards = NULL;
+
+  if (!win)
+    return NULL;
+  cards = find_all(GTK_WIDGET(win), ARTS_TYPE_RUNTIME_CARD);
+  for (guint i = 0; i < cards->len; i++) {
+    ArtsRuntimeItem *it = arts_runtime_card_get_item(cards->pdata[i]);
+
+    if (it && gtk_widget_get_mapped(cards->pdata[i]) &&
+        g_strcmp0(arts_runtime_item_get_name(it), name) == 0)
+      return cards->pdata[i];
+  }
+  return NULL;
+}
+
+static const char *
+badge_of(ArtsRuntimeCard *card)
+{
+  GtkLabel *badge = label_with_class(GTK_WIDGET(card), "status-badge");
+
+  return badge ? gtk_label_get_label(badge) : NULL;
+}
+
+/* ---- conditions ---- */
+
+/* Every runtime of NAMES has a card that says Online and shows a CPU
+ * figure (a percentage, so telemetry arrived). */
+static gboolean
+all_online(gpointer data)
+{
+  char **names = data;
+
+  for (guint i = 0; names[i]; i++) {
+    ArtsRuntimeCard *card = card_for(names[i]);
+    g_autoptr(GPtrArray) labels = NULL;
+    gboolean has_cpu = FALSE;
+
+    if (!card || g_strcmp0(badge_of(card), "Online") != 0 ||
+        gtk_widget_has_css_class(GTK_WIDGET(card), "dead"))
+      return FALSE;
+    labels = find_all(GTK_WIDGET(card), GTK_TYPE_LABEL);
+    for (guint j = 0; j < labels->len; j++) {
+      const char *t = gtk_label_get_label(labels->pdata[j]);
+
+      has_cpu |= gtk_widget_has_css_class(labels->pdata[j], "numeric") &&
+                 g_str_has_suffix(t, "%");
+    }
+    if (!has_cpu)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_dead(gpointer data)
+{
+  ArtsRuntimeCard *card = card_for(data);
+
+  return card && gtk_widget_has_css_class(GTK_WIDGET(card), "dead") &&
+         g_strcmp0(badge_of(card), "Offline") == 0;
+}
+
+static gboolean
+sparklines_drawn(gpointer data)
+{
+  ArtsRuntimeCard *card = card_for(data);
+  ArtsChart *chart = card ? ARTS_CHART(find_one(GTK_WIDGET(card),
+                                                ARTS_TYPE_CHART))
+                          : NULL;
+
+  return chart && arts_chart_get_series(chart) &&
+         arts_series_get_n_samples(arts_chart_get_series(chart)) >= 3;
+}
+
+static gboolean
+history_shown(gpointer data)
+{
+  ArtsRuntimePage *page = data;
+  GtkStack *stack = NULL;
+  g_autoptr(GPtrArray) stacks = find_all(GTK_WIDGET(page), GTK_TYPE_STACK);
+
+  for (guint i = 0; i < stacks->len; i++) {
+    if (gtk_stack_get_child_by_name(stacks->pdata[i], "charts"))
+      stack = stacks->pdata[i];
+  }
+  g_assert_nonnull(stack);
+  return g_strcmp0(gtk_stack_get_visible_child_name(stack), "charts") == 0;
+}
+
+static gboolean
+death_listed(gpointer data)
+{
+  ArtsEventsPage *page = ARTS_EVENTS_PAGE(find_one(GTK_WIDGET(the_window()),
+                                                   ARTS_TYPE_EVENTS_PAGE));
+  GListModel *shown = arts_events_page_get_shown(page);
+
+  for (guint i = 0; i < g_list_model_get_n_items(shown); i++) {
+    g_autoptr(ArtsEventItem) e = g_list_model_get_item(shown, i);
+
+    /* A killed agent's last will is a reg delete, which the orchestrator
+     * cannot tell from a goodbye: it may report either. */
+    const char *ev = arts_event_item_get_event(e);
+
+    if ((g_str_equal(ev, "runtime_died") || g_str_equal(ev, "runtime_left")) &&
+        g_strcmp0(arts_event_item_get_name(e), data) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+have_window(gpointer data)
+{
+  return the_window() != NULL &&
+         gtk_widget_get_mapped(GTK_WIDGET(the_window()));
+}
+
+/* ---- the scenario ---- */
+
+static void
+check_header(void)
+{
+  ArtsWindow *win = the_window();
+  GtkWidget *status = NULL;
+  g_autoptr(GPtrArray) boxes = find_all(GTK_WIDGET(win), GTK_TYPE_BOX);
+  g_autoptr(GPtrArray) labels = NULL;
+  gboolean realm = FALSE, connected = FALSE;
+
+  for (guint i = 0; i < boxes->len; i++) {
+    if (gtk_widget_has_css_class(boxes->pdata[i], "connection-status"))
+      status = boxes->pdata[i];
+  }
+  g_assert_nonnull(status);
+  g_assert_true(gtk_widget_get_mapped(status));
+  labels = find_all(status, GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++) {
+    const char *t = gtk_label_get_label(labels->pdata[i]);
+
+    realm |= g_str_equal(t, env("ARTS_TEST_REALM"));
+    connected |= g_str_equal(t, "Connected");
+  }
+  g_assert_true(realm);
+  g_assert_true(connected);
+}
+
+static void
+check_runtime_page(const char *name)
+{
+  ArtsWindow *win = the_window();
+  ArtsRuntimeCard *card = card_for(name);
+  ArtsRuntimeItem *item = arts_runtime_card_get_item(card);
+  ArtsRuntimePage *page = ARTS_RUNTIME_PAGE(find_one(GTK_WIDGET(win),
+                                                     ARTS_TYPE_RUNTIME_PAGE));
+  g_autoptr(GPtrArray) charts = NULL;
+  AdwWindowTitle *title;
+  AdwLeaflet *leaflet;
+  guint with_samples = 0;
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(win),
+                                           "win.show-runtime", "s",
+                                           arts_runtime_item_get_uuid(item)));
+  spin(600); /* the leaflet's slide */
+  leaflet = ADW_LEAFLET(find_one(GTK_WIDGET(win), ADW_TYPE_LEAFLET));
+  g_assert_cmpstr(adw_leaflet_get_visible_child_name(leaflet), ==,
+                  "runtime");
+  g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(page)));
+  g_assert_true(arts_runtime_page_get_item(page) == item);
+  title = ADW_WINDOW_TITLE(find_one(GTK_WIDGET(page),
+                                    ADW_TYPE_WINDOW_TITLE));
+  g_assert_cmpstr(adw_window_title_get_title(title), ==, name);
+  g_assert_cmpstr(adw_window_title_get_subtitle(title), ==, "Online");
+  if (g_strcmp0(g_getenv("ARTS_TEST_HISTORY"), "1") == 0)
+    g_assert_true(wait_until(history_shown, page));
+  charts = find_all(GTK_WIDGET(page), ARTS_TYPE_CHART);
+  g_assert_cmpuint(charts->len, ==, 5); /* CPU, memory, network; 2 history */
+  for (guint i = 0; i < charts->len; i++) {
+    ArtsSeries *s = arts_chart_get_series(charts->pdata[i]);
+
+    with_samples += s && arts_series_get_n_samples(s) >= 2;
+  }
+  /* CPU and memory live charts at least (the network one needs two
+   * counter samples, the history ones the orchestrator). */
+  g_assert_cmpuint(with_samples, >=, 2);
+  screenshot("runtime.png");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(win), "win.back",
+                                           NULL));
+  spin(600);
+  g_assert_cmpstr(adw_leaflet_get_visible_child_name(leaflet), ==, "main");
+}
+
+static void
+kill_victim(void)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true(g_spawn_command_line_sync(env("ARTS_TEST_KILL_CMD"), NULL,
+                                          NULL, &status, &error));
+  g_assert_no_error(error);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* A realm of 1,000 runtimes, fed straight into the model (the wire's own
+ * messages, through the same decoder): the grid must stay at a screenful
+ * of recycled cards while scrolling to the end. */
+static void
+check_scale(void)
+{
+  ArtsWindow *win = the_window();
+  g_autofree char *realm = g_strdup_printf("scale%u", g_random_int());
+  ArtsRealmModel *model;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *adj;
+  g_autoptr(GPtrArray) cards = NULL;
+  guint max_cards = 0;
+  gint64 now = g_get_real_time() / 1000;
+
+  g_assert_true(arts_window_open_realm(win, env("ARTS_TEST_BROKER"), realm,
+                                       NULL, NULL, NULL, NULL));
+  model = arts_window_get_model(win);
+  for (guint i = 0; i < 1000; i++) {
+    g_autofree char *uuid = g_strdup_printf(
+        "00000000-0000-4000-8000-%012u", i);
+    g_autofree char *topic = g_strdup_printf("%s/proc/state/runtime/%s",
+                                             realm, uuid);
+    g_autofree char *stats = g_strdup_printf("%s/proc/stats/%s", realm,
+                                             uuid);
+    g_autofree char *state_msg = g_strdup_printf(
+        "{\"object_id\":\"%s\",\"action\":\"update\",\"type\":\"arts_resp\","
+        "\"data\":{\"type\":\"runtime\",\"uuid\":\"%s\",\"name\":"
+        "\"node-%04u\",\"runtime_type\":\"arts-agent\",\"apis\":[\"wasm\"],"
+        "\"max_nmodules\":8,\"page_size\":65536,\"aot_target\":null,"
+        "\"platform\":{\"arch\":\"x86_64\",\"os\":\"Linux\",\"os_release\":"
+        "\"6.1\",\"hostname\":\"n%u\",\"cpu_cores\":4,\"memory_total\":"
+        "8000000000},\"status\":\"%s\",\"last_seen\":%" G_GINT64_FORMAT "}}",
+        uuid, uuid, i, i, i % 7 ? "A" : "D", now);
+    g_autofree char *stats_msg = g_strdup_printf(
+        "{\"object_id\":\"%s\",\"action\":\"update\",\"type\":"
+        "\"runtime_resp\",\"data\":{\"type\":\"telemetry\",\"uuid\":\"%s\","
+        "\"ts\":%" G_GINT64_FORMAT ",\"interval_ms\":1000,\"metrics\":{"
+        "\"system.cpu.utilization\":%.2f,\"system.memory.usage\":%u}}}",
+        uuid, uuid, now, (i % 100) / 100.0, 1000000u * (i % 8000));
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(arts_realm_model_handle_message(model, topic,
+        (const guint8 *)state_msg, strlen(state_msg), &error));
+    g_assert_no_error(error);
+    g_assert_true(arts_realm_model_handle_message(model, stats,
+        (const guint8 *)stats_msg, strlen(stats_msg), &error));
+    g_assert_no_error(error);
+  }
+  g_assert_cmpuint(g_list_model_get_n_items(
+                       arts_realm_model_get_runtimes(model)), ==, 1000);
+  g_assert_cmpuint(arts_realm_model_get_n_alive(model), ==, 1000 - 143);
+  spin(500);
+  g_assert_nonnull(card_for("node-0000"));
+  screenshot("scale.png");
+
+  scroller = GTK_SCROLLED_WINDOW(
+      gtk_widget_get_parent(find_one(GTK_WIDGET(win), GTK_TYPE_GRID_VIEW)));
+  adj = gtk_scrolled_window_get_vadjustment(scroller);
+  /* Scroll to the end in steps, as a user would. */
+  for (guint step = 0; step < 100 &&
+       gtk_adjustment_get_value(adj) + gtk_adjustment_get_page_size(adj) <
+           gtk_adjustment_get_upper(adj) - 1; step++) {
+    gtk_adjustment_set_value(adj, gtk_adjustment_get_value(adj) +
+                                  gtk_adjustment_get_page_size(adj));
+    spin(30);
+    g_clear_pointer(&cards, g_ptr_array_unref);
+    cards = find_all(GTK_WIDGET(win), ARTS_TYPE_RUNTIME_CARD);
+    max_cards = MAX(max_cards, cards->len);
+  }
+  spin(300);
+  g_assert_nonnull(card_for("node-0999"));
+  g_assert_null(card_for("node-0000"));
+  g_test_message("1000 runtimes: at most %u card widgets while scrolling",
+                 max_cards);
+  g_assert_cmpuint(max_cards, >, 0);
+  /* GTK 4.8's grid keeps up to 30 rows of items around the visible ones:
+   * a few hundred at most, whatever the realm's size. */
+  g_assert_cmpuint(max_cards, <, 300);
+}
+
+static gboolean
+scenario(gpointer data)
+{
+  g_auto(GStrv) names = g_strsplit(env("ARTS_TEST_RUNTIMES"), ",", -1);
+  const char *victim = env("ARTS_TEST_VICTIM");
+
+  g_assert_true(wait_until(have_window, NULL));
+  g_assert_true(wait_until(all_online, names));
+  check_header();
+  g_assert_true(wait_until(sparklines_drawn, names[0]));
+  screenshot("overview.png");
+
+  check_runtime_page(names[0]);
+
+  kill_victim();
+  g_assert_true(wait_until(is_dead, (gpointer)victim));
+  for (guint i = 0; names[i]; i++) {
+    if (!g_str_equal(names[i], victim))
+      g_assert_false(is_dead(names[i]));
+  }
+  screenshot("dead.png");
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.page", "s", "events"));
+  g_assert_true(wait_until(death_listed, (gpointer)victim));
+  screenshot("events.png");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.page", "s", "runtimes"));
+
+  check_scale();
+  g_application_quit(g_application_get_default());
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_realm(void)
+{
+  g_autoptr(ArtsApplication) app = arts_application_new(
+      G_APPLICATION_NON_UNIQUE);
+  g_autoptr(GSettings) settings = g_settings_new(ARTS_APPLICATION_ID);
+  char *argv[] = { "arts-dashboard", "--broker",
+                   (char *)env("ARTS_TEST_BROKER"), "--realm",
+                   (char *)env("ARTS_TEST_REALM"), NULL };
+
+  /* Fill the Xvfb screen, for screenshots. */
+  g_settings_set_int(settings, "window-width", 1400);
+  g_settings_set_int(settings, "window-height", 900);
+  g_idle_add(scenario, NULL);
+  g_assert_cmpint(g_application_run(G_APPLICATION(app), 5, argv), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+  gtk_test_init(&argc, &argv, NULL);
+  g_test_add_func("/dashboard/realm", test_realm);
+  return g_test_run();
+}
