@@ -35,6 +35,7 @@ struct _OrchDaemon {
   gboolean stopping;
   gboolean connected;
   int lock_fd;             /* STATE_DIR/orchestrator.lock, flock()ed */
+  GHashTable *held;        /* uuid -> HeldDelete*: reg deletes not yet due */
 };
 
 /* ---- settings ---- */
@@ -230,11 +231,102 @@ want_data_type(const ArtsEnvelope *env, const char *want, GError **error)
   return FALSE;
 }
 
-static const ArtsRuntime *
-reg_request(OrchDaemon *d, const ArtsEnvelope *env, GError **error)
+/* A delete is held this long before it counts: a broker that shuts down
+ * publishes the last will of every client still connected, and those
+ * wills say nothing about the runtimes. Losing the broker within this
+ * time drops what is held (a runtime that really died then dies of
+ * missed telemetry instead). */
+#define DELETE_HOLD_MS 500
+
+typedef struct {
+  OrchDaemon *d;
+  char *uuid, *name, *topic;
+  ArtsEnvelope *env;
+  guint source_id;
+} HeldDelete;
+
+static void
+held_free(gpointer p)
 {
-  gboolean create = strcmp(env->action, "create") == 0;
-  if (!create && strcmp(env->action, "delete") != 0) {
+  HeldDelete *h = p;
+  g_clear_handle_id(&h->source_id, g_source_remove);
+  g_free(h->uuid);
+  g_free(h->name);
+  g_free(h->topic);
+  arts_envelope_free(h->env);
+  g_free(h);
+}
+
+static void
+apply_delete(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
+             const char *uuid, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  const ArtsRuntime *rt = orch_realm_deregister(d->realm, uuid, name,
+                                                &error);
+  if (!rt) {
+    refuse(d, topic, env, error);
+    return;
+  }
+  g_autoptr(JsonObject) details = arts_runtime_to_json(rt);
+  answer_ok(d, topic, env, details);
+}
+
+static gboolean
+on_delete_due(gpointer user_data)
+{
+  HeldDelete *h = user_data;
+  h->source_id = 0;
+  apply_delete(h->d, h->topic, h->env, h->uuid, h->name);
+  g_hash_table_remove(h->d->held, h->uuid);
+  return G_SOURCE_REMOVE;
+}
+
+/* A held delete is applied before anything else about its runtime, so a
+ * quick goodbye-and-register keeps its order. */
+static void
+release_held(OrchDaemon *d, const char *uuid)
+{
+  HeldDelete *h = g_hash_table_lookup(d->held, uuid);
+  if (!h)
+    return;
+  g_clear_handle_id(&h->source_id, g_source_remove);
+  apply_delete(d, h->topic, h->env, h->uuid, h->name);
+  g_hash_table_remove(d->held, uuid);
+}
+
+static void
+release_all_held(OrchDaemon *d)
+{
+  g_autoptr(GList) uuids = g_hash_table_get_keys(d->held);
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  for (GList *l = uuids; l; l = l->next)
+    g_strv_builder_add(b, l->data);
+  g_auto(GStrv) all = g_strv_builder_end(b);
+  for (guint i = 0; all[i]; i++)
+    release_held(d, all[i]);
+}
+
+static void
+hold_delete(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
+            const ArtsRuntime *rt)
+{
+  HeldDelete *h = g_new0(HeldDelete, 1);
+  h->d = d;
+  h->uuid = g_strdup(rt->uuid);
+  h->name = g_strdup(rt->name);
+  h->topic = g_strdup(topic);
+  h->env = arts_envelope_new(env->type, env->action, env->object_id,
+                             env->data);
+  h->source_id = g_timeout_add(DELETE_HOLD_MS, on_delete_due, h);
+  g_hash_table_replace(d->held, h->uuid, h);
+}
+
+static ArtsRuntime *
+reg_decode(const ArtsEnvelope *env, GError **error)
+{
+  if (strcmp(env->action, "create") != 0
+      && strcmp(env->action, "delete") != 0) {
     g_set_error(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
                 "action: unknown action \"%s\" on reg (expected create or "
                 "delete)", env->action);
@@ -242,25 +334,35 @@ reg_request(OrchDaemon *d, const ArtsEnvelope *env, GError **error)
   }
   if (!want_data_type(env, "runtime", error))
     return NULL;
-  g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(env->data, error);
-  if (!rt)
-    return NULL;
-  if (create)
-    return orch_realm_register(d->realm, rt, g_get_monotonic_time(), error);
-  return orch_realm_deregister(d->realm, rt->uuid, rt->name, error);
+  return arts_runtime_from_json(env->data, error);
 }
 
 static void
 handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
 {
   g_autoptr(GError) error = NULL;
-  const ArtsRuntime *rt = reg_request(d, env, &error);
+  g_autoptr(ArtsRuntime) rt = reg_decode(env, &error);
   if (!rt) {
     refuse(d, topic, env, error);
     return;
   }
-  g_autoptr(JsonObject) details = arts_runtime_to_json(rt);
-  answer_ok(d, topic, env, details);
+  release_held(d, rt->uuid);
+  const ArtsRuntime *stored;
+  if (strcmp(env->action, "create") == 0)
+    stored = orch_realm_register(d->realm, rt, g_get_monotonic_time(),
+                                 &error);
+  else
+    stored = orch_realm_check_deregister(d->realm, rt->uuid, rt->name,
+                                         &error);
+  if (!stored) {
+    refuse(d, topic, env, error);
+  } else if (strcmp(env->action, "delete") == 0
+             && stored->status == ARTS_STATUS_ALIVE) {
+    hold_delete(d, topic, env, rt);
+  } else {
+    g_autoptr(JsonObject) details = arts_runtime_to_json(stored);
+    answer_ok(d, topic, env, details);
+  }
 }
 
 /* ---- stats ---- */
@@ -466,8 +568,14 @@ on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
   OrchDaemon *d = user_data;
   d->connected = connected;
   if (!connected) {
-    if (!d->stopping)
-      g_message("lost the broker; reconnecting");
+    if (d->stopping)
+      return;
+    g_message("lost the broker; reconnecting");
+    if (g_hash_table_size(d->held))
+      g_message("ignoring %u reg deletes that came as the broker went "
+                "away (a broker shutting down sends every client's will)",
+                g_hash_table_size(d->held));
+    g_hash_table_remove_all(d->held);
     return;
   }
   g_message("connected to the broker");
@@ -574,6 +682,7 @@ orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
   d->t_log = arts_topic(cfg->realm, ARTS_TOPIC_LOG, "orchestrator");
   d->complaints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         g_free);
+  d->held = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, held_free);
   d->store = orch_store_open(d->db_path, error);
   if (!d->store)
     goto fail;
@@ -619,6 +728,7 @@ void
 orch_daemon_stop(OrchDaemon *d)
 {
   g_autoptr(GError) error = NULL;
+  release_all_held(d);
   d->stopping = TRUE;
   g_clear_handle_id(&d->check_id, g_source_remove);
   g_clear_handle_id(&d->maintain_id, g_source_remove);
@@ -639,6 +749,7 @@ orch_daemon_free(OrchDaemon *d)
   g_clear_pointer(&d->realm, orch_realm_free);
   g_clear_pointer(&d->store, orch_store_free);
   g_hash_table_destroy(d->complaints);
+  g_hash_table_destroy(d->held);
   close(d->lock_fd);
   g_free(d->realm_name);
   g_free(d->db_path);

@@ -292,9 +292,9 @@ orch_realm_register(OrchRealm *r, const ArtsRuntime *reg, gint64 now_us,
   return e->rt;
 }
 
-const ArtsRuntime *
-orch_realm_deregister(OrchRealm *r, const char *uuid, const char *name,
-                      GError **error)
+static Entry *
+check_deregister(OrchRealm *r, const char *uuid, const char *name,
+                 GError **error)
 {
   Entry *e = g_hash_table_lookup(r->entries, uuid);
   if (!e) {
@@ -308,6 +308,24 @@ orch_realm_deregister(OrchRealm *r, const char *uuid, const char *name,
                 e->rt->name, name);
     return NULL;
   }
+  return e;
+}
+
+const ArtsRuntime *
+orch_realm_check_deregister(OrchRealm *r, const char *uuid,
+                            const char *name, GError **error)
+{
+  Entry *e = check_deregister(r, uuid, name, error);
+  return e ? e->rt : NULL;
+}
+
+const ArtsRuntime *
+orch_realm_deregister(OrchRealm *r, const char *uuid, const char *name,
+                      GError **error)
+{
+  Entry *e = check_deregister(r, uuid, name, error);
+  if (!e)
+    return NULL;
   if (e->rt->status == ARTS_STATUS_ALIVE)
     set_status(r, e, ARTS_STATUS_DEAD, ARTS_EVENT_RUNTIME_LEFT,
                "deregistered (reg delete: goodbye or last will)");

@@ -36,6 +36,12 @@ gboolean orch_realm_load(OrchRealm *r, gint64 now_us, GError **error);
  * ARTS_ERROR (CONFLICT for a name or uuid in use elsewhere). */
 const ArtsRuntime *orch_realm_register(OrchRealm *r, const ArtsRuntime *reg,
                                        gint64 now_us, GError **error);
+/* What orch_realm_deregister() would refuse, without doing it: the
+ * runtime (borrowed) or NULL with the error. */
+const ArtsRuntime *orch_realm_check_deregister(OrchRealm *r,
+                                               const char *uuid,
+                                               const char *name,
+                                               GError **error);
 /* reg delete: the runtime is dead (left). NAME, when given, must match. */
 const ArtsRuntime *orch_realm_deregister(OrchRealm *r, const char *uuid,
                                          const char *name, GError **error);

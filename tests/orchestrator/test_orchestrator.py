@@ -145,6 +145,48 @@ def case_will(w):
     w.stop_orchestrator()
 
 
+def case_broker_stop(w):
+    """A broker that shuts down publishes the last will of every client
+    still connected. Those wills say nothing about the runtimes: the
+    orchestrator, losing the broker at the same moment, ignores them, and
+    the realm stays alive over the broker restart."""
+    import json
+    w.start_orchestrator()
+    a = new_uuid()
+    w.register(a, "alpha")
+    will = envelope("delete", {"type": "runtime", "uuid": a, "name": "alpha"})
+    client = subprocess.Popen(
+        ["mosquitto_sub", "-p", str(w.port), "-t", "nothing",
+         "--will-topic", w.topic("reg"), "--will-qos", "1",
+         "--will-payload", json.dumps(will)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    halt = w.keep_sending(a)
+    try:
+        time.sleep(0.5)
+        w.sub.close()
+        w.subs.remove(w.sub)
+        w.stop_broker()
+        time.sleep(1.0)
+        w.start_broker()
+        w.sub = w.subscribe()
+        mark = 0   # a new subscriber: all it got came after the restart
+        w.state(a, "A", start=mark, timeout=10)
+        time.sleep(1.0)
+    finally:
+        halt()
+        client.kill()
+        client.wait()
+    check("ignoring 1 reg deletes" in w.orch_output(),
+          "the shutdown's will was not recognised")
+    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
+                     and m["json"]["data"]["status"] == "D", mark) is None,
+          "alpha went dead over the broker restart")
+    events = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
+                                 " ORDER BY id", (a,))]
+    check(events == ["runtime_joined"], f"alpha's events {events}")
+    w.stop_orchestrator()
+
+
 def case_restart(w):
     """An orchestrator restart loses nothing: runtimes, statuses, events and
     history come back from SQLite, the retained state is published again
@@ -160,10 +202,18 @@ def case_restart(w):
         w.telemetry(a, interval_ms=300, metrics={"m": float(i)})
         w.telemetry(b, interval_ms=300, metrics={"m": 10.0 + i})
         time.sleep(0.05)
+    # a and b stay alive (3 x 300 ms) up to the stop, however slow the
+    # machine is today.
+    halts = [w.keep_sending(a), w.keep_sending(b)]
     w.request("reg", "delete", {"type": "runtime", "uuid": c,
                                 "name": "gamma"}, expect="ok")
     time.sleep(0.4)   # the samples reach SQLite with the next tick
+    for halt in halts:
+        halt()
     w.stop_orchestrator()
+    check(w.db("SELECT name, status FROM runtimes ORDER BY name")
+          == [("alpha", "A"), ("beta", "A"), ("gamma", "D")],
+          "statuses before the restart")
 
     # The broker forgets every retained message too.
     w.sub.close()
@@ -171,7 +221,7 @@ def case_restart(w):
     w.stop_broker()
     w.start_broker()
     w.sub = w.subscribe()
-    mark = w.sub.mark()
+    mark = 0   # a new subscriber: all it got came after the restart
     w.start_orchestrator()
     for u, st in ((a, "A"), (b, "A"), (c, "D")):
         m = w.state(u, st, start=mark, timeout=3)
@@ -208,7 +258,7 @@ def case_restart(w):
     time.sleep(2.0)
     w.start_broker()
     w.sub = w.subscribe()
-    mark = w.sub.mark()
+    mark = 0   # a new subscriber: all it got came after the restart
     for u, st in ((a, "A"), (b, "D"), (c, "D")):
         w.state(u, st, start=mark, timeout=10)
     time.sleep(1.5)
@@ -549,6 +599,7 @@ CASES = {
     "dead": case_dead,
     "will": case_will,
     "restart": case_restart,
+    "broker-stop": case_broker_stop,
     "bad-input": case_bad_input,
     "history": case_history,
     "config": case_config,
