@@ -527,7 +527,9 @@ static void undump_state_sec(undump_state *u, wasm_snapshot *s) {
   s->limits.fuel = load_var(u);
   s->limits.max_memory = load_var(u);
   uint64_t f = load_var(u), st = load_var(u);
-  if (f > UINT32_MAX || st > UINT32_MAX) bad(u, "limit out of range");
+  /* Bounded so a hostile snapshot cannot make the resumer allocate
+   * gigabytes of stack before anything is checked. */
+  if (f > (1u << 20) || st > (1u << 27)) bad(u, "stack limits out of range");
   s->limits.max_frames = (uint32_t)f;
   s->limits.max_stack_slots = (uint32_t)st;
 }
