@@ -14,13 +14,15 @@ only; run with /usr/bin/python3.
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 
 SOURCE = os.environ.get("ARTS_SOURCE_DIR", ".")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from realm import Realm, binary, check, log, BUILD  # noqa: E402
+from realm import (Realm, binary, check, log, free_port,  # noqa: E402
+                   BUILD, MOSQUITTO)
 
 SKIP = 77
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24"]
@@ -76,6 +78,32 @@ exit 0
           f"arts-dashboard printed warnings: {warnings_in(p.stderr)}")
 
 
+def read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_pid(pid):
+    """Stops the broker the GUI test restarted (a daemon: not ours to
+    wait for)."""
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: dashboard.py TEST_BINARY", file=sys.stderr)
@@ -88,7 +116,10 @@ def main():
     os.makedirs(artifacts, exist_ok=True)
     names = ["alpha", "bravo", "charlie"]
     with Realm(name="dash" + str(os.getpid())) as r:
-        r.start_broker()
+        pidfile = r.path("mosquitto.pid")
+        r.port = free_port()
+        conf = r.broker_config() + f"pid_file {pidfile}\n"
+        r.start_broker(config=conf)
         r.start_orchestrator()
         for n in names:
             r.start_agent(n)
@@ -106,10 +137,15 @@ def main():
             "ARTS_TEST_KILL_CMD": f"kill -KILL {pid}",
             "ARTS_TEST_ARTIFACTS": artifacts,
             "ARTS_TEST_HISTORY": "1",
+            # The second broker daemonizes; its pid file says whom to stop.
+            "ARTS_TEST_BROKER_STOP_CMD": f"kill {r.broker.popen.pid}",
+            "ARTS_TEST_BROKER_START_CMD":
+                f"{MOSQUITTO} -d -c {r.path('mosquitto.conf')}",
         })
         t0 = time.monotonic()
         p = subprocess.run(XVFB + [sys.argv[1]], env=env,
                            capture_output=True, text=True, timeout=240)
+        restarted = read_pid(pidfile)
         log(f"test-dashboard: rc {p.returncode} after "
             f"{time.monotonic() - t0:.1f} s\n{p.stdout}{p.stderr}")
         check(p.returncode == 0, "test-dashboard failed")
@@ -118,8 +154,11 @@ def main():
         # The realm agrees with what the dashboard showed.
         check(r.runtime(victim, "D") is not None,
               f"{victim} is not dead in arts-ctl runtimes")
-        run_binary(r, artifacts)
-        r.agents[victim].popen.wait(5)
+        try:
+            run_binary(r, artifacts)
+            r.agents[victim].popen.wait(5)
+        finally:
+            stop_pid(restarted)
         r.assert_clean()
     log(f"screenshots in {artifacts}")
     return 0

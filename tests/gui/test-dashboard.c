@@ -18,8 +18,11 @@
  * comma-separated), ARTS_TEST_VICTIM (one of them), ARTS_TEST_KILL_CMD (a
  * shell command that kills the victim's agent), ARTS_TEST_ARTIFACTS (a
  * folder for screenshots), ARTS_TEST_HISTORY (1: an orchestrator answers
- * history queries). */
+ * history queries), ARTS_TEST_BROKER_STOP_CMD and ARTS_TEST_BROKER_START_CMD
+ * (stop the broker; start it again on the same port). */
 #include "arts-application.h"
+#include "arts-connection-dialog.h"
+#include "arts-preferences-window.h"
 #include "arts-chart.h"
 #include "arts-event-item.h"
 #include "arts-events-page.h"
@@ -261,6 +264,139 @@ have_window(gpointer data)
          gtk_widget_get_mapped(GTK_WIDGET(the_window()));
 }
 
+/* ---- dialogs, style, reconnecting ---- */
+
+static GtkWindow *
+toplevel_of_type(GType type)
+{
+  GListModel *tops = gtk_window_get_toplevels();
+
+  for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+    g_autoptr(GtkWindow) w = g_list_model_get_item(tops, i);
+
+    if (G_TYPE_CHECK_INSTANCE_TYPE(w, type) &&
+        gtk_widget_get_mapped(GTK_WIDGET(w)))
+      return w;
+  }
+  return NULL;
+}
+
+static gboolean
+toplevel_shown(gpointer type)
+{
+  return toplevel_of_type(GPOINTER_TO_SIZE(type)) != NULL;
+}
+
+/* Opens a dialog through ACTION, checks it appears, keeps a picture. */
+static void
+check_dialog(const char *action, GType type, const char *shot)
+{
+  GtkWindow *dialog;
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()), action,
+                                           NULL));
+  g_assert_true(wait_until(toplevel_shown, GSIZE_TO_POINTER(type)));
+  dialog = toplevel_of_type(type);
+  g_assert_true(gtk_window_get_transient_for(dialog) ==
+                GTK_WINDOW(the_window()));
+  screenshot(shot);
+  gtk_window_destroy(dialog);
+  spin(200);
+}
+
+static void
+check_dialogs(void)
+{
+  check_dialog("app.preferences", ARTS_TYPE_PREFERENCES_WINDOW,
+               "preferences.png");
+  check_dialog("app.about", ADW_TYPE_ABOUT_WINDOW, "about.png");
+  check_dialog("win.show-help-overlay", GTK_TYPE_SHORTCUTS_WINDOW,
+               "shortcuts.png");
+  check_dialog("win.add-connection", ARTS_TYPE_CONNECTION_DIALOG,
+               "add-realm.png");
+}
+
+static gboolean
+is_dark(gpointer data)
+{
+  return adw_style_manager_get_dark(adw_style_manager_get_default()) ==
+         GPOINTER_TO_INT(data);
+}
+
+/* The style preference reaches AdwStyleManager. */
+static void
+check_dark_style(void)
+{
+  g_autoptr(GSettings) settings = g_settings_new(ARTS_APPLICATION_ID);
+
+  g_settings_set_string(settings, "color-scheme", "dark");
+  g_assert_true(wait_until(is_dark, GINT_TO_POINTER(TRUE)));
+  screenshot("overview-dark.png");
+  g_settings_set_string(settings, "color-scheme", "follow");
+  g_assert_true(wait_until(is_dark, GINT_TO_POINTER(FALSE)));
+}
+
+/* The header's state label says TEXT. */
+static gboolean
+status_says(gpointer text)
+{
+  g_autoptr(GPtrArray) boxes = find_all(GTK_WIDGET(the_window()),
+                                        GTK_TYPE_BOX);
+
+  for (guint i = 0; i < boxes->len; i++) {
+    GtkLabel *l;
+
+    if (!gtk_widget_has_css_class(boxes->pdata[i], "connection-status"))
+      continue;
+    l = label_with_class(boxes->pdata[i], "caption");
+    return l && g_str_equal(gtk_label_get_label(l), text);
+  }
+  return FALSE;
+}
+
+static void
+run(const char *var)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true(g_spawn_command_line_sync(env(var), NULL, NULL, &status,
+                                          &error));
+  g_assert_no_error(error);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* The broker goes away and comes back: the header says so, the banner
+ * shows, and the realm returns without the user doing anything. */
+static void
+check_reconnect(char **names, const char *victim)
+{
+  GtkRevealer *banner = NULL;
+  g_autoptr(GPtrArray) revealers = find_all(GTK_WIDGET(the_window()),
+                                            GTK_TYPE_REVEALER);
+  g_auto(GStrv) alive = g_new0(char *, g_strv_length(names) + 1);
+  guint n = 0;
+
+  for (guint i = 0; i < revealers->len; i++) {
+    if (label_with_class(revealers->pdata[i], "offline-banner"))
+      banner = revealers->pdata[i];
+  }
+  g_assert_nonnull(banner);
+  g_assert_false(gtk_revealer_get_reveal_child(banner));
+  run("ARTS_TEST_BROKER_STOP_CMD");
+  g_assert_true(wait_until(status_says, "Connecting…"));
+  g_assert_true(gtk_revealer_get_reveal_child(banner));
+  screenshot("reconnecting.png");
+  run("ARTS_TEST_BROKER_START_CMD");
+  g_assert_true(wait_until(status_says, "Connected"));
+  g_assert_false(gtk_revealer_get_reveal_child(banner));
+  for (guint i = 0; names[i]; i++) {
+    if (!g_str_equal(names[i], victim))
+      alive[n++] = g_strdup(names[i]);
+  }
+  g_assert_true(wait_until(all_online, alive));
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -456,6 +592,9 @@ scenario(gpointer data)
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
                                            "win.page", "s", "runtimes"));
 
+  check_dark_style();
+  check_dialogs();
+  check_reconnect(names, victim);
   check_scale();
   g_application_quit(g_application_get_default());
   return G_SOURCE_REMOVE;
