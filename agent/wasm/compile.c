@@ -480,6 +480,22 @@ static void add_pause(cc *c, uint8_t kind, uint32_t code_pc,
 
 /* ---- memory ---- */
 
+/* The address A was just computed by an i32.add of a constant (the last op
+ * emitted, into A's own slot): drop that op and return its operand and
+ * constant, for a load/store that adds them itself (wrapping at 32 bits,
+ * as the add did). */
+static bool take_addr_add(cc *c, const vent *a, uint32_t *src, uint32_t *imm)
+{
+  if (c->last_op < 0 || c->last_dst != c->last_op + 1 || a->slot != a->pos ||
+      c->code[c->last_op] != OP_I32_IMM + 0x6a - 0x46 ||
+      c->code[c->last_dst] != a->pos || c->ncode != c->last_op + 4)
+    return false;
+  *src = c->code[c->last_op + 2];
+  *imm = c->code[c->last_op + 3];
+  c->ncode = (uint32_t)c->last_op;
+  return true;
+}
+
 static uint32_t memarg(cc *c, uint32_t natural_log2, const uint8_t *at)
 {
   wasm_rd *r = c->r;
@@ -1181,9 +1197,17 @@ static int compile(cc *c)
       vent a = pop(c, WASM_TYPE_I32, ins);
       vent *e = push(c, ty[op - 0x28]);
       if (wasm_rd_ok(r) && live(c)) {
-        emit_dst_op(c, op, e->pos);
-        emit(c, a.slot);
-        emit(c, off);
+        uint32_t src, imm;
+        if (take_addr_add(c, &a, &src, &imm)) {
+          emit_dst_op(c, OP_MEMX + op - 0x28, e->pos);
+          emit(c, src);
+          emit(c, off);
+          emit(c, imm);
+        } else {
+          emit_dst_op(c, op, e->pos);
+          emit(c, a.slot);
+          emit(c, off);
+        }
       }
       break;
     }
@@ -1195,13 +1219,26 @@ static int compile(cc *c)
         WASM_TYPE_I32, WASM_TYPE_I32, WASM_TYPE_I64, WASM_TYPE_I64,
         WASM_TYPE_I64};
       uint32_t off = memarg(c, lg[op - 0x36], ins);
-      vent v = pop(c, ty[op - 0x36], ins);
+      vent v = pop_keep(c, ty[op - 0x36], ins);
       vent a = pop(c, WASM_TYPE_I32, ins);
-      if (wasm_rd_ok(r) && live(c)) {
-        emit_op(c, op);
-        emit(c, a.slot);
-        emit(c, v.slot);
-        emit(c, off);
+      if (!live(c))
+        break;
+      uint32_t src, imm;
+      bool fuse = take_addr_add(c, &a, &src, &imm);
+      materialize_vent(c, &v);
+      if (wasm_rd_ok(r)) {
+        if (fuse) {
+          emit_op(c, OP_MEMX + op - 0x28);
+          emit(c, src);
+          emit(c, v.slot);
+          emit(c, off);
+          emit(c, imm);
+        } else {
+          emit_op(c, op);
+          emit(c, a.slot);
+          emit(c, v.slot);
+          emit(c, off);
+        }
       }
       break;
     }

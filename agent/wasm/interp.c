@@ -294,6 +294,33 @@ __attribute__((constructor)) static void op_profile_init(void)
     NEXT();                                                             \
   }
 
+/* The same with the address (u32)(fp[a] + imm) (a folded i32.add). */
+#define EAX(size)                                                       \
+  ({                                                                    \
+    uint64_t ea_ = (uint64_t)(uint32_t)((uint32_t)S(2) + pc[4]) + pc[3]; \
+    if (__builtin_expect(ea_ + (size) > memsize, 0))                    \
+      TRAP("out of bounds memory access");                              \
+    mem + ea_;                                                          \
+  })
+#define LOADX(op, T, conv)                                              \
+  op_memx_##op: {                                                       \
+    T v_;                                                               \
+    memcpy(&v_, EAX(sizeof(T)), sizeof(T));                             \
+    S(1) = conv(v_);                                                    \
+    pc += 5;                                                            \
+    NEXT();                                                             \
+  }
+#define STOREX(op, T)                                                   \
+  op_memx_##op: {                                                       \
+    uint64_t ea_ = (uint64_t)(uint32_t)((uint32_t)S(1) + pc[4]) + pc[3]; \
+    if (__builtin_expect(ea_ + sizeof(T) > memsize, 0))                 \
+      TRAP("out of bounds memory access");                              \
+    T v_ = (T)S(2);                                                     \
+    memcpy(mem + ea_, &v_, sizeof(T));                                  \
+    pc += 5;                                                            \
+    NEXT();                                                             \
+  }
+
 #define U32(x) ((uint64_t)(uint32_t)(x))
 #define I32_BIN(op, expr)                                               \
   op_##op: {                                                            \
@@ -423,6 +450,29 @@ wasm_result wasm_interp_run(wasm_instance *root)
     [OP_TABLE_GET] = &&op_table_get, [OP_TABLE_SET] = &&op_table_set,
     [OP_REF_IS_NULL] = &&op_ref_is_null,
     [OP_SIMD] = &&op_simd, [OP_SIMD_MEM] = &&op_simd_mem,
+    [OP_MEMX + 0x28 - 0x28] = &&op_memx_0x28,
+    [OP_MEMX + 0x29 - 0x28] = &&op_memx_0x29,
+    [OP_MEMX + 0x2a - 0x28] = &&op_memx_0x2a,
+    [OP_MEMX + 0x2b - 0x28] = &&op_memx_0x2b,
+    [OP_MEMX + 0x2c - 0x28] = &&op_memx_0x2c,
+    [OP_MEMX + 0x2d - 0x28] = &&op_memx_0x2d,
+    [OP_MEMX + 0x2e - 0x28] = &&op_memx_0x2e,
+    [OP_MEMX + 0x2f - 0x28] = &&op_memx_0x2f,
+    [OP_MEMX + 0x30 - 0x28] = &&op_memx_0x30,
+    [OP_MEMX + 0x31 - 0x28] = &&op_memx_0x31,
+    [OP_MEMX + 0x32 - 0x28] = &&op_memx_0x32,
+    [OP_MEMX + 0x33 - 0x28] = &&op_memx_0x33,
+    [OP_MEMX + 0x34 - 0x28] = &&op_memx_0x34,
+    [OP_MEMX + 0x35 - 0x28] = &&op_memx_0x35,
+    [OP_MEMX + 0x36 - 0x28] = &&op_memx_0x36,
+    [OP_MEMX + 0x37 - 0x28] = &&op_memx_0x37,
+    [OP_MEMX + 0x38 - 0x28] = &&op_memx_0x38,
+    [OP_MEMX + 0x39 - 0x28] = &&op_memx_0x39,
+    [OP_MEMX + 0x3a - 0x28] = &&op_memx_0x3a,
+    [OP_MEMX + 0x3b - 0x28] = &&op_memx_0x3b,
+    [OP_MEMX + 0x3c - 0x28] = &&op_memx_0x3c,
+    [OP_MEMX + 0x3d - 0x28] = &&op_memx_0x3d,
+    [OP_MEMX + 0x3e - 0x28] = &&op_memx_0x3e,
     [OP_I32_IMM + 0x46 - 0x46] = &&op_i32_imm_46,
     [OP_I32_IMM + 0x47 - 0x46] = &&op_i32_imm_47,
     [OP_I32_IMM + 0x48 - 0x46] = &&op_i32_imm_48,
@@ -637,6 +687,30 @@ op_i32_wrap:
   STORE(0x3c, uint8_t)
   STORE(0x3d, uint16_t)
   STORE(0x3e, uint32_t)
+
+  LOADX(0x28, uint32_t, U32)
+  LOADX(0x29, uint64_t, ID)
+  LOADX(0x2a, uint32_t, U32)
+  LOADX(0x2b, uint64_t, ID)
+  LOADX(0x2c, int8_t, U32)
+  LOADX(0x2d, uint8_t, U32)
+  LOADX(0x2e, int16_t, U32)
+  LOADX(0x2f, uint16_t, U32)
+  LOADX(0x30, int8_t, (uint64_t)(int64_t))
+  LOADX(0x31, uint8_t, (uint64_t))
+  LOADX(0x32, int16_t, (uint64_t)(int64_t))
+  LOADX(0x33, uint16_t, (uint64_t))
+  LOADX(0x34, int32_t, (uint64_t)(int64_t))
+  LOADX(0x35, uint32_t, (uint64_t))
+  STOREX(0x36, uint32_t)
+  STOREX(0x37, uint64_t)
+  STOREX(0x38, uint32_t)
+  STOREX(0x39, uint64_t)
+  STOREX(0x3a, uint8_t)
+  STOREX(0x3b, uint16_t)
+  STOREX(0x3c, uint8_t)
+  STOREX(0x3d, uint16_t)
+  STOREX(0x3e, uint32_t)
 
 op_memory_size:
   S(1) = memsize / WASM_PAGE_SIZE;

@@ -67,6 +67,9 @@ enum {
   OP_I32_IMM = 0x100,     /* + (wasm op - 0x46), for 0x46..0x78 */
   OP_I64_IMM = 0x140,     /* + (wasm op - 0x51), for 0x51..0x8a; imm is
                              sign-extended from 32 bits */
+  /* loads and stores whose address is (u32)(a + imm): + (wasm op - 0x28);
+   * loads: d a offset imm, stores: a v offset imm */
+  OP_MEMX = 0x180,
   OP_SIMD = 0x1c0,        /* sub d a b c imm0..imm3: lane arithmetic */
   OP_SIMD_MEM = 0x1c1,    /* sub d addr offset lane v size */
   OP_COUNT = 0x200,
