@@ -143,7 +143,7 @@ for name in alpha beta gamma; do
     daemon_pids="$! $daemon_pids"
 done
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$dashboard" ]; then
-    "$dashboard" --broker "$url" --realm "$realm" >"$run/dashboard.log" 2>&1 &
+    setsid "$dashboard" --broker "$url" --realm "$realm" >"$run/dashboard.log" 2>&1 &
     daemon_pids="$! $daemon_pids"
 fi
 pids="$daemon_pids $broker_pid"
