@@ -215,6 +215,73 @@ static void test_stdio_pause(wasi_ctx *ctx, fake_in *in) {
   CHECK(mem[0x6200] == 2 && (ld64(0x6208) & ((1 << 2) | (1 << 5))) == 0);
 }
 
+/* poll_oneoff on stdin and a clock: the clock fires when stdin is quiet,
+ * stdin when it has bytes (with their count), and the bytes are then read
+ * by fd_read, not lost. */
+static void test_poll(wasi_ctx *ctx, fake_in *in) {
+  uint32_t sub = 0xa000;
+  memset(mem + sub, 0, 96);
+  st64(sub, 1);                  /* userdata 1: stdin */
+  mem[sub + 8] = 1;              /* fd_read */
+  st32(sub + 16, 0);
+  st64(sub + 48, 2);             /* userdata 2: 30 ms on the monotonic clock */
+  mem[sub + 56] = 0;
+  st32(sub + 64, 1);
+  st64(sub + 72, 30000000ull);
+  in->hold = true;
+  CHECK(call(ctx, "poll_oneoff", 4, A(sub), A(0xb000), A(2), A(0xb100)) == 0);
+  CHECK(ld32(0xb100) == 1 && ld64(0xb000) == 2 && mem[0xb00a] == 0);
+  in->hold = false;
+  in->data = "xyz";
+  in->len = 3;
+  in->pos = 0;
+  CHECK(call(ctx, "poll_oneoff", 4, A(sub), A(0xb000), A(2), A(0xb100)) == 0);
+  CHECK(ld32(0xb100) >= 1 && ld64(0xb000) == 1 && ld64(0xb010) == 3);
+  st32(0x6000, 0x7000);
+  st32(0x6004, 100);
+  CHECK(call(ctx, "fd_read", 4, A(0), A(0x6000), A(1), A(0x6100)) == 0);
+  CHECK(ld32(0x6100) == 3 && memcmp(mem + 0x7000, "xyz", 3) == 0);
+  /* An unknown clock and a bad descriptor are reported per event. */
+  st32(sub + 64, 9);
+  st32(sub + 16, 99);
+  CHECK(call(ctx, "poll_oneoff", 4, A(sub), A(0xb000), A(2), A(0xb100)) == 0);
+  CHECK(ld32(0xb100) == 2 && (ld32(0xb008) & 0xffff) == WEBADF &&
+        mem[0xb028] == 28);
+  CHECK(call(ctx, "poll_oneoff", 4, A(sub), A(0xb000), A(0), A(0xb100)) == 28);
+}
+
+/* Calls that need no files. */
+static void test_misc(wasi_ctx *ctx) {
+  CHECK(call(ctx, "args_sizes_get", 2, A(0x100), A(0x104)) == 0);
+  CHECK(call(ctx, "args_get", 2, A(0x200), A(0x300)) == 0);
+  CHECK(ld32(0x200) == 0x300 && strcmp((char *)mem + ld32(0x204), "arg one") == 0);
+  CHECK(call(ctx, "args_get", 2, A(MEM_SIZE - 2), A(0x300)) == 21);
+  CHECK(call(ctx, "environ_sizes_get", 2, A(0x100), A(0x104)) == 0);
+  CHECK(ld32(0x100) == 1 && ld32(0x104) == 6);
+  CHECK(call(ctx, "environ_get", 2, A(0x200), A(0x300)) == 0);
+  CHECK(strcmp((char *)mem + 0x300, "K=v w") == 0);
+  CHECK(call(ctx, "clock_time_get", 3, A(1), A(0), A(0x100)) == 0);
+  uint64_t t1 = ld64(0x100);
+  CHECK(call(ctx, "clock_time_get", 3, A(1), A(0), A(0x100)) == 0);
+  CHECK(ld64(0x100) >= t1);
+  CHECK(call(ctx, "clock_time_get", 3, A(0), A(0), A(0x100)) == 0);
+  CHECK(ld64(0x100) > 1600000000ull * 1000000000ull);
+  CHECK(call(ctx, "clock_time_get", 3, A(2), A(0), A(0x100)) == 0);
+  CHECK(call(ctx, "clock_time_get", 3, A(7), A(0), A(0x100)) == 28);
+  CHECK(call(ctx, "clock_res_get", 2, A(1), A(0x100)) == 0 && ld64(0x100) > 0);
+  memset(mem + 0x400, 0, 64);
+  CHECK(call(ctx, "random_get", 2, A(0x400), A(64)) == 0);
+  int nz = 0;
+  for (int i = 0; i < 64; i++) nz += mem[0x400 + i] != 0;
+  CHECK(nz > 32);
+  CHECK(call(ctx, "random_get", 2, A(MEM_SIZE - 8), A(64)) == 21);
+  CHECK(call(ctx, "sched_yield", 0) == 0);
+  CHECK(call(ctx, "sock_send", 5, A(0), A(0), A(0), A(0), A(0)) == 58);
+  CHECK(call(ctx, "proc_raise", 1, A(9)) == 52);
+  /* renumber: fd PRE+? does not exist */
+  CHECK(call(ctx, "fd_renumber", 2, A(PRE), A(500)) == WEBADF);
+}
+
 /* A 200 ms sleep interrupted by a pause keeps its deadline across
  * save/restore: the restored context sleeps only what remained. */
 static void test_sleep(wasi_ctx **pctx, const wasi_config *cfg) {
@@ -354,7 +421,9 @@ int main(int argc, char **argv) {
   wasi_stream sin = {&in, fake_read, NULL}, sout = {NULL, NULL, fake_write};
   const char *gargv[] = {"prog", "arg one"};
   wasi_preopen pre = {p, "/data"};
-  wasi_config cfg = {.argc = 2, .argv = gargv, .npreopens = 1,
+  const char *genv[] = {"K=v w"};
+  wasi_config cfg = {.argc = 2, .argv = gargv, .envc = 1, .env = genv,
+                     .npreopens = 1,
                      .preopens = &pre, .stdio = {&sin, &sout, &sout}};
   char err[256];
   wasi_ctx *ctx = wasi_new(&cfg, err, sizeof err);
@@ -366,8 +435,10 @@ int main(int argc, char **argv) {
   CHECK(memcmp(mem + 0x200, "/data", 5) == 0);
   CHECK(call(ctx, "fd_prestat_get", 2, A(PRE + 1), A(0x100)) == WEBADF);
 
+  test_misc(ctx);
   test_sandbox(ctx, p);
   test_stdio_pause(ctx, &in);
+  test_poll(ctx, &in);
   test_restore_files(&ctx, &cfg);
   test_sleep(&ctx, &cfg);
 
