@@ -14,6 +14,7 @@
 #define WASI_SAVE_VERSION 1
 #define MAX_STRING (1u << 20)
 #define MAX_STRINGS 65536u
+#define WASI_MAX_PREOPENS 256
 
 typedef struct {
   uint8_t *buf;
@@ -298,18 +299,13 @@ static bool restore_fds(rbuf *r, wasi_ctx *ctx, int *roots) {
   return true;
 }
 
-static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
-  if (get_u8(r) != WASI_SAVE_VERSION && !r->bad)
-    return fail(r, "unknown version");
-  if (!get_strings(r, &ctx->argv, &ctx->argc)) return false;
-  if (!get_strings(r, &ctx->env, &ctx->envc)) return false;
+/* Preopens: guest and host paths, the host ones remapped by CFG. */
+static bool restore_dirs(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
   uint64_t nd = get_var(r);
   if (r->bad) return false;
-  if (nd > 256) return fail(r, "too many preopens");
+  if (nd > WASI_MAX_PREOPENS) return fail(r, "too many preopens");
   ctx->dirs = calloc(nd ? nd : 1, sizeof(wasi_dir));
-  int roots[256];
   if (!ctx->dirs) return fail(r, "out of memory");
-  bool ok = true;
   for (uint64_t i = 0; i < nd; i++) {
     ctx->dirs[i].guest = get_str(r, 4096);
     ctx->dirs[i].host = get_str(r, 4096);
@@ -318,7 +314,6 @@ static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
     if (!*ctx->dirs[i].guest || !*ctx->dirs[i].host)
       return fail(r, "empty preopen path");
   }
-  /* Remap preopens to the host directories CFG names for them. */
   for (size_t j = 0; cfg && j < cfg->npreopens; j++)
     for (size_t i = 0; i < ctx->ndirs; i++)
       if (cfg->preopens[j].guest && cfg->preopens[j].host &&
@@ -328,43 +323,54 @@ static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
         free(ctx->dirs[i].host);
         ctx->dirs[i].host = h;
       }
-  uint64_t mono = get_var(r), cpu = get_var(r);
+  return true;
+}
+
+/* Stream offsets, unread stdin bytes and its end flag. */
+static bool restore_streams(rbuf *r, wasi_ctx *ctx) {
   for (int i = 0; i < 3; i++) ctx->stream_off[i] = get_var(r);
-  char *peek = NULL;
-  uint64_t plen = 0;
-  if (!r->bad) {
-    plen = get_var(r);
-    if (!r->bad && (plen > WASI_PEEK_MAX || plen > (uint64_t)(r->end - r->p)))
-      return fail(r, "stdin buffer too large");
-    if (!r->bad) {
-      memcpy(ctx->peek, r->p, plen);
-      r->p += plen;
-      ctx->peek_len = (uint32_t)plen;
-    }
-  }
-  (void)peek;
-  uint8_t eof = get_u8(r), active = get_u8(r);
+  uint64_t plen = get_var(r);
   if (r->bad) return false;
-  if (eof > 1 || active > 1) return fail(r, "bad flag byte");
+  if (plen > WASI_PEEK_MAX || plen > (uint64_t)(r->end - r->p))
+    return fail(r, "stdin buffer too large");
+  memcpy(ctx->peek, r->p, plen);
+  r->p += plen;
+  ctx->peek_len = (uint32_t)plen;
+  uint8_t eof = get_u8(r);
+  if (r->bad) return false;
+  if (eof > 1) return fail(r, "bad flag byte");
   ctx->stdin_eof = eof;
-  if (active) {
-    uint64_t in_ptr = get_var(r), ns = get_var(r);
-    if (r->bad) return false;
-    if (in_ptr > UINT32_MAX || ns == 0 || ns > 4096 ||
-        ns * 48 > (uint64_t)(r->end - r->p))
-      return fail(r, "bad pending poll");
-    wasi_pending_poll *p = &ctx->poll;
-    p->subs = malloc(ns * 48);
-    p->deadline = calloc(ns, sizeof(uint64_t));
-    if (!p->subs || !p->deadline) return fail(r, "out of memory");
-    memcpy(p->subs, r->p, ns * 48);
-    r->p += ns * 48;
-    p->in_ptr = (uint32_t)in_ptr;
-    p->nsubs = (uint32_t)ns;
-    for (uint64_t i = 0; i < ns; i++) p->deadline[i] = get_var(r);
-    p->active = true;
-  }
+  return true;
+}
+
+/* A poll_oneoff a pause interrupted: its subscriptions and deadlines. */
+static bool restore_poll(rbuf *r, wasi_ctx *ctx) {
+  uint8_t active = get_u8(r);
   if (r->bad) return false;
+  if (active > 1) return fail(r, "bad flag byte");
+  if (!active) return true;
+  uint64_t in_ptr = get_var(r), ns = get_var(r);
+  if (r->bad) return false;
+  if (in_ptr > UINT32_MAX || ns == 0 || ns > 4096 ||
+      ns * 48 > (uint64_t)(r->end - r->p))
+    return fail(r, "bad pending poll");
+  wasi_pending_poll *p = &ctx->poll;
+  p->subs = malloc(ns * 48);
+  p->deadline = calloc(ns, sizeof(uint64_t));
+  if (!p->subs || !p->deadline) return fail(r, "out of memory");
+  memcpy(p->subs, r->p, ns * 48);
+  r->p += ns * 48;
+  p->in_ptr = (uint32_t)in_ptr;
+  p->nsubs = (uint32_t)ns;
+  for (uint64_t i = 0; i < ns; i++) p->deadline[i] = get_var(r);
+  p->active = true;
+  return !r->bad;
+}
+
+/* Descriptors, reopened beneath their preopens' host directories. */
+static bool restore_open(rbuf *r, wasi_ctx *ctx) {
+  int roots[WASI_MAX_PREOPENS];
+  bool ok = true;
   for (size_t i = 0; i < ctx->ndirs; i++) roots[i] = -1;
   for (size_t i = 0; i < ctx->ndirs && ok; i++) {
     roots[i] = open(ctx->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -378,7 +384,19 @@ static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
   if (ok) ok = restore_fds(r, ctx, roots);
   for (size_t i = 0; i < ctx->ndirs; i++)
     if (roots[i] >= 0) close(roots[i]);
-  if (!ok) return false;
+  return ok;
+}
+
+static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
+  if (get_u8(r) != WASI_SAVE_VERSION && !r->bad)
+    return fail(r, "unknown version");
+  if (!get_strings(r, &ctx->argv, &ctx->argc) ||
+      !get_strings(r, &ctx->env, &ctx->envc) || !restore_dirs(r, ctx, cfg))
+    return false;
+  uint64_t mono = get_var(r), cpu = get_var(r);
+  if (!restore_streams(r, ctx) || !restore_poll(r, ctx) ||
+      !restore_open(r, ctx))
+    return false;
   if (r->p != r->end) return fail(r, "trailing bytes");
   wasi_clock_set(ctx, mono, cpu);
   return true;
