@@ -284,6 +284,11 @@ wasi_ctx *wasi_new(const wasi_config *cfg, char *err, size_t errlen) {
   }
   wasi_set_err(err, errlen, "out of memory");
   size_t np = cfg ? cfg->npreopens : 0;
+  if (np > 256) {  /* what a snapshot can carry (wasi-save.c) */
+    wasi_set_err(err, errlen, "more than 256 preopened directories");
+    wasi_free(ctx);
+    return NULL;
+  }
   if (cfg && (!dup_strings(&ctx->argv, cfg->argv, cfg->argc, "argument", err,
                            errlen) ||
               !dup_strings(&ctx->env, cfg->env, cfg->envc, "environment entry",
