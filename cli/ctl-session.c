@@ -30,7 +30,6 @@ struct _CtlSession {
   GHashTable *runtimes;   /* uuid -> JsonObject (state data) */
   GHashTable *stats;      /* uuid -> JsonObject (telemetry data) */
   GPtrArray *follows;     /* of CtlFollow* */
-  gboolean tracking;
   gboolean connected, ever_connected, lost, closing;
   gint64 last_msg_us;
   guint probe;            /* on_slow_connect() source */
@@ -67,7 +66,8 @@ static void keep_stats(CtlSession *s, const char *uuid, ArtsEnvelope *env) {
     return;
   }
   /* Replayed samples are old; the retained live one is the latest. */
-  if (json_object_get_boolean_member_with_default(env->data, "replayed",
+  if (g_strcmp0(arts_envelope_data_type(env), "telemetry") != 0 ||
+      json_object_get_boolean_member_with_default(env->data, "replayed",
                                                   FALSE))
     return;
   g_hash_table_replace(s->stats, g_strdup(uuid), json_object_ref(env->data));
@@ -87,7 +87,11 @@ static void on_message(ArtsMqtt *mqtt, const char *topic,
                        gpointer user_data) {
   CtlSession *s = user_data;
   g_autofree char *leaf = NULL, *rest = NULL;
-  s->last_msg_us = g_get_monotonic_time();
+  /* Only the retained copies a subscription brings are "the realm so
+   * far"; live traffic (a big realm's telemetry never pauses) must not
+   * hold the quiet period open. */
+  if (arts_mqtt_message_retained(mqtt))
+    s->last_msg_us = g_get_monotonic_time();
   if (!arts_topic_parse(s->opts->cfg.realm, topic, &leaf, &rest))
     return;
   g_autoptr(ArtsEnvelope) env = NULL;
@@ -135,8 +139,8 @@ static void on_connect(ArtsMqtt *mqtt, gboolean connected,
     return;
   }
   if (!s->ever_connected) {
-    /* Refused (authentication, TLS) or unreachable: say so at once rather
-     * than retrying until --timeout. */
+    /* A client that reports a failed first attempt gets a clear error at
+     * once rather than retries until --timeout. */
     if (!s->error)
       g_set_error(&s->error, CTL_ERROR, CTL_ERROR_BROKER,
                   "cannot connect to broker %s", s->opts->cfg.broker_url);
@@ -197,7 +201,6 @@ static void subscribe_leaf(CtlSession *s, const char *leaf, const char *id) {
 }
 
 void ctl_session_track_realm(CtlSession *s) {
-  s->tracking = TRUE;
   subscribe_leaf(s, ARTS_TOPIC_STATE, "runtime/+");
   subscribe_leaf(s, ARTS_TOPIC_STATS, "+");
 }
@@ -214,12 +217,10 @@ void ctl_session_follow(CtlSession *s, const char *leaf, CtlMessageFunc fn,
 
 static gboolean on_deadline(gpointer user_data) {
   CtlSession *s = user_data;
-  if (s->error)
-    ;
-  else if (s->ever_connected)
+  if (!s->error && s->ever_connected)
     g_set_error(&s->error, CTL_ERROR, CTL_ERROR_TIMEOUT,
                 "no answer within %d ms", s->opts->timeout_ms);
-  else
+  else if (!s->error)
     g_set_error(&s->error, CTL_ERROR, CTL_ERROR_TIMEOUT,
                 "no MQTT connection to broker %s within %d ms (it accepts "
                 "TCP connections: check TLS, --cafile and credentials; the "
@@ -304,9 +305,17 @@ gboolean ctl_session_connect(CtlSession *s, GError **error) {
     return FALSE;
   s->probe = g_timeout_add(CTL_PROBE_MS, on_slow_connect, s);
   s->last_msg_us = g_get_monotonic_time();
-  gboolean ok = run_bounded(s, on_quiet_check, error);
+  g_autoptr(GError) local = NULL;
+  gboolean ok = run_bounded(s, on_quiet_check, &local);
   drop_source(s->probe);
   s->probe = 0;
+  /* Connected, but retained messages still coming at the deadline: what
+   * arrived is the realm as far as we can tell. */
+  if (!ok && s->ever_connected &&
+      g_error_matches(local, CTL_ERROR, CTL_ERROR_TIMEOUT))
+    return TRUE;
+  if (!ok)
+    g_propagate_error(error, g_steal_pointer(&local));
   return ok;
 }
 

@@ -30,8 +30,12 @@ def case_stats():
         realm_with(r, ["alpha", "beta"])
         uuid = r.agent_uuid("alpha")
 
-        def full_sample():
-            s = r.ctl_json("stats", "alpha")
+        def full_sample():   # the first sample comes one interval after joining
+            rc, out, err = r.ctl("--json", "stats", "alpha", check_rc=False)
+            if rc != 0:
+                check(rc == 1 and "no telemetry yet" in err, f"stats: {rc} {err}")
+                return None
+            s = json.loads(out)
             return s if "system.cpu.utilization" in s.get("metrics", {}) else None
         s, _ = r.wait_for(full_sample, 5.0, "a sample with CPU utilization")
         check(s["uuid"] == uuid and s["name"] == "alpha", f"wrong runtime: {s}")
