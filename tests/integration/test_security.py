@@ -197,6 +197,20 @@ def case_acl():
         # B's telemetry is still B's own: never the forged 0.99.
         s = r.ctl_json("stats", "b")
         check(s["uuid"] == uuid_b, f"stats of b: {s}")
+        # arts-ctl without the realm's CA, or with a wrong password: exit 3
+        # with a hint, not a hang.
+        bad_pw = r.path("etc", "bad.pw")
+        with open(bad_pw, "w") as f:
+            f.write("wrong\n")
+        for label, extra in (("no CA", ["--username", "operator", "--password-file",
+                                        os.path.join(etc, "operator.pw")]),
+                             ("bad password", ["--username", "operator",
+                                               "--password-file", bad_pw,
+                                               "--cafile", ca])):
+            rc, _, err = r.ctl("runtimes", timeout_ms=1500, check_rc=False,
+                               extra=extra)
+            check(rc == 3 and "TLS" in err and "credentials" in err,
+                  f"arts-ctl with {label}: rc {rc} {err!r}")
         # The realm kept working throughout, operators' queries included.
         check(r.runtime("a", "A") and r.runtime("b", "A"), "runtimes died")
         h = r.ctl_json("history", "a", "system.memory.usage", "--since", "1m")
