@@ -481,6 +481,32 @@ def case_history(w):
     d = ans["data"]["details"]
     check(d["resolution"] == "raw" and len(d["points"]) == 20,
           f"default range {d['resolution']} {len(d['points'])}")
+
+    # More than one answer holds: the newest 5000, and "truncated".
+    pub = RawPublisher(w.port)
+    t1 = now - 30 * minute
+    for i in range(5100):
+        pub.publish(w.topic(f"stats/{a}"), envelope(
+            "update", telemetry_data(a, ts=t1 + i * 100, replayed=True,
+                                     metrics={"busy": float(i)}),
+            type_="runtime_resp"))
+    pub.close()
+    wait_until(lambda: w.db("SELECT count(*) FROM samples s, series r"
+                            " WHERE s.series_id = r.id AND r.metric = 'busy'")
+               [0][0] == 5100, 20, "5100 samples stored")
+    env = envelope("query", {"type": "history", "runtime": "alpha",
+                             "metric": "busy"})
+    w.publish("query", env)
+    m = w.sub.wait(lambda m: m["topic"] == w.topic("query") and m["json"]
+                   and m["json"]["object_id"] == env["object_id"]
+                   and m["json"]["type"] == "arts_resp", 10, "history")
+    d = m["json"]["data"]["details"]
+    check(m["payloadlen"] < 256 * 1024, f"{m['payloadlen']} bytes")
+    check(d.get("truncated") is True and len(d["points"]) == 5000
+          and d["points"][0] == [t1 + 100 * 100, 100.0]
+          and d["points"][-1] == [t1 + 5099 * 100, 5099.0],
+          f"truncated history: {len(d['points'])} points, "
+          f"{d['points'][0]}..{d['points'][-1]}")
     w.stop_orchestrator()
 
 
