@@ -388,8 +388,12 @@ orch_realm_telemetry(OrchRealm *r, const char *topic_uuid,
   e->telemetry_ts_ms = t->timestamp_ms;
   g_free(e->telemetry_json);
   e->telemetry_json = arts_json_object_to_string(data, NULL);
+  /* Coming back through telemetry must not make two alive runtimes of
+   * one name (another took it meanwhile): such a one registers again and
+   * is refused or renamed there. */
   gboolean fresh = now_ms - t->timestamp_ms
-                   <= (gint64)r->dead_after * e->interval_ms;
+                   <= (gint64)r->dead_after * e->interval_ms
+                   && !alive_with_name(r, e->rt->name, e->rt->uuid);
   if (e->rt->status == ARTS_STATUS_ALIVE
       || (fresh && e->rt->status == ARTS_STATUS_DEAD)) {
     e->rt->last_seen_ms = now_ms;

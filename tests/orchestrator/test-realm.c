@@ -311,6 +311,10 @@ test_conflicts(Fx *fx, gconstpointer data)
   g_assert_null(orch_realm_register(fx->realm, a3, T, &error));
   g_assert_error(error, ARTS_ERROR, ARTS_ERROR_CONFLICT);
   g_clear_error(&error);
+  /* Nor does its telemetry bring it back under a name now taken. */
+  live(fx, UUID_A, 1000, T);
+  g_assert_cmpint(orch_realm_find(fx->realm, UUID_A)->status, ==,
+                  ARTS_STATUS_DEAD);
   reg(fx, UUID_A, "gamma", "h3", T);
   g_autoptr(GPtrArray) all = orch_realm_list(fx->realm);
   g_assert_cmpuint(all->len, ==, 2);
