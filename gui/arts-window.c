@@ -47,6 +47,16 @@ G_DEFINE_FINAL_TYPE(ArtsWindow, arts_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* ---- connection state ---- */
 
+/* The bottom switcher takes over when the header is too narrow for the
+ * top one, and only while there is a realm to switch in. */
+static void
+update_switcher_bar(ArtsWindow *self)
+{
+  adw_view_switcher_bar_set_reveal(self->switcher_bar,
+      self->model != NULL &&
+      adw_view_switcher_title_get_title_visible(self->switcher_title));
+}
+
 static void
 update_state(ArtsWindow *self)
 {
@@ -58,6 +68,10 @@ update_state(ArtsWindow *self)
   g_autofree char *offline = NULL;
 
   gtk_widget_set_visible(self->status_box, self->model != NULL);
+  /* No realm, no pages to switch between. */
+  adw_view_switcher_title_set_view_switcher_enabled(self->switcher_title,
+                                                    self->model != NULL);
+  update_switcher_bar(self);
   for (guint i = 0; classes[i]; i++)
     gtk_widget_remove_css_class(icon, classes[i]);
   switch (state) {
@@ -466,9 +480,8 @@ arts_window_init(ArtsWindow *self)
   page = g_property_action_new("page", self->view_stack,
                                "visible-child-name");
   g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(page));
-  g_object_bind_property(self->switcher_title, "title-visible",
-                         self->switcher_bar, "reveal",
-                         G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped(self->switcher_title, "notify::title-visible",
+                           G_CALLBACK(update_switcher_bar), self);
   setup_grid(self);
 
   self->connections = g_list_store_new(ARTS_TYPE_CONNECTION);

@@ -31,6 +31,7 @@
 #include "arts-runtime-page.h"
 #include "arts-window.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define WAIT_S 30
@@ -397,6 +398,123 @@ check_reconnect(char **names, const char *victim)
   g_assert_true(wait_until(all_online, alive));
 }
 
+/* ---- connections ---- */
+
+static gboolean
+realm_open(gpointer realm)
+{
+  ArtsRealmModel *m = arts_window_get_model(the_window());
+
+  return m && g_str_equal(arts_realm_model_get_realm(m), realm) &&
+         arts_realm_model_get_state(m) == ARTS_CONNECTION_CONNECTED;
+}
+
+static void
+set_row_text(GtkWidget *dialog, const char *title, const char *text)
+{
+  g_autoptr(GPtrArray) rows = find_all(dialog, ADW_TYPE_ENTRY_ROW);
+
+  for (guint i = 0; i < rows->len; i++) {
+    if (g_str_equal(adw_preferences_row_get_title(rows->pdata[i]), title)) {
+      gtk_editable_set_text(GTK_EDITABLE(rows->pdata[i]), text);
+      return;
+    }
+  }
+  g_error("no entry row called %s", title);
+}
+
+static gboolean
+welcome_shown(gpointer data)
+{
+  g_autoptr(GPtrArray) stacks = find_all(GTK_WIDGET(the_window()),
+                                         GTK_TYPE_STACK);
+
+  for (guint i = 0; i < stacks->len; i++) {
+    if (gtk_stack_get_child_by_name(stacks->pdata[i], "welcome"))
+      return g_strcmp0(gtk_stack_get_visible_child_name(stacks->pdata[i]),
+                       "welcome") == 0;
+  }
+  return FALSE;
+}
+
+/* Add Realm: the connection lands in GSettings without its password, the
+ * password in a file only its owner reads; closing the realm shows it on
+ * the welcome page, from where it opens again. */
+static void
+check_connections(char **names, const char *victim)
+{
+  g_autoptr(GSettings) settings = g_settings_new(ARTS_APPLICATION_ID);
+  g_autoptr(GVariant) saved = NULL;
+  g_autofree char *printed = NULL, *secrets = NULL, *contents = NULL;
+  g_autofree char *id = NULL;
+  GtkWindow *dialog;
+  GtkListBox *list = NULL;
+  g_autoptr(GPtrArray) lists = NULL;
+  GStatBuf st;
+
+  arts_window_open_realm(the_window(), env("ARTS_TEST_BROKER"), "elsewhere",
+                         NULL, NULL, NULL, NULL);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.add-connection", NULL));
+  g_assert_true(wait_until(toplevel_shown,
+                           GSIZE_TO_POINTER(ARTS_TYPE_CONNECTION_DIALOG)));
+  dialog = toplevel_of_type(ARTS_TYPE_CONNECTION_DIALOG);
+  set_row_text(GTK_WIDGET(dialog), "Broker URL", env("ARTS_TEST_BROKER"));
+  set_row_text(GTK_WIDGET(dialog), "Realm", env("ARTS_TEST_REALM"));
+  set_row_text(GTK_WIDGET(dialog), "Username", "operator");
+  set_row_text(GTK_WIDGET(dialog), "Password", "s3cret-pw");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(dialog),
+                                           "dialog.connect", NULL));
+  g_assert_true(wait_until(realm_open, (gpointer)env("ARTS_TEST_REALM")));
+  g_assert_null(toplevel_of_type(ARTS_TYPE_CONNECTION_DIALOG));
+
+  id = g_strdup_printf("%s@%s", env("ARTS_TEST_REALM"),
+                       env("ARTS_TEST_BROKER"));
+  saved = g_settings_get_value(settings, "connections");
+  printed = g_variant_print(saved, FALSE);
+  g_assert_nonnull(strstr(printed, env("ARTS_TEST_BROKER")));
+  g_assert_nonnull(strstr(printed, "operator"));
+  g_assert_null(strstr(printed, "s3cret-pw"));
+  g_assert_cmpstr(g_settings_get_string(settings, "last-connection"), ==,
+                  id);
+  secrets = g_build_filename(g_get_user_config_dir(), "arts-dashboard",
+                             "secrets", NULL);
+  g_assert_cmpint(g_stat(secrets, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+  g_assert_true(g_file_get_contents(secrets, &contents, NULL, NULL));
+  g_assert_nonnull(strstr(contents, "s3cret-pw"));
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.disconnect", NULL));
+  g_assert_true(wait_until(welcome_shown, NULL));
+  g_assert_null(arts_window_get_model(the_window()));
+  lists = find_all(GTK_WIDGET(the_window()), GTK_TYPE_LIST_BOX);
+  for (guint i = 0; i < lists->len; i++) {
+    if (gtk_widget_has_css_class(lists->pdata[i], "boxed-list") &&
+        gtk_widget_get_mapped(lists->pdata[i]))
+      list = lists->pdata[i];
+  }
+  g_assert_nonnull(list);
+  spin(300);
+  screenshot("welcome.png");
+  g_assert_nonnull(gtk_list_box_get_row_at_index(list, 0));
+  g_assert_null(gtk_list_box_get_row_at_index(list, 1));
+  g_signal_emit_by_name(gtk_list_box_get_row_at_index(list, 0), "activate");
+  g_assert_true(wait_until(realm_open, (gpointer)env("ARTS_TEST_REALM")));
+  /* The realm is back, whole: everyone but the victim online again. */
+  {
+    g_auto(GStrv) alive = g_new0(char *, g_strv_length(names) + 1);
+    guint n = 0;
+
+    for (guint i = 0; names[i]; i++) {
+      if (!g_str_equal(names[i], victim))
+        alive[n++] = g_strdup(names[i]);
+    }
+    g_assert_true(wait_until(all_online, alive));
+    g_assert_true(wait_until(is_dead, (gpointer)victim));
+  }
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -595,6 +713,7 @@ scenario(gpointer data)
   check_dark_style();
   check_dialogs();
   check_reconnect(names, victim);
+  check_connections(names, victim);
   check_scale();
   g_application_quit(g_application_get_default());
   return G_SOURCE_REMOVE;
