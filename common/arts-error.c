@@ -14,6 +14,7 @@ static const char *const error_nicks[] = {
   [ARTS_ERROR_NOT_FOUND] = "not-found",
   [ARTS_ERROR_CONFLICT] = "conflict",
   [ARTS_ERROR_IO] = "io",
+  [ARTS_ERROR_NO_FIT] = "no_fit",   /* spelled as WIRE-MODULES.md fixed it */
 };
 
 const char *arts_error_code_to_string(int code) {
@@ -25,6 +26,11 @@ const char *arts_error_code_to_string(int code) {
 gboolean arts_error_code_from_string(const char *nick, ArtsErrorCode *out) {
   if (!nick)
     return FALSE;
+  /* The two spellings of the issue 4 wire text mix '-' and '_'. */
+  if (g_str_equal(nick, "not_found"))
+    nick = "not-found";
+  else if (g_str_equal(nick, "no-fit"))
+    nick = "no_fit";
   for (guint i = 0; i < G_N_ELEMENTS(error_nicks); i++) {
     if (g_str_equal(nick, error_nicks[i])) {
       *out = (ArtsErrorCode)i;

@@ -17,10 +17,12 @@ typedef enum {
   ARTS_ERROR_NOT_FOUND,    /* no such runtime/module/program */
   ARTS_ERROR_CONFLICT,     /* duplicate uuid or name, wrong owner */
   ARTS_ERROR_IO,           /* files, SQLite */
+  ARTS_ERROR_NO_FIT,       /* no runtime can take the module (says why) */
 } ArtsErrorCode;
 
 /* The code's name on the wire ("parse", "field", "unknown", "config",
- * "mqtt", "not-found", "conflict", "io"); "error" for anything else. */
+ * "mqtt", "not-found", "conflict", "io", "no_fit"); "error" for anything
+ * else. Decoding also accepts "not_found" and "no-fit". */
 const char *arts_error_code_to_string(int code);
 gboolean arts_error_code_from_string(const char *nick, ArtsErrorCode *out);
 

@@ -6,19 +6,20 @@
 #include "arts-error.h"
 #include "arts-ids.h"
 #include "arts-protocol.h"
+#include "arts-protocol-private.h"
 
 /* ------------------------------------------------------------------ */
 /* JSON helpers                                                        */
 
-static char *field_path(const char *path, const char *field) {
+char *arts_field_path(const char *path, const char *field) {
   if (!path || !*path)
     return g_strdup(field);
   return g_strdup_printf("%s.%s", path, field);
 }
 
-static void field_error(GError **error, int code, const char *path,
-                        const char *field, const char *what) {
-  g_autofree char *fp = field_path(path, field);
+void arts_field_error(GError **error, int code, const char *path,
+                      const char *field, const char *what) {
+  g_autofree char *fp = arts_field_path(path, field);
   g_set_error(error, ARTS_ERROR, code, "%s: %s", fp, what);
 }
 
@@ -31,14 +32,14 @@ static JsonNode *member(JsonObject *o, const char *path, const char *field,
   *ok = TRUE;
   if (!n) {
     if (required) {
-      field_error(error, ARTS_ERROR_FIELD, path, field, "missing");
+      arts_field_error(error, ARTS_ERROR_FIELD, path, field, "missing");
       *ok = FALSE;
     }
     return NULL;
   }
   if (JSON_NODE_HOLDS_NULL(n)) {
     if (required) {
-      field_error(error, ARTS_ERROR_FIELD, path, field, expected);
+      arts_field_error(error, ARTS_ERROR_FIELD, path, field, expected);
       *ok = FALSE;
     }
     return NULL;
@@ -60,7 +61,7 @@ gboolean arts_json_get_string(JsonObject *o, const char *path,
   if (!n)
     return ok;
   if (!node_is(n, G_TYPE_STRING)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a string");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, "expected a string");
     return FALSE;
   }
   *out = g_strdup(json_node_get_string(n));
@@ -76,7 +77,8 @@ gboolean arts_json_get_int(JsonObject *o, const char *path, const char *field,
   if (!n)
     return ok;
   if (!node_is(n, G_TYPE_INT64)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an integer");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected an integer");
     return FALSE;
   }
   gint64 v = json_node_get_int(n);
@@ -84,7 +86,7 @@ gboolean arts_json_get_int(JsonObject *o, const char *path, const char *field,
     g_autofree char *what = g_strdup_printf(
         "%" G_GINT64_FORMAT " out of range (%" G_GINT64_FORMAT "..%"
         G_GINT64_FORMAT ")", v, min, max);
-    field_error(error, ARTS_ERROR_FIELD, path, field, what);
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, what);
     return FALSE;
   }
   *out = v;
@@ -105,12 +107,12 @@ gboolean arts_json_get_double(JsonObject *o, const char *path,
   else if (node_is(n, G_TYPE_DOUBLE))
     v = json_node_get_double(n);
   else {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a number");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, "expected a number");
     return FALSE;
   }
   if (!isfinite(v)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field,
-                "expected a finite number");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected a finite number");
     return FALSE;
   }
   *out = v;
@@ -126,7 +128,8 @@ gboolean arts_json_get_bool(JsonObject *o, const char *path,
   if (!n)
     return ok;
   if (!node_is(n, G_TYPE_BOOLEAN)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a boolean");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected a boolean");
     return FALSE;
   }
   *out = json_node_get_boolean(n);
@@ -143,7 +146,8 @@ gboolean arts_json_get_object(JsonObject *o, const char *path,
   if (!n)
     return ok;
   if (!JSON_NODE_HOLDS_OBJECT(n)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an object");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected an object");
     return FALSE;
   }
   *out = json_node_get_object(n);
@@ -160,7 +164,7 @@ gboolean arts_json_get_array(JsonObject *o, const char *path,
   if (!n)
     return ok;
   if (!JSON_NODE_HOLDS_ARRAY(n)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected an array");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, "expected an array");
     return FALSE;
   }
   *out = json_node_get_array(n);
@@ -189,8 +193,8 @@ static gboolean get_strv(JsonObject *o, const char *path, const char *field,
     return TRUE;
   }
   if (!JSON_NODE_HOLDS_ARRAY(n)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field,
-                "expected an array of strings");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected an array of strings");
     return FALSE;
   }
   JsonArray *a = json_node_get_array(n);
@@ -200,7 +204,7 @@ static gboolean get_strv(JsonObject *o, const char *path, const char *field,
     JsonNode *e = json_array_get_element(a, i);
     if (!node_is(e, G_TYPE_STRING)) {
       g_autofree char *ep = g_strdup_printf("%s[%u]", field, i);
-      field_error(error, ARTS_ERROR_FIELD, path, ep, "expected a string");
+      arts_field_error(error, ARTS_ERROR_FIELD, path, ep, "expected a string");
       g_strfreev(v);
       return FALSE;
     }
@@ -226,7 +230,7 @@ gboolean arts_json_check_fields(JsonObject *o, const char *path,
       g_autofree char *name = g_utf8_make_valid(l->data, -1);
       if (g_utf8_strlen(name, -1) > 64)
         *g_utf8_offset_to_pointer(name, 64) = '\0';
-      field_error(error, ARTS_ERROR_UNKNOWN, path, name, "unknown field");
+      arts_field_error(error, ARTS_ERROR_UNKNOWN, path, name, "unknown field");
       ok = FALSE;
     }
   }
@@ -235,10 +239,10 @@ gboolean arts_json_check_fields(JsonObject *o, const char *path,
 }
 
 /* A string field that must also satisfy a length limit. */
-static gboolean get_string_len(JsonObject *o, const char *path,
-                               const char *field, gboolean required,
-                               gsize min, gsize max, char **out,
-                               GError **error) {
+gboolean arts_json_get_string_len(JsonObject *o, const char *path,
+                                  const char *field, gboolean required,
+                                  gsize min, gsize max, char **out,
+                                  GError **error) {
   if (!arts_json_get_string(o, path, field, required, out, error))
     return FALSE;
   if (*out) {
@@ -247,7 +251,7 @@ static gboolean get_string_len(JsonObject *o, const char *path,
       g_autofree char *what = g_strdup_printf(
           "expected %" G_GSIZE_FORMAT "..%" G_GSIZE_FORMAT " bytes, got %"
           G_GSIZE_FORMAT, min, max, n);
-      field_error(error, ARTS_ERROR_FIELD, path, field, what);
+      arts_field_error(error, ARTS_ERROR_FIELD, path, field, what);
       g_clear_pointer(out, g_free);
       return FALSE;
     }
@@ -255,12 +259,13 @@ static gboolean get_string_len(JsonObject *o, const char *path,
   return TRUE;
 }
 
-static gboolean get_uuid(JsonObject *o, const char *path, const char *field,
-                         gboolean required, char **out, GError **error) {
+gboolean arts_json_get_uuid(JsonObject *o, const char *path,
+                            const char *field, gboolean required, char **out,
+                            GError **error) {
   if (!arts_json_get_string(o, path, field, required, out, error))
     return FALSE;
   if (*out && !arts_uuid_is_valid(*out)) {
-    field_error(error, ARTS_ERROR_FIELD, path, field, "expected a uuid");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, "expected a uuid");
     g_clear_pointer(out, g_free);
     return FALSE;
   }
@@ -271,7 +276,7 @@ static gboolean get_uuid(JsonObject *o, const char *path, const char *field,
 }
 
 /* A lower-case word of [a-z0-9_]: actions, event names. */
-static gboolean is_word(const char *s, gsize max) {
+gboolean arts_is_word(const char *s, gsize max) {
   gsize n = 0;
   for (; s[n]; n++)
     if (!g_ascii_islower(s[n]) && !g_ascii_isdigit(s[n]) && s[n] != '_')
@@ -280,15 +285,90 @@ static gboolean is_word(const char *s, gsize max) {
 }
 
 /* data.type, when present, must be EXPECTED. */
-static gboolean check_type(JsonObject *o, const char *path,
-                           const char *expected, gboolean required,
-                           GError **error) {
+gboolean arts_json_check_type(JsonObject *o, const char *path,
+                              const char *expected, gboolean required,
+                              GError **error) {
   g_autofree char *t = NULL;
   if (!arts_json_get_string(o, path, "type", required, &t, error))
     return FALSE;
   if (t && !g_str_equal(t, expected)) {
     g_autofree char *what = g_strdup_printf("expected \"%s\"", expected);
-    field_error(error, ARTS_ERROR_FIELD, path, "type", what);
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "type", what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean arts_json_get_ref(JsonObject *o, const char *path, const char *field,
+                           gboolean required, char **out, GError **error) {
+  if (!arts_json_get_string_len(o, path, field, required, 1, 255, out, error))
+    return FALSE;
+  if (!*out)
+    return TRUE;
+  if (arts_uuid_is_valid(*out)) {
+    for (char *p = *out; *p; p++)
+      *p = g_ascii_tolower(*p);
+    return TRUE;
+  }
+  for (const char *p = *out; *p; p++) {
+    if ((guchar)*p < 0x20 || *p == 0x7f) {
+      arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                       "expected a uuid or a name without control "
+                       "characters");
+      g_clear_pointer(out, g_free);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean arts_token_is_valid(const char *s) {
+  gsize n = 0;
+  if (!s)
+    return FALSE;
+  for (; s[n]; n++)
+    if (!g_ascii_isalnum(s[n]) && s[n] != '_' && s[n] != '-')
+      return FALSE;
+  return n >= 1 && n <= 64;
+}
+
+gboolean arts_json_get_token(JsonObject *o, const char *path,
+                             const char *field, gboolean required, char **out,
+                             GError **error) {
+  if (!arts_json_get_string(o, path, field, required, out, error))
+    return FALSE;
+  if (*out && !arts_token_is_valid(*out)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected 1..64 of A-Z a-z 0-9 _ -");
+    g_clear_pointer(out, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean arts_json_get_exit_code(JsonObject *o, const char *path,
+                                 const char *field, gboolean *has,
+                                 gint64 *out, GError **error) {
+  gint64 v = G_MININT64;
+  if (!arts_json_get_int(o, path, field, FALSE, G_MININT32, G_MAXUINT32, &v,
+                         error))
+    return FALSE;
+  *has = v != G_MININT64;
+  if (*has)
+    *out = v;
+  return TRUE;
+}
+
+gboolean arts_json_get_module_state(JsonObject *o, const char *path,
+                                    const char *field, gboolean required,
+                                    ArtsModuleState *out, GError **error) {
+  g_autofree char *s = NULL;
+  if (!arts_json_get_string(o, path, field, required, &s, error))
+    return FALSE;
+  if (s && !arts_module_state_from_string(s, out)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected one of \"starting\", \"running\", "
+                     "\"paused\", \"migrating\", \"exited\", \"failed\"");
     return FALSE;
   }
   return TRUE;
@@ -300,8 +380,8 @@ static gboolean get_status(JsonObject *o, const char *path, ArtsStatus *out,
   if (!arts_json_get_string(o, path, "status", FALSE, &s, error))
     return FALSE;
   if (s && !arts_status_from_string(s, out)) {
-    field_error(error, ARTS_ERROR_FIELD, path, "status",
-                "expected one of \"A\", \"D\", \"E\", \"K\"");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "status",
+                     "expected one of \"A\", \"D\", \"E\", \"K\"");
     return FALSE;
   }
   return TRUE;
@@ -528,7 +608,7 @@ ArtsEnvelope *arts_envelope_parse(const char *payload, gsize len,
   }
   if (!arts_json_get_string(o, NULL, "action", TRUE, &action, error))
     return NULL;
-  if (!is_word(action, 32)) {
+  if (!arts_is_word(action, 32)) {
     g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
                         "action: expected a word of a-z, 0-9 and _");
     return NULL;
@@ -569,7 +649,7 @@ gboolean arts_envelope_peek(const char *payload, gsize len, char **object_id,
   if (action) {
     g_autofree char *a = NULL;
     if (arts_json_get_string(o, NULL, "action", TRUE, &a, NULL) &&
-        is_word(a, 32))
+        arts_is_word(a, 32))
       *action = g_steal_pointer(&a);
   }
   return TRUE;
@@ -700,6 +780,47 @@ gboolean arts_status_from_string(const char *s, ArtsStatus *out) {
 }
 
 /* ------------------------------------------------------------------ */
+/* Module states                                                       */
+
+static const char *const module_state_names[] = {
+  [ARTS_MODULE_STARTING] = "starting",
+  [ARTS_MODULE_RUNNING] = "running",
+  [ARTS_MODULE_PAUSED] = "paused",
+  [ARTS_MODULE_MIGRATING] = "migrating",
+  [ARTS_MODULE_EXITED] = "exited",
+  [ARTS_MODULE_FAILED] = "failed",
+};
+
+const char *arts_module_state_to_string(ArtsModuleState s) {
+  if ((guint)s == 0 || (guint)s >= G_N_ELEMENTS(module_state_names))
+    return "unknown";
+  return module_state_names[s];
+}
+
+gboolean arts_module_state_from_string(const char *s, ArtsModuleState *out) {
+  if (!s)
+    return FALSE;
+  for (guint i = 1; i < G_N_ELEMENTS(module_state_names); i++) {
+    if (g_str_equal(s, module_state_names[i])) {
+      *out = (ArtsModuleState)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean arts_module_state_is_final(ArtsModuleState s) {
+  return s == ARTS_MODULE_EXITED || s == ARTS_MODULE_FAILED;
+}
+
+ArtsStatus arts_module_state_status(ArtsModuleState s) {
+  if (s == 0)
+    return 0;
+  return arts_module_state_is_final(s) ? ARTS_STATUS_EXITING
+                                       : ARTS_STATUS_ALIVE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Platform and runtime                                                */
 
 void arts_platform_clear(ArtsPlatform *p) {
@@ -728,12 +849,13 @@ static gboolean platform_from_json(JsonObject *o, const char *path,
                                    ArtsPlatform *p, GError **error) {
   gint64 cores = 0, mem = 0;
   if (!arts_json_check_fields(o, path, platform_fields, error) ||
-      !get_string_len(o, path, "arch", FALSE, 0, 64, &p->arch, error) ||
-      !get_string_len(o, path, "os", FALSE, 0, 64, &p->os, error) ||
-      !get_string_len(o, path, "os_release", FALSE, 0, 256, &p->os_release,
-                      error) ||
-      !get_string_len(o, path, "hostname", FALSE, 0, 256, &p->hostname,
-                      error) ||
+      !arts_json_get_string_len(o, path, "arch", FALSE, 0, 64, &p->arch,
+                                error) ||
+      !arts_json_get_string_len(o, path, "os", FALSE, 0, 64, &p->os, error) ||
+      !arts_json_get_string_len(o, path, "os_release", FALSE, 0, 256,
+                                &p->os_release, error) ||
+      !arts_json_get_string_len(o, path, "hostname", FALSE, 0, 256,
+                                &p->hostname, error) ||
       !arts_json_get_int(o, path, "cpu_cores", FALSE, 0, 65536, &cores,
                          error) ||
       !arts_json_get_int(o, path, "memory_total", FALSE, 0, G_MAXINT64, &mem,
@@ -781,7 +903,7 @@ void arts_runtime_free(ArtsRuntime *rt) {
   g_free(rt);
 }
 
-static JsonObject *object_copy(JsonObject *o) {
+JsonObject *arts_json_object_copy(JsonObject *o) {
   g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), o);
   g_autoptr(JsonNode) c = arts_json_deep_copy(n);
   return json_node_dup_object(c);
@@ -796,14 +918,14 @@ ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt) {
   c->apis = g_strdupv(rt->apis);
   c->aot_target = g_strdup(rt->aot_target);
   arts_platform_copy(&c->platform, &rt->platform);
-  c->metadata = rt->metadata ? object_copy(rt->metadata) : NULL;
+  c->metadata = rt->metadata ? arts_json_object_copy(rt->metadata) : NULL;
   return c;
 }
 
 static const char *const runtime_fields[] = {
   "type", "uuid", "name", "runtime_type", "apis", "max_nmodules", "nmodules",
   "page_size", "aot_target", "platform", "metadata", "status", "last_seen",
-  "ts", "updated_at", "ka_ts", "ka_interval_sec", NULL
+  "ts", "updated_at", "ka_ts", "ka_interval_sec", "draining", NULL
 };
 
 /* The ARTS bookkeeping fields we accept but do not keep. */
@@ -824,29 +946,31 @@ ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
   JsonObject *platform, *metadata;
   g_strfreev(g_steal_pointer(&rt->apis));
   if (!arts_json_check_fields(o, path, runtime_fields, error) ||
-      !check_type(o, path, "runtime", FALSE, error) ||
-      !get_uuid(o, path, "uuid", TRUE, &rt->uuid, error) ||
-      !get_string_len(o, path, "name", TRUE, 1, 255, &rt->name, error) ||
-      !get_string_len(o, path, "runtime_type", FALSE, 0, 64,
-                      &rt->runtime_type, error) ||
+      !arts_json_check_type(o, path, "runtime", FALSE, error) ||
+      !arts_json_get_uuid(o, path, "uuid", TRUE, &rt->uuid, error) ||
+      !arts_json_get_string_len(o, path, "name", TRUE, 1, 255, &rt->name,
+                                error) ||
+      !arts_json_get_string_len(o, path, "runtime_type", FALSE, 0, 64,
+                                &rt->runtime_type, error) ||
       !get_strv(o, path, "apis", FALSE, TRUE, &rt->apis, error) ||
       !arts_json_get_int(o, path, "max_nmodules", FALSE, 0, 1000000, &max_n,
                          error) ||
       !arts_json_get_int(o, path, "nmodules", FALSE, 0, 1000000, &n, error) ||
       !arts_json_get_int(o, path, "page_size", FALSE, 1, G_MAXUINT32, &page,
                          error) ||
-      !get_string_len(o, path, "aot_target", FALSE, 0, 256, &rt->aot_target,
-                      error) ||
+      !arts_json_get_string_len(o, path, "aot_target", FALSE, 0, 256,
+                                &rt->aot_target, error) ||
       !arts_json_get_object(o, path, "platform", FALSE, &platform, error) ||
       !arts_json_get_object(o, path, "metadata", FALSE, &metadata, error) ||
       !get_status(o, path, &rt->status, error) ||
       !arts_json_get_int(o, path, "last_seen", FALSE, 0, G_MAXINT64,
                          &last_seen, error) ||
       !arts_json_get_int(o, path, "ts", FALSE, 0, G_MAXINT64, &ts, error) ||
+      !arts_json_get_bool(o, path, "draining", FALSE, &rt->draining, error) ||
       !runtime_ignored(o, path, error))
     return NULL;
   if (platform) {
-    g_autofree char *pp = field_path(path, "platform");
+    g_autofree char *pp = arts_field_path(path, "platform");
     if (!platform_from_json(platform, pp, &rt->platform, error))
       return NULL;
   }
@@ -857,7 +981,7 @@ ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
   rt->page_size = page;
   rt->last_seen_ms = last_seen;
   rt->ts_ms = ts;
-  rt->metadata = metadata ? object_copy(metadata) : NULL;
+  rt->metadata = metadata ? arts_json_object_copy(metadata) : NULL;
   return g_steal_pointer(&rt);
 }
 
@@ -890,7 +1014,8 @@ JsonObject *arts_runtime_to_json(const ArtsRuntime *rt) {
     json_object_set_null_member(o, "aot_target");
   json_object_set_object_member(o, "platform", platform_to_json(&rt->platform));
   if (rt->metadata)
-    json_object_set_object_member(o, "metadata", object_copy(rt->metadata));
+    json_object_set_object_member(o, "metadata",
+                                  arts_json_object_copy(rt->metadata));
   if (rt->status)
     json_object_set_string_member(o, "status",
                                   arts_status_to_string(rt->status));
@@ -898,6 +1023,8 @@ JsonObject *arts_runtime_to_json(const ArtsRuntime *rt) {
     json_object_set_int_member(o, "last_seen", rt->last_seen_ms);
   if (rt->ts_ms > 0)
     json_object_set_int_member(o, "ts", rt->ts_ms);
+  if (rt->draining)
+    json_object_set_boolean_member(o, "draining", TRUE);
   return o;
 }
 
@@ -935,6 +1062,12 @@ void arts_module_free(ArtsModule *m) {
   g_free(m->sha256);
   g_free(m->fileid);
   g_free(m->send_to_runtime);
+  g_free(m->target);
+  g_free(m->migration);
+  g_free(m->reason);
+  g_free(m->restore_migration);
+  g_free(m->runtime_name);
+  g_free(m->error);
   g_free(m);
 }
 
@@ -962,14 +1095,114 @@ ArtsModule *arts_module_copy(const ArtsModule *m) {
   c->sha256 = g_strdup(m->sha256);
   c->fileid = g_strdup(m->fileid);
   c->send_to_runtime = g_strdup(m->send_to_runtime);
+  c->target = g_strdup(m->target);
+  c->migration = g_strdup(m->migration);
+  c->reason = g_strdup(m->reason);
+  c->restore_migration = g_strdup(m->restore_migration);
+  c->runtime_name = g_strdup(m->runtime_name);
+  c->error = g_strdup(m->error);
   return c;
 }
 
 static const char *const module_fields[] = {
   "type", "uuid", "name", "parent", "filename", "fileid", "filetype", "apis",
   "args", "env", "channels", "peripherals", "resources", "fault_crash",
-  "status", "sha256", "send_to_runtime", "updated_at", NULL
+  "status", "sha256", "send_to_runtime", "updated_at", "target", "migration",
+  "reason", "restore", "state", "runtime_name", "started_at", "exit_code",
+  "error", "migrations", NULL
 };
+/* ARTS clients reserve CPU time with {"period": us, "runtime": us}: known,
+ * checked, kept in the node, not enforced. */
+static const char *const resources_fields[] = {
+  "max_memory", "fuel", "period", "runtime", NULL
+};
+static const char *const restore_fields[] = {
+  "migration", "checkpoint", NULL
+};
+
+static gboolean resources_from_json(JsonObject *o, const char *path,
+                                    ArtsModule *m, GError **error) {
+  JsonObject *r;
+  gint64 period = 0, runtime = 0;
+  if (!arts_json_get_object(o, path, "resources", FALSE, &r, error))
+    return FALSE;
+  if (!r)
+    return TRUE;
+  g_autofree char *rp = arts_field_path(path, "resources");
+  return arts_json_check_fields(r, rp, resources_fields, error) &&
+         arts_json_get_int(r, rp, "max_memory", FALSE, 0, G_MAXINT64,
+                           &m->max_memory, error) &&
+         arts_json_get_int(r, rp, "fuel", FALSE, 0, G_MAXINT64, &m->fuel,
+                           error) &&
+         arts_json_get_int(r, rp, "period", FALSE, 0, G_MAXINT64, &period,
+                           error) &&
+         arts_json_get_int(r, rp, "runtime", FALSE, 0, G_MAXINT64, &runtime,
+                           error);
+}
+
+/* {"migration": id} (a migration's target) or {"checkpoint": true}
+ * (recovery): exactly one. */
+static gboolean restore_from_json(JsonObject *o, const char *path,
+                                  ArtsModule *m, GError **error) {
+  JsonObject *r;
+  if (!arts_json_get_object(o, path, "restore", FALSE, &r, error))
+    return FALSE;
+  if (!r)
+    return TRUE;
+  g_autofree char *rp = arts_field_path(path, "restore");
+  if (!arts_json_check_fields(r, rp, restore_fields, error) ||
+      !arts_json_get_token(r, rp, "migration", FALSE, &m->restore_migration,
+                           error) ||
+      !arts_json_get_bool(r, rp, "checkpoint", FALSE, &m->restore_checkpoint,
+                          error))
+    return FALSE;
+  if (!m->restore_migration == !m->restore_checkpoint) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: expected {\"migration\": id} or {\"checkpoint\": true}",
+                rp);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean get_word(JsonObject *o, const char *path, const char *field,
+                         char **out, GError **error) {
+  if (!arts_json_get_string(o, path, field, FALSE, out, error))
+    return FALSE;
+  if (*out && !arts_is_word(*out, 32)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected a word of a-z, 0-9 and _");
+    g_clear_pointer(out, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The migration fields and what the orchestrator adds to a module: its
+ * state and history. */
+static gboolean module_view_from_json(JsonObject *o, const char *path,
+                                      ArtsModule *m, GError **error) {
+  gint64 migrations = 0;
+  if (!arts_json_get_ref(o, path, "target", FALSE, &m->target, error) ||
+      !arts_json_get_token(o, path, "migration", FALSE, &m->migration,
+                           error) ||
+      !get_word(o, path, "reason", &m->reason, error) ||
+      !restore_from_json(o, path, m, error) ||
+      !arts_json_get_module_state(o, path, "state", FALSE, &m->state, error) ||
+      !arts_json_get_string_len(o, path, "runtime_name", FALSE, 1, 255,
+                                &m->runtime_name, error) ||
+      !arts_json_get_int(o, path, "started_at", FALSE, 0, G_MAXINT64,
+                         &m->started_at_ms, error) ||
+      !arts_json_get_exit_code(o, path, "exit_code", &m->has_exit_code,
+                               &m->exit_code, error) ||
+      !arts_json_get_string_len(o, path, "error", FALSE, 0, 4096, &m->error,
+                                error) ||
+      !arts_json_get_int(o, path, "migrations", FALSE, 0, G_MAXINT32,
+                         &migrations, error))
+    return FALSE;
+  m->migrations = (int)migrations;
+  return TRUE;
+}
 
 static gboolean is_sha256(const char *s) {
   gsize n = 0;
@@ -981,9 +1214,9 @@ static gboolean is_sha256(const char *s) {
 
 /* Replaces *FIELD with a checked one-of value, keeping the default when
  * absent. */
-static gboolean get_choice(JsonObject *o, const char *path, const char *field,
-                           const char *const *choices, char **field_value,
-                           GError **error) {
+gboolean arts_json_get_choice(JsonObject *o, const char *path,
+                              const char *field, const char *const *choices,
+                              char **field_value, GError **error) {
   g_autofree char *s = NULL;
   if (!arts_json_get_string(o, path, field, FALSE, &s, error))
     return FALSE;
@@ -992,7 +1225,7 @@ static gboolean get_choice(JsonObject *o, const char *path, const char *field,
   if (!g_strv_contains(choices, s)) {
     g_autofree char *list = g_strjoinv("\", \"", (GStrv)choices);
     g_autofree char *what = g_strdup_printf("expected one of \"%s\"", list);
-    field_error(error, ARTS_ERROR_FIELD, path, field, what);
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field, what);
     return FALSE;
   }
   g_free(*field_value);
@@ -1005,14 +1238,14 @@ static gboolean module_checks(ArtsModule *m, const char *path,
   for (guint i = 0; m->env && m->env[i]; i++) {
     if (!strchr(m->env[i], '=') || m->env[i][0] == '=') {
       g_autofree char *f = g_strdup_printf("env[%u]", i);
-      field_error(error, ARTS_ERROR_FIELD, path, f,
-                  "expected \"NAME=VALUE\"");
+      arts_field_error(error, ARTS_ERROR_FIELD, path, f,
+                       "expected \"NAME=VALUE\"");
       return FALSE;
     }
   }
   if (m->sha256 && !is_sha256(m->sha256)) {
-    field_error(error, ARTS_ERROR_FIELD, path, "sha256",
-                "expected 64 hexadecimal digits");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "sha256",
+                     "expected 64 hexadecimal digits");
     return FALSE;
   }
   if (m->sha256)
@@ -1032,26 +1265,32 @@ ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
   g_clear_pointer(&m->args, g_strfreev);
   g_clear_pointer(&m->env, g_strfreev);
   if (!arts_json_check_fields(o, path, module_fields, error) ||
-      !check_type(o, path, "module", FALSE, error) ||
-      !get_uuid(o, path, "uuid", FALSE, &m->uuid, error) ||
-      !get_string_len(o, path, "name", FALSE, 1, 255, &m->name, error) ||
-      !get_uuid(o, path, "parent", FALSE, &m->parent, error) ||
-      !get_string_len(o, path, "filename", FALSE, 1, 4096, &m->filename,
-                      error) ||
-      !get_string_len(o, path, "fileid", FALSE, 0, 255, &m->fileid, error) ||
-      !get_choice(o, path, "filetype", filetypes, &m->filetype, error) ||
+      !arts_json_check_type(o, path, "module", FALSE, error) ||
+      !arts_json_get_uuid(o, path, "uuid", FALSE, &m->uuid, error) ||
+      !arts_json_get_string_len(o, path, "name", FALSE, 1, 255, &m->name,
+                                error) ||
+      !arts_json_get_ref(o, path, "parent", FALSE, &m->parent, error) ||
+      !arts_json_get_string_len(o, path, "filename", FALSE, 1, 4096,
+                                &m->filename, error) ||
+      !arts_json_get_string_len(o, path, "fileid", FALSE, 0, 255, &m->fileid,
+                                error) ||
+      !arts_json_get_choice(o, path, "filetype", filetypes, &m->filetype,
+                            error) ||
       !get_strv(o, path, "apis", FALSE, TRUE, &m->apis, error) ||
       !get_strv(o, path, "args", FALSE, FALSE, &m->args, error) ||
       !get_strv(o, path, "env", FALSE, FALSE, &m->env, error) ||
       !arts_json_get_array(o, path, "channels", FALSE, &channels, error) ||
       !arts_json_get_array(o, path, "peripherals", FALSE, &peripherals,
                            error) ||
-      !get_choice(o, path, "fault_crash", faults, &m->fault_crash, error) ||
+      !arts_json_get_choice(o, path, "fault_crash", faults, &m->fault_crash,
+                            error) ||
       !get_status(o, path, &m->status, error) ||
       !arts_json_get_string(o, path, "sha256", FALSE, &m->sha256, error) ||
-      !get_uuid(o, path, "send_to_runtime", FALSE, &m->send_to_runtime,
+      !arts_json_get_ref(o, path, "send_to_runtime", FALSE, &m->send_to_runtime,
                 error) ||
       !arts_json_get_string(o, path, "updated_at", FALSE, &updated, error) ||
+      !resources_from_json(o, path, m, error) ||
+      !module_view_from_json(o, path, m, error) ||
       !module_checks(m, path, error))
     return NULL;
   if (!m->apis)
@@ -1070,6 +1309,47 @@ ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
 
 ArtsModule *arts_module_from_json(JsonObject *data, GError **error) {
   return arts_module_from_json_at(data, "data", error);
+}
+
+static JsonObject *resources_to_json(const ArtsModule *m) {
+  JsonObject *r = json_object_new();
+  json_object_set_int_member(r, "max_memory", m->max_memory);
+  json_object_set_int_member(r, "fuel", m->fuel);
+  return r;
+}
+
+static void module_view_to_json(const ArtsModule *m, JsonObject *o) {
+  if (m->target)
+    json_object_set_string_member(o, "target", m->target);
+  if (m->migration)
+    json_object_set_string_member(o, "migration", m->migration);
+  if (m->reason)
+    json_object_set_string_member(o, "reason", m->reason);
+  if (m->restore_migration || m->restore_checkpoint) {
+    JsonObject *r = json_object_new();
+    if (m->restore_migration)
+      json_object_set_string_member(r, "migration", m->restore_migration);
+    else
+      json_object_set_boolean_member(r, "checkpoint", TRUE);
+    json_object_set_object_member(o, "restore", r);
+  }
+  if (m->runtime_name)
+    json_object_set_string_member(o, "runtime_name", m->runtime_name);
+  if (m->started_at_ms > 0)
+    json_object_set_int_member(o, "started_at", m->started_at_ms);
+  if (!m->state)
+    return;
+  json_object_set_string_member(o, "state",
+                                arts_module_state_to_string(m->state));
+  if (m->has_exit_code)
+    json_object_set_int_member(o, "exit_code", m->exit_code);
+  else
+    json_object_set_null_member(o, "exit_code");
+  if (m->error)
+    json_object_set_string_member(o, "error", m->error);
+  else
+    json_object_set_null_member(o, "error");
+  json_object_set_int_member(o, "migrations", m->migrations);
 }
 
 JsonObject *arts_module_to_json(const ArtsModule *m) {
@@ -1099,6 +1379,8 @@ JsonObject *arts_module_to_json(const ArtsModule *m) {
       m->peripherals ? array_copy(m->peripherals) : json_array_new());
   if (m->resources)
     json_object_set_member(o, "resources", arts_json_deep_copy(m->resources));
+  else if (m->max_memory || m->fuel)
+    json_object_set_object_member(o, "resources", resources_to_json(m));
   else
     json_object_set_null_member(o, "resources");
   json_object_set_string_member(o, "fault_crash",
@@ -1110,6 +1392,7 @@ JsonObject *arts_module_to_json(const ArtsModule *m) {
     json_object_set_string_member(o, "sha256", m->sha256);
   if (m->send_to_runtime)
     json_object_set_string_member(o, "send_to_runtime", m->send_to_runtime);
+  module_view_to_json(m, o);
   return o;
 }
 
@@ -1132,6 +1415,7 @@ static GArray *metrics_new(void) {
 static void module_metrics_free(gpointer p) {
   ArtsModuleMetrics *mm = p;
   g_free(mm->module_uuid);
+  g_free(mm->name);
   g_array_unref(mm->metrics);
   g_free(mm);
 }
@@ -1199,6 +1483,33 @@ void arts_telemetry_add_module(ArtsTelemetry *t, const char *module_uuid,
   metrics_set(module_entry(t, module_uuid)->metrics, name, value);
 }
 
+void arts_telemetry_set_module_info(ArtsTelemetry *t, const char *module_uuid,
+                                    const char *name, ArtsModuleState state) {
+  ArtsModuleMetrics *mm = module_entry(t, module_uuid);
+  g_free(mm->name);
+  mm->name = g_strdup(name);
+  mm->state = state;
+}
+
+ArtsModuleMetrics *arts_telemetry_get_module(const ArtsTelemetry *t,
+                                             const char *module_uuid) {
+  for (guint i = 0; i < t->modules->len; i++) {
+    ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
+    if (g_str_equal(mm->module_uuid, module_uuid))
+      return mm;
+  }
+  return NULL;
+}
+
+double arts_module_metrics_get(const ArtsModuleMetrics *mm, const char *name) {
+  for (guint i = 0; i < mm->metrics->len; i++) {
+    ArtsMetric *m = &g_array_index(mm->metrics, ArtsMetric, i);
+    if (g_str_equal(m->name, name))
+      return m->value;
+  }
+  return NAN;
+}
+
 ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t) {
   ArtsTelemetry *c = arts_telemetry_new(t->runtime_uuid, t->timestamp_ms,
                                         t->interval_ms);
@@ -1210,6 +1521,8 @@ ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t) {
   for (guint i = 0; i < t->modules->len; i++) {
     ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
     ArtsModuleMetrics *cm = module_entry(c, mm->module_uuid);
+    cm->name = g_strdup(mm->name);
+    cm->state = mm->state;
     for (guint j = 0; j < mm->metrics->len; j++) {
       ArtsMetric *m = &g_array_index(mm->metrics, ArtsMetric, j);
       metrics_set(cm->metrics, m->name, m->value);
@@ -1258,7 +1571,9 @@ static gboolean metrics_from_json(JsonObject *o, const char *path,
 static const char *const telemetry_fields[] = {
   "type", "uuid", "ts", "interval_ms", "replayed", "metrics", "modules", NULL
 };
-static const char *const module_metrics_fields[] = { "uuid", "metrics", NULL };
+static const char *const module_metrics_fields[] = {
+  "uuid", "name", "state", "metrics", NULL
+};
 
 static gboolean modules_from_json(JsonArray *a, const char *path,
                                   ArtsTelemetry *t, GError **error) {
@@ -1277,13 +1592,20 @@ static gboolean modules_from_json(JsonArray *a, const char *path,
       return FALSE;
     }
     JsonObject *eo = json_node_get_object(e), *mo;
-    g_autofree char *uuid = NULL;
+    g_autofree char *uuid = NULL, *name = NULL;
+    ArtsModuleState state = 0;
     if (!arts_json_check_fields(eo, ep, module_metrics_fields, error) ||
-        !get_uuid(eo, ep, "uuid", TRUE, &uuid, error) ||
+        !arts_json_get_uuid(eo, ep, "uuid", TRUE, &uuid, error) ||
+        !arts_json_get_string_len(eo, ep, "name", FALSE, 1, 255, &name,
+                                  error) ||
+        !arts_json_get_module_state(eo, ep, "state", FALSE, &state, error) ||
         !arts_json_get_object(eo, ep, "metrics", TRUE, &mo, error))
       return FALSE;
     g_autofree char *mp = g_strdup_printf("%s.metrics", ep);
-    if (!metrics_from_json(mo, mp, module_entry(t, uuid)->metrics, error))
+    ArtsModuleMetrics *mm = module_entry(t, uuid);
+    if (name || state)
+      arts_telemetry_set_module_info(t, uuid, name, state);
+    if (!metrics_from_json(mo, mp, mm->metrics, error))
       return FALSE;
   }
   return TRUE;
@@ -1297,8 +1619,8 @@ ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
   JsonObject *metrics;
   JsonArray *modules;
   if (!arts_json_check_fields(o, path, telemetry_fields, error) ||
-      !check_type(o, path, "telemetry", FALSE, error) ||
-      !get_uuid(o, path, "uuid", TRUE, &uuid, error) ||
+      !arts_json_check_type(o, path, "telemetry", FALSE, error) ||
+      !arts_json_get_uuid(o, path, "uuid", TRUE, &uuid, error) ||
       !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &ts, error) ||
       !arts_json_get_int(o, path, "interval_ms", FALSE, 0, 86400000,
                          &interval, error) ||
@@ -1308,10 +1630,10 @@ ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
     return NULL;
   g_autoptr(ArtsTelemetry) t = arts_telemetry_new(uuid, ts, (int)interval);
   t->replayed = replayed;
-  g_autofree char *mp = field_path(path, "metrics");
+  g_autofree char *mp = arts_field_path(path, "metrics");
   if (!metrics_from_json(metrics, mp, t->metrics, error))
     return NULL;
-  g_autofree char *mop = field_path(path, "modules");
+  g_autofree char *mop = arts_field_path(path, "modules");
   if (modules && !modules_from_json(modules, mop, t, error))
     return NULL;
   return g_steal_pointer(&t);
@@ -1344,6 +1666,11 @@ JsonObject *arts_telemetry_to_json(const ArtsTelemetry *t) {
     ArtsModuleMetrics *mm = g_ptr_array_index(t->modules, i);
     JsonObject *mo = json_object_new();
     json_object_set_string_member(mo, "uuid", mm->module_uuid);
+    if (mm->name)
+      json_object_set_string_member(mo, "name", mm->name);
+    if (mm->state)
+      json_object_set_string_member(mo, "state",
+                                    arts_module_state_to_string(mm->state));
     json_object_set_object_member(mo, "metrics", metrics_to_json(mm->metrics));
     json_array_add_object_element(mods, mo);
   }
@@ -1373,31 +1700,71 @@ void arts_event_free(ArtsEvent *e) {
   g_free(e->name);
   g_free(e->reason);
   g_free(e->runtime);
+  g_free(e->source);
+  g_free(e->target);
+  g_free(e->error);
   g_free(e);
 }
 
 static const char *const event_fields[] = {
-  "type", "event", "uuid", "name", "ts", "reason", "runtime", NULL
+  "type", "event", "uuid", "name", "ts", "reason", "runtime", "source",
+  "target", "downtime_ms", "total_ms", "exit_code", "error",
+  "from_checkpoint", NULL
 };
+
+/* The module event fields (issue 4). */
+static gboolean event_module_from_json(JsonObject *o, const char *path,
+                                       ArtsEvent *e, GError **error) {
+  gint64 down = -1, total = -1;
+  int checkpoint = -1;
+  if (!arts_json_get_uuid(o, path, "source", FALSE, &e->source, error) ||
+      !arts_json_get_uuid(o, path, "target", FALSE, &e->target, error) ||
+      !arts_json_get_int(o, path, "downtime_ms", FALSE, 0, G_MAXINT64, &down,
+                         error) ||
+      !arts_json_get_int(o, path, "total_ms", FALSE, 0, G_MAXINT64, &total,
+                         error) ||
+      !arts_json_get_exit_code(o, path, "exit_code", &e->has_exit_code,
+                               &e->exit_code, error) ||
+      !arts_json_get_string_len(o, path, "error", FALSE, 0, 4096, &e->error,
+                                error) ||
+      !arts_json_get_bool(o, path, "from_checkpoint", FALSE, &checkpoint,
+                          error))
+    return FALSE;
+  if ((down < 0) != (total < 0)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path,
+                     down < 0 ? "downtime_ms" : "total_ms",
+                     "missing (downtime_ms and total_ms go together)");
+    return FALSE;
+  }
+  e->has_times = down >= 0;
+  e->downtime_ms = e->has_times ? down : 0;
+  e->total_ms = e->has_times ? total : 0;
+  e->has_from_checkpoint = checkpoint >= 0;
+  e->from_checkpoint = checkpoint > 0;
+  return TRUE;
+}
 
 ArtsEvent *arts_event_from_json(JsonObject *o, GError **error) {
   const char *path = "data";
   g_autoptr(ArtsEvent) e = g_new0(ArtsEvent, 1);
   if (!arts_json_check_fields(o, path, event_fields, error) ||
-      !check_type(o, path, "event", TRUE, error) ||
+      !arts_json_check_type(o, path, "event", TRUE, error) ||
       !arts_json_get_string(o, path, "event", TRUE, &e->event, error))
     return NULL;
-  if (!is_word(e->event, 64)) {
-    field_error(error, ARTS_ERROR_FIELD, path, "event",
-                "expected a word of a-z, 0-9 and _");
+  if (!arts_is_word(e->event, 64)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "event",
+                     "expected a word of a-z, 0-9 and _");
     return NULL;
   }
-  if (!get_uuid(o, path, "uuid", TRUE, &e->uuid, error) ||
-      !get_string_len(o, path, "name", FALSE, 0, 255, &e->name, error) ||
+  if (!arts_json_get_uuid(o, path, "uuid", TRUE, &e->uuid, error) ||
+      !arts_json_get_string_len(o, path, "name", FALSE, 0, 255, &e->name,
+                                error) ||
       !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &e->ts_ms,
                          error) ||
-      !get_string_len(o, path, "reason", FALSE, 0, 4096, &e->reason, error) ||
-      !get_uuid(o, path, "runtime", FALSE, &e->runtime, error))
+      !arts_json_get_string_len(o, path, "reason", FALSE, 0, 4096, &e->reason,
+                                error) ||
+      !arts_json_get_uuid(o, path, "runtime", FALSE, &e->runtime, error) ||
+      !event_module_from_json(o, path, e, error))
     return NULL;
   return g_steal_pointer(&e);
 }
@@ -1414,6 +1781,20 @@ JsonObject *arts_event_to_json(const ArtsEvent *e) {
     json_object_set_string_member(o, "reason", e->reason);
   if (e->runtime)
     json_object_set_string_member(o, "runtime", e->runtime);
+  if (e->source)
+    json_object_set_string_member(o, "source", e->source);
+  if (e->target)
+    json_object_set_string_member(o, "target", e->target);
+  if (e->has_times) {
+    json_object_set_int_member(o, "downtime_ms", e->downtime_ms);
+    json_object_set_int_member(o, "total_ms", e->total_ms);
+  }
+  if (e->has_exit_code)
+    json_object_set_int_member(o, "exit_code", e->exit_code);
+  if (e->error)
+    json_object_set_string_member(o, "error", e->error);
+  if (e->has_from_checkpoint)
+    json_object_set_boolean_member(o, "from_checkpoint", e->from_checkpoint);
   return o;
 }
 
@@ -1453,15 +1834,16 @@ ArtsLog *arts_log_from_json(JsonObject *o, GError **error) {
   g_autoptr(ArtsLog) l = g_new0(ArtsLog, 1);
   l->level = g_strdup("error");
   if (!arts_json_check_fields(o, path, log_fields, error) ||
-      !check_type(o, path, "log", TRUE, error) ||
-      !get_choice(o, path, "level", levels, &l->level, error) ||
+      !arts_json_check_type(o, path, "log", TRUE, error) ||
+      !arts_json_get_choice(o, path, "level", levels, &l->level, error) ||
       !arts_json_get_int(o, path, "ts", TRUE, 0, G_MAXINT64, &l->ts_ms,
                          error) ||
-      !get_string_len(o, path, "message", TRUE, 0, 65536, &l->message,
-                      error) ||
-      !get_string_len(o, path, "topic", FALSE, 0, 65535, &l->topic, error) ||
-      !get_string_len(o, path, "object_id", FALSE, 0, 255, &l->object_id,
-                      error))
+      !arts_json_get_string_len(o, path, "message", TRUE, 0, 65536, &l->message,
+                                error) ||
+      !arts_json_get_string_len(o, path, "topic", FALSE, 0, 65535, &l->topic,
+                                error) ||
+      !arts_json_get_string_len(o, path, "object_id", FALSE, 0, 255,
+                                &l->object_id, error))
     return NULL;
   return g_steal_pointer(&l);
 }
@@ -1494,6 +1876,7 @@ void arts_query_free(ArtsQuery *q) {
   g_free(q->kind);
   g_free(q->runtime);
   g_free(q->metric);
+  g_free(q->module);
   g_free(q);
 }
 
@@ -1501,6 +1884,23 @@ static const char *const history_query_fields[] = {
   "type", "runtime", "metric", "since", "until", NULL
 };
 static const char *const runtimes_query_fields[] = { "type", NULL };
+static const char *const modules_query_fields[] = { "type", "runtime", NULL };
+static const char *const logs_query_fields[] = {
+  "type", "module", "since_offset", NULL
+};
+
+/* The queries of issue 4: modules (optionally of one runtime) and a
+ * module's recent output. */
+static gboolean module_query_from_json(JsonObject *o, const char *path,
+                                       ArtsQuery *q, GError **error) {
+  if (g_str_equal(q->kind, "modules"))
+    return arts_json_check_fields(o, path, modules_query_fields, error) &&
+           arts_json_get_ref(o, path, "runtime", FALSE, &q->runtime, error);
+  return arts_json_check_fields(o, path, logs_query_fields, error) &&
+         arts_json_get_ref(o, path, "module", TRUE, &q->module, error) &&
+         arts_json_get_int(o, path, "since_offset", FALSE, 0, G_MAXINT64,
+                           &q->since_offset, error);
+}
 
 ArtsQuery *arts_query_from_json(JsonObject *o, GError **error) {
   const char *path = "data";
@@ -1512,21 +1912,27 @@ ArtsQuery *arts_query_from_json(JsonObject *o, GError **error) {
       return NULL;
     return g_steal_pointer(&q);
   }
+  if (g_str_equal(q->kind, "modules") || g_str_equal(q->kind, "logs"))
+    return module_query_from_json(o, path, q, error) ? g_steal_pointer(&q)
+                                                     : NULL;
   if (!g_str_equal(q->kind, "history")) {
-    field_error(error, ARTS_ERROR_UNKNOWN, path, "type",
-                "unknown query (expected \"history\" or \"runtimes\")");
+    arts_field_error(error, ARTS_ERROR_UNKNOWN, path, "type",
+                     "unknown query (expected \"history\", \"runtimes\", "
+                     "\"modules\" or \"logs\")");
     return NULL;
   }
   if (!arts_json_check_fields(o, path, history_query_fields, error) ||
-      !get_string_len(o, path, "runtime", TRUE, 1, 255, &q->runtime, error) ||
-      !get_string_len(o, path, "metric", TRUE, 1, 128, &q->metric, error) ||
+      !arts_json_get_string_len(o, path, "runtime", TRUE, 1, 255, &q->runtime,
+                                error) ||
+      !arts_json_get_string_len(o, path, "metric", TRUE, 1, 128, &q->metric,
+                                error) ||
       !arts_json_get_int(o, path, "since", FALSE, 0, G_MAXINT64, &q->since_ms,
                          error) ||
       !arts_json_get_int(o, path, "until", FALSE, 0, G_MAXINT64, &q->until_ms,
                          error))
     return NULL;
   if (q->since_ms && q->until_ms && q->since_ms > q->until_ms) {
-    field_error(error, ARTS_ERROR_FIELD, path, "since", "after until");
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "since", "after until");
     return NULL;
   }
   return g_steal_pointer(&q);
@@ -1543,6 +1949,10 @@ JsonObject *arts_query_to_json(const ArtsQuery *q) {
     json_object_set_int_member(o, "since", q->since_ms);
   if (q->until_ms)
     json_object_set_int_member(o, "until", q->until_ms);
+  if (q->module)
+    json_object_set_string_member(o, "module", q->module);
+  if (q->module || q->since_offset)
+    json_object_set_int_member(o, "since_offset", q->since_offset);
   return o;
 }
 
@@ -1612,10 +2022,12 @@ ArtsHistory *arts_history_from_json(JsonObject *o, GError **error) {
   g_autoptr(ArtsHistory) h = arts_history_new(NULL, NULL, "raw");
   JsonArray *points;
   if (!arts_json_check_fields(o, path, history_fields, error) ||
-      !get_string_len(o, path, "runtime", TRUE, 1, 255, &h->runtime, error) ||
-      !get_string_len(o, path, "metric", TRUE, 1, 128, &h->metric, error) ||
-      !get_choice(o, path, "resolution", resolutions, &h->resolution,
-                  error) ||
+      !arts_json_get_string_len(o, path, "runtime", TRUE, 1, 255, &h->runtime,
+                                error) ||
+      !arts_json_get_string_len(o, path, "metric", TRUE, 1, 128, &h->metric,
+                                error) ||
+      !arts_json_get_choice(o, path, "resolution", resolutions, &h->resolution,
+                            error) ||
       !arts_json_get_array(o, path, "points", TRUE, &points, error) ||
       !arts_json_get_bool(o, path, "truncated", FALSE, &h->truncated, error))
     return NULL;

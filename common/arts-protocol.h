@@ -91,6 +91,24 @@ typedef enum {
 const char *arts_status_to_string(ArtsStatus s);          /* "A" ... */
 gboolean arts_status_from_string(const char *s, ArtsStatus *out);
 
+/* What a module is doing (issue 4). 0 means "not stated". ARTS status
+ * letters derive from it: A for starting..migrating, E for exited/failed
+ * (K and D are the orchestrator's, about the runtime or a deletion). */
+typedef enum {
+  ARTS_MODULE_STARTING = 1, /* "starting": program being fetched/loaded */
+  ARTS_MODULE_RUNNING,      /* "running" */
+  ARTS_MODULE_PAUSED,       /* "paused": at an instruction boundary */
+  ARTS_MODULE_MIGRATING,    /* "migrating": snapshot taken or travelling */
+  ARTS_MODULE_EXITED,       /* "exited": ended by itself (exit_code) */
+  ARTS_MODULE_FAILED,       /* "failed": trap or error (error) */
+} ArtsModuleState;
+const char *arts_module_state_to_string(ArtsModuleState s); /* "running" */
+gboolean arts_module_state_from_string(const char *s, ArtsModuleState *out);
+/* ARTS_STATUS_ALIVE or ARTS_STATUS_EXITING; 0 for 0. */
+ArtsStatus arts_module_state_status(ArtsModuleState s);
+/* TRUE for exited and failed. */
+gboolean arts_module_state_is_final(ArtsModuleState s);
+
 typedef struct {
   char *arch;            /* "x86_64", "aarch64" (uname -m) */
   char *os;              /* "Linux" */
@@ -120,6 +138,7 @@ typedef struct {
   gint64 last_seen_ms;   /* 0: unknown */
   int nmodules;          /* ARTS: modules running now; -1: not stated */
   gint64 ts_ms;          /* keepalive: when sent; 0: not stated */
+  gboolean draining;     /* reg update: leaving, move my modules away */
 } ArtsRuntime;
 
 /* Decoding: uuid and name are required; the rest is optional with the
@@ -154,13 +173,37 @@ typedef struct {
   ArtsStatus status;     /* 0: not stated */
   char *sha256;          /* program bytes' hash, hex; may be NULL */
   char *fileid;          /* ARTS file id; may be NULL */
-  char *send_to_runtime; /* older ARTS: a delete carrying this migrates */
+  char *send_to_runtime; /* older ARTS: a delete carrying this migrates
+                            (runtime uuid or name) */
+  /* Issue 4; all optional, 0/NULL/FALSE when not stated. */
+  gint64 max_memory;     /* resources.max_memory, bytes */
+  gint64 fuel;           /* resources.fuel, instructions; 0: no limit */
+  char *target;          /* migrate: runtime uuid or name */
+  char *migration;       /* migrate on control/{rt}: the migration's id */
+  char *reason;          /* delete: "migrated" = release after migration */
+  char *restore_migration;     /* create: "restore": {"migration": id} */
+  gboolean restore_checkpoint; /* create: "restore": {"checkpoint": true} */
+  /* The orchestrator's view (state/module/{uuid}, answers, query). When
+   * state is stated, exit_code and error are sent (null when absent). */
+  ArtsModuleState state;
+  char *runtime_name;    /* the parent's name */
+  gint64 started_at_ms;
+  gboolean has_exit_code;
+  gint64 exit_code;
+  char *error;           /* failed: the trap or error */
+  int migrations;        /* completed migrations */
 } ArtsModule;
 
 /* Decoding checks every field that is present, requires none (a create from
  * an operator may leave uuid to the orchestrator, a delete carries only
  * uuid): callers check what their action needs. Defaults: filetype "WA",
- * fault_crash "ignore", empty apis/args/env. */
+ * fault_crash "ignore", empty apis/args/env. parent, send_to_runtime and
+ * target are a runtime's uuid (kept in lower case) or name; resources is
+ * null or {"max_memory", "fuel"} (integers >= 0) and is kept both as the
+ * node and in max_memory/fuel; restore is {"migration": id} or
+ * {"checkpoint": true}; migration ids are 1..64 of [A-Za-z0-9_-].
+ * Encoding writes resources from the node when there is one, else from
+ * max_memory/fuel. */
 ArtsModule *arts_module_new(void);
 ArtsModule *arts_module_from_json(JsonObject *data, GError **error);
 ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
@@ -181,6 +224,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsModule, arts_module_free)
 #define ARTS_METRIC_PROC_CPU_UTIL   "process.cpu.utilization"       /* 1 (0..1 of one core) */
 #define ARTS_METRIC_PROC_CPU_TIME   "process.cpu.time"              /* s, counter */
 #define ARTS_METRIC_PROC_RSS        "process.memory.usage"          /* By */
+/* Per module (data.modules[].metrics), besides PROC_CPU_TIME (s, counter)
+ * and PROC_CPU_UTIL (1, of one core): */
+#define ARTS_METRIC_MOD_INSTRUCTIONS "arts.module.instructions"      /* {instruction}, counter */
+#define ARTS_METRIC_MOD_INSTR_RATE  "arts.module.instructions.rate" /* {instruction}/s */
+#define ARTS_METRIC_MOD_MEMORY      "arts.module.memory.linear"     /* By */
+#define ARTS_METRIC_MOD_IO_READ     "arts.module.io.read"           /* By, counter */
+#define ARTS_METRIC_MOD_IO_WRITE    "arts.module.io.write"          /* By, counter */
+#define ARTS_METRIC_MOD_UPTIME      "arts.module.uptime"            /* s */
+#define ARTS_METRIC_MOD_MIGRATIONS  "arts.module.migrations"        /* 1, counter */
+/* The agent's own offline buffer. */
+#define ARTS_METRIC_AGENT_TELEMETRY_DROPPED  "arts.agent.telemetry.dropped"  /* 1, counter */
+#define ARTS_METRIC_AGENT_TELEMETRY_BUFFERED "arts.agent.telemetry.buffered" /* 1, gauge */
 
 typedef struct {
   char *name;
@@ -190,6 +245,8 @@ typedef struct {
 typedef struct {
   char *module_uuid;
   GArray *metrics;       /* of ArtsMetric */
+  char *name;            /* may be NULL */
+  ArtsModuleState state; /* 0: not stated */
 } ArtsModuleMetrics;
 
 typedef struct {
@@ -209,6 +266,15 @@ double arts_telemetry_get(const ArtsTelemetry *t, const char *name);
 /* Adds a module's metric, creating its entry on first use. */
 void arts_telemetry_add_module(ArtsTelemetry *t, const char *module_uuid,
                                const char *name, double value);
+/* Sets a module's name and state ({"uuid", "name", "state", "metrics"}),
+ * creating its entry on first use. NAME may be NULL, STATE 0. */
+void arts_telemetry_set_module_info(ArtsTelemetry *t, const char *module_uuid,
+                                    const char *name, ArtsModuleState state);
+/* The module's entry or NULL. */
+ArtsModuleMetrics *arts_telemetry_get_module(const ArtsTelemetry *t,
+                                             const char *module_uuid);
+/* NAN when absent. */
+double arts_module_metrics_get(const ArtsModuleMetrics *mm, const char *name);
 ArtsTelemetry *arts_telemetry_from_json(JsonObject *data, GError **error);
 ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
                                            GError **error);
@@ -224,6 +290,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsTelemetry, arts_telemetry_free)
 #define ARTS_EVENT_RUNTIME_DIED     "runtime_died"
 #define ARTS_EVENT_RUNTIME_LEFT     "runtime_left"
 #define ARTS_EVENT_RUNTIME_RETURNED "runtime_returned"
+/* Module events: uuid is the module's, runtime its runtime's. */
+#define ARTS_EVENT_MODULE_STARTED   "module_started"
+#define ARTS_EVENT_MODULE_EXITED    "module_exited"    /* exit_code */
+#define ARTS_EVENT_MODULE_FAILED    "module_failed"    /* error */
+#define ARTS_EVENT_MODULE_STOPPED   "module_stopped"
+#define ARTS_EVENT_MODULE_MIGRATED  "module_migrated"  /* source, target,
+  downtime_ms, total_ms, reason: "operator" | "drain" | "overload" */
+#define ARTS_EVENT_MODULE_RESTARTED "module_restarted" /* from_checkpoint,
+  runtime */
 
 typedef struct {
   char *event;
@@ -232,6 +307,15 @@ typedef struct {
   gint64 ts_ms;
   char *reason;          /* may be NULL */
   char *runtime;         /* module events: the runtime's uuid; may be NULL */
+  /* Module events (issue 4); NULL / has_* FALSE when not stated. */
+  char *source, *target; /* module_migrated: runtime uuids */
+  gboolean has_times;    /* module_migrated: downtime_ms and total_ms */
+  gint64 downtime_ms, total_ms;
+  gboolean has_exit_code;
+  gint64 exit_code;      /* module_exited */
+  char *error;           /* module_failed */
+  gboolean has_from_checkpoint;
+  gboolean from_checkpoint; /* module_restarted */
 } ArtsEvent;
 
 /* TS is now. */
@@ -260,13 +344,17 @@ void arts_log_free(ArtsLog *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsLog, arts_log_free)
 
 /* Requests on "query": {"type": "history", "runtime": uuid-or-name,
- * "metric", "since", "until"} or {"type": "runtimes"}. */
+ * "metric", "since", "until"}, {"type": "runtimes"}, {"type": "modules",
+ * "runtime": optional uuid-or-name} or {"type": "logs", "module":
+ * uuid-or-name, "since_offset": optional byte offset}. */
 typedef struct {
-  char *kind;            /* "history" | "runtimes" */
-  char *runtime;         /* history: uuid or name */
+  char *kind;            /* "history" | "runtimes" | "modules" | "logs" */
+  char *runtime;         /* history: uuid or name; modules: filter */
   char *metric;
   gint64 since_ms;       /* 0: not stated */
   gint64 until_ms;       /* 0: not stated */
+  char *module;          /* logs: uuid or name */
+  gint64 since_offset;   /* logs: 0 when not stated */
 } ArtsQuery;
 
 ArtsQuery *arts_query_new(const char *kind);

@@ -8,6 +8,11 @@ char *arts_topic(const char *realm, const char *leaf, const char *id) {
   return g_strdup_printf("%s/proc/%s", realm, leaf);
 }
 
+char *arts_topic_state(const char *realm, const char *kind, const char *uuid) {
+  return g_strdup_printf("%s/proc/%s/%s/%s", realm, ARTS_TOPIC_STATE, kind,
+                         uuid);
+}
+
 gboolean arts_topic_parse(const char *realm, const char *topic, char **leaf,
                           char **rest) {
   *leaf = NULL;

@@ -25,6 +25,14 @@ G_BEGIN_DECLS
 #define ARTS_TOPIC_STATE     "state"
 #define ARTS_TOPIC_QUERY     "query"
 #define ARTS_TOPIC_PROGRAM   "program"
+/* Issue 4: snapshots ("{realm}/proc/snapshot/<module_uuid>", binary); the
+ * kinds under "state/" ("state/module/<uuid>"). */
+#define ARTS_TOPIC_SNAPSHOT  "snapshot"
+#define ARTS_STATE_RUNTIME   "runtime"
+#define ARTS_STATE_MODULE    "module"
+
+/* "{realm}/proc/state/{kind}/{uuid}". */
+char *arts_topic_state(const char *realm, const char *kind, const char *uuid);
 
 /* "{realm}/proc/{leaf}" or "{realm}/proc/{leaf}/{id}" when ID is not NULL. */
 char *arts_topic(const char *realm, const char *leaf, const char *id);

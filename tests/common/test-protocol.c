@@ -150,7 +150,7 @@ static void test_module_roundtrip(void) {
       "\"parent\":\"" RT_UUID "\",\"filename\":\"counter.wasm\","
       "\"filetype\":\"WA\",\"apis\":[\"wasm\",\"wasi\"],\"args\":[\"-n\","
       "\"3\"],\"env\":[\"A=1\",\"B=\"],\"channels\":[{\"path\":\"/x\"}],"
-      "\"peripherals\":[],\"resources\":{\"cpu\":0.5},\"fault_crash\":"
+      "\"peripherals\":[],\"resources\":{\"period\":10000,\"runtime\":5000},\"fault_crash\":"
       "\"restart\",\"status\":\"A\",\"sha256\":"
       "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
       "\"fileid\":\"f1\",\"send_to_runtime\":\"" RT_UUID "\"}";
@@ -451,8 +451,10 @@ static const BadCase bad_cases[] = {
   /* module */
   { MODULE, "{\"uuid\":\"x\"}", ARTS_ERROR_FIELD,
     "data.uuid: expected a uuid" },
-  { MODULE, "{\"parent\":\"x\"}", ARTS_ERROR_FIELD,
-    "data.parent: expected a uuid" },
+  { MODULE, "{\"parent\":\"\"}", ARTS_ERROR_FIELD,
+    "data.parent: expected 1..255 bytes, got 0" },
+  { MODULE, "{\"parent\":\"a\\nb\"}", ARTS_ERROR_FIELD,
+    "data.parent: expected a uuid or a name without control characters" },
   { MODULE, "{\"filetype\":\"EXE\"}", ARTS_ERROR_FIELD,
     "data.filetype: expected one of \"WA\", \"PY\"" },
   { MODULE, "{\"fault_crash\":\"maybe\"}", ARTS_ERROR_FIELD,
@@ -465,8 +467,8 @@ static const BadCase bad_cases[] = {
     "data.sha256: expected 64 hexadecimal digits" },
   { MODULE, "{\"channels\":{}}", ARTS_ERROR_FIELD,
     "data.channels: expected an array" },
-  { MODULE, "{\"send_to_runtime\":\"rt\"}", ARTS_ERROR_FIELD,
-    "data.send_to_runtime: expected a uuid" },
+  { MODULE, "{\"send_to_runtime\":5}", ARTS_ERROR_FIELD,
+    "data.send_to_runtime: expected a string" },
   { MODULE, "{\"type\":\"runtime\"}", ARTS_ERROR_FIELD,
     "data.type: expected \"module\"" },
   { MODULE, "{\"wasm\":true}", ARTS_ERROR_UNKNOWN,
@@ -528,7 +530,8 @@ static const BadCase bad_cases[] = {
   /* query */
   { QUERY, "{}", ARTS_ERROR_FIELD, "data.type: missing" },
   { QUERY, "{\"type\":\"everything\"}", ARTS_ERROR_UNKNOWN,
-    "data.type: unknown query (expected \"history\" or \"runtimes\")" },
+    "data.type: unknown query (expected \"history\", \"runtimes\", "
+    "\"modules\" or \"logs\")" },
   { QUERY, "{\"type\":\"history\",\"runtime\":\"r\"}", ARTS_ERROR_FIELD,
     "data.metric: missing" },
   { QUERY, "{\"type\":\"history\",\"runtime\":\"r\",\"metric\":\"m\","
