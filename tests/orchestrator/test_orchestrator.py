@@ -537,6 +537,19 @@ def case_config(w):
     check(p.returncode != 0 and "state-dir" in p.stderr,
           f"no --state-dir: {p.stderr!r}")
 
+    # The example in docs/orchestrator.md is a working configuration
+    # (the command line wins for broker, realm and state dir).
+    src = os.environ.get("ARTS_SOURCE_DIR",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(src, "docs", "orchestrator.md")) as f:
+        doc = f.read()
+    example = doc.split("```ini\n", 1)[1].split("```", 1)[0]
+    check("[orchestrator]" in example, "no example in the docs")
+    with open(conf, "w") as f:
+        f.write(example)
+    w.start_orchestrator("--config", conf)
+    w.stop_orchestrator()
+
     # dead-after-intervals = 6 from the file: 6 x 200 ms.
     with open(conf, "w") as f:
         f.write(f"[realm]\nname = {REALM}\n[orchestrator]\n"
