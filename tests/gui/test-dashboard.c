@@ -515,6 +515,42 @@ check_connections(char **names, const char *victim)
   }
 }
 
+/* The search entry and the kind filter narrow the events list. */
+static void
+check_event_filters(const char *victim)
+{
+  GtkWidget *page = find_one(GTK_WIDGET(the_window()),
+                             ARTS_TYPE_EVENTS_PAGE);
+  GListModel *shown = arts_events_page_get_shown(ARTS_EVENTS_PAGE(page));
+  GtkEditable *search = GTK_EDITABLE(find_one(page, GTK_TYPE_SEARCH_ENTRY));
+  GtkDropDown *kind = GTK_DROP_DOWN(find_one(page, GTK_TYPE_DROP_DOWN));
+  guint all = g_list_model_get_n_items(shown);
+
+  g_assert_cmpuint(all, >=, 2); /* the victim's, and our connection */
+  gtk_editable_set_text(search, victim);
+  spin(400); /* the search entry's delay */
+  g_assert_cmpuint(g_list_model_get_n_items(shown), >=, 1);
+  g_assert_cmpuint(g_list_model_get_n_items(shown), <, all);
+  for (guint i = 0; i < g_list_model_get_n_items(shown); i++) {
+    g_autoptr(ArtsEventItem) e = g_list_model_get_item(shown, i);
+
+    g_assert_cmpstr(arts_event_item_get_name(e), ==, victim);
+  }
+  screenshot("events-search.png");
+  gtk_editable_set_text(search, "");
+  spin(400);
+  gtk_drop_down_set_selected(kind, 3); /* Connection */
+  g_assert_cmpuint(g_list_model_get_n_items(shown), >=, 1);
+  for (guint i = 0; i < g_list_model_get_n_items(shown); i++) {
+    g_autoptr(ArtsEventItem) e = g_list_model_get_item(shown, i);
+
+    g_assert_cmpint(arts_event_item_get_category(e), ==,
+                    ARTS_EVENT_CATEGORY_CONNECTION);
+  }
+  gtk_drop_down_set_selected(kind, 0);
+  g_assert_cmpuint(g_list_model_get_n_items(shown), ==, all);
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -707,6 +743,7 @@ scenario(gpointer data)
                                            "win.page", "s", "events"));
   g_assert_true(wait_until(death_listed, (gpointer)victim));
   screenshot("events.png");
+  check_event_filters(victim);
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
                                            "win.page", "s", "runtimes"));
 
