@@ -84,15 +84,16 @@ def case_dead(w):
     w.start_orchestrator()
     a = new_uuid()
     w.register(a, "alpha")
+    mark = w.sub.mark()
     for _ in range(5):
         w.telemetry(a, interval_ms=300)
+        last = time.monotonic()
         time.sleep(0.1)
-    mark = w.sub.mark()
-    last = time.monotonic()
     w.state(a, "D", start=mark, timeout=5)
     took = time.monotonic() - last
     log(f"dead {took:.2f} s after the last sample")
     check(took < 2.0, f"dead only after {took:.2f} s")
+    # Not before its 3 intervals (0.9 s), give or take the publisher's exit.
     check(took >= 0.8, f"dead too early ({took:.2f} s < 3 x 300 ms)")
     w.wait_event(a, "runtime_died", start=mark)
     died = w.events(a, "runtime_died", start=mark)
@@ -550,10 +551,12 @@ def case_config(w):
     w.start_orchestrator("--config", conf)
     w.stop_orchestrator()
 
-    # dead-after-intervals = 6 from the file: 6 x 200 ms.
+    # dead-after-intervals = 10 from the file: 10 x 200 ms = 2 s. The
+    # checks below only tell 10 intervals (2 s) from 3 (the default) or 2
+    # (the command line), with 0.5 s of slack for a slow machine.
     with open(conf, "w") as f:
         f.write(f"[realm]\nname = {REALM}\n[orchestrator]\n"
-                "dead-after-intervals = 6\ncheck-interval-ms = 50\n")
+                "dead-after-intervals = 10\ncheck-interval-ms = 50\n")
     w.start_orchestrator("--config", conf)
     # One orchestrator per state dir.
     p = subprocess.run([exe, "--state-dir", w.state_dir, "--broker",
@@ -568,7 +571,7 @@ def case_config(w):
     t0 = time.monotonic()
     w.state(a, "D", start=mark, timeout=5)
     took = time.monotonic() - t0
-    check(1.1 <= took < 2.0, f"dead after {took:.2f} s, expected ~1.2 s")
+    check(took >= 1.5, f"dead after {took:.2f} s, expected 2 s")
     w.stop_orchestrator()
     # The command line wins over the file: 2 x 200 ms. (alpha is dead;
     # its fresh telemetry brings it back first.)
@@ -580,7 +583,7 @@ def case_config(w):
     back = w.sub.mark()
     w.state(a, "D", start=back, timeout=5)
     took = time.monotonic() - t0
-    check(0.35 <= took < 0.9, f"dead after {took:.2f} s, expected ~0.4 s")
+    check(took < 1.5, f"dead after {took:.2f} s, expected 0.4 s")
     w.stop_orchestrator()
 
 
