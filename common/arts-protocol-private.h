@@ -22,7 +22,8 @@ gboolean arts_json_get_uuid(JsonObject *o, const char *path,
  * (1..255 bytes, no control characters). */
 gboolean arts_json_get_ref(JsonObject *o, const char *path, const char *field,
                            gboolean required, char **out, GError **error);
-/* An id such as a migration's: 1..64 of [A-Za-z0-9_-]. */
+/* An id such as a migration's: 1..128 of [A-Za-z0-9_-.:] (a uuid, or
+ * whatever the orchestrator makes; safe in topics and properties). */
 gboolean arts_json_get_token(JsonObject *o, const char *path,
                              const char *field, gboolean required, char **out,
                              GError **error);

@@ -327,9 +327,9 @@ gboolean arts_token_is_valid(const char *s) {
   if (!s)
     return FALSE;
   for (; s[n]; n++)
-    if (!g_ascii_isalnum(s[n]) && s[n] != '_' && s[n] != '-')
+    if (!g_ascii_isalnum(s[n]) && !strchr("_-.:", s[n]))
       return FALSE;
-  return n >= 1 && n <= 64;
+  return n >= 1 && n <= 128;
 }
 
 gboolean arts_json_get_token(JsonObject *o, const char *path,
@@ -339,7 +339,7 @@ gboolean arts_json_get_token(JsonObject *o, const char *path,
     return FALSE;
   if (*out && !arts_token_is_valid(*out)) {
     arts_field_error(error, ARTS_ERROR_FIELD, path, field,
-                     "expected 1..64 of A-Z a-z 0-9 _ -");
+                     "expected 1..128 of A-Z a-z 0-9 _ - . :");
     g_clear_pointer(out, g_free);
     return FALSE;
   }

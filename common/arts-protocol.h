@@ -201,7 +201,7 @@ typedef struct {
  * target are a runtime's uuid (kept in lower case) or name; resources is
  * null or {"max_memory", "fuel"} (integers >= 0) and is kept both as the
  * node and in max_memory/fuel; restore is {"migration": id} or
- * {"checkpoint": true}; migration ids are 1..64 of [A-Za-z0-9_-].
+ * {"checkpoint": true}; migration ids are 1..128 of [A-Za-z0-9_-.:].
  * Encoding writes resources from the node when there is one, else from
  * max_memory/fuel. */
 ArtsModule *arts_module_new(void);

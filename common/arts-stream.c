@@ -126,8 +126,8 @@ gboolean arts_snapshot_props_parse(const ArtsMqttProp *props, guint n_props,
   }
   if (mig && !arts_token_is_valid(mig)) {
     g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                        "user property migration: expected 1..64 of "
-                        "A-Z a-z 0-9 _ -");
+                        "user property migration: expected 1..128 of "
+                        "A-Z a-z 0-9 _ - . :");
     return FALSE;
   }
   if (!mig && *kind == ARTS_SNAPSHOT_MIGRATION) {

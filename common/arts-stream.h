@@ -50,12 +50,12 @@ const char *arts_snapshot_kind_to_string(ArtsSnapshotKind k);
 
 /* Publish with p.props, p.n_props. MIGRATION is required for
  * ARTS_SNAPSHOT_MIGRATION and may be NULL for a checkpoint. It must be a
- * valid migration id (1..64 of [A-Za-z0-9_-]); a longer one is cut. */
+ * valid migration id (1..128 of [A-Za-z0-9_-.:]); a longer one is cut. */
 typedef struct {
   ArtsMqttProp props[3];
   guint n_props;
   char stdout_offset[24];
-  char migration[65];
+  char migration[129];
 } ArtsSnapshotProps;
 
 void arts_snapshot_props_init(ArtsSnapshotProps *p, ArtsSnapshotKind kind,

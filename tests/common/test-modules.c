@@ -535,17 +535,18 @@ static const BadCase bad_cases[] = {
   { MODULE, "{\"restore\":{\"checkpoint\":false}}", ARTS_ERROR_FIELD,
     "data.restore: expected {\"migration\": id} or {\"checkpoint\": true}" },
   { MODULE, "{\"restore\":{\"migration\":\"a/b\"}}", ARTS_ERROR_FIELD,
-    "data.restore.migration: expected 1..64 of A-Z a-z 0-9 _ -" },
+    "data.restore.migration: expected 1..128 of A-Z a-z 0-9 _ - . :" },
   { MODULE, "{\"restore\":{\"snapshot\":1}}", ARTS_ERROR_UNKNOWN,
     "data.restore.snapshot: unknown field" },
   { MODULE, "{\"restore\":true}", ARTS_ERROR_FIELD,
     "data.restore: expected an object" },
   /* module: migration fields */
   { MODULE, "{\"migration\":\"\"}", ARTS_ERROR_FIELD,
-    "data.migration: expected 1..64 of A-Z a-z 0-9 _ -" },
+    "data.migration: expected 1..128 of A-Z a-z 0-9 _ - . :" },
   { MODULE, "{\"migration\":\"" "0123456789012345678901234567890123456789"
-    "01234567890123456789012345\"}", ARTS_ERROR_FIELD,
-    "data.migration: expected 1..64 of A-Z a-z 0-9 _ -" },
+    "0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678\"}", ARTS_ERROR_FIELD,
+    "data.migration: expected 1..128 of A-Z a-z 0-9 _ - . :" },
   { MODULE, "{\"target\":\"\"}", ARTS_ERROR_FIELD,
     "data.target: expected 1..255 bytes, got 0" },
   { MODULE, "{\"target\":\"a\\tb\"}", ARTS_ERROR_FIELD,
