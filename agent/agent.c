@@ -2,8 +2,8 @@
  *
  * Everything runs on one thread, in the GLib main loop: the MQTT client's
  * socket, the telemetry and keepalive timers, the replay timer and the
- * signal handlers. A module supervisor will join as one more set of
- * sources on the same loop. */
+ * signal handlers, and the module supervisor (whose modules run on threads
+ * of their own and talk to it through events on this loop). */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -17,10 +17,16 @@
 #include "identity.h"
 #include "registration.h"
 #include "replay.h"
+#include "supervisor.h"
 #include "telemetry.h"
 
 /* How long the goodbye's DISCONNECT may take to go out. */
 #define AGENT_DISCONNECT_MS 500
+/* SIGTERM with modules: how long the orchestrator has to move them away
+ * (drain), and how often we look; then how long they have to stop. */
+#define AGENT_DRAIN_MS 10000
+#define AGENT_DRAIN_POLL_MS 50
+#define AGENT_STOP_MODULES_MS 2000
 
 typedef struct {
   const AgentOptions *opts;
@@ -31,6 +37,10 @@ typedef struct {
   AgentRegistration reg;
   AgentTelemetry telemetry;
   AgentReplay replay;
+  AgentSupervisor *sup;
+  guint drain_id;
+  gint64 drain_until;        /* monotonic us: give up draining */
+  gboolean stopping_modules; /* drain over: the rest are being stopped */
   char *stats_topic, *keepalive_topic;
   guint sample_id, keepalive_id, signal_id;
   int signal_fd;
@@ -111,6 +121,7 @@ static gboolean agent_sample(gpointer user_data)
   arts_telemetry_add(sample, AGENT_METRIC_DROPPED, (double)agent_dropped(a));
   arts_telemetry_add(sample, AGENT_METRIC_BUFFERED,
                      a->buffer ? agent_buffer_count(a->buffer) : 0);
+  agent_supervisor_add_metrics(a->sup, sample);
   if (!agent_publish_live(a, sample))
     agent_store(a, sample);
   return G_SOURCE_CONTINUE;
@@ -231,29 +242,22 @@ static void agent_on_goodbye_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
   g_main_loop_quit(a->loop);
 }
 
-/* SIGTERM/SIGINT: say delete on reg, wait briefly for the orchestrator's
- * answer, then leave the loop; agent_run() disconnects cleanly, so the
- * broker drops the last will. A second signal ends the wait. The offline
- * buffer is already on disk. */
-static gboolean agent_on_signal(gpointer user_data)
+/* Say delete on reg, wait briefly for the orchestrator's answer, then
+ * leave the loop; agent_run() disconnects cleanly, so the broker drops the
+ * last will. The offline buffer is already on disk. */
+static void agent_goodbye(Agent *a)
 {
-  Agent *a = user_data;
   g_autoptr(ArtsEnvelope) req = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (a->stopping) {
-    g_main_loop_quit(a->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  a->stopping = TRUE;
-  g_message("stopping");
+  g_clear_handle_id(&a->drain_id, g_source_remove);
   g_clear_handle_id(&a->sample_id, g_source_remove);
   g_clear_handle_id(&a->keepalive_id, g_source_remove);
   g_clear_handle_id(&a->reg_retry_id, g_source_remove);
   agent_replay_stop(&a->replay);
   if (!arts_mqtt_is_connected(a->mqtt)) {
     g_main_loop_quit(a->loop);
-    return G_SOURCE_CONTINUE;
+    return;
   }
   req = agent_reg_delete(&a->reg);
   if (!agent_reg_request(a, req, AGENT_GOODBYE_MS, agent_on_goodbye_answer,
@@ -261,6 +265,74 @@ static gboolean agent_on_signal(gpointer user_data)
     g_warning("goodbye not sent: %s", error->message);
     g_main_loop_quit(a->loop);
   }
+}
+
+/* While draining: the orchestrator moves the modules away (each is
+ * released by a delete with reason "migrated"); whatever is left when
+ * time is up is stopped, then the agent says goodbye. */
+static gboolean agent_drain_poll(gpointer user_data)
+{
+  Agent *a = user_data;
+  gint64 now = g_get_monotonic_time();
+
+  if (agent_supervisor_live(a->sup) == 0) {
+    a->drain_id = 0;
+    if (!a->stopping_modules)
+      g_message("drained: no modules left");
+    agent_goodbye(a);
+    return G_SOURCE_REMOVE;
+  }
+  if (now < a->drain_until)
+    return G_SOURCE_CONTINUE;
+  if (!a->stopping_modules) {
+    g_message("%u modules were not moved away in time; stopping them",
+              agent_supervisor_live(a->sup));
+    a->stopping_modules = TRUE;
+    agent_supervisor_stop_all(a->sup);
+    a->drain_until = now + AGENT_STOP_MODULES_MS * 1000;
+    return G_SOURCE_CONTINUE;
+  }
+  a->drain_id = 0;
+  agent_goodbye(a);
+  return G_SOURCE_REMOVE;
+}
+
+/* reg update {type: runtime, uuid, draining: true}: the orchestrator
+ * starts moving this runtime's modules elsewhere. */
+static void agent_drain(Agent *a)
+{
+  g_autoptr(JsonObject) data = json_object_new();
+  g_autoptr(ArtsEnvelope) env = NULL;
+
+  json_object_set_string_member(data, "type", "runtime");
+  json_object_set_string_member(data, "uuid", a->identity.uuid);
+  json_object_set_string_member(data, "name", a->opts->name);
+  json_object_set_boolean_member(data, "draining", TRUE);
+  env = arts_envelope_new(ARTS_TYPE_REQ, "update", NULL, data);
+  arts_mqtt_publish_envelope(a->mqtt, a->reg.topic, env, FALSE, NULL);
+  g_message("draining: %u modules to move away",
+            agent_supervisor_live(a->sup));
+  a->drain_until = g_get_monotonic_time() + AGENT_DRAIN_MS * 1000;
+  a->drain_id = g_timeout_add(AGENT_DRAIN_POLL_MS, agent_drain_poll, a);
+}
+
+/* SIGTERM/SIGINT: with modules running, drain first (telemetry keeps
+ * going meanwhile, so the realm does not think we died); then goodbye. A
+ * second signal cuts every wait short. */
+static gboolean agent_on_signal(gpointer user_data)
+{
+  Agent *a = user_data;
+
+  if (a->stopping) {
+    g_main_loop_quit(a->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  a->stopping = TRUE;
+  g_message("stopping");
+  if (agent_supervisor_live(a->sup) > 0 && arts_mqtt_is_connected(a->mqtt))
+    agent_drain(a);
+  else
+    agent_goodbye(a);
   return G_SOURCE_CONTINUE;
 }
 
@@ -302,6 +374,7 @@ static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
 {
   Agent *a = user_data;
 
+  agent_supervisor_on_connect(a->sup, connected);
   if (!connected) {
     agent_replay_stop(&a->replay);
     g_clear_handle_id(&a->reg_retry_id, g_source_remove);
@@ -323,7 +396,20 @@ static void agent_on_publish(ArtsMqtt *mqtt, int mid, int reason,
 {
   Agent *a = user_data;
 
-  agent_replay_acked(&a->replay, mid, reason);
+  /* One dispatcher for every PUBACK: replayed samples, module output and
+   * snapshots. */
+  if (!agent_replay_acked(&a->replay, mid, reason))
+    agent_supervisor_on_publish(a->sup, mid, reason);
+}
+
+static void agent_on_message(ArtsMqtt *mqtt, const char *topic,
+                             const guint8 *payload, gsize len,
+                             const ArtsMqttProp *props, guint n_props,
+                             gpointer user_data)
+{
+  Agent *a = user_data;
+
+  agent_supervisor_on_message(a->sup, topic, payload, len, props, n_props);
 }
 
 /* --- setup -------------------------------------------------------------- */
@@ -368,6 +454,8 @@ static gboolean agent_connect(Agent *a, GError **error)
     return FALSE;
   arts_mqtt_set_connect_func(a->mqtt, agent_on_connect, a);
   arts_mqtt_set_publish_func(a->mqtt, agent_on_publish, a);
+  arts_mqtt_set_message_func(a->mqtt, agent_on_message, a);
+  agent_supervisor_attach(a->sup, a->mqtt);
   return arts_mqtt_start(a->mqtt, error);
 }
 
@@ -375,10 +463,18 @@ static gboolean agent_setup(Agent *a, GError **error)
 {
   const ArtsConfig *cfg = &a->opts->cfg;
   g_autoptr(ArtsTelemetry) first = NULL;
+  AgentSupervisorConfig sc;
 
   if (!agent_identity_load(&a->identity, cfg->state_dir, error))
     return FALSE;
   agent_reg_init(&a->reg, a->opts, a->identity.uuid);
+  sc.state_dir = cfg->state_dir;
+  sc.realm = cfg->realm;
+  sc.runtime_uuid = a->identity.uuid;
+  sc.max_nmodules = a->opts->max_nmodules;
+  a->sup = agent_supervisor_new(&sc, error);
+  if (!a->sup)
+    return FALSE;
   a->stats_topic = arts_topic(cfg->realm, ARTS_TOPIC_STATS,
                               a->identity.uuid);
   a->keepalive_topic = arts_topic(cfg->realm, ARTS_TOPIC_KEEPALIVE, NULL);
@@ -406,6 +502,9 @@ static void agent_teardown(Agent *a)
   g_clear_handle_id(&a->keepalive_id, g_source_remove);
   g_clear_handle_id(&a->reg_retry_id, g_source_remove);
   g_clear_handle_id(&a->signal_id, g_source_remove);
+  g_clear_handle_id(&a->drain_id, g_source_remove);
+  /* Before the MQTT client: modules stop and unsubscribe through it. */
+  g_clear_pointer(&a->sup, agent_supervisor_free);
   if (a->signal_fd >= 0)
     close(a->signal_fd);
   a->signal_fd = -1;

@@ -1,0 +1,1350 @@
+/* The module supervisor (see supervisor.h).
+ *
+ * Every module has an entry here (SupModule) from its create until its
+ * delete; the engine side of a running one is an AgentModule on its own
+ * thread. Threads post events on one queue and poke an eventfd that this
+ * loop watches, so everything below runs on the main thread: MQTT,
+ * answers, output batching, acknowledgements. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include "agent-error.h"
+#include "control.h"
+#include "module.h"
+#include "program.h"
+#include "supervisor.h"
+
+#define SUP_TOPIC_SNAPSHOT "snapshot"
+#define SUP_MODULES_DIR "modules"
+/* Output batching: a batch goes out at a newline, at this size, or when
+ * its first byte has waited SUP_FLUSH_MS. */
+#define SUP_BATCH_MAX 4096
+#define SUP_FLUSH_MS 20
+/* How often an order not yet taken is asked for again. */
+#define SUP_KICK_MS 5
+/* How long a migration may wait for the pause, the PUBACKs of the output
+ * and of the snapshot before it gives up (and the module goes on). */
+#define SUP_MIGRATE_MS 10000
+/* How long a restore-ready module waits for its snapshot. */
+#define SUP_RESTORE_WAIT_MS 60000
+/* Largest snapshot accepted: 4 GiB of memory could not be restored by
+ * this runtime anyway. */
+#define SUP_SNAPSHOT_MAX ((gsize)1 << 30)
+/* Ended modules are kept (for a late delete) this long. */
+#define SUP_ENDED_KEEP_MS (10 * 60 * 1000)
+
+typedef enum {
+  SUP_WAIT_PROGRAM,   /* create waits for program bytes */
+  SUP_WAIT_SNAPSHOT,  /* restore-ready: waits for snapshot/{uuid} */
+  SUP_STARTING,       /* thread instantiating or restoring */
+  SUP_RUNNING,
+  SUP_PAUSED,         /* held after a migration snapshot */
+  SUP_MIGRATING,      /* pausing and snapshotting for a migration */
+  SUP_EXITED,
+  SUP_FAILED,
+} SupState;
+
+static const char *const sup_state_names[] = {
+  [SUP_WAIT_PROGRAM] = "starting", [SUP_WAIT_SNAPSHOT] = "starting",
+  [SUP_STARTING] = "starting", [SUP_RUNNING] = "running",
+  [SUP_PAUSED] = "paused", [SUP_MIGRATING] = "migrating",
+  [SUP_EXITED] = "exited", [SUP_FAILED] = "failed",
+};
+
+typedef struct {
+  AgentSupervisor *s;
+  char *uuid, *name, *sha256, *program_name;
+  GStrv args, env;
+  guint64 max_memory, fuel;
+  SupState state;
+  char *dir;
+  char *stdout_topic, *stdin_topic, *snapshot_topic;
+  AgentModule *mod;             /* while the thread lives */
+  gboolean restore;             /* waits for a snapshot, not a program */
+  char *restore_migration;      /* the migration it waits for, or NULL */
+  guint restore_timer;
+  gint64 started_at, resumed_at, ended_at;
+  guint migrations;
+  int exit_code;                /* -1: none */
+  char *error;
+
+  /* Output not yet published: bytes of one fd from out_offset on. */
+  GByteArray *out;
+  int out_fd;
+  guint64 out_offset;
+  guint out_timer;
+  guint out_inflight;           /* stdout publishes not yet PUBACKed */
+
+  ArtsEnvelope *create_req;     /* answered when the thread started */
+  GPtrArray *delete_reqs;       /* answered when it ended */
+  gboolean release;             /* delete reason "migrated": no event */
+  ArtsEnvelope *migrate_req;
+  char *migration;
+  gint64 paused_at;
+  GBytes *snap;                 /* taken, waiting for output PUBACKs */
+  guint64 snap_offset;
+  int snap_mid;                 /* snapshot publish awaiting PUBACK */
+  gsize snap_bytes;
+  guint migrate_timer;
+  ArtsEnvelope *checkpoint_req;
+  int ckpt_mid;
+
+  double last_cpu;
+  guint64 last_instr;
+  gint64 last_us;
+} SupModule;
+
+typedef enum { SUP_MID_OUTPUT, SUP_MID_SNAPSHOT } SupMidKind;
+
+typedef struct {
+  char *uuid;
+  gsize len;
+  SupMidKind kind;
+} SupMid;
+
+struct _AgentSupervisor {
+  char *state_dir, *realm, *runtime_uuid;
+  int max_nmodules;
+  char *control_topic, *log_topic;
+  ArtsMqtt *mqtt;
+  AgentPrograms programs;
+  GHashTable *modules;          /* uuid -> SupModule */
+  GHashTable *mids;             /* mid -> SupMid */
+  AgentEventSink sink;
+  guint wake_id;
+  guint kick_id;
+};
+
+static void sup_module_free(gpointer data);
+static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
+                      guint64 out_offset);
+
+/* --- small helpers ------------------------------------------------------- */
+
+static gboolean sup_live(const SupModule *sm)
+{
+  return sm->state != SUP_EXITED && sm->state != SUP_FAILED;
+}
+
+static void sup_mid_free(gpointer data)
+{
+  SupMid *mm = data;
+
+  g_free(mm->uuid);
+  g_free(mm);
+}
+
+static void sup_track(AgentSupervisor *s, int mid, const char *uuid,
+                      gsize len, SupMidKind kind)
+{
+  SupMid *mm = g_new0(SupMid, 1);
+
+  mm->uuid = g_strdup(uuid);
+  mm->len = len;
+  mm->kind = kind;
+  g_hash_table_insert(s->mids, GINT_TO_POINTER(mid), mm);
+}
+
+static void sup_answer(AgentSupervisor *s, const ArtsEnvelope *req,
+                       JsonObject *details)
+{
+  g_autoptr(ArtsEnvelope) resp =
+    arts_response_ok(req, ARTS_TYPE_RUNTIME_RESP, details);
+
+  if (details)
+    json_object_unref(details);
+  arts_mqtt_publish_envelope(s->mqtt, s->control_topic, resp, FALSE, NULL);
+}
+
+static void sup_refuse(AgentSupervisor *s, const ArtsEnvelope *req,
+                       const GError *error)
+{
+  g_autoptr(ArtsEnvelope) resp =
+    arts_response_error(req, ARTS_TYPE_RUNTIME_RESP, error);
+
+  g_message("refused %s on %s: %s", req->action, s->control_topic,
+            error->message);
+  arts_mqtt_publish_envelope(s->mqtt, s->control_topic, resp, FALSE, NULL);
+}
+
+static void sup_refusef(AgentSupervisor *s, const ArtsEnvelope *req,
+                        int code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void sup_refusef(AgentSupervisor *s, const ArtsEnvelope *req,
+                        int code, const char *fmt, ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start(ap, fmt);
+  msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  error = g_error_new_literal(ARTS_ERROR, code, msg);
+  sup_refuse(s, req, error);
+}
+
+static void sup_log(AgentSupervisor *s, const char *message,
+                    const char *topic)
+{
+  g_autoptr(ArtsLog) l = arts_log_new("error", message, topic, NULL);
+  g_autoptr(JsonObject) data = arts_log_to_json(l);
+  g_autoptr(ArtsEnvelope) env =
+    arts_envelope_new(ARTS_TYPE_RESP, "update", NULL, data);
+
+  g_message("%s: %s", topic, message);
+  arts_mqtt_publish_envelope(s->mqtt, s->log_topic, env, FALSE, NULL);
+}
+
+/* An unsolicited module_state on control/{runtime_uuid}. */
+static void sup_state(SupModule *sm, SupState state)
+{
+  AgentSupervisor *s = sm->s;
+  g_autoptr(JsonObject) data = json_object_new();
+  g_autoptr(ArtsEnvelope) env = NULL;
+
+  sm->state = state;
+  if (sm->release && !sup_live(sm))
+    return;
+  json_object_set_string_member(data, "type", "module_state");
+  json_object_set_string_member(data, "uuid", sm->uuid);
+  json_object_set_string_member(data, "state", sup_state_names[state]);
+  if (state == SUP_EXITED) {
+    if (sm->exit_code >= 0)
+      json_object_set_int_member(data, "exit_code", sm->exit_code);
+    else
+      json_object_set_null_member(data, "exit_code");
+  }
+  if (sm->error && state == SUP_FAILED)
+    json_object_set_string_member(data, "error", sm->error);
+  if (state == SUP_RUNNING && sm->resumed_at) {
+    json_object_set_int_member(data, "resumed_at", sm->resumed_at);
+    if (sm->restore_migration)
+      json_object_set_string_member(data, "migration",
+                                    sm->restore_migration);
+  }
+  env = arts_envelope_new(ARTS_TYPE_RUNTIME_RESP, "update", NULL, data);
+  arts_mqtt_publish_envelope(s->mqtt, s->control_topic, env, FALSE, NULL);
+}
+
+static SupModule *sup_find(AgentSupervisor *s, const ArtsModule *want,
+                           gboolean live_only)
+{
+  GHashTableIter it;
+  gpointer v;
+  SupModule *sm;
+
+  if (want->uuid) {
+    sm = g_hash_table_lookup(s->modules, want->uuid);
+    return sm && (!live_only || sup_live(sm)) ? sm : NULL;
+  }
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    sm = v;
+    if (g_str_equal(sm->name, want->name) && (!live_only || sup_live(sm)))
+      return sm;
+  }
+  return NULL;
+}
+
+static gboolean sup_kick(gpointer user_data)
+{
+  AgentSupervisor *s = user_data;
+  GHashTableIter it;
+  gpointer v;
+  gboolean waiting = FALSE;
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SupModule *sm = v;
+    if (sm->mod && agent_module_kick(sm->mod))
+      waiting = TRUE;
+  }
+  if (waiting)
+    return G_SOURCE_CONTINUE;
+  s->kick_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Orders go to the thread at its next pause point; until it took them
+ * they are asked for again (a resume clears the engine's pause flag). */
+static void sup_order(SupModule *sm, guint orders)
+{
+  AgentSupervisor *s = sm->s;
+
+  if (!sm->mod)
+    return;
+  agent_module_order(sm->mod, orders);
+  if (!s->kick_id)
+    s->kick_id = g_timeout_add(SUP_KICK_MS, sup_kick, s);
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static gboolean sup_flush_timeout(gpointer user_data);
+
+/* Publishes the batch in pieces of at most SUP_BATCH_MAX bytes, each with
+ * the offset of its first byte. While the broker is away the bytes stay
+ * (and the module is held by backpressure once the backlog is full). */
+static void sup_flush(SupModule *sm)
+{
+  AgentSupervisor *s = sm->s;
+  char offset[24], fd[4];
+  ArtsMqttProp props[2] = { { "offset", offset }, { "fd", fd } };
+  gsize done = 0;
+
+  g_clear_handle_id(&sm->out_timer, g_source_remove);
+  snprintf(fd, sizeof fd, "%d", sm->out_fd);
+  while (done < sm->out->len && arts_mqtt_is_connected(s->mqtt)) {
+    gsize n = MIN(sm->out->len - done, SUP_BATCH_MAX);
+    int mid;
+
+    snprintf(offset, sizeof offset, "%" G_GUINT64_FORMAT,
+             sm->out_offset + done);
+    mid = arts_mqtt_publish(s->mqtt, sm->stdout_topic, sm->out->data + done,
+                            n, 1, FALSE, props, G_N_ELEMENTS(props), NULL);
+    if (mid < 0)
+      break;
+    sup_track(s, mid, sm->uuid, n, SUP_MID_OUTPUT);
+    sm->out_inflight++;
+    done += n;
+  }
+  g_byte_array_remove_range(sm->out, 0, (guint)done);
+  sm->out_offset += done;
+}
+
+static gboolean sup_flush_timeout(gpointer user_data)
+{
+  SupModule *sm = user_data;
+
+  sm->out_timer = 0;
+  sup_flush(sm);
+  return G_SOURCE_REMOVE;
+}
+
+static void sup_output(SupModule *sm, AgentEvent *ev)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data(ev->bytes, &len);
+
+  if (sm->out->len > 0 &&
+      (ev->fd != sm->out_fd || ev->offset != sm->out_offset + sm->out->len))
+    sup_flush(sm);
+  if (sm->out->len == 0) {
+    sm->out_offset = ev->offset;
+    sm->out_fd = ev->fd;
+  }
+  g_byte_array_append(sm->out, data, (guint)len);
+  if (sm->out->len >= SUP_BATCH_MAX)
+    sup_flush(sm);
+}
+
+/* After a round of events: a batch that ends a line goes now, a partial
+ * line waits at most SUP_FLUSH_MS for more. */
+static void sup_settle(SupModule *sm)
+{
+  if (sm->out->len == 0)
+    return;
+  if (sm->out->data[sm->out->len - 1] == '\n')
+    sup_flush(sm);
+  else if (!sm->out_timer)
+    sm->out_timer = g_timeout_add(SUP_FLUSH_MS, sup_flush_timeout, sm);
+}
+
+/* --- migrate and checkpoint (source side) -------------------------------- */
+
+static void sup_migrate_end(SupModule *sm)
+{
+  g_clear_pointer(&sm->migrate_req, arts_envelope_free);
+  g_clear_pointer(&sm->migration, g_free);
+  g_clear_pointer(&sm->snap, g_bytes_unref);
+  g_clear_handle_id(&sm->migrate_timer, g_source_remove);
+  sm->snap_mid = 0;
+}
+
+/* The migration cannot go on: say why, and the module goes on here. */
+static void sup_migrate_fail(SupModule *sm, const char *why)
+{
+  AgentSupervisor *s = sm->s;
+
+  if (!sm->migrate_req)
+    return;
+  sup_refusef(s, sm->migrate_req, ARTS_ERROR_IO, "migration %s of %s: %s",
+              sm->migration, sm->uuid, why);
+  sup_migrate_end(sm);
+  if (sm->mod && (sm->state == SUP_MIGRATING || sm->state == SUP_PAUSED)) {
+    sup_order(sm, AGENT_ORDER_RESUME);
+  }
+}
+
+static gboolean sup_migrate_timeout(gpointer user_data)
+{
+  SupModule *sm = user_data;
+
+  sm->migrate_timer = 0;
+  sup_migrate_fail(sm, "timed out waiting for the pause and the broker's "
+                   "acknowledgements");
+  return G_SOURCE_REMOVE;
+}
+
+static int sup_publish_snapshot(SupModule *sm, GBytes *snap, guint64 offset,
+                                const char *kind, const char *migration)
+{
+  AgentSupervisor *s = sm->s;
+  char off[24], migs[16];
+  ArtsMqttProp props[4] = {
+    { "kind", kind }, { "stdout_offset", off }, { "migrations", migs },
+    { "migration", migration },
+  };
+  gsize len;
+  const guint8 *data = g_bytes_get_data(snap, &len);
+  g_autoptr(GError) error = NULL;
+  int mid;
+
+  snprintf(off, sizeof off, "%" G_GUINT64_FORMAT, offset);
+  snprintf(migs, sizeof migs, "%u", sm->migrations);
+  mid = arts_mqtt_publish(s->mqtt, sm->snapshot_topic, data, len, 1, FALSE,
+                          props, migration ? 4 : 3, &error);
+  if (mid < 0) {
+    g_warning("snapshot of %s not sent: %s", sm->uuid, error->message);
+    return -1;
+  }
+  sup_track(s, mid, sm->uuid, len, SUP_MID_SNAPSHOT);
+  return mid;
+}
+
+/* The snapshot leaves only once every output message published before the
+ * pause is acknowledged by the broker: the target's output then continues
+ * after bytes that are surely out. */
+static void sup_migrate_progress(SupModule *sm)
+{
+  if (!sm->migrate_req || !sm->snap || sm->snap_mid || sm->paused_at == 0)
+    return;
+  if (sm->out->len > 0)
+    sup_flush(sm);
+  if (sm->out->len > 0 || sm->out_inflight > 0)
+    return;
+  sm->snap_bytes = g_bytes_get_size(sm->snap);
+  sm->snap_mid = sup_publish_snapshot(sm, sm->snap, sm->snap_offset,
+                                      "migration", sm->migration);
+  g_clear_pointer(&sm->snap, g_bytes_unref);
+  if (sm->snap_mid < 0) {
+    sm->snap_mid = 0;
+    sup_migrate_fail(sm, "the snapshot could not be published");
+  }
+}
+
+static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
+{
+  AgentSupervisor *s = sm->s;
+  JsonObject *d;
+
+  if (mid == sm->ckpt_mid && sm->checkpoint_req) {
+    if (reason >= 0x80) {
+      sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_MQTT,
+                  "the broker refused the checkpoint (reason 0x%02x)",
+                  reason);
+    } else {
+      d = json_object_new();
+      json_object_set_int_member(d, "snapshot_bytes", (gint64)sm->snap_bytes);
+      json_object_set_int_member(d, "stdout_offset", (gint64)sm->snap_offset);
+      sup_answer(s, sm->checkpoint_req, d);
+    }
+    g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
+    sm->ckpt_mid = 0;
+    return;
+  }
+  if (mid != sm->snap_mid || !sm->migrate_req)
+    return;
+  if (reason >= 0x80) {
+    g_autofree char *why =
+      g_strdup_printf("the broker refused the snapshot (reason 0x%02x)",
+                      reason);
+    sup_migrate_fail(sm, why);
+    return;
+  }
+  d = json_object_new();
+  json_object_set_int_member(d, "paused_at", sm->paused_at);
+  json_object_set_int_member(d, "snapshot_bytes", (gint64)sm->snap_bytes);
+  json_object_set_int_member(d, "stdout_offset", (gint64)sm->snap_offset);
+  sup_answer(s, sm->migrate_req, d);
+  g_message("module %s: snapshot of migration %s is out (%" G_GSIZE_FORMAT
+            " bytes); holding it paused", sm->uuid, sm->migration,
+            sm->snap_bytes);
+  sup_migrate_end(sm);
+  sup_state(sm, SUP_PAUSED);
+}
+
+static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
+{
+  AgentSupervisor *s = sm->s;
+
+  if (ev->checkpoint) {
+    if (!sm->checkpoint_req)
+      return;
+    if (ev->error) {
+      sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_IO, "checkpoint: %s",
+                  ev->error);
+      g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
+      return;
+    }
+    sm->snap_bytes = g_bytes_get_size(ev->bytes);
+    sm->snap_offset = ev->offset;
+    sm->ckpt_mid = sup_publish_snapshot(sm, ev->bytes, ev->offset,
+                                        "checkpoint", NULL);
+    if (sm->ckpt_mid < 0) {
+      sm->ckpt_mid = 0;
+      sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_MQTT,
+                  "the checkpoint could not be published");
+      g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
+    }
+    return;
+  }
+  if (!sm->migrate_req)
+    return;   /* resumed meanwhile: this snapshot is of no use */
+  if (ev->error) {
+    g_autofree char *why = g_strdup_printf("snapshot: %s", ev->error);
+    sup_migrate_fail(sm, why);
+    return;
+  }
+  g_clear_pointer(&sm->snap, g_bytes_unref);
+  sm->snap = g_bytes_ref(ev->bytes);
+  sm->snap_offset = ev->offset;
+  sup_migrate_progress(sm);
+}
+
+/* --- events from module threads ----------------------------------------- */
+
+static JsonObject *sup_module_details(SupModule *sm)
+{
+  JsonObject *d = json_object_new();
+
+  json_object_set_string_member(d, "uuid", sm->uuid);
+  json_object_set_string_member(d, "name", sm->name);
+  json_object_set_string_member(d, "state", sup_state_names[sm->state]);
+  json_object_set_int_member(d, "started_at", sm->started_at);
+  return d;
+}
+
+static void sup_on_started(SupModule *sm, AgentEvent *ev)
+{
+  AgentSupervisor *s = sm->s;
+
+  if (ev->error) {
+    agent_module_free(g_steal_pointer(&sm->mod));
+    if (sm->create_req) {
+      /* A fresh start that never ran: as if it was never asked. */
+      sup_refusef(s, sm->create_req, ARTS_ERROR_FIELD, "%s", ev->error);
+      g_hash_table_remove(s->modules, sm->uuid);
+      return;
+    }
+    g_warning("module %s: restore failed: %s", sm->uuid, ev->error);
+    sm->error = g_strdup_printf("restore failed: %s", ev->error);
+    sm->ended_at = arts_now_ms();
+    sup_state(sm, SUP_FAILED);
+    return;
+  }
+  sm->last_us = g_get_monotonic_time();
+  arts_mqtt_subscribe(s->mqtt, sm->stdin_topic, 1);
+  if (sm->restore) {
+    sm->resumed_at = ev->ts_ms;
+    if (!sm->started_at)
+      sm->started_at = ev->ts_ms;
+    g_message("module %s (%s) restored and running", sm->name, sm->uuid);
+  } else {
+    sm->started_at = ev->ts_ms;
+    g_message("module %s (%s) running", sm->name, sm->uuid);
+  }
+  sm->state = SUP_RUNNING;
+  if (sm->create_req) {
+    sup_answer(s, sm->create_req, sup_module_details(sm));
+    g_clear_pointer(&sm->create_req, arts_envelope_free);
+  }
+  sup_state(sm, SUP_RUNNING);
+}
+
+static void sup_answer_deletes(SupModule *sm)
+{
+  AgentSupervisor *s = sm->s;
+
+  for (guint i = 0; i < sm->delete_reqs->len; i++) {
+    JsonObject *d = json_object_new();
+    if (sm->exit_code >= 0)
+      json_object_set_int_member(d, "exit_code", sm->exit_code);
+    else
+      json_object_set_null_member(d, "exit_code");
+    json_object_set_string_member(d, "state", sup_state_names[sm->state]);
+    if (sm->error)
+      json_object_set_string_member(d, "error", sm->error);
+    sup_answer(s, g_ptr_array_index(sm->delete_reqs, i), d);
+  }
+  g_ptr_array_set_size(sm->delete_reqs, 0);
+}
+
+static void sup_on_ended(SupModule *sm, AgentEvent *ev)
+{
+  AgentSupervisor *s = sm->s;
+  gboolean deleted = sm->delete_reqs->len > 0;
+
+  agent_module_free(g_steal_pointer(&sm->mod));
+  sup_flush(sm);
+  arts_mqtt_unsubscribe(s->mqtt, sm->stdin_topic);
+  sm->ended_at = arts_now_ms();
+  sup_migrate_fail(sm, "the module ended");
+  if (ev->end == AGENT_END_TRAPPED) {
+    g_free(sm->error);
+    sm->error = g_strdup(ev->error);
+    g_message("module %s (%s) failed: %s", sm->name, sm->uuid, ev->error);
+    sup_state(sm, SUP_FAILED);
+  } else {
+    sm->exit_code = ev->end == AGENT_END_EXITED ? ev->exit_code : -1;
+    g_message("module %s (%s) %s", sm->name, sm->uuid,
+              ev->end == AGENT_END_STOPPED ? "stopped" : "exited");
+    sup_state(sm, SUP_EXITED);
+  }
+  if (sm->checkpoint_req && !sm->ckpt_mid) {
+    sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_IO,
+                "the module ended before its checkpoint");
+    g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
+  }
+  sup_answer_deletes(sm);
+  if (deleted)
+    g_hash_table_remove(s->modules, sm->uuid);
+}
+
+static void sup_on_event(AgentSupervisor *s, AgentEvent *ev)
+{
+  SupModule *sm = NULL;
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    if (((SupModule *)v)->mod == ev->module) {
+      sm = v;
+      break;
+    }
+  if (!sm)
+    return;
+  switch (ev->kind) {
+  case AGENT_EVENT_STARTED:
+    sup_on_started(sm, ev);
+    break;
+  case AGENT_EVENT_OUTPUT:
+    sup_output(sm, ev);
+    break;
+  case AGENT_EVENT_PAUSED:
+    sm->paused_at = ev->ts_ms;
+    sup_migrate_progress(sm);
+    break;
+  case AGENT_EVENT_SNAPSHOT:
+    sup_on_snapshot_event(sm, ev);
+    break;
+  case AGENT_EVENT_RESUMED:
+    if (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING)
+      sup_state(sm, SUP_RUNNING);
+    break;
+  case AGENT_EVENT_ENDED:
+    sup_on_ended(sm, ev);
+    break;
+  }
+}
+
+static gboolean sup_on_wake(int fd, GIOCondition cond, gpointer user_data)
+{
+  AgentSupervisor *s = user_data;
+  guint64 n;
+  AgentEvent *ev;
+  GHashTableIter it;
+  gpointer v;
+
+  if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+    g_warning("module events: %s", g_strerror(errno));
+  while ((ev = g_async_queue_try_pop(s->sink.queue))) {
+    sup_on_event(s, ev);
+    agent_event_free(ev);
+  }
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    sup_settle(v);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- create -------------------------------------------------------------- */
+
+static SupModule *sup_module_new(AgentSupervisor *s, AgentControl *c)
+{
+  SupModule *sm = g_new0(SupModule, 1);
+  ArtsModule *am = c->module;
+
+  sm->s = s;
+  sm->uuid = am->uuid ? g_strdup(am->uuid) : arts_uuid_new();
+  sm->name = g_strdup(am->name ? am->name
+                      : am->filename ? am->filename : sm->uuid);
+  sm->sha256 = g_strdup(am->sha256);
+  sm->program_name = g_strdup(am->filename ? am->filename : sm->name);
+  sm->args = g_strdupv(am->args);
+  sm->env = g_strdupv(am->env);
+  sm->max_memory = c->max_memory;
+  sm->fuel = c->fuel;
+  sm->restore = c->restore;
+  sm->restore_migration = g_strdup(c->restore_migration);
+  sm->exit_code = -1;
+  sm->dir = g_build_filename(s->state_dir, SUP_MODULES_DIR, sm->uuid, NULL);
+  sm->stdout_topic = arts_topic(s->realm, ARTS_TOPIC_STDOUT, sm->uuid);
+  sm->stdin_topic = arts_topic(s->realm, ARTS_TOPIC_STDIN, sm->uuid);
+  sm->snapshot_topic = arts_topic(s->realm, SUP_TOPIC_SNAPSHOT, sm->uuid);
+  sm->out = g_byte_array_new();
+  sm->out_fd = 1;
+  sm->delete_reqs = g_ptr_array_new_with_free_func(
+    (GDestroyNotify)arts_envelope_free);
+  return sm;
+}
+
+static void sup_module_free(gpointer data)
+{
+  SupModule *sm = data;
+  AgentSupervisor *s = sm->s;
+
+  if (sm->mod) {
+    agent_module_free(sm->mod);
+    sm->mod = NULL;
+  }
+  if (s->mqtt) {
+    arts_mqtt_unsubscribe(s->mqtt, sm->stdin_topic);
+    if (sm->state == SUP_WAIT_SNAPSHOT)
+      arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
+  }
+  /* The module's directory goes when the program left nothing in it. */
+  if (sm->dir)
+    g_rmdir(sm->dir);
+  g_clear_handle_id(&sm->restore_timer, g_source_remove);
+  g_clear_handle_id(&sm->out_timer, g_source_remove);
+  sup_migrate_end(sm);
+  g_clear_pointer(&sm->create_req, arts_envelope_free);
+  g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
+  g_ptr_array_unref(sm->delete_reqs);
+  g_byte_array_unref(sm->out);
+  g_strfreev(sm->args);
+  g_strfreev(sm->env);
+  g_free(sm->uuid);
+  g_free(sm->name);
+  g_free(sm->sha256);
+  g_free(sm->program_name);
+  g_free(sm->restore_migration);
+  g_free(sm->error);
+  g_free(sm->dir);
+  g_free(sm->stdout_topic);
+  g_free(sm->stdin_topic);
+  g_free(sm->snapshot_topic);
+  g_free(sm);
+}
+
+static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
+                      guint64 out_offset)
+{
+  AgentSupervisor *s = sm->s;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_autoptr(GError) error = NULL;
+  AgentModuleSpec spec = { 0 };
+
+  g_ptr_array_add(argv, sm->program_name);
+  for (guint i = 0; sm->args && sm->args[i]; i++)
+    g_ptr_array_add(argv, sm->args[i]);
+  g_ptr_array_add(argv, NULL);
+  spec.uuid = sm->uuid;
+  spec.dir = sm->dir;
+  spec.program = program;
+  spec.snapshot = snapshot;
+  spec.argv = (const char *const *)argv->pdata;
+  spec.env = (const char *const *)sm->env;
+  spec.max_memory = sm->max_memory;
+  spec.fuel = sm->fuel;
+  spec.out_offset = out_offset;
+  sm->state = SUP_STARTING;
+  if (g_mkdir_with_parents(sm->dir, 0700) != 0) {
+    g_set_error(&error, AGENT_ERROR, AGENT_ERROR_IO, "cannot create %s: %s",
+                sm->dir, g_strerror(errno));
+  } else {
+    sm->mod = agent_module_start(&spec, &s->sink, &error);
+  }
+  if (sm->mod)
+    return;
+  if (sm->create_req) {
+    sup_refuse(s, sm->create_req, error);
+    g_hash_table_remove(s->modules, sm->uuid);
+    return;
+  }
+  sm->error = g_strdup(error->message);
+  sm->ended_at = arts_now_ms();
+  sup_state(sm, SUP_FAILED);
+}
+
+static gboolean sup_restore_timeout(gpointer user_data)
+{
+  SupModule *sm = user_data;
+
+  sm->restore_timer = 0;
+  arts_mqtt_unsubscribe(sm->s->mqtt, sm->snapshot_topic);
+  sm->error = g_strdup_printf("no snapshot arrived within %d s",
+                              SUP_RESTORE_WAIT_MS / 1000);
+  sm->ended_at = arts_now_ms();
+  g_message("module %s: %s", sm->uuid, sm->error);
+  sup_state(sm, SUP_FAILED);
+  return G_SOURCE_REMOVE;
+}
+
+/* The program's bytes are here: start, or get ready for a snapshot. */
+static void sup_program_ready(SupModule *sm, GBytes *bytes)
+{
+  AgentSupervisor *s = sm->s;
+  gsize len;
+  const guint8 *data = g_bytes_get_data(bytes, &len);
+  JsonObject *d;
+
+  if (!agent_is_wasm(data, len)) {
+    sup_refusef(s, sm->create_req, ARTS_ERROR_FIELD,
+                "the program is not WebAssembly (no \\0asm version 1 "
+                "header)");
+    g_hash_table_remove(s->modules, sm->uuid);
+    return;
+  }
+  if (!sm->restore) {
+    sup_start(sm, bytes, NULL, 0);
+    return;
+  }
+  sm->state = SUP_WAIT_SNAPSHOT;
+  arts_mqtt_subscribe(s->mqtt, sm->snapshot_topic, 1);
+  sm->restore_timer = g_timeout_add(SUP_RESTORE_WAIT_MS, sup_restore_timeout,
+                                    sm);
+  d = json_object_new();
+  json_object_set_boolean_member(d, "ready", TRUE);
+  json_object_set_string_member(d, "uuid", sm->uuid);
+  sup_answer(s, sm->create_req, d);
+  g_clear_pointer(&sm->create_req, arts_envelope_free);
+  g_message("module %s: ready for the snapshot of %s", sm->uuid,
+            sm->restore_migration ? sm->restore_migration : "a checkpoint");
+}
+
+static void sup_on_program(const char *sha256, GBytes *bytes,
+                           const GError *error, gpointer user_data)
+{
+  AgentSupervisor *s = user_data;
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SupModule *sm = v;
+    if (sm->state == SUP_WAIT_PROGRAM && sm->sha256 &&
+        g_str_equal(sm->sha256, sha256))
+      g_ptr_array_add(waiting, sm);
+  }
+  for (guint i = 0; i < waiting->len; i++) {
+    SupModule *sm = g_ptr_array_index(waiting, i);
+    if (bytes) {
+      sup_program_ready(sm, bytes);
+    } else {
+      sup_refuse(s, sm->create_req, error);
+      g_hash_table_remove(s->modules, sm->uuid);
+    }
+  }
+}
+
+static guint sup_count_live(AgentSupervisor *s)
+{
+  GHashTableIter it;
+  gpointer v;
+  guint n = 0;
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    n += sup_live(v);
+  return n;
+}
+
+static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
+                       AgentControl *c)
+{
+  ArtsModule *am = c->module;
+  SupModule *sm, *old = am->uuid ?
+    g_hash_table_lookup(s->modules, am->uuid) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint live = sup_count_live(s);
+
+  if (old && sup_live(old)) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                "module %s already exists on this runtime", am->uuid);
+    return;
+  }
+  if (am->name) {
+    ArtsModule want = { .name = am->name };
+    if (sup_find(s, &want, TRUE)) {
+      sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                  "a module named \"%s\" already runs on this runtime",
+                  am->name);
+      return;
+    }
+  }
+  if (live >= (guint)s->max_nmodules) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                "runtime full: %u of max_nmodules %d modules", live,
+                s->max_nmodules);
+    return;
+  }
+  if (old)
+    g_hash_table_remove(s->modules, am->uuid);
+  if (am->sha256)
+    bytes = agent_programs_load(&s->programs, am->sha256, &error);
+  else
+    bytes = agent_programs_load_file(&s->programs, am->filename, &error);
+  if (!bytes && !(am->sha256 && g_error_matches(error, ARTS_ERROR,
+                                                ARTS_ERROR_NOT_FOUND))) {
+    sup_refuse(s, req, error);
+    return;
+  }
+  sm = sup_module_new(s, c);
+  sm->create_req = arts_envelope_new(req->type, req->action, req->object_id,
+                                     req->data);
+  g_hash_table_insert(s->modules, sm->uuid, sm);
+  if (bytes) {
+    sup_program_ready(sm, bytes);
+    return;
+  }
+  sm->state = SUP_WAIT_PROGRAM;
+  agent_programs_fetch(&s->programs, am->sha256);
+}
+
+/* --- delete, migrate, resume, checkpoint ------------------------------- */
+
+static void sup_delete(AgentSupervisor *s, const ArtsEnvelope *req,
+                       AgentControl *c, SupModule *sm)
+{
+  ArtsEnvelope *copy = arts_envelope_new(req->type, req->action,
+                                         req->object_id, req->data);
+
+  if (c->reason && g_str_equal(c->reason, "migrated"))
+    sm->release = TRUE;
+  g_ptr_array_add(sm->delete_reqs, copy);
+  if (!sup_live(sm)) {
+    sup_answer_deletes(sm);
+    g_hash_table_remove(s->modules, sm->uuid);
+    return;
+  }
+  if (!sm->mod) {
+    /* Not started yet (waits for program or snapshot): nothing runs. */
+    if (sm->create_req)
+      sup_refusef(s, sm->create_req, ARTS_ERROR_NOT_FOUND,
+                  "module %s was deleted before it started", sm->uuid);
+    sm->state = SUP_EXITED;
+    sup_answer_deletes(sm);
+    g_hash_table_remove(s->modules, sm->uuid);
+    return;
+  }
+  sup_migrate_fail(sm, "the module is being deleted");
+  sup_order(sm, AGENT_ORDER_STOP);
+}
+
+static void sup_migrate(AgentSupervisor *s, const ArtsEnvelope *req,
+                        AgentControl *c, SupModule *sm)
+{
+  if (sm->migrate_req) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                "module %s is already migrating (%s)", sm->uuid,
+                sm->migration);
+    return;
+  }
+  if (!sm->mod || (sm->state != SUP_RUNNING && sm->state != SUP_PAUSED)) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                "module %s is %s, not running", sm->uuid,
+                sup_state_names[sm->state]);
+    return;
+  }
+  sm->migrate_req = arts_envelope_new(req->type, req->action, req->object_id,
+                                      req->data);
+  sm->migration = g_strdup(c->migration);
+  sm->migrate_timer = g_timeout_add(SUP_MIGRATE_MS, sup_migrate_timeout, sm);
+  g_message("module %s: migration %s to %s", sm->uuid, c->migration,
+            c->target ? c->target : "(unnamed target)");
+  if (sm->state == SUP_RUNNING) {
+    sm->paused_at = 0;
+    sup_state(sm, SUP_MIGRATING);
+  }
+  sup_order(sm, AGENT_ORDER_HOLD);
+}
+
+static void sup_resume(AgentSupervisor *s, const ArtsEnvelope *req,
+                       SupModule *sm)
+{
+  JsonObject *d;
+
+  if (!sm->mod) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT, "module %s is %s", sm->uuid,
+                sup_state_names[sm->state]);
+    return;
+  }
+  if (sm->migrate_req)
+    sup_migrate_fail(sm, "resumed before the snapshot left");
+  else if (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING)
+    sup_order(sm, AGENT_ORDER_RESUME);
+  d = json_object_new();
+  json_object_set_string_member(d, "state", "running");
+  sup_answer(s, req, d);
+}
+
+static void sup_checkpoint(AgentSupervisor *s, const ArtsEnvelope *req,
+                           SupModule *sm)
+{
+  if (sm->checkpoint_req) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+                "a checkpoint of module %s is already being taken",
+                sm->uuid);
+    return;
+  }
+  if (!sm->mod || sm->state == SUP_STARTING) {
+    sup_refusef(s, req, ARTS_ERROR_CONFLICT, "module %s is %s, not running",
+                sm->uuid, sup_state_names[sm->state]);
+    return;
+  }
+  sm->checkpoint_req = arts_envelope_new(req->type, req->action,
+                                         req->object_id, req->data);
+  sup_order(sm, AGENT_ORDER_CHECKPOINT);
+}
+
+static void sup_control(AgentSupervisor *s, const char *topic,
+                        const guint8 *payload, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsEnvelope) req = arts_envelope_parse((const char *)payload,
+                                                    len, &error);
+  g_autoptr(AgentControl) c = NULL;
+  SupModule *sm;
+
+  if (!req) {
+    g_autofree char *oid = NULL, *action = NULL;
+    if (arts_envelope_peek((const char *)payload, len, &oid, &action)) {
+      g_autoptr(ArtsEnvelope) resp = arts_response_error_for(
+        oid, action, ARTS_TYPE_RUNTIME_RESP, error);
+      arts_mqtt_publish_envelope(s->mqtt, s->control_topic, resp, FALSE,
+                                 NULL);
+    } else {
+      sup_log(s, error->message, topic);
+    }
+    return;
+  }
+  /* Our own answers and state updates come back on this topic. */
+  if (req->type != ARTS_TYPE_REQ)
+    return;
+  c = agent_control_parse(req, &error);
+  if (!c) {
+    sup_refuse(s, req, error);
+    return;
+  }
+  if (c->action == AGENT_CONTROL_CREATE) {
+    sup_create(s, req, c);
+    return;
+  }
+  sm = sup_find(s, c->module, c->action != AGENT_CONTROL_DELETE);
+  if (!sm) {
+    sup_refusef(s, req, ARTS_ERROR_NOT_FOUND, "no module %s on this runtime",
+                c->module->uuid ? c->module->uuid : c->module->name);
+    return;
+  }
+  switch (c->action) {
+  case AGENT_CONTROL_DELETE:
+    sup_delete(s, req, c, sm);
+    break;
+  case AGENT_CONTROL_MIGRATE:
+    sup_migrate(s, req, c, sm);
+    break;
+  case AGENT_CONTROL_RESUME:
+    sup_resume(s, req, sm);
+    break;
+  default:
+    sup_checkpoint(s, req, sm);
+    break;
+  }
+}
+
+/* --- snapshots and stdin arriving ---------------------------------------- */
+
+static const char *sup_prop(const ArtsMqttProp *props, guint n,
+                            const char *name)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal(props[i].name, name))
+      return props[i].value;
+  return NULL;
+}
+
+static gboolean sup_parse_u64(const char *s, guint64 *out)
+{
+  return s && g_ascii_string_to_unsigned(s, 10, 0, G_MAXINT64, out, NULL);
+}
+
+static void sup_snapshot_in(AgentSupervisor *s, const char *uuid,
+                            const guint8 *payload, gsize len,
+                            const ArtsMqttProp *props, guint n_props)
+{
+  SupModule *sm = g_hash_table_lookup(s->modules, uuid);
+  const char *kind = sup_prop(props, n_props, "kind");
+  const char *migration = sup_prop(props, n_props, "migration");
+  guint64 offset = G_MAXUINT64, migs = 0;
+  g_autoptr(GBytes) snap = NULL;
+
+  if (!sm || sm->state != SUP_WAIT_SNAPSHOT || len == 0)
+    return;
+  if (sm->restore_migration &&
+      (!kind || !g_str_equal(kind, "migration") || !migration ||
+       !g_str_equal(migration, sm->restore_migration))) {
+    g_debug("module %s: snapshot of another migration ignored", uuid);
+    return;
+  }
+  if (len > SUP_SNAPSHOT_MAX) {
+    sm->error = g_strdup_printf("restore failed: snapshot of %"
+                                G_GSIZE_FORMAT " bytes is too large", len);
+    sm->ended_at = arts_now_ms();
+    arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
+    sup_state(sm, SUP_FAILED);
+    return;
+  }
+  /* A missing offset is taken from the WASI state (bytes written so far). */
+  if (!sup_parse_u64(sup_prop(props, n_props, "stdout_offset"), &offset))
+    offset = G_MAXUINT64;
+  if (sup_parse_u64(sup_prop(props, n_props, "migrations"), &migs))
+    sm->migrations = (guint)MIN(migs, G_MAXUINT - 1);
+  if (kind && g_str_equal(kind, "migration"))
+    sm->migrations++;
+  g_clear_handle_id(&sm->restore_timer, g_source_remove);
+  arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
+  snap = g_bytes_new(payload, len);
+  g_message("module %s: snapshot arrived (%" G_GSIZE_FORMAT " bytes), "
+            "restoring", uuid, len);
+  sup_start(sm, NULL, snap, offset);
+}
+
+static void sup_stdin(AgentSupervisor *s, const char *uuid,
+                      const guint8 *payload, gsize len)
+{
+  SupModule *sm = g_hash_table_lookup(s->modules, uuid);
+  gsize took;
+
+  if (!sm || !sm->mod)
+    return;
+  took = agent_module_feed(sm->mod, payload, len);
+  if (took < len)
+    g_warning("module %s: stdin buffer full, %" G_GSIZE_FORMAT
+              " bytes dropped", uuid, len - took);
+}
+
+gboolean agent_supervisor_on_message(AgentSupervisor *s, const char *topic,
+                                     const guint8 *payload, gsize len,
+                                     const ArtsMqttProp *props,
+                                     guint n_props)
+{
+  g_autofree char *leaf = NULL, *rest = NULL;
+
+  if (!arts_topic_parse(s->realm, topic, &leaf, &rest) || !rest)
+    return FALSE;
+  if (g_str_equal(leaf, ARTS_TOPIC_CONTROL) &&
+      g_str_equal(rest, s->runtime_uuid))
+    sup_control(s, topic, payload, len);
+  else if (g_str_equal(leaf, ARTS_TOPIC_PROGRAM))
+    agent_programs_on_message(&s->programs, rest, payload, len);
+  else if (g_str_equal(leaf, SUP_TOPIC_SNAPSHOT))
+    sup_snapshot_in(s, rest, payload, len, props, n_props);
+  else if (g_str_equal(leaf, ARTS_TOPIC_STDIN))
+    sup_stdin(s, rest, payload, len);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean agent_supervisor_on_publish(AgentSupervisor *s, int mid, int reason)
+{
+  SupMid *mm = g_hash_table_lookup(s->mids, GINT_TO_POINTER(mid));
+  SupModule *sm;
+
+  if (!mm)
+    return FALSE;
+  sm = g_hash_table_lookup(s->modules, mm->uuid);
+  if (sm && mm->kind == SUP_MID_OUTPUT) {
+    if (reason >= 0x80)
+      g_warning("module %s: the broker refused output (reason 0x%02x)",
+                sm->uuid, reason);
+    if (sm->out_inflight > 0)
+      sm->out_inflight--;
+    if (sm->mod)
+      agent_module_output_done(sm->mod, mm->len);
+    sup_migrate_progress(sm);
+  } else if (sm) {
+    sup_snapshot_acked(sm, mid, reason);
+  }
+  g_hash_table_remove(s->mids, GINT_TO_POINTER(mid));
+  return TRUE;
+}
+
+void agent_supervisor_on_connect(AgentSupervisor *s, gboolean connected)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  if (!connected)
+    return;
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    sup_flush(v);
+}
+
+/* --- telemetry ----------------------------------------------------------- */
+
+#define SUP_METRIC_INSTR "arts.module.instructions"
+#define SUP_METRIC_INSTR_RATE "arts.module.instructions.rate"
+#define SUP_METRIC_MEMORY "arts.module.memory.linear"
+#define SUP_METRIC_IO_READ "arts.module.io.read"
+#define SUP_METRIC_IO_WRITE "arts.module.io.write"
+#define SUP_METRIC_UPTIME "arts.module.uptime"
+#define SUP_METRIC_MIGRATIONS "arts.module.migrations"
+
+static void sup_metrics(SupModule *sm, ArtsTelemetry *t, gint64 now_us)
+{
+  AgentModuleStats st;
+  double dt = (double)(now_us - sm->last_us) / 1e6;
+
+  agent_module_stats(sm->mod, &st);
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_PROC_CPU_TIME, st.cpu_s);
+  if (dt > 0.01 && sm->last_us) {
+    arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_PROC_CPU_UTIL,
+                              CLAMP((st.cpu_s - sm->last_cpu) / dt, 0, 1));
+    arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_INSTR_RATE,
+                              st.instructions >= sm->last_instr
+                                ? (double)(st.instructions - sm->last_instr) /
+                                  dt : 0);
+  }
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_INSTR,
+                            (double)st.instructions);
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_MEMORY,
+                            (double)st.memory);
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_IO_READ,
+                            (double)st.io_read);
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_IO_WRITE,
+                            (double)st.io_write);
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_UPTIME,
+                            (double)(arts_now_ms() - sm->started_at) / 1e3);
+  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_MIGRATIONS,
+                            sm->migrations);
+  sm->last_cpu = st.cpu_s;
+  sm->last_instr = st.instructions;
+  sm->last_us = now_us;
+  /* Instructions and memory are recorded by the thread at a pause. */
+  sup_order(sm, AGENT_ORDER_SAMPLE);
+}
+
+void agent_supervisor_add_metrics(AgentSupervisor *s, ArtsTelemetry *sample)
+{
+  GHashTableIter it;
+  gpointer v;
+  gint64 now_us = g_get_monotonic_time(), now = arts_now_ms();
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SupModule *sm = v;
+    if (sm->mod && sup_live(sm) && sm->state != SUP_STARTING)
+      sup_metrics(sm, sample, now_us);
+    else if (!sup_live(sm) && !sm->mod &&
+             now - sm->ended_at > SUP_ENDED_KEEP_MS)
+      g_hash_table_iter_remove(&it);
+  }
+}
+
+/* --- life cycle ---------------------------------------------------------- */
+
+AgentSupervisor *agent_supervisor_new(const AgentSupervisorConfig *cfg,
+                                      GError **error)
+{
+  AgentSupervisor *s = g_new0(AgentSupervisor, 1);
+
+  s->state_dir = g_strdup(cfg->state_dir);
+  s->realm = g_strdup(cfg->realm);
+  s->runtime_uuid = g_strdup(cfg->runtime_uuid);
+  s->max_nmodules = cfg->max_nmodules;
+  s->control_topic = arts_topic(cfg->realm, ARTS_TOPIC_CONTROL,
+                                cfg->runtime_uuid);
+  s->log_topic = arts_topic(cfg->realm, ARTS_TOPIC_LOG, cfg->runtime_uuid);
+  s->modules = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                     sup_module_free);
+  s->mids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                  sup_mid_free);
+  s->sink.queue = g_async_queue_new();
+  s->sink.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (s->sink.wake_fd < 0) {
+    g_set_error(error, AGENT_ERROR, AGENT_ERROR_IO, "eventfd: %s",
+                g_strerror(errno));
+    agent_supervisor_free(s);
+    return NULL;
+  }
+  if (!agent_programs_init(&s->programs, cfg->state_dir, cfg->realm,
+                           error)) {
+    agent_supervisor_free(s);
+    return NULL;
+  }
+  s->wake_id = g_unix_fd_add(s->sink.wake_fd, G_IO_IN, sup_on_wake, s);
+  return s;
+}
+
+void agent_supervisor_attach(AgentSupervisor *s, ArtsMqtt *mqtt)
+{
+  s->mqtt = mqtt;
+  agent_programs_attach(&s->programs, mqtt, sup_on_program, s);
+  arts_mqtt_subscribe(mqtt, s->control_topic, 1);
+}
+
+guint agent_supervisor_live(AgentSupervisor *s)
+{
+  return sup_count_live(s);
+}
+
+void agent_supervisor_stop_all(AgentSupervisor *s)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    sup_order(v, AGENT_ORDER_STOP);
+}
+
+void agent_supervisor_free(AgentSupervisor *s)
+{
+  AgentEvent *ev;
+
+  if (!s)
+    return;
+  g_clear_handle_id(&s->wake_id, g_source_remove);
+  g_clear_handle_id(&s->kick_id, g_source_remove);
+  /* Freeing a module stops and joins its thread; then nothing posts. */
+  if (s->modules)
+    g_hash_table_destroy(s->modules);
+  if (s->sink.queue) {
+    while ((ev = g_async_queue_try_pop(s->sink.queue)))
+      agent_event_free(ev);
+    g_async_queue_unref(s->sink.queue);
+  }
+  if (s->sink.wake_fd >= 0)
+    close(s->sink.wake_fd);
+  if (s->mids)
+    g_hash_table_destroy(s->mids);
+  if (s->programs.fetches)
+    agent_programs_clear(&s->programs);
+  g_free(s->state_dir);
+  g_free(s->realm);
+  g_free(s->runtime_uuid);
+  g_free(s->control_topic);
+  g_free(s->log_topic);
+  g_free(s);
+}
