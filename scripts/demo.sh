@@ -143,7 +143,9 @@ for name in alpha beta gamma; do
     daemon_pids="$! $daemon_pids"
 done
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$dashboard" ]; then
-    setsid "$dashboard" --broker "$url" --realm "$realm" >"$run/dashboard.log" 2>&1 &
+    # Not installed: its GSettings schema is compiled in the build tree.
+    GSETTINGS_SCHEMA_DIR=$build/data/dashboard${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR} \
+        setsid "$dashboard" --broker "$url" --realm "$realm" >"$run/dashboard.log" 2>&1 &
     daemon_pids="$! $daemon_pids"
 fi
 pids="$daemon_pids $broker_pid"
