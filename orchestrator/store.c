@@ -85,6 +85,7 @@ enum {
   ST_PRUNE_SAMPLES,
   ST_PRUNE_AGG,
   ST_PRUNE_EVENTS,
+  ST_PRUNE_SERIES,
   ST_HISTORY_RAW,
   ST_HISTORY_AGG,
   ST_METRICS,
@@ -147,6 +148,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     "DELETE FROM agg_1m WHERE series_id IN (SELECT id FROM series)"
     " AND minute < ?1",
   [ST_PRUNE_EVENTS] = "DELETE FROM events WHERE ts < ?1",
+  /* A series with nothing left (a runtime long gone, a metric no longer
+   * sent) goes too: two key lookups per series. */
+  [ST_PRUNE_SERIES] =
+    "DELETE FROM series WHERE"
+    " NOT EXISTS (SELECT 1 FROM samples WHERE series_id = series.id)"
+    " AND NOT EXISTS (SELECT 1 FROM agg_1m WHERE series_id = series.id)",
   [ST_HISTORY_RAW] =
     "SELECT ts, value FROM samples WHERE series_id = ?1"
     " AND ts >= ?2 AND ts <= ?3 ORDER BY ts DESC LIMIT ?4",
@@ -808,12 +815,15 @@ orch_store_maintain(OrchStore *s, gint64 now_ms, GError **error)
                  G_MININT64, error)
     && bind_step(s, ST_PRUNE_EVENTS,
                  now_ms - s->retention.event_retention_ms, G_MININT64, error)
+    && step_done(s, ST_PRUNE_SERIES, error)
     && commit(s, error);
   if (!ok) {
     rollback(s);
     g_prefix_error(error, "roll-up and pruning: ");
     return FALSE;
   }
+  /* Ids of deleted series must not be reused from the cache. */
+  g_hash_table_remove_all(s->series);
   s->watermark_ms = mark;
   return TRUE;
 }

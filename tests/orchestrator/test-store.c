@@ -399,6 +399,18 @@ test_retention(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(ev->len, ==, 1);
   g_assert_cmpstr(((OrchEvent *)ev->pdata[0])->reason, ==, "new");
 
+  /* A series with nothing left is gone: its metric is no longer listed,
+   * and a new sample makes it again. */
+  orch_store_queue_sample(s, UUID_B, NULL, "gone", NOW - 8 * day, 1);
+  g_assert_true(orch_store_maintain(s, NOW, &error));
+  g_auto(GStrv) left = orch_store_metrics(s, UUID_B, &error);
+  g_assert_cmpuint(g_strv_length(left), ==, 0);
+  g_assert_cmpint(raw_count(fx->path, "SELECT count(*) FROM series"), ==, 1);
+  orch_store_queue_sample(s, UUID_B, NULL, "gone", NOW, 2);
+  g_assert_true(orch_store_flush(s, &error));
+  g_auto(GStrv) back = orch_store_metrics(s, UUID_B, &error);
+  g_assert_cmpuint(g_strv_length(back), ==, 1);
+
   /* Shorter retention from the configuration applies at the next run. */
   OrchStoreRetention r = { 5 * MINUTE, 3 * hour, day };
   orch_store_set_retention(s, &r);
