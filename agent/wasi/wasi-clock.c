@@ -183,10 +183,9 @@ static uint32_t poll_pass(wasi_ctx *ctx, wasm_instance *inst, uint8_t *in,
     } else if (f->kind == WASI_FD_STREAM && f->stdio == 0 && tag == 1) {
       bool ready;
       wasi_stdin_wait(inst, ctx, 0, &ready);
+      /* Not ready: the wait below watches stdin until the next clock. */
       if (ready)
         event(out + 32 * ne++, s, 0, ctx->peek_len, ctx->stdin_eof);
-      else
-        *wait_ns = 0;  /* stdin: poll it in the wait below */
     } else {
       /* Files, directories and output streams never block here. */
       event(out + 32 * ne++, s, 0, 0, false);
