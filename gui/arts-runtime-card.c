@@ -62,10 +62,18 @@ update(ArtsRuntimeCard *self)
   g_autofree char *used = NULL, *total = NULL;
 
   gtk_label_set_label(self->name_label, arts_runtime_item_get_name(it));
-  if (type && host)
+  if (!arts_runtime_item_get_alive(it) &&
+      arts_runtime_item_get_last_seen_ms(it) > 0) {
+    g_autofree char *when =
+        arts_format_time(arts_runtime_item_get_last_seen_ms(it));
+
+    /* Translators: a dead runtime's card, e.g. "Last seen 23:15:05". */
+    subtitle = g_strdup_printf(_("Last seen %s"), when);
+  } else if (type && host) {
     subtitle = g_strdup_printf("%s · %s", type, host);
-  else
+  } else {
     subtitle = g_strdup(type ? type : host ? host : _("Waiting for details"));
+  }
   gtk_label_set_label(self->subtitle_label, subtitle);
   update_alive(self, arts_runtime_item_get_alive(it));
 

@@ -106,10 +106,11 @@ static void
 update_counts(ArtsWindow *self)
 {
   guint n, alive;
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = NULL, *title = NULL;
 
   if (!self->model) {
     adw_view_switcher_title_set_subtitle(self->switcher_title, NULL);
+    gtk_window_set_title(GTK_WINDOW(self), _("ARTS Dashboard"));
     return;
   }
   n = g_list_model_get_n_items(arts_realm_model_get_runtimes(self->model));
@@ -119,6 +120,10 @@ update_counts(ArtsWindow *self)
                              arts_realm_model_get_realm(self->model), alive,
                              n);
   adw_view_switcher_title_set_subtitle(self->switcher_title, subtitle);
+  /* What window lists and the shell's overview show. */
+  title = g_strdup_printf(_("%s — ARTS Dashboard"),
+                          arts_realm_model_get_realm(self->model));
+  gtk_window_set_title(GTK_WINDOW(self), title);
   gtk_stack_set_visible_child_name(self->runtimes_stack,
                                    n ? "grid" : "empty");
 }

@@ -11,6 +11,7 @@ here, so nothing is built; instead every manifest in flatpak/ must:
   without printing WARNING.
 
     check_flatpak.py FLATPAK_DIR
+    check_flatpak.py --self-test    (each kind of bad manifest is caught)
 """
 import json
 import os
@@ -18,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 TOP_KEYS = {
     "id", "app-id", "branch", "runtime", "runtime-version", "sdk", "command",
@@ -131,8 +133,7 @@ def check_manifest(path):
         print("flatpak-builder is not installed: --show-manifest skipped")
 
 
-def main():
-    d = sys.argv[1]
+def check_dir(d):
     manifests = sorted(os.path.join(d, f) for f in os.listdir(d)
                        if f.endswith(".json"))
     if not any(os.path.basename(m) == "org.arts.Dashboard.json"
@@ -141,6 +142,55 @@ def main():
     for m in manifests:
         check_manifest(m)
         print(f"checked {m}")
+
+
+GOOD = {
+    "id": "org.arts.Dashboard", "runtime": "org.gnome.Platform",
+    "runtime-version": "44", "sdk": "org.gnome.Sdk",
+    "command": "arts-dashboard",
+    "modules": [{"name": "arts", "buildsystem": "meson",
+                 "config-opts": ["-Dwerror=false"],
+                 "sources": [{"type": "dir", "path": "."}]}],
+}
+
+
+def self_test():
+    """Each breakage must be reported; the good manifest must pass."""
+    import copy
+    cases = {
+        "good": lambda m: None,
+        "unpinned archive": lambda m: m["modules"][0]["sources"].append(
+            {"type": "archive", "url": "https://example.org/x.tar.gz"}),
+        "missing local dir": lambda m: m["modules"][0]["sources"].append(
+            {"type": "dir", "path": "no/such/dir"}),
+        "werror": lambda m: m["modules"][0]["config-opts"].__setitem__(
+            0, "-Dwerror=true"),
+        "unknown key": lambda m: m.__setitem__("finish-argz", []),
+        "no runtime": lambda m: m.pop("runtime"),
+        "git by branch": lambda m: m["modules"][0]["sources"].append(
+            {"type": "git", "url": "https://example.org/x.git",
+             "branch": "main"}),
+    }
+    failed = False
+    for name, breakage in cases.items():
+        errors.clear()
+        m = copy.deepcopy(GOOD)
+        breakage(m)
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "org.arts.Dashboard.json"), "w") as f:
+                json.dump(m, f)
+            check_dir(d)
+        caught = bool(errors)
+        ok = caught == (name != "good")
+        print(f"{'ok' if ok else 'FAIL'}: {name}: {errors or 'passes'}")
+        failed |= not ok
+    return 1 if failed else 0
+
+
+def main():
+    if sys.argv[1] == "--self-test":
+        return self_test()
+    check_dir(sys.argv[1])
     for e in errors:
         print("FAIL:", e)
     return 1 if errors else 0
