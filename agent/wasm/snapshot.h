@@ -25,7 +25,8 @@
 
 typedef struct wasm_snapshot wasm_snapshot;
 
-/* Serialises INST (paused, or idle between calls) with HOST (HOST_LEN
+/* Serialises INST (paused, or idle between calls; never while another
+ * thread runs it) with HOST (HOST_LEN
  * bytes of host state, named HOST_NAME, e.g. "wasi_snapshot_preview1")
  * into a malloc'd *OUT. 0, or -1 with ERR. */
 int wasm_snapshot_write(const wasm_instance *inst, const char *host_name,
@@ -58,8 +59,9 @@ const uint8_t *wasm_snapshot_host_state(const wasm_snapshot *s,
 /* The limits the instance ran with. */
 void wasm_snapshot_limits(const wasm_snapshot *s, wasm_limits *out);
 
-/* Instantiates M (from wasm_snapshot_load_module) against IMPORTS without
- * running its start function, then puts memory, globals, tables, segment
+/* Instantiates M (from wasm_snapshot_load_module; no other thread may
+ * instantiate it meanwhile) against IMPORTS without running its start
+ * function, then puts memory, globals, tables, segment
  * state, fuel and the call stack back, checking each against the module.
  * LIMITS NULL = the recorded ones. The result is paused at the snapshot's
  * instruction (or idle if it was): wasm_resume() goes on. NULL with ERR. */
