@@ -391,15 +391,15 @@ orch_realm_telemetry(OrchRealm *r, const char *topic_uuid,
   /* Coming back through telemetry must not make two alive runtimes of
    * one name (another took it meanwhile): such a one registers again and
    * is refused or renamed there. */
-  gboolean fresh = now_ms - t->timestamp_ms
-                   <= (gint64)r->dead_after * e->interval_ms
-                   && !alive_with_name(r, e->rt->name, e->rt->uuid);
-  if (e->rt->status == ARTS_STATUS_ALIVE
-      || (fresh && e->rt->status == ARTS_STATUS_DEAD)) {
+  gboolean revive = e->rt->status == ARTS_STATUS_DEAD
+                    && now_ms - t->timestamp_ms
+                       <= (gint64)r->dead_after * e->interval_ms
+                    && !alive_with_name(r, e->rt->name, e->rt->uuid);
+  if (e->rt->status == ARTS_STATUS_ALIVE || revive) {
     e->rt->last_seen_ms = now_ms;
     e->deadline_us = deadline_after(r, e, now_us);
   }
-  if (e->rt->status == ARTS_STATUS_DEAD && fresh) {
+  if (revive) {
     set_status(r, e, ARTS_STATUS_ALIVE, ARTS_EVENT_RUNTIME_RETURNED,
                "telemetry resumed");
     return TRUE;
