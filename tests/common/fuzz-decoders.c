@@ -3,6 +3,7 @@
  * parses as an envelope goes through each data decoder and back out
  * through its encoder; nothing may crash, leak or trip a sanitizer. */
 #include <stdint.h>
+#include <string.h>
 #include "arts-common.h"
 
 static void reencode(JsonObject *o) {
@@ -29,6 +30,58 @@ static void decode_data(JsonObject *data) {
   g_autoptr(ArtsQuery) q = arts_query_from_json(data, NULL);
   if (q)
     reencode(arts_query_to_json(q));
+  g_autoptr(ArtsModuleUpdate) u = arts_module_update_from_json(data, NULL);
+  if (u)
+    reencode(arts_module_update_to_json(u));
+}
+
+/* Answer details of issue 4. */
+static void decode_details(JsonObject *details) {
+  g_autoptr(ArtsControlResult) r = arts_control_result_from_json(
+      details, "data.details", NULL);
+  if (r)
+    reencode(arts_control_result_to_json(r));
+  g_autoptr(ArtsMigration) m = arts_migration_from_json(details,
+                                                        "data.details", NULL);
+  if (m)
+    reencode(arts_migration_to_json(m));
+  g_autoptr(ArtsLogChunk) c = arts_log_chunk_from_json(details,
+                                                       "data.details", NULL);
+  if (c)
+    reencode(arts_log_chunk_to_json(c));
+  g_autoptr(GPtrArray) l = arts_module_list_from_json(details, "data.details",
+                                                      NULL);
+  if (l)
+    reencode(arts_module_list_to_json(l));
+}
+
+/* The binary side: the input as program bytes, and split at newlines into
+ * MQTT user properties "name=value". */
+static void parse_binary(const uint8_t *buf, size_t len) {
+  g_autofree char *sha = arts_sha256_hex(buf, len);
+  arts_program_check(sha, buf, len, NULL);
+  if (len > 4096)
+    return;
+  g_autofree char *s = g_strndup((const char *)buf, len);
+  g_auto(GStrv) lines = g_strsplit(s, "\n", 8);
+  ArtsMqttProp props[8];
+  guint n = 0;
+  for (; lines[n] && n < G_N_ELEMENTS(props); n++) {
+    char *eq = strchr(lines[n], '=');
+    if (eq)
+      *eq = '\0';
+    props[n] = (ArtsMqttProp){ lines[n], eq ? eq + 1 : NULL };
+  }
+  gint64 offset, next = 0, gap;
+  int fd;
+  if (arts_output_props_parse(props, n, &offset, &fd, NULL))
+    arts_output_accept(&next, offset, len, &gap);
+  ArtsSnapshotKind kind;
+  g_autofree char *migration = NULL;
+  arts_snapshot_props_parse(props, n, &kind, &migration, &offset, NULL);
+  GBytes *b = arts_base64_decode_strict(s, NULL);
+  if (b)
+    g_bytes_unref(b);
 }
 
 /* The string parsers see the input as one C string. */
@@ -47,11 +100,17 @@ static void parse_strings(const uint8_t *buf, size_t len) {
   arts_status_from_string(s, &st);
   ArtsMsgType mt;
   arts_msg_type_from_string(s, &mt);
+  ArtsModuleState ms;
+  arts_module_state_from_string(s, &ms);
+  arts_sha256_is_valid(s);
+  gint64 off;
+  arts_parse_offset(s, &off);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len) {
   const char *p = (const char *)buf;
   parse_strings(buf, len);
+  parse_binary(buf, len);
   char *id = NULL, *action = NULL;
   if (arts_envelope_peek(p, len, &id, &action)) {
     g_free(id);
@@ -67,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len) {
     if (h)
       reencode(arts_history_to_json(h));
     decode_data(details);
+    decode_details(details);
   }
   g_free(arts_envelope_to_json(env, NULL));
   return 0;
