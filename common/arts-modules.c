@@ -99,12 +99,14 @@ void arts_control_result_free(ArtsControlResult *r) {
   if (!r)
     return;
   g_free(r->uuid);
+  g_free(r->name);
+  g_free(r->error);
   g_free(r);
 }
 
 static const char *const control_result_fields[] = {
-  "uuid", "ready", "state", "exit_code", "paused_at", "snapshot_bytes",
-  "stdout_offset", NULL
+  "uuid", "name", "started_at", "error", "ready", "state", "exit_code",
+  "paused_at", "snapshot_bytes", "stdout_offset", NULL
 };
 
 ArtsControlResult *arts_control_result_from_json(JsonObject *o,
@@ -113,6 +115,12 @@ ArtsControlResult *arts_control_result_from_json(JsonObject *o,
   g_autoptr(ArtsControlResult) r = arts_control_result_new();
   if (!arts_json_check_fields(o, path, control_result_fields, error) ||
       !arts_json_get_uuid(o, path, "uuid", FALSE, &r->uuid, error) ||
+      !arts_json_get_string_len(o, path, "name", FALSE, 1, 255, &r->name,
+                                error) ||
+      !arts_json_get_int(o, path, "started_at", FALSE, 0, G_MAXINT64,
+                         &r->started_at_ms, error) ||
+      !arts_json_get_string_len(o, path, "error", FALSE, 0, 4096, &r->error,
+                                error) ||
       !arts_json_get_bool(o, path, "ready", FALSE, &r->ready, error) ||
       !arts_json_get_module_state(o, path, "state", FALSE, &r->state,
                                   error) ||
@@ -132,6 +140,12 @@ JsonObject *arts_control_result_to_json(const ArtsControlResult *r) {
   JsonObject *o = json_object_new();
   if (r->uuid)
     json_object_set_string_member(o, "uuid", r->uuid);
+  if (r->name)
+    json_object_set_string_member(o, "name", r->name);
+  if (r->started_at_ms > 0)
+    json_object_set_int_member(o, "started_at", r->started_at_ms);
+  if (r->error)
+    json_object_set_string_member(o, "error", r->error);
   if (r->ready)
     json_object_set_boolean_member(o, "ready", TRUE);
   if (r->state)

@@ -39,15 +39,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsModuleUpdate, arts_module_update_free)
 
 /* The details of a runtime's ok answer on control/{runtime_uuid}, and of
  * the orchestrator's ok answer to a stop:
- *   create (restore):  {"ready": true}
- *   create (fresh):    {"uuid", "state": "running"}
- *   delete:            {"exit_code": null|N, "state": "exited"}
+ *   create (restore):  {"ready": true, "uuid"}
+ *   create (fresh):    {"uuid", "name", "state": "running", "started_at"}
+ *   delete:            {"exit_code": null|N, "state": "exited", "error"}
  *   migrate:           {"paused_at", "snapshot_bytes", "stdout_offset"}
  *   checkpoint:        {"snapshot_bytes", "stdout_offset"}
  *   resume:            {"state": "running"}
  * Every field is optional; callers check what their action needs. */
 typedef struct {
   char *uuid;            /* the module; may be NULL */
+  char *name;            /* may be NULL */
+  gint64 started_at_ms;  /* 0: not stated */
+  char *error;           /* failed: why; may be NULL */
   gboolean ready;
   ArtsModuleState state; /* 0: not stated */
   gboolean has_exit_code;

@@ -274,6 +274,18 @@ static void test_answers(void) {
   g_assert_cmpint(db->state, ==, ARTS_MODULE_EXITED);
   g_assert_cmpint(db->snapshot_bytes, ==, -1);
   /* ready */
+  /* What the agent sends for a fresh create. */
+  g_autoptr(JsonObject) fresh = parse(
+      "{\"uuid\":\"" MOD_UUID "\",\"name\":\"counter\",\"state\":"
+      "\"running\",\"started_at\":1764024000200}");
+  g_autoptr(ArtsControlResult) fb = arts_control_result_from_json(fresh, "d",
+                                                                  &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(fb->name, ==, "counter");
+  g_assert_cmpint(fb->started_at_ms, ==, 1764024000200);
+  g_autoptr(JsonObject) fj = arts_control_result_to_json(fb);
+  g_assert_cmpint(json_object_get_int_member(fj, "started_at"), ==,
+                  1764024000200);
   g_autoptr(JsonObject) ready = parse("{\"ready\":true}");
   g_autoptr(ArtsControlResult) yb = arts_control_result_from_json(ready, "d",
                                                                   &err);
@@ -607,6 +619,10 @@ static const BadCase bad_cases[] = {
     "data.details.paused_at: expected an integer" },
   { RESULT, "{\"uuid\":\"counter\"}", ARTS_ERROR_FIELD,
     "data.details.uuid: expected a uuid" },
+  { RESULT, "{\"name\":\"\"}", ARTS_ERROR_FIELD,
+    "data.details.name: expected 1..255 bytes, got 0" },
+  { RESULT, "{\"error\":7}", ARTS_ERROR_FIELD,
+    "data.details.error: expected a string" },
   { RESULT, "{\"snapshot\":\"...\"}", ARTS_ERROR_UNKNOWN,
     "data.details.snapshot: unknown field" },
   /* migration answer */
