@@ -62,6 +62,10 @@ typedef struct {
   int64_t last_dst;     /* cell of its destination operand, or -1 */
   int last_kind;        /* 1: a fusable i32 comparison */
   int64_t fuel_cell;
+  /* conditional branches inside the current fuel block: their taken path
+   * gives back what the block charged for the instructions after them */
+  uint32_t refunds[8];
+  uint32_t nrefunds;
   wasm_pause_point *pp;
   uint32_t npp, cappp;
 } cc;
@@ -132,12 +136,24 @@ static void label_here(cc *c)
 static void fuel_start(cc *c)
 {
   c->fuel_cell = -1;
+  c->nrefunds = 0;
   if (!c->m->fuel || !live(c))
     return;
   emit_op(c, OP_FUEL);
   c->fuel_cell = c->ncode;
   emit(c, 0);
   label_here(c);
+}
+
+/* After a conditional branch whose refund operand is at CELL: the
+ * fall-through goes on in the same fuel block. */
+static void fuel_after_branch(cc *c, uint32_t cell)
+{
+  if (c->fuel_cell < 0 || c->nrefunds == 8) {
+    fuel_start(c);
+    return;
+  }
+  c->refunds[c->nrefunds++] = cell;
 }
 
 static void copy(cc *c, uint8_t type, uint32_t d, uint32_t s)
@@ -603,8 +619,8 @@ static uint32_t fused_branch(uint32_t cmp, bool invert)
 }
 
 /* Emits a conditional jump on COND (already popped): taken when COND is
- * non-zero (or zero with INVERT). The target operand follows; returns
- * its cell. A comparison just computed into COND is fused into the jump. */
+ * non-zero (or zero with INVERT). The target and fuel-refund operands
+ * end it; returns the target's cell. A comparison just computed into COND is fused into the jump. */
 static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
 {
   if (c->last_kind == 2 && c->last_op >= 0 && cond->slot == cond->pos &&
@@ -616,7 +632,8 @@ static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
     emit(c, a);
     emit(c, imm);
     emit(c, NO_PATCH);
-    return c->ncode - 1;
+    emit(c, 0);
+    return c->ncode - 2;
   }
   if (c->last_kind == 1 && c->last_op >= 0 && cond->slot == cond->pos &&
       c->last_dst == c->last_op + 1 &&
@@ -639,7 +656,8 @@ static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
     emit(c, cond->slot);
   }
   emit(c, NO_PATCH);
-  return c->ncode - 1;
+  emit(c, 0);         /* fuel refund, for the taken path */
+  return c->ncode - 2;
 }
 
 /* ---- the body ---- */
@@ -729,8 +747,11 @@ static int compile(cc *c)
     }
     const uint8_t *ins = r->p;
     uint8_t op = wasm_rd_u8(r);
-    if (c->fuel_cell >= 0 && live(c))
+    if (c->fuel_cell >= 0 && live(c)) {
       c->code[c->fuel_cell]++;
+      for (uint32_t k = 0; k < c->nrefunds; k++)
+        c->code[c->refunds[k]]++;
+    }
 
     switch (op) {
     case 0x00: /* unreachable */
@@ -771,10 +792,14 @@ static int compile(cc *c)
       top(c)->else_patch = else_cell;
       if (op == 0x03) {
         c->fuel_cell = -1;
+        c->nrefunds = 0;
         if (m->fuel && live(c))
           c->fuel_cell = loop_pc + 1;
       } else if (op == 0x04) {
-        fuel_start(c);
+        if (else_cell != NO_PATCH)
+          fuel_after_branch(c, else_cell + 1);
+        else
+          fuel_start(c);
       }
       break;
     }
@@ -843,7 +868,7 @@ static int compile(cc *c)
       c->cur_slot = done.base_slot;
       for (uint32_t k = 0; k < done.nresults; k++)
         push(c, done.results[k]);
-      if (target || done.kind == C_LOOP || !was_live) {
+      if (target || !was_live) {
         label_here(c);
         fuel_start(c);
       }
@@ -875,17 +900,18 @@ static int compile(cc *c)
       }
       if (live(c)) {
         if (l->kind != C_FUNC && !branch_needs_copies(c, l)) {
-          uint32_t cell = emit_cond_jump(c, &cond, false);
-          c->ncode--;
+          emit_cond_jump(c, &cond, false);
+          c->ncode -= 2;
           emit_target(c, l);
-          (void)cell;
+          emit(c, 0);
+          fuel_after_branch(c, c->ncode - 1);
         } else {
           uint32_t skip = emit_cond_jump(c, &cond, true);
           emit_br(c, depth);
           c->code[skip] = c->ncode;
           label_here(c);
+          fuel_start(c);
         }
-        fuel_start(c);
       }
       /* br_if leaves the values typed as the label's (which, on a
        * polymorphic stack, materializes them) */

@@ -390,10 +390,12 @@ __attribute__((constructor)) static void op_profile_init(void)
 #define BR_CMP(op, T, cond)                                             \
   op_##op: {                                                            \
     T a = (T)S(1), b = (T)S(2);                                         \
-    if (cond)                                                           \
+    if (cond) {                                                         \
+      fuel += pc[4];                                                    \
       pc = code + pc[3];                                                \
-    else                                                                \
-      pc += 4;                                                          \
+    } else {                                                            \
+      pc += 5;                                                          \
+    }                                                                   \
     NEXT();                                                             \
   }
 
@@ -547,11 +549,13 @@ wasm_result wasm_interp_run(wasm_instance *root)
   uint8_t *mem;
   uint64_t memsize;
   const char *trap_msg = NULL;
-  int64_t fuel_start = root->fuel_limit
-                           ? (root->fuel_used >= root->fuel_limit
-                                  ? 0
-                                  : (int64_t)(root->fuel_limit - root->fuel_used))
-                           : INT64_MAX;
+  uint64_t budget = root->fuel_limit == 0 ? UINT64_MAX
+                    : root->fuel_used >= root->fuel_limit
+                        ? 0
+                        : root->fuel_limit - root->fuel_used;
+  int64_t fuel_start = budget > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)budget;
+  /* Refunds of taken branches may lift FUEL above FUEL_START (a resumed
+   * run refunds what the paused one charged), hence the headroom. */
   int64_t fuel = fuel_start;
   const wasm_func *callee;
   uint64_t *nfp;
@@ -570,17 +574,23 @@ op_unreachable:
 op_br:
   pc = code + pc[1];
   NEXT();
+/* conditional branches: ... target refund; a taken branch gives back the
+ * fuel its block charged for the instructions it skips */
 op_br_if:
-  if ((uint32_t)S(1))
+  if ((uint32_t)S(1)) {
+    fuel += pc[3];
     pc = code + pc[2];
-  else
-    pc += 3;
+  } else {
+    pc += 4;
+  }
   NEXT();
 op_br_unless:
-  if (!(uint32_t)S(1))
+  if (!(uint32_t)S(1)) {
+    fuel += pc[3];
     pc = code + pc[2];
-  else
-    pc += 3;
+  } else {
+    pc += 4;
+  }
   NEXT();
 op_br_table: {
   uint32_t i = (uint32_t)S(1), n = pc[2];
@@ -1358,89 +1368,111 @@ op_i64_imm_8a: {
 }
 op_br_imm_eq: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a == b)
+  if (a == b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_ne: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a != b)
+  if (a != b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_lt_s: {
   int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a < b)
+  if (a < b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_lt_u: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a < b)
+  if (a < b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_gt_s: {
   int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a > b)
+  if (a > b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_gt_u: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a > b)
+  if (a > b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_le_s: {
   int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a <= b)
+  if (a <= b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_le_u: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a <= b)
+  if (a <= b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_ge_s: {
   int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a >= b)
+  if (a >= b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_imm_ge_u: {
   uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a >= b)
+  if (a >= b) {
+    fuel += pc[4];
     pc = code + pc[3];
-  else
-    pc += 4;
+  } else {
+    pc += 5;
+  }
   NEXT();
 }
 op_br_i32_eqz:
-  if (!(uint32_t)S(1))
+  if (!(uint32_t)S(1)) {
+    fuel += pc[3];
     pc = code + pc[2];
-  else
-    pc += 3;
+  } else {
+    pc += 4;
+  }
   NEXT();
   BR_CMP(br_i32_eq, uint32_t, a == b)
   BR_CMP(br_i32_ne, uint32_t, a != b)
@@ -1494,6 +1526,14 @@ do_call:
     fp = nfp;
     code = d->code;
     pc = code;
+    /* the callee's entry block is charged here: one dispatch less */
+    if (code[0] == OP_FUEL) {
+      if (__builtin_expect((fuel -= code[1]) < 0, 0)) {
+        fuel += code[1];
+        TRAP("out of fuel");
+      }
+      pc = code + 2;
+    }
     if (callee->inst != inst) {
       inst = callee->inst;
       LOAD_INST();

@@ -97,6 +97,12 @@ static void test_limits(void)
  * they change) into a fresh instance, and finishes there. */
 static void test_move(const char *fn, uint64_t arg, uint64_t want)
 {
+  /* the uninterrupted run's instruction count */
+  wasm_instance *ref = fresh(NULL);
+  CHECK(wasm_invoke(ref, fn, &arg, 1) == WASM_FINISHED, "%s", fn);
+  uint64_t ref_fuel = wasm_fuel_used(ref);
+  wasm_instance_free(ref);
+
   wasm_instance *a = fresh(NULL);
   pthread_t th;
   pthread_create(&th, NULL, pauser, a);
@@ -143,6 +149,9 @@ static void test_move(const char *fn, uint64_t arg, uint64_t want)
   CHECK(r == WASM_FINISHED, "resume %s: %d %s", fn, r, wasm_trap_message(b));
   CHECK(result0(b) == want, "%s = %llu, want %llu", fn,
         (unsigned long long)result0(b), (unsigned long long)want);
+  CHECK(wasm_fuel_used(b) == ref_fuel, "%s: fuel %llu after the move, %llu "
+        "without", fn, (unsigned long long)wasm_fuel_used(b),
+        (unsigned long long)ref_fuel);
   printf("%s: moved %u frames\n", fn, n);
   for (uint32_t i = 0; i < n; i++)
     free(slots[i]);
