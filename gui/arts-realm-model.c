@@ -26,6 +26,7 @@ struct _ArtsRealmModel {
   GListStore *events;
   GHashTable *pending;           /* object_id -> GTask */
   guint n_alive;
+  guint silence_id;              /* judges runtimes without state */
 };
 
 G_DEFINE_FINAL_TYPE(ArtsRealmModel, arts_realm_model, G_TYPE_OBJECT)
@@ -554,6 +555,29 @@ on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
                             : ARTS_CONNECTION_CONNECTING);
 }
 
+/* Once a second: runtimes the orchestrator never described (none runs, or
+ * it missed their registration) are judged by their telemetry alone. */
+static gboolean
+check_silence(gpointer user_data)
+{
+  ArtsRealmModel *self = user_data;
+  GListModel *list = G_LIST_MODEL(self->runtimes);
+  gint64 now = arts_now_ms();
+  gboolean changed = FALSE;
+
+  /* While we are offline, silence is ours, not theirs. */
+  if (self->state != ARTS_CONNECTION_CONNECTED)
+    return G_SOURCE_CONTINUE;
+  for (guint i = 0; i < g_list_model_get_n_items(list); i++) {
+    g_autoptr(ArtsRuntimeItem) item = g_list_model_get_item(list, i);
+
+    changed |= arts_runtime_item_check_silence(item, now);
+  }
+  if (changed)
+    recount_alive(self);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 subscribe(ArtsRealmModel *self, const char *leaf, const char *id)
 {
@@ -594,6 +618,7 @@ arts_realm_model_start(ArtsRealmModel *self, GError **error)
     return FALSE;
   }
   set_state(self, ARTS_CONNECTION_CONNECTING);
+  self->silence_id = g_timeout_add_seconds(1, check_silence, self);
   return TRUE;
 }
 
@@ -603,6 +628,7 @@ arts_realm_model_stop(ArtsRealmModel *self)
   g_return_if_fail(ARTS_IS_REALM_MODEL(self));
   if (!self->mqtt)
     return;
+  g_clear_handle_id(&self->silence_id, g_source_remove);
   arts_mqtt_disconnect(self->mqtt);
   g_clear_pointer(&self->mqtt, arts_mqtt_free);
   fail_pending(self);

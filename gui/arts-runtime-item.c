@@ -17,6 +17,8 @@ struct _ArtsRuntimeItem {
   double rx_rate, tx_rate;
   guint n_modules;
   gint64 last_sample_ms;
+  gint64 last_arrival_ms;  /* our clock, for runtimes without state */
+  int interval_ms;
   /* The previous live counters, for rates. */
   double prev_rx, prev_tx;
   gint64 prev_ts;
@@ -216,6 +218,20 @@ arts_runtime_item_set_status(ArtsRuntimeItem *self, ArtsStatus status)
     notify(self, PROP_ALIVE);
 }
 
+gboolean
+arts_runtime_item_check_silence(ArtsRuntimeItem *self, gint64 now_ms)
+{
+  gint64 allowed = 3 * (gint64)MAX(self->interval_ms, 1000) + 1000;
+  gboolean was_alive = arts_runtime_item_get_alive(self);
+
+  if (self->rt || self->last_arrival_ms == 0)
+    return FALSE;
+  arts_runtime_item_set_status(self, now_ms - self->last_arrival_ms > allowed
+                                         ? ARTS_STATUS_DEAD
+                                         : ARTS_STATUS_ALIVE);
+  return was_alive != arts_runtime_item_get_alive(self);
+}
+
 void
 arts_runtime_item_apply_runtime(ArtsRuntimeItem *self, const ArtsRuntime *rt)
 {
@@ -298,6 +314,12 @@ arts_runtime_item_apply_telemetry(ArtsRuntimeItem *self,
     if (!t->replayed)
       apply_rates(self, t);
     self->last_sample_ms = t->timestamp_ms;
+  }
+  if (!t->replayed) {
+    self->last_arrival_ms = arts_now_ms();
+    self->interval_ms = t->interval_ms;
+    if (!self->rt)
+      arts_runtime_item_set_status(self, ARTS_STATUS_ALIVE);
   }
   g_object_thaw_notify(G_OBJECT(self));
 }

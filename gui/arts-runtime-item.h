@@ -27,6 +27,12 @@ void arts_runtime_item_apply_runtime(ArtsRuntimeItem *self,
 void arts_runtime_item_apply_telemetry(ArtsRuntimeItem *self,
                                        const ArtsTelemetry *t);
 void arts_runtime_item_set_status(ArtsRuntimeItem *self, ArtsStatus status);
+/* For a runtime the orchestrator has said nothing about (its telemetry
+ * alone is known): dead when no sample arrived for 3 intervals before
+ * NOW_MS, the wire's own rule. Returns TRUE when its status changed. A
+ * runtime with state is left to the orchestrator. */
+gboolean arts_runtime_item_check_silence(ArtsRuntimeItem *self,
+                                         gint64 now_ms);
 
 const char *arts_runtime_item_get_uuid(ArtsRuntimeItem *self);
 /* The name, or the uuid's first block while the name is unknown. */

@@ -149,8 +149,19 @@ test_stats_before_state(void)
   it = arts_realm_model_lookup_runtime(m, RT2);
   g_assert_nonnull(it);
   g_assert_cmpstr(arts_runtime_item_get_name(it), ==, "3f0c8a1e");
+  /* Without the orchestrator's word, three silent intervals make it dead
+   * and a new sample brings it back. */
+  g_assert_true(arts_runtime_item_get_alive(it));
+  g_assert_false(arts_runtime_item_check_silence(it, arts_now_ms() + 2000));
+  g_assert_true(arts_runtime_item_check_silence(it, arts_now_ms() + 5000));
+  g_assert_false(arts_runtime_item_get_alive(it));
+  feed_ok(m, "stats/" RT2, t);
+  g_assert_true(arts_runtime_item_get_alive(it));
   feed_ok(m, "state/runtime/" RT2, s);
   g_assert_cmpstr(arts_runtime_item_get_name(it), ==, "edge-router");
+  /* From now on the orchestrator decides. */
+  g_assert_false(arts_runtime_item_check_silence(it, arts_now_ms() + 60000));
+  g_assert_true(arts_runtime_item_get_alive(it));
   g_assert_cmpuint(g_list_model_get_n_items(arts_realm_model_get_runtimes(m)),
                    ==, 1);
 }
