@@ -28,7 +28,7 @@ struct _OrchDaemon {
   OrchStore *store;
   OrchRealm *realm;
   ArtsMqtt *mqtt;
-  char *t_reg, *t_query, *t_stats, *t_log;
+  char *t_reg, *t_query, *t_stats, *t_state, *t_log;
   guint check_id, maintain_id;
   GHashTable *complaints;  /* "topic\nmessage" -> last time (gint64*) */
   gint64 store_complained_us;
@@ -499,6 +499,24 @@ handle_query(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
   answer_ok(d, topic, env, details);
 }
 
+/* ---- state ---- */
+
+/* The orchestrator owns state/runtime/+: a retained state of a runtime it
+ * does not know (its database was replaced, or someone else published it)
+ * would show late joiners a ghost forever, so it is cleared. Our own
+ * states come back here too and are left alone. */
+static void
+handle_state(OrchDaemon *d, const char *topic, const char *uuid, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  if (len == 0 || orch_realm_get(d->realm, uuid))
+    return;
+  g_message("%s: clearing the retained state of a runtime this realm does "
+            "not know", topic);
+  if (arts_mqtt_publish(d->mqtt, topic, "", 0, 1, TRUE, NULL, 0, &error) < 0)
+    g_debug("not cleared: %s", error->message);
+}
+
 /* ---- dispatch ---- */
 
 /* A payload that is not a valid envelope: answered on the request topics
@@ -536,6 +554,11 @@ orch_daemon_handle(OrchDaemon *d, const char *topic, const void *payload,
   gboolean is_reg = !rest && strcmp(leaf, ARTS_TOPIC_REG) == 0;
   gboolean is_query = !rest && strcmp(leaf, ARTS_TOPIC_QUERY) == 0;
   gboolean is_stats = rest && strcmp(leaf, ARTS_TOPIC_STATS) == 0;
+  if (rest && strcmp(leaf, ARTS_TOPIC_STATE) == 0
+      && g_str_has_prefix(rest, "runtime/")) {
+    handle_state(d, topic, rest + strlen("runtime/"), len);
+    return;
+  }
   if (!is_reg && !is_query && !is_stats)
     return;
   /* An empty retained message only clears a topic. */
@@ -679,6 +702,7 @@ orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
   d->t_reg = arts_topic(cfg->realm, ARTS_TOPIC_REG, NULL);
   d->t_query = arts_topic(cfg->realm, ARTS_TOPIC_QUERY, NULL);
   d->t_stats = arts_topic(cfg->realm, ARTS_TOPIC_STATS, "+");
+  d->t_state = arts_topic(cfg->realm, ARTS_TOPIC_STATE, "runtime/+");
   d->t_log = arts_topic(cfg->realm, ARTS_TOPIC_LOG, "orchestrator");
   d->complaints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         g_free);
@@ -706,6 +730,7 @@ orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
   arts_mqtt_subscribe(d->mqtt, d->t_reg, 1);
   arts_mqtt_subscribe(d->mqtt, d->t_query, 1);
   arts_mqtt_subscribe(d->mqtt, d->t_stats, 1);
+  arts_mqtt_subscribe(d->mqtt, d->t_state, 1);
   return d;
 
 fail:
@@ -756,6 +781,7 @@ orch_daemon_free(OrchDaemon *d)
   g_free(d->t_reg);
   g_free(d->t_query);
   g_free(d->t_stats);
+  g_free(d->t_state);
   g_free(d->t_log);
   g_free(d);
 }

@@ -447,6 +447,13 @@ orch_realm_sweep(OrchRealm *r, gint64 now_us)
 /* ---- lookups ---- */
 
 const ArtsRuntime *
+orch_realm_get(OrchRealm *r, const char *uuid)
+{
+  Entry *e = g_hash_table_lookup(r->entries, uuid);
+  return e ? e->rt : NULL;
+}
+
+const ArtsRuntime *
 orch_realm_find(OrchRealm *r, const char *uuid_or_name)
 {
   Entry *e = g_hash_table_lookup(r->entries, uuid_or_name);

@@ -57,6 +57,8 @@ void orch_realm_grace(OrchRealm *r, gint64 now_us);
 /* Marks dead every alive runtime whose deadline passed. Returns how many. */
 guint orch_realm_sweep(OrchRealm *r, gint64 now_us);
 
+/* By uuid only; NULL when unknown. */
+const ArtsRuntime *orch_realm_get(OrchRealm *r, const char *uuid);
 /* By uuid, else by name (the alive one, else the one seen last). */
 const ArtsRuntime *orch_realm_find(OrchRealm *r, const char *uuid_or_name);
 /* Every runtime (const ArtsRuntime*), by name then uuid. */

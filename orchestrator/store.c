@@ -65,6 +65,59 @@ static const char *const migrations[] = {
   "  max REAL NOT NULL,"
   "  count INTEGER NOT NULL,"
   "  PRIMARY KEY (series_id, minute)) WITHOUT ROWID;",
+
+  /* 3: modules (issue 4). Programs by content hash; each module as its
+   * JSON plus the columns queries need; the latest checkpoint (or
+   * migration snapshot) per module; the newest output of each module in
+   * chunks by byte offset; the record of migrations. Read and written by
+   * modstore.c. */
+  "CREATE TABLE programs ("
+  "  sha256 TEXT PRIMARY KEY NOT NULL,"
+  "  bytes BLOB NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  first_stored INTEGER NOT NULL);"       /* unix ms */
+  "CREATE TABLE modules ("
+  "  uuid TEXT PRIMARY KEY NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  runtime TEXT,"                         /* parent runtime uuid */
+  "  state TEXT NOT NULL,"                  /* starting ... failed */
+  "  status TEXT NOT NULL CHECK (length(status) = 1),"
+  "  fields TEXT NOT NULL,"                 /* the module's JSON */
+  "  sha256 TEXT,"
+  "  fault_crash TEXT NOT NULL,"
+  "  resources TEXT,"                       /* JSON object */
+  "  started_at INTEGER NOT NULL,"
+  "  exit_code INTEGER,"
+  "  error TEXT,"
+  "  migrations INTEGER NOT NULL DEFAULT 0,"
+  "  output_end INTEGER NOT NULL DEFAULT 0,"  /* next output offset */
+  "  output_gaps INTEGER NOT NULL DEFAULT 0," /* bytes never received */
+  "  updated_at INTEGER NOT NULL);"
+  "CREATE INDEX modules_by_name ON modules(name);"
+  "CREATE TABLE checkpoints ("
+  "  module TEXT PRIMARY KEY NOT NULL,"
+  "  bytes BLOB NOT NULL,"
+  "  stdout_offset INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL,"                   /* checkpoint | migration */
+  "  taken_at INTEGER NOT NULL);"
+  "CREATE TABLE output ("
+  "  module TEXT NOT NULL,"
+  "  offset INTEGER NOT NULL,"
+  "  bytes BLOB NOT NULL,"
+  "  PRIMARY KEY (module, offset)) WITHOUT ROWID;"
+  "CREATE TABLE migrations ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  module TEXT NOT NULL,"
+  "  source TEXT NOT NULL,"
+  "  target TEXT NOT NULL,"
+  "  reason TEXT NOT NULL,"                 /* operator | drain | overload */
+  "  result TEXT NOT NULL,"                 /* ok | error */
+  "  error TEXT,"
+  "  started_at INTEGER NOT NULL,"
+  "  ended_at INTEGER NOT NULL,"
+  "  downtime_ms INTEGER NOT NULL,"
+  "  total_ms INTEGER NOT NULL);"
+  "CREATE INDEX migrations_by_module ON migrations(module);",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == ORCH_STORE_SCHEMA_VERSION);
@@ -443,6 +496,12 @@ orch_store_free(OrchStore *s)
   g_hash_table_destroy(s->seen);
   g_free(s->path);
   g_free(s);
+}
+
+void *
+orch_store_sqlite(OrchStore *s)
+{
+  return s->db;
 }
 
 int

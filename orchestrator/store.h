@@ -23,7 +23,7 @@ typedef enum {
 } OrchStoreError;
 
 /* Schema versions, in order; the latest is what this build writes. */
-#define ORCH_STORE_SCHEMA_VERSION 2
+#define ORCH_STORE_SCHEMA_VERSION 3
 
 #define ORCH_STORE_RAW_RETENTION_MS   (3600 * 1000LL)
 #define ORCH_STORE_AGG_RETENTION_MS   (7 * 24 * 3600 * 1000LL)
@@ -92,6 +92,9 @@ OrchStore *orch_store_open_at_version(const char *path, int version,
                                       GError **error);
 void orch_store_free(OrchStore *s);
 int orch_store_schema_version(OrchStore *s);
+/* The connection (sqlite3 *), for modstore.c, which keeps the module
+ * tables of the same file. */
+void *orch_store_sqlite(OrchStore *s);
 void orch_store_set_retention(OrchStore *s, const OrchStoreRetention *r);
 
 /* Inserts or replaces the whole row (registration, status change). */

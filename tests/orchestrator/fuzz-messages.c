@@ -21,6 +21,7 @@ static const char *const topics[] = {
   "fz/proc/stats/" UUID_B,
   "fz/proc/stats/not-a-uuid",
   "fz/proc/control",
+  "fz/proc/state/runtime/" UUID_A,
 };
 
 static void

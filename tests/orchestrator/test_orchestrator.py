@@ -18,8 +18,15 @@ from orchtest import (REALM, BUILD, RawPublisher, Subscriber, check,  # noqa
 
 def case_reg(w):
     """reg create is answered with the runtime as stored; the state is
-    retained for late joiners; joined once, not again on re-register."""
+    retained for late joiners; joined once, not again on re-register. A
+    retained state of a runtime the realm does not know is cleared."""
+    ghost = new_uuid()
+    w.publish(f"state/runtime/{ghost}", envelope(
+        "update", dict(runtime_data(ghost, "ghost"), status="A"),
+        type_="arts_resp"), retain=True)
     w.start_orchestrator()
+    w.sub.wait(lambda m: m["topic"] == w.topic(f"state/runtime/{ghost}")
+               and m["payloadlen"] == 0, 3, "the ghost's state cleared")
     a = new_uuid()
     details = w.register(a, "alpha")
     check(details["uuid"] == a and details["name"] == "alpha"
@@ -33,11 +40,13 @@ def case_reg(w):
                == "runtime_joined" and m["json"]["data"]["uuid"] == a,
                what="runtime_joined")
 
-    # A late joiner gets the state at once, retained.
+    # A late joiner gets the state at once, retained (and no ghost).
     late = w.subscribe(f"{REALM}/proc/state/#")
     m = late.wait(lambda m: m["topic"].endswith(a), 3, "retained state")
     check(m["retain"] in (1, True) and m["json"]["data"]["status"] == "A",
           f"late joiner got {m}")
+    check(late.find(lambda m: ghost in m["topic"]) is None,
+          "the ghost's state is still retained")
 
     # Re-registering (an agent's reconnect) is answered, with no new event.
     mark = w.sub.mark()
