@@ -214,6 +214,15 @@ static gboolean module_instantiate(AgentModule *m, char *err, size_t errlen)
                                              &m->limits, err, errlen));
 }
 
+/* The engine's snapshot messages mostly say "bad snapshot" already. */
+static void module_bad(char *err, size_t errlen, const char *why)
+{
+  if (strncmp(why, "bad snapshot", 12) == 0)
+    snprintf(err, errlen, "%s", why);
+  else
+    module_bad(err, errlen, why);
+}
+
 /* A snapshot is hostile input: each engine step validates before it
  * changes anything; a failure leaves nothing behind but a message. */
 static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
@@ -233,7 +242,7 @@ static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
 
   s = wasm_snapshot_read(bytes, len, why, sizeof why);
   if (!s) {
-    snprintf(err, errlen, "bad snapshot: %s", why);
+    module_bad(err, errlen, why);
     return FALSE;
   }
   host = wasm_snapshot_host_state(s, &hname, &hlen);
@@ -244,21 +253,21 @@ static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
   }
   m->wm = wasm_snapshot_load_module(s, NULL, why, sizeof why);
   if (!m->wm) {
-    snprintf(err, errlen, "bad snapshot: %s", why);
+    module_bad(err, errlen, why);
     goto out;
   }
   module_preopens(m, &cfg, pre);
   module_streams(m, &cfg, io);
   m->wasi = wasi_restore(host, hlen, &cfg, why, sizeof why);
   if (!m->wasi) {
-    snprintf(err, errlen, "bad snapshot: %s", why);
+    module_bad(err, errlen, why);
     goto out;
   }
   funcs = wasi_host_funcs(&nfuncs);
   if (!module_set_inst(m, wasm_snapshot_instantiate(s, m->wm, funcs, nfuncs,
                                                     m->wasi, NULL, why,
                                                     sizeof why))) {
-    snprintf(err, errlen, "bad snapshot: %s", why);
+    module_bad(err, errlen, why);
     goto out;
   }
   ok = TRUE;

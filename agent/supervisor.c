@@ -119,6 +119,7 @@ struct _AgentSupervisor {
 };
 
 static void sup_module_free(gpointer data);
+static void sup_answer_deletes(SupModule *sm);
 static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
                       guint64 out_offset);
 
@@ -535,16 +536,22 @@ static void sup_on_started(SupModule *sm, AgentEvent *ev)
 
   if (ev->error) {
     agent_module_free(g_steal_pointer(&sm->mod));
+    sm->ended_at = arts_now_ms();
     if (sm->create_req) {
       /* A fresh start that never ran: as if it was never asked. */
       sup_refusef(s, sm->create_req, ARTS_ERROR_FIELD, "%s", ev->error);
+      sm->state = SUP_FAILED;
+      sup_answer_deletes(sm);
       g_hash_table_remove(s->modules, sm->uuid);
       return;
     }
     g_warning("module %s: restore failed: %s", sm->uuid, ev->error);
     sm->error = g_strdup_printf("restore failed: %s", ev->error);
-    sm->ended_at = arts_now_ms();
     sup_state(sm, SUP_FAILED);
+    if (sm->delete_reqs->len > 0) {
+      sup_answer_deletes(sm);
+      g_hash_table_remove(s->modules, sm->uuid);
+    }
     return;
   }
   sm->last_us = g_get_monotonic_time();

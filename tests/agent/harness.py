@@ -239,6 +239,12 @@ class Realm:
         self.procs.append(s)
         return s
 
+    def raw_subscriber(self, topics):
+        s = RawSubscriber(self.broker, topics)
+        s.start()
+        self.procs.append(s)
+        return s
+
     def agent(self, binary, state="state", **kw):
         a = Agent(binary, self.broker, os.path.join(self.workdir, state),
                   **kw)
@@ -259,3 +265,71 @@ class Realm:
         if not self.keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return False
+
+
+class RawSubscriber:
+    """mosquitto_sub (MQTT 5) on TOPICS keeping binary payloads and user
+    properties: each message is a dict {"topic", "props" (dict), "data"
+    (bytes), "payload" (parsed JSON or None), "t"}."""
+
+    def __init__(self, broker, topics):
+        self.broker = broker
+        self.topics = topics
+        self.messages = []
+        self.lock = threading.Lock()
+        self.proc = None
+        self.thread = None
+
+    def start(self):
+        cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p",
+               str(self.broker.port), "-V", "mqttv5", "-q", "1",
+               "-F", "%t\t%P\t%x"]
+        for t in self.topics:
+            cmd += ["-t", t]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        time.sleep(0.3)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            parts = line.decode("ascii", "replace").rstrip("\n").split("\t")
+            if len(parts) != 3:
+                continue
+            props = {}
+            for pair in parts[1].split(" "):
+                if ":" in pair:
+                    k, v = pair.split(":", 1)
+                    props[k] = v
+            data = bytes.fromhex(parts[2])
+            try:
+                payload = json.loads(data.decode("utf-8"))
+            except ValueError:
+                payload = None
+            msg = {"topic": parts[0], "props": props, "data": data,
+                   "payload": payload, "t": time.monotonic()}
+            with self.lock:
+                self.messages.append(msg)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        if self.thread:
+            self.thread.join(5)
+
+    def snapshot(self, pred=None):
+        with self.lock:
+            return [m for m in self.messages if pred is None or pred(m)]
+
+    def wait_for(self, pred, count=1, timeout=5.0):
+        got = wait_until(lambda: len(self.snapshot(pred)) >= count, timeout)
+        found = self.snapshot(pred)
+        if not got:
+            raise AssertionError(
+                "expected %d matching messages within %.1f s, got %d; "
+                "last messages: %s" % (count, timeout, len(found),
+                                       [(m["topic"], m["data"][:200])
+                                        for m in self.snapshot()[-6:]]))
+        return found
