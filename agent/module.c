@@ -28,7 +28,9 @@ typedef struct {
 
 struct _AgentModule {
   AgentEventSink *sink;
+  gpointer owner;
   char *uuid;
+  char *sha256;
   char *dir;
   GBytes *program, *snapshot;
   char **argv, **env;
@@ -75,6 +77,7 @@ static void module_post(AgentModule *m, AgentEvent *ev)
   guint64 one = 1;
 
   ev->module = m;
+  ev->owner = m->owner;
   if (!ev->ts_ms)
     ev->ts_ms = g_get_real_time() / 1000;
   g_async_queue_push(m->sink->queue, ev);
@@ -214,6 +217,16 @@ static gboolean module_instantiate(AgentModule *m, char *err, size_t errlen)
                                              &m->limits, err, errlen));
 }
 
+static gboolean module_hash_is(const wasm_module *wm, const char *hex)
+{
+  const uint8_t *h = wasm_module_hash(wm);
+  char have[65];
+
+  for (int i = 0; i < 32; i++)
+    snprintf(have + 2 * i, 3, "%02x", h[i]);
+  return g_ascii_strcasecmp(have, hex) == 0;
+}
+
 /* The engine's snapshot messages mostly say "bad snapshot" already. */
 static void module_bad(char *err, size_t errlen, const char *why)
 {
@@ -254,6 +267,11 @@ static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
   m->wm = wasm_snapshot_load_module(s, NULL, why, sizeof why);
   if (!m->wm) {
     module_bad(err, errlen, why);
+    goto out;
+  }
+  if (m->sha256 && !module_hash_is(m->wm, m->sha256)) {
+    snprintf(err, errlen, "bad snapshot: it holds another program than "
+             "%s", m->sha256);
     goto out;
   }
   module_preopens(m, &cfg, pre);
@@ -446,7 +464,9 @@ AgentModule *agent_module_start(const AgentModuleSpec *spec,
   int rc;
 
   m->sink = sink;
+  m->owner = spec->owner;
   m->uuid = g_strdup(spec->uuid);
+  m->sha256 = g_strdup(spec->sha256);
   m->dir = g_strdup(spec->dir);
   m->program = spec->program ? g_bytes_ref(spec->program) : NULL;
   m->snapshot = spec->snapshot ? g_bytes_ref(spec->snapshot) : NULL;
@@ -567,6 +587,7 @@ void agent_module_free(AgentModule *m)
   g_cond_clear(&m->orders_cond);
   g_cond_clear(&m->io_cond);
   g_free(m->uuid);
+  g_free(m->sha256);
   g_free(m->dir);
   g_free(m);
 }

@@ -41,6 +41,7 @@ typedef enum {
 typedef struct {
   AgentEventKind kind;
   AgentModule *module;
+  gpointer owner;        /* the spec's owner */
   int fd;                /* OUTPUT: 1 or 2 */
   guint64 offset;        /* OUTPUT: of the first byte; SNAPSHOT: at the pause */
   GBytes *bytes;         /* OUTPUT, SNAPSHOT */
@@ -62,6 +63,9 @@ typedef struct {
 
 typedef struct {
   const char *uuid;
+  gpointer owner;           /* passed back in every event */
+  const char *sha256;       /* restore: the program the snapshot must hold
+                             * (hex), or NULL */
   const char *dir;          /* host directory, seen as /data and . */
   GBytes *program;          /* fresh start: the .wasm bytes */
   GBytes *snapshot;         /* restore: the snapshot (program ignored) */

@@ -24,7 +24,7 @@
 #define SUP_BATCH_MAX 4096
 #define SUP_FLUSH_MS 20
 /* How often an order not yet taken is asked for again. */
-#define SUP_KICK_MS 5
+#define SUP_KICK_MS 10
 /* How long a migration may wait for the pause, the PUBACKs of the output
  * and of the snapshot before it gives up (and the module goes on). */
 #define SUP_MIGRATE_MS 10000
@@ -622,19 +622,13 @@ static void sup_on_ended(SupModule *sm, AgentEvent *ev)
     g_hash_table_remove(s->modules, sm->uuid);
 }
 
+/* A module's entry outlives its thread (it is freed only after ENDED, or
+ * after joining at shutdown), so the owner pointer is safe here. */
 static void sup_on_event(AgentSupervisor *s, AgentEvent *ev)
 {
-  SupModule *sm = NULL;
-  GHashTableIter it;
-  gpointer v;
+  SupModule *sm = ev->owner;
 
-  g_hash_table_iter_init(&it, s->modules);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    if (((SupModule *)v)->mod == ev->module) {
-      sm = v;
-      break;
-    }
-  if (!sm)
+  if (!sm || sm->mod != ev->module)
     return;
   switch (ev->kind) {
   case AGENT_EVENT_STARTED:
@@ -763,6 +757,8 @@ static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
     g_ptr_array_add(argv, sm->args[i]);
   g_ptr_array_add(argv, NULL);
   spec.uuid = sm->uuid;
+  spec.owner = sm;
+  spec.sha256 = sm->sha256;
   spec.dir = sm->dir;
   spec.program = program;
   spec.snapshot = snapshot;

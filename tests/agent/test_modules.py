@@ -210,6 +210,19 @@ def test_run(binary, tool):
         check("trap" in d["error"] and "unreachable" in d["error"],
               "trap reported: %r" % d)
         check(stream(o.output(m)) == b"about to trap\n", "output before trap")
+        # Limits from resources: memory (the program's malloc fails) and
+        # fuel (an instruction budget, then a trap).
+        m = o.create(a, ["grow", "8"],
+                     resources={"max_memory": 4 << 20, "fuel": 0})
+        d = o.wait_state(a, m, "exited")
+        check(d["exit_code"] == 1, "malloc beyond max_memory fails: %r" % d)
+        m = o.create(a, ["grow", "2"], resources={"max_memory": 16 << 20})
+        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m and
+                       x["data"].startswith(b"grown"))
+        o.request(a, "delete", {"type": "module", "uuid": m})
+        m = o.create(a, ["count", "0", "0"], resources={"fuel": 200000})
+        d = o.wait_state(a, m, "failed")
+        check("out of fuel" in d["error"], "fuel: %r" % d)
         # Telemetry carries a running module's metrics.
         m = o.create(a, ["count", "0", "5"], name="busy")
         t0 = time.monotonic()

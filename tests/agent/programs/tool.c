@@ -65,11 +65,12 @@ int main(int argc, char **argv)
   }
   if (strcmp(mode, "grow") == 0) {
     size_t n = (size_t)(argc > 2 ? atol(argv[2]) : 1) << 20;
-    char *p = malloc(n);
+    /* volatile: clang would elide an allocation nobody reads. */
+    char *volatile p = malloc(n);
     if (!p)
       return 1;
     memset(p, 1, n);
-    puts("grown");
+    printf("grown %d\n", p[n - 1]);
     return count(0, 10);
   }
   fprintf(stderr, "unknown mode %s\n", mode);
