@@ -351,6 +351,15 @@ static void emit_return(cc *c)
     if (!e->k && e->slot != e->pos && e->slot < ft->result_slots)
       materialize(c, c->nvs - n + k);
   }
+  /* a single result just computed into its own slot: compute it into
+   * slot 0 instead (the frame's locals are dead now) */
+  const vent *t = n == 1 ? &c->vs[c->nvs - 1] : NULL;
+  if (t && !t->k && t->slot == t->pos && c->last_dst >= 0 &&
+      c->code[c->last_dst] == t->pos && ft->results[0] != WASM_TYPE_V128) {
+    c->code[c->last_dst] = 0;
+    emit_op(c, OP_RET);
+    return;
+  }
   uint32_t d = 0;
   for (uint32_t k = 0; k < n; k++) {
     const vent *e = &c->vs[c->nvs - n + k];
