@@ -855,11 +855,11 @@ int wasm_exec_restore(wasm_instance *inst, const wasm_frame_info *frames,
         goto out;
       }
     }
-    uint32_t want;
+    uint32_t want = 0;
     free(types);
     types = NULL;
-    wasm_exec_frame_layout(m, fi->func, fi->wasm_pc, top, &want, NULL);
-    if (fi->nslots != want) {
+    if (!wasm_exec_frame_layout(m, fi->func, fi->wasm_pc, top, &want, NULL) ||
+        fi->nslots != want) {
       snprintf(err, errlen, "frame %u: %u slots, expected %u", i,
                fi->nslots, want);
       goto out;

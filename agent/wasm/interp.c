@@ -1520,8 +1520,19 @@ do_call:
     fr->func = fn;
     fr->pc = pc + call_len;
     fr->fp = fp;
-    memset(nfp + d->param_slots, 0,
-           (size_t)(d->local_slots - d->param_slots) * sizeof *nfp);
+    {
+      /* most functions declare a few locals: no memset call for them */
+      uint64_t *z = nfp + d->param_slots;
+      uint32_t nz = d->local_slots - d->param_slots;
+      switch (nz) {
+      case 4: z[3] = 0; /* fall through */
+      case 3: z[2] = 0; /* fall through */
+      case 2: z[1] = 0; /* fall through */
+      case 1: z[0] = 0; /* fall through */
+      case 0: break;
+      default: memset(z, 0, (size_t)nz * sizeof *z);
+      }
+    }
     fn = callee;
     fp = nfp;
     code = d->code;
