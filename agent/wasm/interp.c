@@ -1525,10 +1525,10 @@ do_call:
       uint64_t *z = nfp + d->param_slots;
       uint32_t nz = d->local_slots - d->param_slots;
       switch (nz) {
-      case 4: z[3] = 0; /* fall through */
-      case 3: z[2] = 0; /* fall through */
-      case 2: z[1] = 0; /* fall through */
-      case 1: z[0] = 0; /* fall through */
+      case 4: z[3] = 0; __attribute__((fallthrough));
+      case 3: z[2] = 0; __attribute__((fallthrough));
+      case 2: z[1] = 0; __attribute__((fallthrough));
+      case 1: z[0] = 0; break;
       case 0: break;
       default: memset(z, 0, (size_t)nz * sizeof *z);
       }
