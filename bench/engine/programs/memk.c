@@ -20,7 +20,7 @@ static uint64_t bench(unsigned scale) {
   }
   uint64_t sum = 0;
   uint32_t p = 0;
-  for (unsigned it = 0; it < scale; it++) {
+  for (unsigned it = 0; it < scale * 3; it++) {
     for (uint32_t k = 0; k < (1u << 18); k++) p = a[p];
     sum += p;
     for (uint32_t i = 0; i + 2 < WORDS; i += 1) sum += a[i] ^ (a[i + 1] + 3 * a[i + 2]);
