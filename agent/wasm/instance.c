@@ -699,12 +699,20 @@ bool wasm_memory_set_pages(wasm_instance *inst, uint64_t pages)
   wasm_memory *mem = inst->mems[0];
   if (pages > mem->max_pages || pages > WASM_MAX_PAGES)
     return false;
-  uint8_t *d = realloc(mem->data, pages ? pages * WASM_PAGE_SIZE : 1);
-  if (!d)
-    return false;
-  if (pages > mem->pages)
-    memset(d + mem->pages * WASM_PAGE_SIZE, 0,
-           (pages - mem->pages) * WASM_PAGE_SIZE);
+  uint8_t *d;
+  if (pages > mem->pages) {
+    /* calloc hands out fresh zero pages without touching them (mmap for
+     * large sizes): a restore only writes the pages the snapshot holds */
+    d = calloc(pages * WASM_PAGE_SIZE, 1);
+    if (!d)
+      return false;
+    memcpy(d, mem->data, mem->pages * WASM_PAGE_SIZE);
+    free(mem->data);
+  } else {
+    d = realloc(mem->data, pages ? pages * WASM_PAGE_SIZE : 1);
+    if (!d)
+      return false;
+  }
   mem->data = d;
   mem->pages = pages;
   return true;
