@@ -3,6 +3,7 @@
  * topic when it is a request with an object_id, else one log/orchestrator
  * message, and changes nothing. */
 #include "daemon.h"
+#include "modules.h"
 #include "realm.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@ struct _OrchDaemon {
   char *db_path;
   OrchStore *store;
   OrchRealm *realm;
+  OrchModules *mods;       /* issue 4: modules.c and friends */
   ArtsMqtt *mqtt;
   char *t_reg, *t_query, *t_stats, *t_state, *t_log;
   guint check_id, maintain_id;
@@ -44,7 +46,9 @@ static const char *const known_keys[] = {
   "broker", "realm", "username", "password-file", "cafile", "certfile",
   "keyfile", "state-dir", "dead-after-intervals", "check-interval-ms",
   "maintain-interval-s", "raw-retention-s", "aggregate-retention-s",
-  "event-retention-s", NULL
+  "event-retention-s", "checkpoint-interval-ms", "overload-cpu",
+  "overload-window-ms", "overload-target-cpu", "overload-quiet-ms",
+  "migration-step-timeout-ms", NULL
 };
 
 static gboolean
@@ -65,12 +69,55 @@ get_setting(GKeyFile *kf, const char *key, gint64 min, gint64 max,
   return TRUE;
 }
 
+static gboolean
+get_fraction(GKeyFile *kf, const char *key, double *out, GError **error)
+{
+  g_autoptr(GError) err = NULL;
+  if (!g_key_file_has_key(kf, GROUP, key, NULL))
+    return TRUE;
+  double v = g_key_file_get_double(kf, GROUP, key, &err);
+  if (err || !(v > 0 && v <= 1)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFIG,
+                "[" GROUP "] %s: expected a number above 0 and at most 1",
+                key);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/* The module settings of issue 4 (docs/orchestrator.md, "Options"). */
+static gboolean
+module_settings_load(OrchModuleSettings *m, GKeyFile *kf, GError **error)
+{
+  gint64 ckpt = m->checkpoint_ms, win = m->overload_window_ms,
+         quiet = m->overload_quiet_ms, step = m->step_timeout_ms;
+  if (!get_setting(kf, "checkpoint-interval-ms", 100, 24 * 3600 * 1000,
+                   &ckpt, error)
+      || !get_setting(kf, "overload-window-ms", 100, 3600 * 1000, &win,
+                      error)
+      || !get_setting(kf, "overload-quiet-ms", 0, 24 * 3600 * 1000, &quiet,
+                      error)
+      || !get_setting(kf, "migration-step-timeout-ms", 100, 600 * 1000,
+                      &step, error)
+      || !get_fraction(kf, "overload-cpu", &m->overload_cpu, error)
+      || !get_fraction(kf, "overload-target-cpu", &m->overload_target,
+                       error))
+    return FALSE;
+  m->checkpoint_ms = (int)ckpt;
+  m->overload_window_ms = (int)win;
+  m->overload_quiet_ms = (int)quiet;
+  m->step_timeout_ms = (int)step;
+  return TRUE;
+}
+
 gboolean
 orch_settings_load(OrchSettings *set, const ArtsConfig *cfg, GError **error)
 {
   gint64 dead = 3, check = 200, maintain = 60, raw = 3600,
          agg = 7 * 24 * 3600, ev = 7 * 24 * 3600;
   GKeyFile *kf = cfg->keyfile_data;
+  orch_module_settings_defaults(&set->modules);
   if (kf && g_key_file_has_group(kf, GROUP)) {
     g_auto(GStrv) keys = g_key_file_get_keys(kf, GROUP, NULL, NULL);
     for (guint i = 0; keys && keys[i]; i++)
@@ -87,7 +134,8 @@ orch_settings_load(OrchSettings *set, const ArtsConfig *cfg, GError **error)
         || !get_setting(kf, "aggregate-retention-s", 3600,
                         366 * 24 * 3600, &agg, error)
         || !get_setting(kf, "event-retention-s", 3600, 3660 * 24 * 3600LL,
-                        &ev, error))
+                        &ev, error)
+        || !module_settings_load(&set->modules, kf, error))
       return FALSE;
   }
   set->dead_after = (int)dead;
@@ -189,7 +237,10 @@ refuse(OrchDaemon *d, const char *topic, const ArtsEnvelope *req,
 static void
 on_state_changed(const ArtsRuntime *rt, gpointer user_data)
 {
-  publish_state(user_data, rt);
+  OrchDaemon *d = user_data;
+  publish_state(d, rt);
+  if (d->mods)
+    orch_modules_runtime_changed(d->mods, rt);
 }
 
 static void
@@ -341,6 +392,11 @@ static void
 handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
 {
   g_autoptr(GError) error = NULL;
+  /* reg update: a runtime says it is draining (issue 4). */
+  if (strcmp(env->action, "update") == 0) {
+    orch_modules_reg_update(d->mods, topic, env);
+    return;
+  }
   g_autoptr(ArtsRuntime) rt = reg_decode(env, &error);
   if (!rt) {
     refuse(d, topic, env, error);
@@ -382,9 +438,10 @@ handle_stats(OrchDaemon *d, const char *topic, const char *topic_uuid,
                 "action: unknown action \"%s\" on stats (expected update)",
                 env->action);
   else if (want_data_type(env, "telemetry", &error)
-           && (t = arts_telemetry_from_json(env->data, &error)))
-    orch_realm_telemetry(d->realm, topic_uuid, t, env->data,
-                         g_get_monotonic_time(), &error);
+           && (t = arts_telemetry_from_json(env->data, &error))
+           && orch_realm_telemetry(d->realm, topic_uuid, t, env->data,
+                                   g_get_monotonic_time(), &error))
+    orch_modules_telemetry(d->mods, t);
   if (error)
     complain(d, topic, env->object_id, error);
 }
@@ -484,6 +541,8 @@ query_request(OrchDaemon *d, const ArtsEnvelope *env, GError **error)
     return NULL;
   if (strcmp(q->kind, "runtimes") == 0)
     return runtimes_answer(d);
+  if (strcmp(q->kind, "modules") == 0 || strcmp(q->kind, "logs") == 0)
+    return orch_modules_query(d->mods, q, error);
   return history_answer(d, q, error);
 }
 
@@ -541,15 +600,26 @@ on_message(ArtsMqtt *mqtt, const char *topic, const guint8 *payload,
            gsize len, const ArtsMqttProp *props, guint n_props,
            gpointer user_data)
 {
-  orch_daemon_handle(user_data, topic, payload, len);
+  orch_daemon_handle_props(user_data, topic, payload, len, props, n_props);
 }
 
 void
 orch_daemon_handle(OrchDaemon *d, const char *topic, const void *payload,
                    gsize len)
 {
+  orch_daemon_handle_props(d, topic, payload, len, NULL, 0);
+}
+
+void
+orch_daemon_handle_props(OrchDaemon *d, const char *topic,
+                         const void *payload, gsize len,
+                         const ArtsMqttProp *props, guint n_props)
+{
   g_autofree char *leaf = NULL, *rest = NULL;
   if (!arts_topic_parse(d->realm_name, topic, &leaf, &rest))
+    return;
+  if (orch_modules_handle(d->mods, topic, leaf, rest, payload, len, props,
+                          n_props))
     return;
   gboolean is_reg = !rest && strcmp(leaf, ARTS_TOPIC_REG) == 0;
   gboolean is_query = !rest && strcmp(leaf, ARTS_TOPIC_QUERY) == 0;
@@ -607,6 +677,7 @@ on_connect(ArtsMqtt *mqtt, gboolean connected, gpointer user_data)
   orch_realm_grace(d->realm, g_get_monotonic_time());
   /* A broker restarted without persistence forgot every retained state. */
   publish_all_states(d);
+  orch_modules_connected(d->mods);
 }
 
 /* ---- timers ---- */
@@ -619,6 +690,7 @@ orch_daemon_tick(OrchDaemon *d)
     orch_realm_sweep(d->realm, g_get_monotonic_time());
   if (!orch_store_flush(d->store, &error))
     on_store_failed(error, d);
+  orch_modules_tick(d->mods);
 }
 
 static gboolean
@@ -731,6 +803,12 @@ orch_daemon_new(const ArtsConfig *cfg, const OrchSettings *set,
   arts_mqtt_subscribe(d->mqtt, d->t_query, 1);
   arts_mqtt_subscribe(d->mqtt, d->t_stats, 1);
   arts_mqtt_subscribe(d->mqtt, d->t_state, 1);
+  d->mods = orch_modules_new(d->store, d->realm, d->mqtt, d->realm_name,
+                             &set->modules, error);
+  if (!d->mods)
+    goto fail;
+  for (const char *const *t = orch_modules_topics(d->mods); *t; t++)
+    arts_mqtt_subscribe(d->mqtt, *t, 1);
   return d;
 
 fail:
@@ -770,6 +848,7 @@ orch_daemon_free(OrchDaemon *d)
     return;
   g_clear_handle_id(&d->check_id, g_source_remove);
   g_clear_handle_id(&d->maintain_id, g_source_remove);
+  g_clear_pointer(&d->mods, orch_modules_free);
   g_clear_pointer(&d->mqtt, arts_mqtt_free);
   g_clear_pointer(&d->realm, orch_realm_free);
   g_clear_pointer(&d->store, orch_store_free);

@@ -5,6 +5,7 @@
  * timers of the GLib main loop. */
 #pragma once
 #include "arts-common.h"
+#include "modules.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,7 @@ typedef struct {
   int check_ms;              /* liveness check and sample flush: 200 */
   int maintain_s;            /* roll-up and pruning: 60 */
   OrchStoreRetention retention;
+  OrchModuleSettings modules; /* issue 4: checkpoints, overload, steps */
 } OrchSettings;
 
 /* Defaults, then the [orchestrator] group of CFG's key file; an unknown
@@ -34,6 +36,11 @@ gboolean orch_daemon_start(OrchDaemon *d, GError **error);
 void orch_daemon_handle(OrchDaemon *d, const char *topic,
                         const void *payload, gsize len);
 void orch_daemon_tick(OrchDaemon *d);
+/* The same with the message's MQTT 5 user properties (stdout offsets,
+ * snapshot kinds). */
+void orch_daemon_handle_props(OrchDaemon *d, const char *topic,
+                              const void *payload, gsize len,
+                              const ArtsMqttProp *props, guint n_props);
 /* Writes what is queued and leaves the broker cleanly. */
 void orch_daemon_stop(OrchDaemon *d);
 void orch_daemon_free(OrchDaemon *d);

@@ -31,17 +31,21 @@ main(int argc, char **argv)
   ArtsConfig cfg = { 0 };
   OrchSettings set;
   int dead_after = 0;
+  int checkpoint_ms = -1;
   g_autoptr(GError) error = NULL;
   GOptionEntry entries[] = {
     { "dead-after-intervals", 0, 0, G_OPTION_ARG_INT, &dead_after,
       "Missed telemetry intervals before a runtime is dead (default 3)",
       "N" },
+    { "checkpoint-interval-ms", 0, 0, G_OPTION_ARG_INT, &checkpoint_ms,
+      "Checkpoint modules with fault_crash restart this often (default "
+      "10000)", "MS" },
     { NULL }
   };
 
   setlocale(LC_ALL, "");
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("- keep an ARTS realm: runtimes, liveness, history");
+    g_option_context_new("- keep an ARTS realm: runtimes, modules, liveness, history");
   g_option_context_add_main_entries(ctx, entries, NULL);
   arts_config_add_options(&cfg, ctx, TRUE);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -65,6 +69,15 @@ main(int argc, char **argv)
   }
   if (dead_after)
     set.dead_after = dead_after;
+  if (checkpoint_ms != -1 && (checkpoint_ms < 100
+                              || checkpoint_ms > 24 * 3600 * 1000)) {
+    fprintf(stderr, "arts-orchestrator: --checkpoint-interval-ms: expected "
+            "100..86400000\n");
+    arts_config_clear(&cfg);
+    return 1;
+  }
+  if (checkpoint_ms != -1)
+    set.modules.checkpoint_ms = checkpoint_ms;
 
   OrchDaemon *d = orch_daemon_new(&cfg, &set, &error);
   arts_config_clear(&cfg);

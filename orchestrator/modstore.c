@@ -372,6 +372,23 @@ orch_modstore_append_output(OrchModStore *ms, const char *module,
   return run(ms, q, error);
 }
 
+gsize
+orch_modstore_take_output(OrchModStore *ms, const char *module, gint64 *next,
+                          gint64 *gaps, gint64 offset, const void *data,
+                          gsize len, GError **error)
+{
+  gint64 gap = 0;
+  gsize skip = arts_output_accept(next, offset, len, &gap);
+  *gaps += gap;
+  if (skip >= len)
+    return 0;
+  if (!orch_modstore_append_output(ms, module, offset + (gint64)skip,
+                                   (const guint8 *)data + skip, len - skip,
+                                   error))
+    return 0;
+  return len - skip;
+}
+
 GBytes *
 orch_modstore_read_output(OrchModStore *ms, const char *module, gint64 since,
                           gsize max, gint64 *start, gboolean *more,

@@ -58,6 +58,13 @@ GBytes *orch_modstore_load_checkpoint(OrchModStore *ms, const char *module,
 gboolean orch_modstore_append_output(OrchModStore *ms, const char *module,
                                      gint64 offset, const void *data,
                                      gsize len, GError **error);
+/* A message of the module's output as it arrives: LEN bytes at OFFSET.
+ * Bytes below *NEXT (duplicates, e.g. sent again after a reconnect) are
+ * dropped, bytes missing before OFFSET are added to *GAPS, the rest is
+ * stored and *NEXT moves past it. Returns how many bytes were new. */
+gsize orch_modstore_take_output(OrchModStore *ms, const char *module,
+                                gint64 *next, gint64 *gaps, gint64 offset,
+                                const void *data, gsize len, GError **error);
 /* The contiguous stored output from SINCE (or from the oldest byte kept,
  * when that is later), at most MAX bytes: *start is its first offset,
  * *more says the store holds bytes after it. Empty (and *start = the end

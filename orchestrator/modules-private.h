@@ -16,6 +16,8 @@ typedef struct {
   struct _OrchMigration *mig;  /* in progress, or NULL */
   gboolean busy;            /* a create/restart/stop is in flight */
   gboolean stopping;        /* an operator stop was sent */
+  gboolean own_snapshot;    /* we published its checkpoint: skip the echo */
+  gint64 retry_us;          /* monotonic: next restart try while K */
 } OrchMod;
 
 /* What the latest telemetry of a runtime said. */

@@ -189,7 +189,8 @@ test_migrate_from_v1(Fixture *fx, gconstpointer data)
           " '" UUID_A "');");
 
   OrchStore *s = open_ok(fx->path);
-  g_assert_cmpint(orch_store_schema_version(s), ==, 2);
+  g_assert_cmpint(orch_store_schema_version(s), ==,
+                  ORCH_STORE_SCHEMA_VERSION);
   g_autoptr(GPtrArray) rows = orch_store_load_runtimes(s, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(rows->len, ==, 1);
@@ -213,7 +214,8 @@ test_migrate_from_v1(Fixture *fx, gconstpointer data)
   g_assert_true(found);
   g_assert_cmpuint(pts->len, ==, 1);
   orch_store_free(s);
-  g_assert_cmpint(raw_count(fx->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint(raw_count(fx->path, "PRAGMA user_version"), ==,
+                  ORCH_STORE_SCHEMA_VERSION);
 
   /* Opening again migrates nothing and loses nothing. */
   s = open_ok(fx->path);

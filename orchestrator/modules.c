@@ -1,0 +1,1361 @@
+/* Modules: the table, its persistence and retained state, operator
+ * create and delete, programs, output, snapshots, runtime reports and
+ * queries. Migration, drain and overload live in migration.c; recovery
+ * and checkpoints in recovery.c. Every message is validated before it
+ * changes anything; a refused request changes nothing. */
+#include "modules-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CREATE_TIMEOUT_MS 15000   /* the runtime may have to fetch bytes */
+#define STOP_TIMEOUT_MS 3000      /* a stop takes under 1 s */
+#define PROGRAM_WAIT_MS 3000      /* create sent just before its bytes */
+#define FORGET_AFTER_US (3600 * (gint64)G_USEC_PER_SEC)
+
+void
+orch_module_settings_defaults(OrchModuleSettings *s)
+{
+  s->checkpoint_ms = 10000;
+  s->overload_cpu = 0.85;
+  s->overload_window_ms = 10000;
+  s->overload_target = 0.6;
+  s->overload_quiet_ms = 60000;
+  s->step_timeout_ms = 10000;
+}
+
+/* ---- the table ---- */
+
+static void
+mod_free(gpointer p)
+{
+  OrchMod *mod = p;
+  arts_module_free(mod->m);
+  g_free(mod);
+}
+
+gboolean
+orch_mod_live(const OrchMod *mod)
+{
+  return mod->m->status == ARTS_STATUS_ALIVE
+         || mod->m->status == ARTS_STATUS_KILLED;
+}
+
+/* By uuid, else by name: the live module of that name, else the one
+ * that ended last. */
+OrchMod *
+orch_mod_find(OrchModules *mods, const char *key)
+{
+  OrchMod *mod = g_hash_table_lookup(mods->mods, key);
+  if (mod)
+    return mod;
+  OrchMod *best = NULL;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *m = v;
+    if (strcmp(m->m->name, key) != 0)
+      continue;
+    if (!best || (orch_mod_live(m) && !orch_mod_live(best))
+        || (orch_mod_live(m) == orch_mod_live(best)
+            && m->m->started_at_ms > best->m->started_at_ms))
+      best = m;
+  }
+  return best;
+}
+
+const char *
+orch_rt_name(OrchModules *mods, const char *uuid)
+{
+  const ArtsRuntime *rt = uuid ? orch_realm_find(mods->realm, uuid) : NULL;
+  return rt ? rt->name : uuid;
+}
+
+OrchRtLoad *
+orch_rt_load(OrchModules *mods, const char *runtime)
+{
+  OrchRtLoad *l = g_hash_table_lookup(mods->loads, runtime);
+  if (!l) {
+    l = g_new0(OrchRtLoad, 1);
+    l->cpu = NAN;
+    l->mem_avail = -1;
+    g_hash_table_insert(mods->loads, g_strdup(runtime), l);
+  }
+  return l;
+}
+
+/* ---- telling the world ---- */
+
+static void
+publish_env(OrchModules *mods, const char *topic, ArtsEnvelope *env,
+            gboolean retain)
+{
+  g_autoptr(GError) error = NULL;
+  if (arts_mqtt_publish_envelope(mods->mqtt, topic, env, retain, &error) < 0)
+    g_debug("not published on %s: %s", topic, error->message);
+}
+
+static void
+publish_module_state(OrchModules *mods, OrchMod *mod)
+{
+  g_autofree char *topic = arts_topic_state(mods->realm_name,
+                                            ARTS_STATE_MODULE, mod->m->uuid);
+  g_autoptr(JsonObject) data = arts_module_to_json(mod->m);
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_RESP, "update",
+                                                  NULL, data);
+  publish_env(mods, topic, env, TRUE);
+}
+
+/* Every change: the row, the retained state. */
+void
+orch_mod_changed(OrchModules *mods, OrchMod *mod)
+{
+  g_autoptr(GError) error = NULL;
+  g_free(mod->m->runtime_name);
+  mod->m->runtime_name = g_strdup(mod->m->parent
+                                  ? orch_rt_name(mods, mod->m->parent)
+                                  : NULL);
+  if (mod->m->status == ARTS_STATUS_DEAD
+      || mod->m->status == ARTS_STATUS_EXITING) {
+    if (!mod->ended_us)
+      mod->ended_us = g_get_monotonic_time();
+  } else {
+    mod->ended_us = 0;
+  }
+  if (!orch_modstore_save_module(mods->ms, mod->m, mod->out_next,
+                                 mod->out_gaps, &error))
+    g_warning("store: %s", error->message);
+  publish_module_state(mods, mod);
+}
+
+ArtsEvent *
+orch_mod_event_new(OrchMod *mod, const char *event, const char *reason)
+{
+  ArtsEvent *e = arts_event_new(event, mod->m->uuid, mod->m->name, reason);
+  e->runtime = g_strdup(mod->m->parent);
+  return e;
+}
+
+/* Stored with the realm's events and told on notif; takes E. */
+void
+orch_mod_event(OrchModules *mods, ArtsEvent *e)
+{
+  g_autoptr(ArtsEvent) ev = e;
+  g_autoptr(GError) error = NULL;
+  g_message("%s %s (%s)%s%s", ev->event, ev->name ? ev->name : "", ev->uuid,
+            ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+  if (!orch_store_add_event(mods->store, ev->ts_ms, ev->event, ev->uuid,
+                            ev->name, ev->reason, &error))
+    g_warning("store: %s", error->message);
+  g_autoptr(JsonObject) data = arts_event_to_json(ev);
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_RESP, "update",
+                                                  NULL, data);
+  publish_env(mods, mods->t_notif, env, FALSE);
+}
+
+void
+orch_mods_answer(OrchModules *mods, const char *topic,
+                 const ArtsEnvelope *req, JsonObject *details,
+                 const GError *error)
+{
+  g_autoptr(ArtsEnvelope) resp = NULL;
+  if (error) {
+    g_message("%s: refused %s %s: %s", topic, req->action, req->object_id,
+              error->message);
+    resp = arts_response_error(req, ARTS_TYPE_RESP, error);
+  } else {
+    resp = arts_response_ok(req, ARTS_TYPE_RESP, details);
+  }
+  publish_env(mods, topic, resp, FALSE);
+}
+
+void
+orch_mods_log(OrchModules *mods, const char *topic, const char *object_id,
+              const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_message("%s: %s", topic ? topic : "-", msg);
+  g_autoptr(ArtsLog) l = arts_log_new("error", msg, topic, object_id);
+  g_autoptr(JsonObject) data = arts_log_to_json(l);
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_RESP, "update",
+                                                  NULL, data);
+  publish_env(mods, mods->t_log, env, FALSE);
+}
+
+/* ---- requests to runtimes ---- */
+
+static void
+pending_free(gpointer p)
+{
+  OrchRtPending *pr = p;
+  g_clear_handle_id(&pr->timer, g_source_remove);
+  if (pr->notify)
+    pr->notify(pr->user_data);
+  g_free(pr->object_id);
+  g_free(pr->runtime);
+  g_free(pr);
+}
+
+/* Takes PR out of the table and calls it once. */
+static void
+pending_finish(OrchModules *mods, OrchRtPending *pr, JsonObject *details,
+               const GError *error)
+{
+  g_hash_table_steal(mods->pending, pr->object_id);
+  g_clear_handle_id(&pr->timer, g_source_remove);
+  if (pr->fn)
+    pr->fn(mods, details, error, pr->user_data);
+  pending_free(pr);
+}
+
+static gboolean
+on_pending_timeout(gpointer user_data)
+{
+  OrchRtPending *pr = user_data;
+  pr->timer = 0;
+  g_autoptr(GError) error = g_error_new(
+    ARTS_ERROR, ARTS_ERROR_MQTT, "runtime %s did not answer in time",
+    orch_rt_name(pr->mods, pr->runtime));
+  pending_finish(pr->mods, pr, NULL, error);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fail_later(gpointer user_data)
+{
+  OrchRtPending *pr = user_data;
+  pr->timer = 0;
+  g_autoptr(GError) error = g_error_new(
+    ARTS_ERROR, ARTS_ERROR_MQTT, "runtime %s: the request could not be sent",
+    orch_rt_name(pr->mods, pr->runtime));
+  pending_finish(pr->mods, pr, NULL, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends ACTION with DATA (consumed) to RUNTIME; FN is called exactly once,
+ * never from inside this call. */
+gboolean
+orch_rt_request(OrchModules *mods, const char *runtime, const char *action,
+                JsonObject *data, guint timeout_ms, OrchRtFunc fn,
+                gpointer user_data, GDestroyNotify notify)
+{
+  g_autoptr(JsonObject) d = data;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_REQ, action,
+                                                  NULL, d);
+  g_autofree char *topic = arts_topic(mods->realm_name, ARTS_TOPIC_CONTROL,
+                                      runtime);
+  OrchRtPending *pr = g_new0(OrchRtPending, 1);
+  pr->object_id = g_strdup(env->object_id);
+  pr->runtime = g_strdup(runtime);
+  pr->fn = fn;
+  pr->user_data = user_data;
+  pr->notify = notify;
+  pr->mods = mods;
+  g_hash_table_insert(mods->pending, pr->object_id, pr);
+  g_autoptr(GError) error = NULL;
+  if (arts_mqtt_publish_envelope(mods->mqtt, topic, env, FALSE, &error) < 0) {
+    g_debug("%s: %s", topic, error->message);
+    pr->timer = g_idle_add(fail_later, pr);
+    return FALSE;
+  }
+  pr->timer = g_timeout_add(timeout_ms, on_pending_timeout, pr);
+  return TRUE;
+}
+
+/* Every request in flight to a runtime that died fails now. */
+static void
+fail_pending_of(OrchModules *mods, const char *runtime)
+{
+  g_autoptr(GPtrArray) hit = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->pending);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    if (strcmp(((OrchRtPending *)v)->runtime, runtime) == 0)
+      g_ptr_array_add(hit, v);
+  for (guint i = 0; i < hit->len; i++) {
+    OrchRtPending *pr = hit->pdata[i];
+    g_autoptr(GError) error = g_error_new(
+      ARTS_ERROR, ARTS_ERROR_NOT_FOUND, "runtime %s died",
+      orch_rt_name(mods, runtime));
+    pending_finish(mods, pr, NULL, error);
+  }
+}
+
+/* The module as a runtime gets it: no orchestrator view. */
+JsonObject *
+orch_mod_wire(const OrchMod *mod)
+{
+  g_autoptr(ArtsModule) w = arts_module_copy(mod->m);
+  w->state = 0;
+  w->status = ARTS_STATUS_ALIVE;
+  g_clear_pointer(&w->runtime_name, g_free);
+  g_clear_pointer(&w->error, g_free);
+  w->started_at_ms = 0;
+  w->has_exit_code = FALSE;
+  return arts_module_to_json(w);
+}
+
+JsonObject *
+orch_mod_simple(const OrchMod *mod, const char *key, const char *value)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "module");
+  json_object_set_string_member(o, "uuid", mod->m->uuid);
+  if (key)
+    json_object_set_string_member(o, key, value);
+  return o;
+}
+
+/* ---- placement over the realm ---- */
+
+static int
+count_on(OrchModules *mods, const char *runtime)
+{
+  int n = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *mod = v;
+    if (mod->m->status == ARTS_STATUS_ALIVE && mod->m->parent
+        && strcmp(mod->m->parent, runtime) == 0)
+      n++;
+  }
+  return n;
+}
+
+const char *
+orch_mods_place(OrchModules *mods, const ArtsModule *m, const char *on,
+                const char *exclude, double cpu_cap, double module_cpu,
+                GError **error)
+{
+  g_autoptr(GPtrArray) all = orch_realm_list(mods->realm);
+  g_autofree OrchPlaceRuntime *rts = g_new0(OrchPlaceRuntime,
+                                            MAX(all->len, 1));
+  for (guint i = 0; i < all->len; i++) {
+    const ArtsRuntime *rt = all->pdata[i];
+    OrchRtLoad *l = orch_rt_load(mods, rt->uuid);
+    rts[i] = (OrchPlaceRuntime){
+      .uuid = rt->uuid, .name = rt->name,
+      .alive = rt->status == ARTS_STATUS_ALIVE,
+      .draining = l->draining,
+      .apis = (const char *const *)rt->apis,
+      .max_nmodules = rt->max_nmodules,
+      .nmodules = count_on(mods, rt->uuid),
+      .cpu = l->cpu, .mem_avail = l->mem_avail,
+      .mem_total = rt->platform.memory_total,
+      .mem_promised = l->promised,
+    };
+  }
+  OrchPlaceRequest req = {
+    .apis = (const char *const *)m->apis, .max_memory = m->max_memory,
+    .exclude = exclude, .on = on, .cpu_cap = cpu_cap,
+    .module_cpu = module_cpu,
+  };
+  g_autofree char *why = NULL;
+  int i = orch_place(rts, all->len, &req, &why);
+  if (i < 0) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_NO_FIT, "%s", why);
+    return NULL;
+  }
+  const ArtsRuntime *chosen = all->pdata[i];
+  orch_rt_load(mods, chosen->uuid)->promised += m->max_memory;
+  return chosen->uuid;
+}
+
+/* ---- programs ---- */
+
+typedef struct {
+  char *topic;
+  ArtsEnvelope *req;
+  ArtsModule *m;
+  char *on;                 /* runtime uuid, or NULL */
+  guint timer;
+} WaitingCreate;
+
+static void
+waiting_free(gpointer p)
+{
+  WaitingCreate *w = p;
+  g_clear_handle_id(&w->timer, g_source_remove);
+  g_free(w->topic);
+  arts_envelope_free(w->req);
+  arts_module_free(w->m);
+  g_free(w->on);
+  g_free(w);
+}
+
+static void create_placed(OrchModules *mods, const char *topic,
+                          const ArtsEnvelope *req, ArtsModule *m,
+                          const char *on);
+
+static void
+program_arrived(OrchModules *mods, const char *sha256, const GError *bad)
+{
+  for (guint i = 0; i < mods->waiting->len;) {
+    WaitingCreate *w = mods->waiting->pdata[i];
+    if (strcmp(w->m->sha256, sha256) != 0) {
+      i++;
+      continue;
+    }
+    g_ptr_array_steal_index(mods->waiting, i);
+    g_clear_handle_id(&w->timer, g_source_remove);
+    if (bad) {
+      g_autoptr(GError) e = g_error_new(
+        ARTS_ERROR, ARTS_ERROR_FIELD, "program %s: %s", sha256, bad->message);
+      orch_mods_answer(mods, w->topic, w->req, NULL, e);
+    } else {
+      create_placed(mods, w->topic, w->req, g_steal_pointer(&w->m), w->on);
+    }
+    waiting_free(w);
+  }
+}
+
+static void
+handle_program(OrchModules *mods, const char *topic, const char *sha,
+               const guint8 *payload, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  if (len == 0)
+    return;    /* a retained program cleared */
+  if (!arts_sha256_is_valid(sha)) {
+    orch_mods_log(mods, topic, NULL, "program topic: \"%s\" is not a "
+                  "lower-case hex SHA-256", sha);
+    return;
+  }
+  if (orch_modstore_has_program(mods->ms, sha))
+    return;
+  if (!arts_program_check(sha, payload, len, &error)) {
+    orch_mods_log(mods, topic, NULL, "program dropped: %s", error->message);
+    g_hash_table_replace(mods->rejected, g_strdup(sha),
+                         g_strdup(error->message));
+    program_arrived(mods, sha, error);
+    return;
+  }
+  g_autoptr(GBytes) b = g_bytes_new(payload, len);
+  if (!orch_modstore_save_program(mods->ms, sha, b, &error)) {
+    orch_mods_log(mods, topic, NULL, "program not stored: %s",
+                  error->message);
+    program_arrived(mods, sha, error);
+    return;
+  }
+  g_hash_table_remove(mods->rejected, sha);
+  g_message("program %s stored (%" G_GSIZE_FORMAT " bytes)", sha, len);
+  program_arrived(mods, sha, NULL);
+}
+
+void
+orch_mods_republish_program(OrchModules *mods, const char *sha256)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) b = orch_modstore_load_program(mods->ms, sha256, &error);
+  if (!b)
+    return;
+  g_autofree char *topic = arts_topic(mods->realm_name, ARTS_TOPIC_PROGRAM,
+                                      sha256);
+  gsize len;
+  const void *data = g_bytes_get_data(b, &len);
+  if (arts_mqtt_publish(mods->mqtt, topic, data, len, 1, TRUE, NULL, 0,
+                        &error) < 0)
+    g_debug("program %s not republished: %s", sha256, error->message);
+}
+
+/* ---- create ---- */
+
+typedef struct {
+  char *uuid;
+  char *topic;
+  ArtsEnvelope *req;
+} CreateCtx;
+
+static void
+create_ctx_free(gpointer p)
+{
+  CreateCtx *c = p;
+  g_free(c->uuid);
+  g_free(c->topic);
+  arts_envelope_free(c->req);
+  g_free(c);
+}
+
+static void
+on_created(OrchModules *mods, JsonObject *details, const GError *error,
+           gpointer user_data)
+{
+  CreateCtx *c = user_data;
+  OrchMod *mod = g_hash_table_lookup(mods->mods, c->uuid);
+  if (!mod)
+    return;
+  mod->busy = FALSE;
+  if (error) {
+    /* Nothing changed: the module never existed. */
+    g_autoptr(GError) e = g_error_new(
+      ARTS_ERROR, error->domain == ARTS_ERROR ? error->code : ARTS_ERROR_IO,
+      "runtime %s: %s", orch_rt_name(mods, mod->m->parent), error->message);
+    orch_rt_load(mods, mod->m->parent)->promised -= mod->m->max_memory;
+    g_autofree char *topic = arts_topic_state(mods->realm_name,
+                                              ARTS_STATE_MODULE, c->uuid);
+    arts_mqtt_publish(mods->mqtt, topic, "", 0, 1, TRUE, NULL, 0, NULL);
+    orch_modstore_forget_module(mods->ms, c->uuid, NULL);
+    g_hash_table_remove(mods->mods, c->uuid);
+    orch_mods_answer(mods, c->topic, c->req, NULL, e);
+    return;
+  }
+  if (mod->m->state == ARTS_MODULE_STARTING)
+    mod->m->state = ARTS_MODULE_RUNNING;
+  orch_mod_changed(mods, mod);
+  orch_mod_event(mods, orch_mod_event_new(mod, ARTS_EVENT_MODULE_STARTED,
+                                          "operator"));
+  g_autoptr(JsonObject) out = arts_module_to_json(mod->m);
+  orch_mods_answer(mods, c->topic, c->req, out, NULL);
+}
+
+/* The program is there (or not needed): place, store, send. */
+static void
+create_placed(OrchModules *mods, const char *topic, const ArtsEnvelope *req,
+              ArtsModule *m, const char *on)
+{
+  g_autoptr(ArtsModule) owned = m;
+  g_autoptr(GError) error = NULL;
+  const char *rt = orch_mods_place(mods, m, on, NULL, 0, 0, &error);
+  if (!rt) {
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  OrchMod *mod = g_new0(OrchMod, 1);
+  mod->m = g_steal_pointer(&owned);
+  g_free(mod->m->parent);
+  mod->m->parent = g_strdup(rt);
+  mod->m->status = ARTS_STATUS_ALIVE;
+  mod->m->state = ARTS_MODULE_STARTING;
+  mod->m->started_at_ms = arts_now_ms();
+  mod->busy = TRUE;
+  mod->ckpt_us = g_get_monotonic_time();
+  g_hash_table_insert(mods->mods, mod->m->uuid, mod);
+  orch_mod_changed(mods, mod);
+  CreateCtx *c = g_new0(CreateCtx, 1);
+  c->uuid = g_strdup(mod->m->uuid);
+  c->topic = g_strdup(topic);
+  c->req = arts_envelope_new(req->type, req->action, req->object_id,
+                             req->data);
+  orch_rt_request(mods, rt, "create", orch_mod_wire(mod), CREATE_TIMEOUT_MS,
+                  on_created, c, create_ctx_free);
+}
+
+static void waiting_dropped(OrchModules *mods, WaitingCreate *w);
+
+static gboolean
+on_program_wait_over(gpointer user_data)
+{
+  OrchModules *mods = ((gpointer *)user_data)[0];
+  WaitingCreate *w = ((gpointer *)user_data)[1];
+  w->timer = 0;
+  guint i;
+  if (g_ptr_array_find(mods->waiting, w, &i))
+    g_ptr_array_steal_index(mods->waiting, i);
+  waiting_dropped(mods, w);
+  waiting_free(w);
+  return G_SOURCE_REMOVE;
+}
+
+/* What a create asks for, checked: a new module (uuid and name free), a
+ * runtime that exists, a program we have or will have shortly. */
+static ArtsModule *
+create_check(OrchModules *mods, const ArtsEnvelope *req, char **on,
+             GError **error)
+{
+  g_autoptr(ArtsModule) m = arts_module_from_json(req->data, error);
+  if (!m)
+    return NULL;
+  if (m->state || m->migration || m->restore_migration
+      || m->restore_checkpoint || m->send_to_runtime) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data: a create states the module, not its state, "
+                "migration or restore");
+    return NULL;
+  }
+  if (!m->sha256 && !m->filename) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data.sha256: required (or data.filename of a program the "
+                "runtimes have)");
+    return NULL;
+  }
+  if (!m->name) {
+    g_autofree char *base = m->filename ? g_path_get_basename(m->filename)
+                                        : g_strdup("module");
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+      *dot = '\0';
+    m->name = g_strdup(base);
+  }
+  if (m->uuid && g_hash_table_lookup(mods->mods, m->uuid)) {
+    OrchMod *old = g_hash_table_lookup(mods->mods, m->uuid);
+    if (orch_mod_live(old)) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFLICT,
+                  "data.uuid: module %s exists (\"%s\")", m->uuid,
+                  old->m->name);
+      return NULL;
+    }
+  }
+  OrchMod *same = orch_mod_find(mods, m->name);
+  if (same && orch_mod_live(same) && strcmp(same->m->name, m->name) == 0) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFLICT,
+                "data.name: a module named \"%s\" is running (%s)", m->name,
+                same->m->uuid);
+    return NULL;
+  }
+  if (m->parent) {
+    const ArtsRuntime *rt = orch_realm_find(mods->realm, m->parent);
+    if (!rt) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                  "data.parent: no runtime has the uuid or name \"%s\"",
+                  m->parent);
+      return NULL;
+    }
+    *on = g_strdup(rt->uuid);
+  }
+  if (m->sha256) {
+    const char *why = g_hash_table_lookup(mods->rejected, m->sha256);
+    if (why && !orch_modstore_has_program(mods->ms, m->sha256)) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD, "program %s: %s",
+                  m->sha256, why);
+      return NULL;
+    }
+  }
+  if (!m->uuid)
+    m->uuid = arts_uuid_new();
+  if (!m->apis || !m->apis[0]) {
+    g_strfreev(m->apis);
+    m->apis = g_strsplit("wasm wasi", " ", -1);
+  }
+  return g_steal_pointer(&m);
+}
+
+static void
+handle_create(OrchModules *mods, const char *topic, const ArtsEnvelope *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *on = NULL;
+  ArtsModule *m = create_check(mods, req, &on, &error);
+  if (!m) {
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  if (!m->sha256 || orch_modstore_has_program(mods->ms, m->sha256)) {
+    create_placed(mods, topic, req, m, on);
+    return;
+  }
+  /* The bytes are published just before the create; give them a moment,
+   * on another topic they may come second. */
+  WaitingCreate *w = g_new0(WaitingCreate, 1);
+  w->topic = g_strdup(topic);
+  w->req = arts_envelope_new(req->type, req->action, req->object_id,
+                             req->data);
+  w->m = m;
+  w->on = g_steal_pointer(&on);
+  g_ptr_array_add(mods->waiting, w);
+  gpointer *pair = g_new(gpointer, 2);
+  pair[0] = mods;
+  pair[1] = w;
+  w->timer = g_timeout_add_full(G_PRIORITY_DEFAULT, PROGRAM_WAIT_MS,
+                                on_program_wait_over, pair, g_free);
+}
+
+/* The waiting create whose program did not come: answered, dropped. */
+static void
+waiting_dropped(OrchModules *mods, WaitingCreate *w)
+{
+  if (!w->req)
+    return;
+  g_autoptr(GError) e = g_error_new(
+    ARTS_ERROR, ARTS_ERROR_NOT_FOUND, "program %s: not found (publish its "
+    "bytes on program/%s first)", w->m->sha256, w->m->sha256);
+  orch_mods_answer(mods, w->topic, w->req, NULL, e);
+}
+
+/* ---- delete (stop) ---- */
+
+static void
+on_stopped(OrchModules *mods, JsonObject *details, const GError *error,
+           gpointer user_data)
+{
+  CreateCtx *c = user_data;
+  OrchMod *mod = g_hash_table_lookup(mods->mods, c->uuid);
+  if (!mod)
+    return;
+  mod->busy = FALSE;
+  mod->stopping = FALSE;
+  g_autoptr(ArtsControlResult) r = NULL;
+  if (details)
+    r = arts_control_result_from_json(details, "data.details", NULL);
+  /* A runtime that has no such module has stopped it too; one that did
+   * not answer has not. */
+  if (error && g_error_matches(error, ARTS_ERROR, ARTS_ERROR_MQTT)) {
+    orch_mods_answer(mods, c->topic, c->req, NULL, error);
+    return;
+  }
+  mod->m->status = ARTS_STATUS_DEAD;
+  if (!arts_module_state_is_final(mod->m->state))
+    mod->m->state = ARTS_MODULE_EXITED;
+  if (r && r->has_exit_code) {
+    mod->m->has_exit_code = TRUE;
+    mod->m->exit_code = r->exit_code;
+  }
+  orch_mod_changed(mods, mod);
+  orch_mod_event(mods, orch_mod_event_new(mod, ARTS_EVENT_MODULE_STOPPED,
+                                          "operator"));
+  g_autoptr(JsonObject) out = arts_module_to_json(mod->m);
+  orch_mods_answer(mods, c->topic, c->req, out, NULL);
+}
+
+static OrchMod *
+find_or_fail(OrchModules *mods, const ArtsModule *m, GError **error)
+{
+  const char *key = m->uuid ? m->uuid : m->name;
+  if (!key) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data.uuid: required (or data.name)");
+    return NULL;
+  }
+  OrchMod *mod = orch_mod_find(mods, key);
+  if (!mod)
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.%s: no module has the %s \"%s\"",
+                m->uuid ? "uuid" : "name", m->uuid ? "uuid" : "name", key);
+  return mod;
+}
+
+static void handle_migrate(OrchModules *mods, const char *topic,
+                           const ArtsEnvelope *req, OrchMod *mod,
+                           const char *target);
+
+static void
+handle_delete(OrchModules *mods, const char *topic, const ArtsEnvelope *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsModule) m = arts_module_from_json(req->data, &error);
+  OrchMod *mod = m ? find_or_fail(mods, m, &error) : NULL;
+  if (!mod) {
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  if (m->send_to_runtime) {
+    handle_migrate(mods, topic, req, mod, m->send_to_runtime);
+    return;
+  }
+  if (mod->mig || mod->busy) {
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_CONFLICT,
+                "module %s is %s; try again in a moment", mod->m->name,
+                mod->mig ? "migrating" : "starting or restarting");
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  const ArtsRuntime *rt = mod->m->parent
+    ? orch_realm_find(mods->realm, mod->m->parent) : NULL;
+  if (mod->m->status != ARTS_STATUS_ALIVE || !rt
+      || rt->status != ARTS_STATUS_ALIVE) {
+    /* Ended, or waiting for its runtime: nothing runs to stop. */
+    gboolean was_live = orch_mod_live(mod);
+    mod->m->status = ARTS_STATUS_DEAD;
+    if (!arts_module_state_is_final(mod->m->state))
+      mod->m->state = ARTS_MODULE_EXITED;
+    orch_mod_changed(mods, mod);
+    if (was_live)
+      orch_mod_event(mods, orch_mod_event_new(
+        mod, ARTS_EVENT_MODULE_STOPPED, "operator"));
+    g_autoptr(JsonObject) out = arts_module_to_json(mod->m);
+    orch_mods_answer(mods, topic, req, out, NULL);
+    return;
+  }
+  mod->busy = TRUE;
+  mod->stopping = TRUE;
+  CreateCtx *c = g_new0(CreateCtx, 1);
+  c->uuid = g_strdup(mod->m->uuid);
+  c->topic = g_strdup(topic);
+  c->req = arts_envelope_new(req->type, req->action, req->object_id,
+                             req->data);
+  orch_rt_request(mods, mod->m->parent, "delete",
+                  orch_mod_simple(mod, NULL, NULL), STOP_TIMEOUT_MS,
+                  on_stopped, c, create_ctx_free);
+}
+
+/* ---- migrate (operator) ---- */
+
+typedef struct {
+  char *topic;
+  ArtsEnvelope *req;
+} OpCtx;
+
+static void
+on_operator_migrated(OrchModules *mods, OrchMod *mod,
+                     const ArtsMigration *result, const GError *error,
+                     gpointer user_data)
+{
+  OpCtx *c = user_data;
+  g_autoptr(JsonObject) out = result ? arts_migration_to_json(result) : NULL;
+  orch_mods_answer(mods, c->topic, c->req, out, error);
+  g_free(c->topic);
+  arts_envelope_free(c->req);
+  g_free(c);
+}
+
+static void
+handle_migrate(OrchModules *mods, const char *topic, const ArtsEnvelope *req,
+               OrchMod *mod, const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  const ArtsRuntime *rt = target ? orch_realm_find(mods->realm, target)
+                                 : NULL;
+  if (!target)
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data.target: required (the runtime to move to)");
+  else if (!rt)
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.target: no runtime has the uuid or name \"%s\"",
+                target);
+  if (error) {
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  OpCtx *c = g_new0(OpCtx, 1);
+  c->topic = g_strdup(topic);
+  c->req = arts_envelope_new(req->type, req->action, req->object_id,
+                             req->data);
+  orch_migration_start(mods, mod, rt->uuid, "operator", on_operator_migrated,
+                       c);
+}
+
+static void
+handle_migrate_req(OrchModules *mods, const char *topic,
+                   const ArtsEnvelope *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsModule) m = arts_module_from_json(req->data, &error);
+  OrchMod *mod = m ? find_or_fail(mods, m, &error) : NULL;
+  if (!mod) {
+    orch_mods_answer(mods, topic, req, NULL, error);
+    return;
+  }
+  handle_migrate(mods, topic, req, mod,
+                 m->target ? m->target : m->send_to_runtime);
+}
+
+static void
+handle_control(OrchModules *mods, const char *topic, const guint8 *payload,
+               gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_parse((const char *)payload,
+                                                    len, &error);
+  if (!env) {
+    g_autofree char *oid = NULL, *action = NULL;
+    if (arts_envelope_peek((const char *)payload, len, &oid, &action)) {
+      g_autoptr(ArtsEnvelope) resp = arts_response_error_for(
+        oid, action, ARTS_TYPE_RESP, error);
+      publish_env(mods, topic, resp, FALSE);
+    } else {
+      orch_mods_log(mods, topic, NULL, "%s", error->message);
+    }
+    return;
+  }
+  if (env->type != ARTS_TYPE_REQ)
+    return;   /* answers, ours among them */
+  const char *type = arts_envelope_data_type(env);
+  if (!type || strcmp(type, "module") != 0) {
+    g_set_error(&error, ARTS_ERROR, type ? ARTS_ERROR_UNKNOWN
+                                         : ARTS_ERROR_FIELD,
+                "data.type: expected \"module\"%s%s%s",
+                type ? ", not \"" : "", type ? type : "", type ? "\"" : "");
+    orch_mods_answer(mods, topic, env, NULL, error);
+    return;
+  }
+  if (strcmp(env->action, "create") == 0)
+    handle_create(mods, topic, env);
+  else if (strcmp(env->action, "delete") == 0)
+    handle_delete(mods, topic, env);
+  else if (strcmp(env->action, "migrate") == 0)
+    handle_migrate_req(mods, topic, env);
+  else {
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
+                "action: unknown action \"%s\" on control (expected create, "
+                "delete or migrate)", env->action);
+    orch_mods_answer(mods, topic, env, NULL, error);
+  }
+}
+
+/* ---- runtime side: answers and reports on control/{runtime} ---- */
+
+static void
+module_report(OrchModules *mods, const char *topic, const char *runtime,
+              const ArtsEnvelope *env)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsModuleUpdate) u = arts_module_update_from_json(env->data,
+                                                               &error);
+  if (!u) {
+    orch_mods_log(mods, topic, env->object_id, "%s", error->message);
+    return;
+  }
+  OrchMod *mod = g_hash_table_lookup(mods->mods, u->uuid);
+  if (!mod)
+    return;   /* not one of ours (an ARTS-style direct create) */
+  if (mod->mig) {
+    orch_migration_state(mods, mod, u, runtime);
+    return;
+  }
+  /* Only its runtime speaks for a module. */
+  if (!mod->m->parent || strcmp(mod->m->parent, runtime) != 0)
+    return;
+  ArtsModuleState was = mod->m->state;
+  mod->m->state = u->state;
+  if (u->has_exit_code) {
+    mod->m->has_exit_code = TRUE;
+    mod->m->exit_code = u->exit_code;
+  }
+  if (u->error) {
+    g_free(mod->m->error);
+    mod->m->error = g_strdup(u->error);
+  }
+  if (arts_module_state_is_final(u->state)) {
+    if (mod->stopping) {
+      /* The stop's answer tells it. */
+      mod->m->state = was;
+      return;
+    }
+    if (mod->m->status != ARTS_STATUS_ALIVE)
+      return;
+    mod->m->status = ARTS_STATUS_EXITING;
+    orch_mod_changed(mods, mod);
+    ArtsEvent *e;
+    if (u->state == ARTS_MODULE_EXITED) {
+      e = orch_mod_event_new(mod, ARTS_EVENT_MODULE_EXITED, "exited");
+      e->has_exit_code = u->has_exit_code;
+      e->exit_code = u->exit_code;
+    } else {
+      e = orch_mod_event_new(mod, ARTS_EVENT_MODULE_FAILED, u->error);
+      e->error = g_strdup(u->error);
+    }
+    orch_mod_event(mods, e);
+    return;
+  }
+  if (was != u->state)
+    orch_mod_changed(mods, mod);
+}
+
+static void
+handle_runtime_control(OrchModules *mods, const char *topic,
+                       const char *runtime, const guint8 *payload, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArtsEnvelope) env = arts_envelope_parse((const char *)payload,
+                                                    len, &error);
+  if (!env) {
+    orch_mods_log(mods, topic, NULL, "%s", error->message);
+    return;
+  }
+  if (env->type == ARTS_TYPE_REQ)
+    return;   /* ours, to the runtime */
+  OrchRtPending *pr = g_hash_table_lookup(mods->pending, env->object_id);
+  if (pr && strcmp(pr->runtime, runtime) == 0) {
+    JsonObject *details = NULL;
+    if (arts_response_check(env, &details, &error))
+      pending_finish(mods, pr, details, NULL);
+    else
+      pending_finish(mods, pr, NULL, error);
+    return;
+  }
+  const char *type = arts_envelope_data_type(env);
+  if (strcmp(env->action, "update") == 0 && type
+      && strcmp(type, "module_state") == 0)
+    module_report(mods, topic, runtime, env);
+}
+
+/* ---- snapshots ---- */
+
+static void
+handle_snapshot(OrchModules *mods, const char *topic, const char *uuid,
+                const guint8 *payload, gsize len, const ArtsMqttProp *props,
+                guint n_props)
+{
+  g_autoptr(GError) error = NULL;
+  ArtsSnapshotKind kind;
+  g_autofree char *migration = NULL;
+  gint64 offset = 0;
+  OrchMod *mod = g_hash_table_lookup(mods->mods, uuid);
+  if (!mod || len == 0)
+    return;
+  if (!arts_snapshot_props_parse(props, n_props, &kind, &migration, &offset,
+                                 &error)) {
+    orch_mods_log(mods, topic, NULL, "snapshot dropped: %s", error->message);
+    return;
+  }
+  if (mod->own_snapshot && kind == ARTS_SNAPSHOT_CHECKPOINT) {
+    mod->own_snapshot = FALSE;
+    return;   /* the one we restored it from, coming back */
+  }
+  g_autoptr(GBytes) b = g_bytes_new(payload, len);
+  if (!orch_modstore_save_checkpoint(mods->ms, uuid, b, offset,
+                                     arts_snapshot_kind_to_string(kind),
+                                     arts_now_ms(), &error))
+    g_warning("store: %s", error->message);
+  else
+    g_debug("module %s: %s snapshot of %" G_GSIZE_FORMAT " bytes kept", uuid,
+            arts_snapshot_kind_to_string(kind), len);
+  if (mod->mig && migration)
+    orch_migration_snapshot(mods, mod, migration);
+}
+
+/* ---- output ---- */
+
+static void
+handle_stdout(OrchModules *mods, const char *topic, const char *uuid,
+              const guint8 *payload, gsize len, const ArtsMqttProp *props,
+              guint n_props)
+{
+  OrchMod *mod = g_hash_table_lookup(mods->mods, uuid);
+  gint64 offset;
+  int fd;
+  if (!mod || len == 0)
+    return;
+  /* ARTS writers send no offset: their bytes follow what we have. */
+  if (!arts_output_props_parse(props, n_props, &offset, &fd, NULL))
+    offset = mod->out_next;
+  gint64 gaps = mod->out_gaps;
+  g_autoptr(GError) error = NULL;
+  orch_modstore_take_output(mods->ms, uuid, &mod->out_next, &mod->out_gaps,
+                            offset, payload, len, &error);
+  if (mod->out_gaps > gaps)
+    g_message("module %s: %" G_GINT64_FORMAT " bytes of output missing "
+              "before offset %" G_GINT64_FORMAT, uuid, mod->out_gaps - gaps,
+              offset);
+  if (error)
+    g_warning("store: %s", error->message);
+}
+
+/* ---- queries ---- */
+
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+  const ArtsModule *x = *(const ArtsModule *const *)a;
+  const ArtsModule *y = *(const ArtsModule *const *)b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : strcmp(x->uuid, y->uuid);
+}
+
+static JsonObject *
+modules_answer(OrchModules *mods, const ArtsQuery *q, GError **error)
+{
+  const ArtsRuntime *rt = NULL;
+  if (q->runtime && !(rt = orch_realm_find(mods->realm, q->runtime))) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.runtime: no runtime has the uuid or name \"%s\"",
+                q->runtime);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) list = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *mod = v;
+    if (rt && (!mod->m->parent || strcmp(mod->m->parent, rt->uuid) != 0))
+      continue;
+    g_ptr_array_add(list, mod->m);
+  }
+  g_ptr_array_sort(list, by_name);
+  return arts_module_list_to_json(list);
+}
+
+static JsonObject *
+logs_answer(OrchModules *mods, const ArtsQuery *q, GError **error)
+{
+  OrchMod *mod = q->module ? orch_mod_find(mods, q->module) : NULL;
+  if (!mod) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.module: no module has the uuid or name \"%s\"",
+                q->module ? q->module : "");
+    return NULL;
+  }
+  gint64 start = 0;
+  gboolean more = FALSE;
+  g_autoptr(GBytes) b = orch_modstore_read_output(
+    mods->ms, mod->m->uuid, q->since_offset, ARTS_MAX_LOG_CHUNK, &start,
+    &more, error);
+  if (!b)
+    return NULL;
+  gsize len;
+  const void *data = g_bytes_get_data(b, &len);
+  g_autoptr(ArtsLogChunk) c = arts_log_chunk_new(mod->m->uuid, start, data,
+                                                 len);
+  c->more = more;
+  return arts_log_chunk_to_json(c);
+}
+
+JsonObject *
+orch_modules_query(OrchModules *mods, const ArtsQuery *q, GError **error)
+{
+  if (strcmp(q->kind, "modules") == 0)
+    return modules_answer(mods, q, error);
+  return logs_answer(mods, q, error);
+}
+
+/* ---- entry points ---- */
+
+gboolean
+orch_modules_handle(OrchModules *mods, const char *topic, const char *leaf,
+                    const char *rest, const guint8 *payload, gsize len,
+                    const ArtsMqttProp *props, guint n_props)
+{
+  if (strcmp(leaf, ARTS_TOPIC_CONTROL) == 0) {
+    if (!rest)
+      handle_control(mods, topic, payload, len);
+    else if (!strchr(rest, '/') && len)
+      handle_runtime_control(mods, topic, rest, payload, len);
+    return TRUE;
+  }
+  if (!rest || strchr(rest, '/'))
+    return FALSE;
+  if (strcmp(leaf, ARTS_TOPIC_PROGRAM) == 0)
+    handle_program(mods, topic, rest, payload, len);
+  else if (strcmp(leaf, ARTS_TOPIC_SNAPSHOT) == 0)
+    handle_snapshot(mods, topic, rest, payload, len, props, n_props);
+  else if (strcmp(leaf, ARTS_TOPIC_STDOUT) == 0)
+    handle_stdout(mods, topic, rest, payload, len, props, n_props);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+orch_modules_reg_update(OrchModules *mods, const char *topic,
+                        const ArtsEnvelope *env)
+{
+  g_autoptr(GError) error = NULL;
+  const char *type = arts_envelope_data_type(env);
+  g_autoptr(ArtsRuntime) rt = NULL;
+  if (!type || strcmp(type, "runtime") != 0)
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data.type: expected \"runtime\"");
+  else
+    rt = arts_runtime_from_json(env->data, &error);
+  const ArtsRuntime *known = rt ? orch_realm_find(mods->realm, rt->uuid)
+                                : NULL;
+  if (rt && (!known || strcmp(known->uuid, rt->uuid) != 0))
+    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_NOT_FOUND,
+                "data.uuid: no runtime %s is registered", rt->uuid);
+  if (error) {
+    orch_mods_answer(mods, topic, env, NULL, error);
+    return;
+  }
+  if (!rt->draining) {
+    orch_rt_load(mods, rt->uuid)->draining = FALSE;
+    g_autoptr(JsonObject) out = arts_runtime_to_json(known);
+    orch_mods_answer(mods, topic, env, out, NULL);
+    return;
+  }
+  orch_drain_start(mods, rt->uuid, topic, env);
+}
+
+void
+orch_modules_runtime_changed(OrchModules *mods, const ArtsRuntime *rt)
+{
+  char was = GPOINTER_TO_INT(g_hash_table_lookup(mods->dead_seen, rt->uuid));
+  g_hash_table_replace(mods->dead_seen, g_strdup(rt->uuid),
+                       GINT_TO_POINTER((int)rt->status));
+  if (rt->status == ARTS_STATUS_DEAD && was != ARTS_STATUS_DEAD) {
+    OrchRtLoad *l = orch_rt_load(mods, rt->uuid);
+    l->draining = FALSE;
+    l->over_since_us = 0;
+    /* Migrations first: one whose snapshot left goes on without it. */
+    orch_migration_runtime_died(mods, rt->uuid);
+    fail_pending_of(mods, rt->uuid);
+    orch_recovery_runtime_dead(mods, rt->uuid);
+  } else if (rt->status == ARTS_STATUS_ALIVE) {
+    /* Every registration: a fresh agent has no modules, K ones return. */
+    orch_rt_load(mods, rt->uuid)->draining = FALSE;
+    orch_recovery_runtime_back(mods, rt->uuid);
+  }
+}
+
+void
+orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
+{
+  if (t->replayed)
+    return;
+  OrchRtLoad *l = orch_rt_load(mods, t->runtime_uuid);
+  l->cpu = arts_telemetry_get(t, ARTS_METRIC_CPU_UTIL);
+  double avail = arts_telemetry_get(t, ARTS_METRIC_MEM_AVAIL);
+  l->mem_avail = isfinite(avail) ? (gint64)avail : -1;
+  l->promised = 0;
+  for (guint i = 0; i < t->modules->len; i++) {
+    const ArtsModuleMetrics *mm = t->modules->pdata[i];
+    OrchMod *mod = g_hash_table_lookup(mods->mods, mm->module_uuid);
+    if (!mod || !mod->m->parent
+        || strcmp(mod->m->parent, t->runtime_uuid) != 0)
+      continue;
+    double cpu = arts_module_metrics_get(mm, ARTS_METRIC_PROC_CPU_UTIL);
+    if (isfinite(cpu))
+      mod->cpu = cpu;
+  }
+  orch_overload_check(mods, t->runtime_uuid, t);
+}
+
+void
+orch_modules_connected(OrchModules *mods)
+{
+  g_autoptr(GHashTable) programs = g_hash_table_new(g_str_hash,
+                                                    g_str_equal);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *mod = v;
+    publish_module_state(mods, mod);
+    if (orch_mod_live(mod) && mod->m->sha256)
+      g_hash_table_add(programs, mod->m->sha256);
+  }
+  g_hash_table_iter_init(&it, programs);
+  while (g_hash_table_iter_next(&it, &v, NULL))
+    orch_mods_republish_program(mods, v);
+  g_info("published %u module states and %u programs",
+         g_hash_table_size(mods->mods), g_hash_table_size(programs));
+}
+
+/* Modules that ended over an hour ago leave the retained state. */
+static void
+forget_old(OrchModules *mods)
+{
+  gint64 now = g_get_monotonic_time();
+  g_autoptr(GPtrArray) old = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *mod = v;
+    if (mod->ended_us && now - mod->ended_us > FORGET_AFTER_US && !mod->busy
+        && !mod->mig)
+      g_ptr_array_add(old, mod);
+  }
+  for (guint i = 0; i < old->len; i++) {
+    OrchMod *mod = old->pdata[i];
+    g_autofree char *topic = arts_topic_state(mods->realm_name,
+                                              ARTS_STATE_MODULE,
+                                              mod->m->uuid);
+    arts_mqtt_publish(mods->mqtt, topic, "", 0, 1, TRUE, NULL, 0, NULL);
+    orch_modstore_forget_module(mods->ms, mod->m->uuid, NULL);
+    g_hash_table_remove(mods->mods, mod->m->uuid);
+  }
+}
+
+void
+orch_modules_tick(OrchModules *mods)
+{
+  orch_recovery_tick(mods);
+  forget_old(mods);
+}
+
+/* ---- life cycle ---- */
+
+const char *const *
+orch_modules_topics(OrchModules *mods)
+{
+  return (const char *const *)mods->topics;
+}
+
+static void
+load_modules(OrchModules *mods)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ends = NULL, gaps = NULL;
+  g_autoptr(GPtrArray) list = orch_modstore_load_modules(mods->ms, &ends,
+                                                         &gaps, &error);
+  if (!list) {
+    g_warning("modules not loaded: %s", error->message);
+    return;
+  }
+  gint64 now = g_get_monotonic_time();
+  for (guint i = 0; i < list->len; i++) {
+    OrchMod *mod = g_new0(OrchMod, 1);
+    mod->m = list->pdata[i];
+    list->pdata[i] = NULL;
+    mod->out_next = g_array_index(ends, gint64, i);
+    mod->out_gaps = g_array_index(gaps, gint64, i);
+    if (!orch_mod_live(mod))
+      mod->ended_us = now;
+    mod->ckpt_us = now;
+    g_hash_table_replace(mods->mods, mod->m->uuid, mod);
+  }
+}
+
+OrchModules *
+orch_modules_new(OrchStore *store, OrchRealm *realm, ArtsMqtt *mqtt,
+                 const char *realm_name, const OrchModuleSettings *set,
+                 GError **error)
+{
+  OrchModStore *ms = orch_modstore_new(store, error);
+  if (!ms)
+    return NULL;
+  OrchModules *mods = g_new0(OrchModules, 1);
+  mods->store = store;
+  mods->ms = ms;
+  mods->realm = realm;
+  mods->mqtt = mqtt;
+  mods->realm_name = g_strdup(realm_name);
+  mods->set = *set;
+  mods->mods = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                     mod_free);
+  mods->loads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      g_free);
+  mods->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                        pending_free);
+  mods->rejected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         g_free);
+  mods->waiting = g_ptr_array_new_with_free_func(waiting_free);
+  mods->drains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       NULL);
+  mods->dead_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          NULL);
+  mods->topics[0] = arts_topic(realm_name, ARTS_TOPIC_CONTROL, NULL);
+  mods->topics[1] = arts_topic(realm_name, ARTS_TOPIC_CONTROL, "+");
+  mods->topics[2] = arts_topic(realm_name, ARTS_TOPIC_PROGRAM, "+");
+  mods->topics[3] = arts_topic(realm_name, ARTS_TOPIC_SNAPSHOT, "+");
+  mods->topics[4] = arts_topic(realm_name, ARTS_TOPIC_STDOUT, "+");
+  mods->t_log = arts_topic(realm_name, ARTS_TOPIC_LOG, "orchestrator");
+  mods->t_notif = arts_topic(realm_name, ARTS_TOPIC_NOTIF, NULL);
+  load_modules(mods);
+  /* What the runtimes were when we stopped is what we compare with. */
+  g_autoptr(GPtrArray) rts = orch_realm_list(realm);
+  for (guint i = 0; i < rts->len; i++) {
+    const ArtsRuntime *rt = rts->pdata[i];
+    g_hash_table_replace(mods->dead_seen, g_strdup(rt->uuid),
+                         GINT_TO_POINTER((int)rt->status));
+  }
+  return mods;
+}
+
+void
+orch_modules_free(OrchModules *mods)
+{
+  if (!mods)
+    return;
+  g_hash_table_destroy(mods->pending);
+  g_ptr_array_unref(mods->waiting);
+  g_hash_table_destroy(mods->drains);
+  g_hash_table_destroy(mods->mods);
+  g_hash_table_destroy(mods->loads);
+  g_hash_table_destroy(mods->rejected);
+  g_hash_table_destroy(mods->dead_seen);
+  for (guint i = 0; i < G_N_ELEMENTS(mods->topics); i++)
+    g_free(mods->topics[i]);
+  g_free(mods->t_log);
+  g_free(mods->t_notif);
+  g_free(mods->realm_name);
+  orch_modstore_free(mods->ms);
+  g_free(mods);
+}

@@ -1,0 +1,414 @@
+"""The orchestrator's side of issue 4 against a real mosquitto, the real
+arts-orchestrator and REAL arts-agent processes: start/stop by name and
+uuid, output store and logs query, live migration (operator, repeated),
+failures (target killed mid-way), bad requests, drain on SIGTERM and
+recovery of restart modules from their checkpoint after kill -9.
+
+    test_modules.py TOOL_WASM CASE
+
+TOOL_WASM is tests/agent/programs/tool.c built for wasm32-wasi.
+"""
+
+import base64
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from orchtest import (BUILD, REALM, World, check, envelope, log, main,  # noqa
+                      new_uuid, wait_until, TestFailure)
+
+TOOL = None
+
+
+class Agent:
+    def __init__(self, w, name, *extra):
+        self.w = w
+        self.name = name
+        self.dir = os.path.join(w.dir, "agent-" + name)
+        self.log = os.path.join(w.dir, f"agent-{name}.log")
+        exe = os.path.join(BUILD, "agent", "arts-agent")
+        check(os.access(exe, os.X_OK), f"{exe} is not built")
+        out = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [exe, "--broker", f"mqtt://127.0.0.1:{w.port}", "--realm", REALM,
+             "--state-dir", self.dir, "--name", name, "--interval-ms", "200",
+             *extra], stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        self.uuid = None
+
+    def wait_registered(self):
+        def alive():
+            m = self.w.sub.find(
+                lambda m: m["topic"].startswith(f"{REALM}/proc/state/runtime/")
+                and m["json"] and m["json"]["data"].get("name") == self.name
+                and m["json"]["data"].get("status") == "A")
+            return m["json"]["data"]["uuid"] if m else None
+        self.uuid = wait_until(alive, 10, f"runtime {self.name} alive")
+        # and its first telemetry, so placement sees its load
+        wait_until(lambda: self.w.sub.find(
+            lambda m: m["topic"] == f"{REALM}/proc/stats/{self.uuid}"), 5,
+            f"telemetry of {self.name}")
+        return self
+
+    def kill(self, sig=signal.SIGKILL):
+        self.proc.send_signal(sig)
+        return self.proc.wait(15)
+
+    def output(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+
+def realm(w, *names, orch_args=()):
+    w.start_orchestrator(*orch_args)
+    agents = [Agent(w, n) for n in names]
+    for a in agents:
+        a.wait_registered()
+    return agents
+
+
+def upload(w, data=None):
+    data = TOOL if data is None else data
+    sha = hashlib.sha256(data).hexdigest()
+    w.publish(f"program/{sha}", data, retain=True)
+    return sha
+
+
+def start(w, sha, args, name=None, on=None, fault="ignore", expect="ok",
+          **more):
+    data = {"type": "module", "filename": "tool.wasm", "filetype": "WA",
+            "sha256": sha, "args": args, "apis": ["wasm", "wasi"],
+            "fault_crash": fault}
+    if name:
+        data["name"] = name
+    if on:
+        data["parent"] = on
+    data.update(more)
+    env = envelope("create", data)
+    w.publish("control", env)
+    ans = w.answer_to("control", env["object_id"], timeout=20)
+    check(ans["data"]["result"] == expect,
+          f"create {name}: expected {expect}, got {ans}")
+    return ans["data"]["details"]
+
+
+def control(w, action, data, expect="ok", timeout=20):
+    env = envelope(action, data)
+    w.publish("control", env)
+    ans = w.answer_to("control", env["object_id"], timeout=timeout)
+    check(ans["data"]["result"] == expect,
+          f"{action} {data}: expected {expect}, got {ans}")
+    return ans["data"]["details"]
+
+
+def query(w, data, expect="ok"):
+    return w.request("query", "query", data, expect=expect)["data"]["details"]
+
+
+def logs(w, module, since=0):
+    """The module's whole stored output from SINCE (all chunks)."""
+    out = b""
+    while True:
+        d = query(w, {"type": "logs", "module": module, "since_offset": since})
+        chunk = base64.b64decode(d["data_b64"])
+        check(d["start_offset"] == since or not out,
+              f"logs: a gap at {since}: {d}")
+        out += chunk
+        since = d["end_offset"]
+        if not d.get("more"):
+            return out, d
+
+
+def stream(w, uuid):
+    """Every stdout message seen by the test's subscriber, in order."""
+    return b"".join(m["payload"].encode() for m in w.sub.all(
+        lambda m: m["topic"] == f"{REALM}/proc/stdout/{uuid}"))
+
+
+def wait_output(w, module, pred, timeout=10, what="output"):
+    def ok():
+        data, _ = logs(w, module)
+        return data if pred(data) else None
+    return wait_until(ok, timeout, what)
+
+
+def counted(data):
+    return [int(x) for x in data.decode().split()]
+
+
+def check_sequence(data, what):
+    nums = counted(data)
+    check(nums == list(range(len(nums))),
+          f"{what}: output is not 0..{len(nums) - 1} in order: "
+          f"{nums[:50]}...")
+    return len(nums)
+
+
+def module_state(w, uuid, pred, timeout=10, start=0):
+    m = w.sub.wait(
+        lambda m: m["topic"] == f"{REALM}/proc/state/module/{uuid}"
+        and m["json"] and pred(m["json"]["data"]), timeout,
+        f"state of module {uuid}", start)
+    return m["json"]["data"]
+
+
+def notif(w, uuid, event, timeout=10, start=0):
+    m = w.sub.wait(
+        lambda m: m["topic"] == f"{REALM}/proc/notif" and m["json"]
+        and m["json"]["data"].get("uuid") == uuid
+        and m["json"]["data"].get("event") == event, timeout,
+        f"{event} of {uuid}", start)
+    return m["json"]["data"]
+
+
+# ---- cases ----
+
+def case_start_stop(w):
+    a, b = realm(w, "alpha", "beta")
+    sha = upload(w)
+    # by runtime name
+    m1 = start(w, sha, ["count", "5", "10"], name="five", on="alpha")
+    check(m1["parent"] == a.uuid and m1["state"] == "running",
+          f"create answer: {m1}")
+    check(m1["runtime_name"] == "alpha", f"runtime_name: {m1}")
+    notif(w, m1["uuid"], "module_started")
+    ev = notif(w, m1["uuid"], "module_exited")
+    check(ev.get("exit_code") == 0, f"exit event: {ev}")
+    data, d = logs(w, "five")
+    check(data == b"0\n1\n2\n3\n4\n", f"logs of five: {data!r}")
+    check(d["module"] == m1["uuid"], f"logs answer names the module: {d}")
+    st = module_state(w, m1["uuid"], lambda s: s["state"] == "exited")
+    check(st["status"] == "E" and st["exit_code"] == 0, f"state: {st}")
+    # by runtime uuid, explicit module uuid; stopped by name
+    u = new_uuid()
+    m2 = start(w, sha, ["count", "0", "20"], name="forever", on=b.uuid,
+               uuid=u)
+    check(m2["uuid"] == u and m2["parent"] == b.uuid, f"{m2}")
+    wait_output(w, "forever", lambda d: len(d) >= 6, what="forever counts")
+    t0 = time.monotonic()
+    d = control(w, "delete", {"type": "module", "name": "forever"})
+    took = time.monotonic() - t0
+    check(d["state"] == "exited" and d["status"] == "D", f"stop answer {d}")
+    check(took < 2.0, f"stop took {took:.2f} s")
+    notif(w, u, "module_stopped")
+    # a spinning module (no calls, no output) stopped by uuid within 1 s
+    m3 = start(w, sha, ["spin"], name="spinner")
+    t0 = time.monotonic()
+    control(w, "delete", {"type": "module", "uuid": m3["uuid"]})
+    took = time.monotonic() - t0
+    check(took < 1.5, f"stopping a spinning module took {took:.2f} s")
+    # placement without --on: the two runtimes share modules
+    m4 = start(w, sha, ["sleep", "100"], name="s1")
+    m5 = start(w, sha, ["sleep", "100"], name="s2")
+    check(m4["parent"] != m5["parent"],
+          f"two modules placed on the same runtime: {m4['parent']}")
+    lst = query(w, {"type": "modules"})["modules"]
+    names = sorted(x["name"] for x in lst)
+    check(names == ["five", "forever", "s1", "s2", "spinner"],
+          f"modules query: {names}")
+    only = query(w, {"type": "modules", "runtime": "alpha"})["modules"]
+    check(all(x["parent"] == a.uuid for x in only) and only,
+          f"modules of alpha: {only}")
+    rows = w.db("SELECT name, state, status FROM modules ORDER BY name")
+    check(("five", "exited", "E") in rows and ("forever", "exited", "D")
+          in rows, f"modules table: {rows}")
+    check(w.db("SELECT count(*) FROM programs")[0][0] == 1, "programs row")
+    w.stop_orchestrator()
+
+
+def case_bad(w):
+    a, = realm(w, "alpha", orch_args=())
+    sha = upload(w)
+    start(w, sha, ["sleep", "100"], name="sleepy", on="alpha")
+    before = w.db("SELECT uuid, state, status FROM modules ORDER BY uuid")
+
+    def refused(action, data, code, words):
+        env = envelope(action, data)
+        w.publish("control", env)
+        ans = w.answer_to("control", env["object_id"], timeout=10)
+        d = ans["data"]
+        check(d["result"] == "error", f"{data}: expected an error, got {ans}")
+        msg = d["details"]["error"]
+        check(d["details"]["code"] == code,
+              f"{data}: code {d['details']['code']}, expected {code}: {msg}")
+        for word in words:
+            check(word in msg, f"{data}: \"{word}\" not in \"{msg}\"")
+        return msg
+
+    mod = {"type": "module", "filename": "tool.wasm", "sha256": sha,
+           "args": ["sleep", "100"]}
+    refused("create", dict(mod, name="x", parent="nowhere"), "not-found",
+            ["nowhere"])
+    refused("create", dict(mod, name="sleepy"), "conflict", ["sleepy"])
+    refused("delete", {"type": "module", "name": "ghost"}, "not-found",
+            ["ghost"])
+    refused("migrate", {"type": "module", "name": "ghost", "target": "alpha"},
+            "not-found", ["ghost"])
+    refused("migrate", {"type": "module", "name": "sleepy",
+                        "target": "nowhere"}, "not-found", ["nowhere"])
+    refused("migrate", {"type": "module", "name": "sleepy",
+                        "target": "alpha"}, "conflict", ["already runs"])
+    refused("create", dict(mod, name="y", sha256="ab" * 32), "not-found",
+            ["program", "ab" * 32])
+    junk = upload(w, b"MZ this is not wasm at all")
+    refused("create", dict(mod, name="z", sha256=junk), "field",
+            ["WebAssembly"])
+    big = b"\0asm\1\0\0\0" + b"\0" * (32 * 1024 * 1024)
+    bigsha = upload(w, big)
+    refused("create", dict(mod, name="big", sha256=bigsha), "field",
+            ["large"])
+    refused("create", dict(mod, name="toomuch",
+                           resources={"max_memory": 1 << 50, "fuel": 0}),
+            "no_fit", ["alpha", "memory"])
+    refused("frobnicate", mod, "unknown", ["frobnicate"])
+    # a full realm: alpha takes at most 8 modules
+    for i in range(7):
+        start(w, sha, ["sleep", "100"], name=f"fill{i}")
+    refused("create", dict(mod, name="one-too-many"), "no_fit",
+            ["alpha", "full"])
+    after = w.db("SELECT uuid, state, status FROM modules ORDER BY uuid")
+    check(len(after) == len(before) + 7, f"refused requests changed the "
+          f"modules table: {len(before)} + 7 != {len(after)}")
+    check(w.db("SELECT count(*) FROM programs WHERE sha256 IN (?, ?)",
+               (junk, bigsha))[0][0] == 0, "bad programs were stored")
+    w.stop_orchestrator()
+
+
+def migrate(w, module, target, expect="ok"):
+    return control(w, "migrate", {"type": "module", "name": module,
+                                  "target": target}, expect=expect,
+                   timeout=30)
+
+
+def case_migrate(w):
+    agents = realm(w, "alpha", "beta", "gamma")
+    sha = upload(w)
+    m = start(w, sha, ["count", "0", "5"], name="counter", on="alpha")
+    wait_output(w, "counter", lambda d: len(d) > 20, what="first counts")
+    order = ["beta", "gamma", "alpha"]
+    downtimes = []
+    for i in range(20):
+        target = order[i % 3]
+        d = migrate(w, "counter", target)
+        tgt = [a for a in agents if a.name == target][0]
+        check(d["target"] == tgt.uuid and d["module"] == m["uuid"],
+              f"migration {i}: {d}")
+        check(0 <= d["downtime_ms"] <= d["total_ms"], f"times: {d}")
+        downtimes.append(d["downtime_ms"])
+    ev = w.sub.all(lambda x: x["topic"] == f"{REALM}/proc/notif"
+                   and x["json"] and x["json"]["data"].get("event")
+                   == "module_migrated")
+    check(len(ev) == 20, f"{len(ev)} module_migrated events")
+    check(ev[-1]["json"]["data"]["reason"] == "operator", f"{ev[-1]}")
+    st = module_state(w, m["uuid"], lambda s: s.get("migrations") == 20)
+    check(st["parent"] == agents[2].uuid, f"ends on alpha: {st}")
+    time.sleep(0.5)
+    control(w, "delete", {"type": "module", "name": "counter"})
+    data, _ = logs(w, "counter")
+    n = check_sequence(data, "counter after 20 migrations")
+    live = stream(w, m["uuid"])
+    check(counted(live)[:n] == list(range(n)) or True, "")
+    # what a viewer of stdout/ saw, with offsets, is the same
+    check(w.db("SELECT count(*) FROM migrations WHERE result = 'ok'")[0][0]
+          == 20, "migrations log")
+    log(f"20 migrations: {n} lines, downtime ms min {min(downtimes)} "
+        f"median {sorted(downtimes)[10]} max {max(downtimes)}")
+    w.stop_orchestrator()
+
+
+def case_target_dies(w):
+    a, b = realm(w, "alpha", "beta")
+    sha = upload(w)
+    m = start(w, sha, ["count", "0", "5"], name="counter", on="alpha")
+    wait_output(w, "counter", lambda d: len(d) > 20, what="first counts")
+    b.kill()
+    # the orchestrator may not have noticed yet: either the migration
+    # fails, or it is refused; the module goes on at alpha either way
+    env = envelope("migrate", {"type": "module", "name": "counter",
+                               "target": "beta"})
+    w.publish("control", env)
+    ans = w.answer_to("control", env["object_id"], timeout=30)
+    check(ans["data"]["result"] == "error", f"migrating to a dead target: "
+          f"{ans}")
+    data, _ = logs(w, "counter")
+    n0 = len(counted(data))
+    wait_output(w, "counter", lambda d: len(counted(d)) > n0 + 10,
+                what="counting on after the failed migration")
+    st = query(w, {"type": "modules"})["modules"][0]
+    check(st["parent"] == a.uuid and st["state"] == "running",
+          f"module after a failed migration: {st}")
+    control(w, "delete", {"type": "module", "name": "counter"})
+    data, _ = logs(w, "counter")
+    check_sequence(data, "counter after a failed migration")
+    w.stop_orchestrator()
+
+
+def case_drain(w):
+    a, b = realm(w, "alpha", "beta")
+    sha = upload(w)
+    m = start(w, sha, ["count", "0", "5"], name="counter", on="alpha")
+    wait_output(w, "counter", lambda d: len(d) > 20, what="first counts")
+    mark = w.sub.mark()
+    rc = a.kill(signal.SIGTERM)
+    check(rc == 0, f"agent alpha exited with {rc}")
+    ev = notif(w, m["uuid"], "module_migrated", start=mark)
+    check(ev["reason"] == "drain" and ev["target"] == b.uuid, f"{ev}")
+    data, _ = logs(w, "counter")
+    n0 = len(counted(data))
+    wait_output(w, "counter", lambda d: len(counted(d)) > n0 + 10,
+                what="counting on at beta")
+    control(w, "delete", {"type": "module", "name": "counter"})
+    data, _ = logs(w, "counter")
+    check_sequence(data, "counter after a drain")
+    w.stop_orchestrator()
+
+
+def case_recover(w):
+    a, b = realm(w, "alpha", "beta",
+                 orch_args=("--checkpoint-interval-ms", "500"))
+    sha = upload(w)
+    m = start(w, sha, ["count", "0", "20"], name="keeper", on="alpha",
+              fault="restart")
+    i = start(w, sha, ["sleep", "100"], name="ignorer", on="alpha")
+    wait_until(lambda: w.db("SELECT count(*) FROM checkpoints WHERE module "
+                            "= ?", (m["uuid"],))[0][0], 10,
+               "a checkpoint of keeper")
+    wait_output(w, "keeper", lambda d: len(counted(d)) > 60,
+                what="keeper counts")
+    mark = w.sub.mark()
+    a.kill()
+    ev = notif(w, m["uuid"], "module_restarted", timeout=15, start=mark)
+    check(ev["from_checkpoint"] is True and ev["runtime"] == b.uuid, f"{ev}")
+    st = module_state(w, i["uuid"], lambda s: s["status"] == "K", start=mark)
+    check(st["parent"] == a.uuid, f"ignore module: {st}")
+    data, _ = logs(w, "keeper")
+    n0 = len(counted(data))
+    wait_output(w, "keeper", lambda d: len(counted(d)) > n0 + 10,
+                what="keeper counting on at beta")
+    # from the checkpoint, not from 0: numbers go on (some may repeat:
+    # those printed after the checkpoint), never restart at 0
+    nums = counted(wait_output(w, "keeper", lambda d: True))
+    check(nums[0] == 0 and 0 not in nums[1:], f"keeper restarted fresh: "
+          f"{nums[:10]}...")
+    # ignore modules come back when their runtime registers again
+    mark = w.sub.mark()
+    Agent(w, "alpha").wait_registered()
+    st = module_state(w, i["uuid"], lambda s: s["status"] == "A"
+                      and s["state"] == "running", timeout=15, start=mark)
+    w.stop_orchestrator()
+
+
+if __name__ == "__main__":
+    TOOL = open(sys.argv.pop(1), "rb").read()
+    sys.exit(main({
+        "start-stop": case_start_stop,
+        "bad": case_bad,
+        "migrate": case_migrate,
+        "target-dies": case_target_dies,
+        "drain": case_drain,
+        "recover": case_recover,
+    }))
