@@ -251,10 +251,28 @@ class Realm:
         self.procs.append(a)
         return a.start()
 
+    def sanitizer_reports(self):
+        """Sanitizer reports (ASan, LSan, UBSan) in the agents' logs."""
+        found = []
+        for name in sorted(os.listdir(self.workdir)):
+            if not name.startswith("agent-") or not name.endswith(".log"):
+                continue
+            with open(os.path.join(self.workdir, name), "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                           "runtime error:"):
+                if marker in text:
+                    found.append("%s: %s" % (name, marker))
+        return found
+
     def __exit__(self, *exc):
         for p in reversed(self.procs):
             p.stop()
         self.broker.stop()
+        reports = self.sanitizer_reports()
+        if reports and exc[0] is None:
+            exc = (AssertionError, None, None)
+            print("sanitizer reports: %s" % reports)
         if exc[0] is not None:
             for name in sorted(os.listdir(self.workdir)):
                 if name.endswith(".log"):
@@ -264,6 +282,8 @@ class Realm:
                     print("---- %s ----\n%s" % (name, tail))
         if not self.keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer reports: %s" % reports)
         return False
 
 
