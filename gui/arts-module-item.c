@@ -8,6 +8,8 @@ struct _ArtsModuleItem {
   char *runtime;
   char status;
   double cpu;
+  int state;
+  gboolean moving;
 };
 
 G_DEFINE_FINAL_TYPE(ArtsModuleItem, arts_module_item, G_TYPE_OBJECT)
@@ -19,6 +21,8 @@ enum {
   PROP_RUNTIME,
   PROP_STATUS,
   PROP_CPU,
+  PROP_STATE,
+  PROP_MOVING,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -46,6 +50,8 @@ arts_module_item_get_property(GObject *object, guint id, GValue *value,
   case PROP_RUNTIME: g_value_set_string(value, self->runtime); break;
   case PROP_STATUS: g_value_set_schar(value, self->status); break;
   case PROP_CPU: g_value_set_double(value, self->cpu); break;
+  case PROP_STATE: g_value_set_int(value, self->state); break;
+  case PROP_MOVING: g_value_set_boolean(value, self->moving); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
 }
@@ -80,6 +86,9 @@ arts_module_item_class_init(ArtsModuleItemClass *klass)
                                          ro);
   props[PROP_CPU] = g_param_spec_double("cpu", NULL, NULL, -1, G_MAXDOUBLE,
                                         -1, ro);
+  props[PROP_STATE] = g_param_spec_int("state", NULL, NULL, 0, G_MAXINT, 0,
+                                       ro);
+  props[PROP_MOVING] = g_param_spec_boolean("moving", NULL, NULL, FALSE, ro);
   g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -164,4 +173,34 @@ arts_module_item_set_cpu(ArtsModuleItem *self, double cpu)
     return;
   self->cpu = cpu;
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CPU]);
+}
+
+int
+arts_module_item_get_state(ArtsModuleItem *self)
+{
+  return self->state;
+}
+
+void
+arts_module_item_set_state(ArtsModuleItem *self, int state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+}
+
+gboolean
+arts_module_item_get_moving(ArtsModuleItem *self)
+{
+  return self->moving;
+}
+
+void
+arts_module_item_set_moving(ArtsModuleItem *self, gboolean moving)
+{
+  if (self->moving == moving)
+    return;
+  self->moving = moving;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_MOVING]);
 }

@@ -22,5 +22,11 @@ void arts_module_item_set_status(ArtsModuleItem *self, char status);
 /* CPU use of one core, 0..1; negative: unknown. */
 double arts_module_item_get_cpu(ArtsModuleItem *self);
 void arts_module_item_set_cpu(ArtsModuleItem *self, double cpu);
+/* ArtsModuleState (running, migrating, ...); 0 when not known. */
+int arts_module_item_get_state(ArtsModuleItem *self);
+void arts_module_item_set_state(ArtsModuleItem *self, int state);
+/* TRUE while an operator's migration of it is under way. */
+gboolean arts_module_item_get_moving(ArtsModuleItem *self);
+void arts_module_item_set_moving(ArtsModuleItem *self, gboolean moving);
 
 G_END_DECLS

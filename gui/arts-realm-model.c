@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define QUERY_TIMEOUT_S 10
+/* A migration of a large module over a busy broker takes a while. */
+#define CONTROL_TIMEOUT_S 60
 
 struct _ArtsRealmModel {
   GObject parent_instance;
@@ -53,6 +55,7 @@ static void fail_pending(ArtsRealmModel *self);
 typedef struct {
   char *object_id;
   GSource *timeout;
+  gboolean control;  /* an operator request: the result is the details */
 } Query;
 
 static void
@@ -337,8 +340,14 @@ handle_module_state(ArtsRealmModel *self, const char *uuid,
   }
   m = ensure_module(self, uuid);
   arts_module_item_set_name(m, mod->name);
-  arts_module_item_set_status(m, (char)mod->status);
-  place_module(self, m, mod->parent);
+  if (mod->status)
+    arts_module_item_set_status(m, (char)mod->status);
+  arts_module_item_set_state(m, mod->state);
+  /* Stopped (D) and ended (E) modules leave their runtime's card. */
+  if (mod->status == ARTS_STATUS_DEAD || mod->status == ARTS_STATUS_EXITING)
+    place_module(self, m, NULL);
+  else
+    place_module(self, m, mod->parent);
   return TRUE;
 }
 
@@ -399,6 +408,10 @@ apply_module_metrics(ArtsRealmModel *self, const char *runtime_uuid,
     if (!mm->module_uuid || !arts_uuid_is_valid(mm->module_uuid))
       continue;
     m = ensure_module(self, mm->module_uuid);
+    if (mm->name && !g_str_equal(arts_module_item_get_name(m), mm->name))
+      arts_module_item_set_name(m, mm->name);
+    if (mm->state)
+      arts_module_item_set_state(m, mm->state);
     for (guint j = 0; mm->metrics && j < mm->metrics->len; j++) {
       ArtsMetric *metric = &g_array_index(mm->metrics, ArtsMetric, j);
 
@@ -482,6 +495,13 @@ handle_query_answer(ArtsRealmModel *self, const guint8 *payload, gsize len,
     g_task_return_error(task, answer_error);
     return TRUE;
   }
+  if (((Query *)g_task_get_task_data(task))->control) {
+    g_task_return_pointer(task,
+                          details ? json_object_ref(details)
+                                  : json_object_new(),
+                          (GDestroyNotify)json_object_unref);
+    return TRUE;
+  }
   series = arts_realm_model_parse_history(details, &answer_error);
   if (series)
     g_task_return_pointer(task, series, g_object_unref);
@@ -515,7 +535,8 @@ arts_realm_model_handle_message(ArtsRealmModel *self, const char *topic,
     return handle_stats(self, rest, payload, len, error);
   if (g_str_equal(leaf, ARTS_TOPIC_NOTIF) && !rest)
     return handle_notif(self, payload, len, error);
-  if (g_str_equal(leaf, ARTS_TOPIC_QUERY) && !rest)
+  if ((g_str_equal(leaf, ARTS_TOPIC_QUERY) ||
+       g_str_equal(leaf, ARTS_TOPIC_CONTROL)) && !rest)
     return handle_query_answer(self, payload, len, error);
   g_set_error(error, ARTS_ERROR, ARTS_ERROR_UNKNOWN,
               "topic: %s is not one the dashboard reads", topic);
@@ -613,6 +634,7 @@ arts_realm_model_start(ArtsRealmModel *self, GError **error)
   subscribe(self, ARTS_TOPIC_STATS, "+");
   subscribe(self, ARTS_TOPIC_NOTIF, NULL);
   subscribe(self, ARTS_TOPIC_QUERY, NULL);
+  subscribe(self, ARTS_TOPIC_CONTROL, NULL);
   if (!arts_mqtt_start(self->mqtt, error)) {
     g_clear_pointer(&self->mqtt, arts_mqtt_free);
     return FALSE;
@@ -744,6 +766,69 @@ on_query_timeout(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Publishes DATA as an ACTION request on LEAF and registers TASK to
+ * receive the answer. */
+static void
+send_request(ArtsRealmModel *self, GTask *task, const char *leaf,
+             const char *action, JsonObject *data, gboolean control,
+             guint timeout_s)
+{
+  g_autoptr(ArtsEnvelope) env = NULL;
+  g_autofree char *topic = NULL;
+  GError *error = NULL;
+  Query *q;
+
+  if (!self->mqtt || self->state != ARTS_CONNECTION_CONNECTED) {
+    g_task_return_new_error(task, ARTS_ERROR, ARTS_ERROR_MQTT,
+                            _("Not connected to the broker"));
+    return;
+  }
+  env = arts_envelope_new(ARTS_TYPE_REQ, action, NULL, data);
+  topic = arts_topic(self->realm, leaf, NULL);
+  if (arts_mqtt_publish_envelope(self->mqtt, topic, env, FALSE, &error) < 0) {
+    g_task_return_error(task, error);
+    return;
+  }
+  q = g_new0(Query, 1);
+  q->object_id = g_strdup(env->object_id);
+  q->control = control;
+  g_task_set_task_data(task, q, query_free);
+  g_hash_table_insert(self->pending, g_strdup(env->object_id),
+                      g_object_ref(task));
+  /* The timer holds no task reference: it is destroyed with the task's
+   * data, before the task could go. */
+  q->timeout = g_timeout_source_new_seconds(timeout_s);
+  g_source_set_callback(q->timeout, on_query_timeout, task, NULL);
+  g_source_attach(q->timeout, g_main_context_get_thread_default());
+}
+
+void
+arts_realm_model_control_async(ArtsRealmModel *self, const char *action,
+                               JsonObject *data, GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+
+  g_task_set_source_tag(task, arts_realm_model_control_async);
+  send_request(self, task, ARTS_TOPIC_CONTROL, action, data, TRUE,
+               CONTROL_TIMEOUT_S);
+}
+
+JsonObject *
+arts_realm_model_control_finish(ArtsRealmModel *self, GAsyncResult *result,
+                                GError **error)
+{
+  g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+  return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+gpointer
+arts_realm_model_lookup_module(ArtsRealmModel *self, const char *uuid)
+{
+  return uuid ? g_hash_table_lookup(self->module_by_uuid, uuid) : NULL;
+}
+
 void
 arts_realm_model_query_history_async(ArtsRealmModel *self,
                                      const char *runtime, const char *metric,
@@ -754,38 +839,15 @@ arts_realm_model_query_history_async(ArtsRealmModel *self,
 {
   g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
   g_autoptr(JsonObject) data = json_object_new();
-  g_autoptr(ArtsEnvelope) env = NULL;
-  g_autofree char *topic = NULL;
-  GError *error = NULL;
-  Query *q;
 
   g_task_set_source_tag(task, arts_realm_model_query_history_async);
-  if (!self->mqtt || self->state != ARTS_CONNECTION_CONNECTED) {
-    g_task_return_new_error(task, ARTS_ERROR, ARTS_ERROR_MQTT,
-                            _("Not connected to the broker"));
-    return;
-  }
   json_object_set_string_member(data, "type", "history");
   json_object_set_string_member(data, "runtime", runtime);
   json_object_set_string_member(data, "metric", metric);
   json_object_set_int_member(data, "since", since_ms);
   json_object_set_int_member(data, "until", until_ms);
-  env = arts_envelope_new(ARTS_TYPE_REQ, "query", NULL, data);
-  topic = arts_topic(self->realm, ARTS_TOPIC_QUERY, NULL);
-  if (arts_mqtt_publish_envelope(self->mqtt, topic, env, FALSE, &error) < 0) {
-    g_task_return_error(task, error);
-    return;
-  }
-  q = g_new0(Query, 1);
-  q->object_id = g_strdup(env->object_id);
-  g_task_set_task_data(task, q, query_free);
-  g_hash_table_insert(self->pending, g_strdup(env->object_id),
-                      g_object_ref(task));
-  /* The timer holds no task reference: it is destroyed with the task's
-   * data, before the task could go. */
-  q->timeout = g_timeout_source_new_seconds(QUERY_TIMEOUT_S);
-  g_source_set_callback(q->timeout, on_query_timeout, task, NULL);
-  g_source_attach(q->timeout, g_main_context_get_thread_default());
+  send_request(self, task, ARTS_TOPIC_QUERY, "query", data, FALSE,
+               QUERY_TIMEOUT_S);
 }
 
 ArtsSeries *

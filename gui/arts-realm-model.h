@@ -58,4 +58,22 @@ ArtsSeries *arts_realm_model_query_history_finish(ArtsRealmModel *self,
                                                   GAsyncResult *result,
                                                   GError **error);
 
+/* The module with UUID, or NULL. */
+gpointer arts_realm_model_lookup_module(ArtsRealmModel *self,
+                                        const char *uuid);
+
+/* Sends an operator request on "control" (ACTION "migrate", "delete",
+ * "create"; DATA its data, a reference is taken) and waits for the
+ * orchestrator's answer. The result is the answer's details (a JsonObject
+ * reference); an error answer is an error with its message. Fails after
+ * 60 s without an answer. */
+void arts_realm_model_control_async(ArtsRealmModel *self, const char *action,
+                                    JsonObject *data,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+JsonObject *arts_realm_model_control_finish(ArtsRealmModel *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "arts-chart.h"
 #include "arts-format.h"
 #include "arts-module-chip.h"
+#include "arts-module-item.h"
 
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
@@ -215,12 +216,68 @@ arts_runtime_card_setup_gauge(GtkLevelBar *bar)
   gtk_level_bar_add_offset_value(bar, "load-full", 1.0);
 }
 
+/* ---- dropping a module chip here migrates it ---- */
+
+static gboolean
+chip_is_ours(ArtsRuntimeCard *self, const char *module_uuid)
+{
+  GListModel *mods = self->item ? arts_runtime_item_get_modules(self->item)
+                                : NULL;
+
+  for (guint i = 0; mods && i < g_list_model_get_n_items(mods); i++) {
+    g_autoptr(ArtsModuleItem) m = g_list_model_get_item(mods, i);
+
+    if (g_str_equal(arts_module_item_get_uuid(m), module_uuid))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static GdkDragAction
+on_drop_enter(GtkDropTarget *target, double x, double y,
+              ArtsRuntimeCard *self)
+{
+  /* A dead runtime takes nothing: no highlight, no drop. */
+  if (!self->item || !arts_runtime_item_get_alive(self->item))
+    return 0;
+  gtk_widget_add_css_class(GTK_WIDGET(self), "drop-target");
+  return GDK_ACTION_MOVE;
+}
+
+static void
+on_drop_leave(GtkDropTarget *target, ArtsRuntimeCard *self)
+{
+  gtk_widget_remove_css_class(GTK_WIDGET(self), "drop-target");
+}
+
+static gboolean
+on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
+        ArtsRuntimeCard *self)
+{
+  const char *module = g_value_get_string(value);
+
+  gtk_widget_remove_css_class(GTK_WIDGET(self), "drop-target");
+  if (!module || !self->item || !arts_runtime_item_get_alive(self->item) ||
+      chip_is_ours(self, module))
+    return FALSE; /* back where it came from: nothing to do */
+  return gtk_widget_activate_action(GTK_WIDGET(self), "win.migrate-module",
+                                    "(ss)", module,
+                                    arts_runtime_item_get_uuid(self->item));
+}
+
 static void
 arts_runtime_card_init(ArtsRuntimeCard *self)
 {
+  GtkDropTarget *drop;
+
   gtk_widget_init_template(GTK_WIDGET(self));
+  drop = gtk_drop_target_new(G_TYPE_STRING, GDK_ACTION_MOVE);
   arts_runtime_card_setup_gauge(self->cpu_bar);
   arts_runtime_card_setup_gauge(self->mem_bar);
+  g_signal_connect(drop, "enter", G_CALLBACK(on_drop_enter), self);
+  g_signal_connect(drop, "leave", G_CALLBACK(on_drop_leave), self);
+  g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
 }
 
 GtkWidget *

@@ -9,6 +9,7 @@
 #include "arts-connection.h"
 #include "arts-connection-dialog.h"
 #include "arts-events-page.h"
+#include "arts-module-item.h"
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
 #include "arts-secrets.h"
@@ -346,6 +347,156 @@ refresh_history_action(GSimpleAction *action, GVariant *param,
   arts_runtime_page_reload_history(self->runtime_page);
 }
 
+/* ---- module actions ---- */
+
+typedef struct {
+  ArtsWindow *self;       /* a reference */
+  ArtsModuleItem *module; /* a reference */
+  char *target_name;
+} ModuleRequest;
+
+static void
+module_request_free(ModuleRequest *r)
+{
+  g_object_unref(r->self);
+  g_object_unref(r->module);
+  g_free(r->target_name);
+  g_free(r);
+}
+
+static void
+on_migrated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModuleRequest *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) details =
+      arts_realm_model_control_finish(ARTS_REALM_MODEL(source), result,
+                                      &error);
+  const char *name = arts_module_item_get_name(r->module);
+  g_autofree char *text = NULL;
+
+  arts_module_item_set_moving(r->module, FALSE);
+  if (details && json_object_has_member(details, "downtime_ms"))
+    /* Translators: program, runtime, milliseconds it was paused. */
+    text = g_strdup_printf(_("%s moved to %s — %d ms downtime"), name,
+                           r->target_name,
+                           (int)json_object_get_int_member(details,
+                                                           "downtime_ms"));
+  else if (details)
+    text = g_strdup_printf(_("%s moved to %s"), name, r->target_name);
+  else
+    text = g_strdup_printf(_("%s did not move: %s"), name, error->message);
+  arts_window_show_toast(r->self, text);
+  module_request_free(r);
+}
+
+static void
+migrate_module_action(GSimpleAction *action, GVariant *param,
+                      gpointer user_data)
+{
+  ArtsWindow *self = user_data;
+  const char *module_uuid, *target_uuid;
+  ArtsModuleItem *module;
+  ArtsRuntimeItem *target;
+  g_autoptr(JsonObject) data = json_object_new();
+  ModuleRequest *r;
+
+  g_variant_get(param, "(&s&s)", &module_uuid, &target_uuid);
+  if (!self->model)
+    return;
+  module = arts_realm_model_lookup_module(self->model, module_uuid);
+  target = arts_realm_model_lookup_runtime(self->model, target_uuid);
+  if (!module || !target || arts_module_item_get_moving(module))
+    return;
+  json_object_set_string_member(data, "type", "module");
+  json_object_set_string_member(data, "uuid", module_uuid);
+  json_object_set_string_member(data, "target", target_uuid);
+  r = g_new0(ModuleRequest, 1);
+  r->self = g_object_ref(self);
+  r->module = g_object_ref(module);
+  r->target_name = g_strdup(arts_runtime_item_get_name(target));
+  arts_module_item_set_moving(module, TRUE);
+  arts_realm_model_control_async(self->model, "migrate", data, NULL,
+                                 on_migrated, r);
+}
+
+static void
+on_stopped(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModuleRequest *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) details =
+      arts_realm_model_control_finish(ARTS_REALM_MODEL(source), result,
+                                      &error);
+  const char *name = arts_module_item_get_name(r->module);
+  g_autofree char *text = details
+      ? g_strdup_printf(_("%s stopped"), name)
+      : g_strdup_printf(_("%s did not stop: %s"), name, error->message);
+
+  arts_window_show_toast(r->self, text);
+  module_request_free(r);
+}
+
+static void
+on_stop_response(AdwMessageDialog *dialog, const char *response,
+                 gpointer user_data)
+{
+  ModuleRequest *r = user_data;
+  g_autoptr(JsonObject) data = NULL;
+
+  if (!g_str_equal(response, "stop") || !r->self->model) {
+    module_request_free(r);
+    return;
+  }
+  data = json_object_new();
+  json_object_set_string_member(data, "type", "module");
+  json_object_set_string_member(data, "uuid",
+                                arts_module_item_get_uuid(r->module));
+  arts_realm_model_control_async(r->self->model, "delete", data, NULL,
+                                 on_stopped, r);
+}
+
+static void
+stop_module_action(GSimpleAction *action, GVariant *param,
+                   gpointer user_data)
+{
+  ArtsWindow *self = user_data;
+  ArtsModuleItem *module = self->model
+      ? arts_realm_model_lookup_module(self->model,
+                                       g_variant_get_string(param, NULL))
+      : NULL;
+  ArtsRuntimeItem *rt;
+  GtkWidget *dialog;
+  ModuleRequest *r;
+
+  if (!module)
+    return;
+  rt = arts_realm_model_lookup_runtime(self->model,
+                                       arts_module_item_get_runtime(module));
+  dialog = adw_message_dialog_new(GTK_WINDOW(self), NULL, NULL);
+  adw_message_dialog_format_heading(ADW_MESSAGE_DIALOG(dialog),
+                                    _("Stop %s?"),
+                                    arts_module_item_get_name(module));
+  adw_message_dialog_format_body(ADW_MESSAGE_DIALOG(dialog),
+      _("The program ends on %s and does not start again. Its output so far "
+        "stays in the realm."),
+      rt ? arts_runtime_item_get_name(rt) : _("its runtime"));
+  adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog),
+                                   "cancel", _("_Cancel"),
+                                   "stop", _("_Stop"), NULL);
+  adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog),
+      "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog),
+                                          "cancel");
+  adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog),
+                                        "cancel");
+  r = g_new0(ModuleRequest, 1);
+  r->self = g_object_ref(self);
+  r->module = g_object_ref(module);
+  g_signal_connect(dialog, "response", G_CALLBACK(on_stop_response), r);
+  gtk_window_present(GTK_WINDOW(dialog));
+}
+
 static const GActionEntry win_actions[] = {
   { "connect", connect_action, "s", NULL, NULL, { 0 } },
   { "disconnect", disconnect_action, NULL, NULL, NULL, { 0 } },
@@ -354,6 +505,8 @@ static const GActionEntry win_actions[] = {
   { "back", back_action, NULL, NULL, NULL, { 0 } },
   { "search", search_action, NULL, NULL, NULL, { 0 } },
   { "refresh-history", refresh_history_action, NULL, NULL, NULL, { 0 } },
+  { "migrate-module", migrate_module_action, "(ss)", NULL, NULL, { 0 } },
+  { "stop-module", stop_module_action, "s", NULL, NULL, { 0 } },
 };
 
 static void

@@ -26,6 +26,8 @@
 #include "arts-chart.h"
 #include "arts-event-item.h"
 #include "arts-events-page.h"
+#include "arts-module-chip.h"
+#include "arts-module-item.h"
 #include "arts-realm-model-private.h"
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
@@ -59,6 +61,20 @@ spin(guint ms)
 }
 
 typedef gboolean (*Cond)(gpointer data);
+
+/* Spins until COND holds; FALSE after SECONDS. */
+static gboolean
+wait_long(Cond cond, gpointer data, int seconds)
+{
+  gint64 end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+
+  while (!cond(data)) {
+    if (g_get_monotonic_time() > end)
+      return FALSE;
+    spin(20);
+  }
+  return TRUE;
+}
 
 /* Spins until COND holds; FALSE after WAIT_S seconds. */
 static gboolean
@@ -551,6 +567,138 @@ check_event_filters(const char *victim)
   g_assert_cmpuint(g_list_model_get_n_items(shown), ==, all);
 }
 
+/* ---- modules: chips, their menu, drag to migrate ---- */
+
+#define TEST_MODULE "7e57c0de-0000-4000-8000-00000000c0de"
+
+static ArtsModuleChip *
+chip_on(const char *runtime)
+{
+  ArtsRuntimeCard *card = card_for(runtime);
+
+  return card ? ARTS_MODULE_CHIP(find_one(GTK_WIDGET(card),
+                                          ARTS_TYPE_MODULE_CHIP))
+              : NULL;
+}
+
+static gboolean
+chip_shown(gpointer runtime)
+{
+  ArtsModuleChip *chip = chip_on(runtime);
+
+  return chip && gtk_widget_get_mapped(GTK_WIDGET(chip));
+}
+
+/* A toast whose text mentions TEXT is on screen. */
+static gboolean
+toast_says(gpointer text)
+{
+  g_autoptr(GPtrArray) labels = find_all(GTK_WIDGET(the_window()),
+                                         GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++) {
+    GtkWidget *w = labels->pdata[i];
+
+    if (!strstr(gtk_label_get_label(GTK_LABEL(w)), text))
+      continue;
+    for (; w; w = gtk_widget_get_parent(w)) {
+      if (g_str_equal(gtk_widget_get_css_name(w), "toast"))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+not_moving(gpointer chip)
+{
+  return !gtk_widget_has_css_class(chip, "moving");
+}
+
+/* A module as the orchestrator's retained state shows it (injected into the
+ * model: the orchestrator of this realm knows no such module): its chip
+ * appears on its runtime's card, its menu offers the other live runtimes,
+ * and dropping it on another card sends the migration request, shows the
+ * chip as moving, and ends in a toast that says what the orchestrator
+ * answered. */
+static void
+check_module_chip(char **names)
+{
+  ArtsRealmModel *model = arts_window_get_model(the_window());
+  ArtsRuntimeItem *from = arts_runtime_card_get_item(card_for(names[0]));
+  ArtsRuntimeCard *to = card_for(names[2]);
+  g_autofree char *topic = g_strdup_printf("%s/proc/state/module/%s",
+                                           env("ARTS_TEST_REALM"),
+                                           TEST_MODULE);
+  g_autofree char *msg = g_strdup_printf(
+      "{\"object_id\":\"0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b\","
+      "\"action\":\"update\",\"type\":\"arts_resp\",\"data\":{"
+      "\"type\":\"module\",\"uuid\":\"" TEST_MODULE "\","
+      "\"name\":\"counter\",\"parent\":\"%s\",\"filename\":"
+      "\"counter.wasm\",\"filetype\":\"WA\",\"apis\":[\"wasm\","
+      "\"wasi\"],\"args\":[],\"env\":[],\"channels\":[],"
+      "\"peripherals\":[],\"resources\":null,\"fault_crash\":"
+      "\"ignore\",\"status\":\"A\",\"state\":\"running\","
+      "\"migrations\":0}}", arts_runtime_item_get_uuid(from));
+  g_autoptr(GError) error = NULL;
+  ArtsModuleChip *chip;
+  GtkDropTarget *drop = NULL;
+  GValue value = G_VALUE_INIT;
+  GtkWidget *popover;
+  GListModel *controllers;
+  gboolean dropped = FALSE;
+
+  g_assert_true(arts_realm_model_handle_message(model, topic,
+      (const guint8 *)msg, strlen(msg), &error));
+  g_assert_no_error(error);
+  g_assert_true(wait_until(chip_shown, names[0]));
+  chip = chip_on(names[0]);
+  g_assert_cmpstr(arts_module_item_get_name(arts_module_chip_get_item(chip)),
+                  ==, "counter");
+
+  /* The menu: Move to … every other live runtime. */
+  arts_module_chip_popup_menu(chip);
+  spin(300);
+  popover = find_one(GTK_WIDGET(chip), GTK_TYPE_POPOVER_MENU);
+  g_assert_nonnull(popover);
+  g_assert_true(gtk_widget_get_mapped(popover));
+  screenshot("module-menu.png");
+  gtk_popover_popdown(GTK_POPOVER(popover));
+  spin(300);
+
+  /* Drop it on the third runtime's card, as GTK does at the end of a
+   * drag (the xdotool drag needs the programs issue's orchestrator). */
+  controllers = gtk_widget_observe_controllers(GTK_WIDGET(to));
+  for (guint i = 0; i < g_list_model_get_n_items(controllers); i++) {
+    g_autoptr(GObject) c = g_list_model_get_item(controllers, i);
+
+    if (GTK_IS_DROP_TARGET(c))
+      drop = GTK_DROP_TARGET(c);
+  }
+  g_object_unref(controllers);
+  g_assert_nonnull(drop);
+  g_value_init(&value, G_TYPE_STRING);
+  g_value_set_string(&value, TEST_MODULE);
+  g_signal_emit_by_name(drop, "drop", &value, 10.0, 10.0, &dropped);
+  g_value_unset(&value);
+  g_assert_true(dropped);
+  g_assert_true(arts_module_item_get_moving(arts_module_chip_get_item(chip)));
+  g_assert_true(gtk_widget_has_css_class(GTK_WIDGET(chip), "moving"));
+  screenshot("module-moving.png");
+  /* The orchestrator answers (it knows no such module) or, without module
+   * support, the request times out: either way a toast tells. */
+  g_assert_true(wait_long(toast_says, "counter", 75));
+  g_assert_true(not_moving(chip));
+  screenshot("module-toast.png");
+
+  /* Its state cleared: the chip goes. */
+  g_assert_true(arts_realm_model_handle_message(model, topic, NULL, 0,
+                                                &error));
+  g_assert_no_error(error);
+  spin(200);
+  g_assert_null(chip_on(names[0]));
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -730,6 +878,7 @@ scenario(gpointer data)
   screenshot("overview.png");
 
   check_runtime_page(names[0]);
+  check_module_chip(names);
 
   kill_victim();
   g_assert_true(wait_until(is_dead, (gpointer)victim));
