@@ -185,6 +185,57 @@ test_modules(void)
   g_assert_cmpfloat_with_epsilon(arts_module_item_get_cpu(mod), 0.3, 1e-9);
 }
 
+static char *
+module_state_json(const char *parent, const char *status, const char *state)
+{
+  return g_strdup_printf(
+      "{\"object_id\":\"0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b\","
+      "\"action\":\"update\",\"type\":\"arts_resp\",\"data\":{"
+      "\"type\":\"module\",\"uuid\":\"" MOD1 "\",\"name\":\"counter\","
+      "\"parent\":\"%s\",\"filename\":\"counter.wasm\","
+      "\"filetype\":\"WA\",\"apis\":[\"wasm\",\"wasi\"],\"args\":[],"
+      "\"env\":[],\"channels\":[],\"peripherals\":[],\"resources\":null,"
+      "\"fault_crash\":\"restart\",\"status\":\"%s\",\"state\":\"%s\","
+      "\"runtime_name\":\"x\",\"started_at\":1764024000200,"
+      "\"exit_code\":null,\"error\":null,\"migrations\":3}}",
+      parent, status, state);
+}
+
+/* state/module moves a module's chip from runtime to runtime; a stopped
+ * one leaves; an empty retained state forgets it. */
+static void
+test_module_state(void)
+{
+  g_autoptr(ArtsRealmModel) m = new_model();
+  g_autofree char *s1 = state_json(RT1, "a", "A");
+  g_autofree char *s2 = state_json(RT2, "b", "A");
+  g_autofree char *on1 = module_state_json(RT1, "A", "running");
+  g_autofree char *on2 = module_state_json(RT2, "A", "migrating");
+  g_autofree char *stopped = module_state_json(RT2, "D", "exited");
+  ArtsRuntimeItem *r1, *r2;
+  ArtsModuleItem *mod;
+
+  feed_ok(m, "state/runtime/" RT1, s1);
+  feed_ok(m, "state/runtime/" RT2, s2);
+  r1 = arts_realm_model_lookup_runtime(m, RT1);
+  r2 = arts_realm_model_lookup_runtime(m, RT2);
+  feed_ok(m, "state/module/" MOD1, on1);
+  mod = arts_realm_model_lookup_module(m, MOD1);
+  g_assert_nonnull(mod);
+  g_assert_cmpstr(arts_module_item_get_name(mod), ==, "counter");
+  g_assert_cmpint(arts_module_item_get_state(mod), ==, ARTS_MODULE_RUNNING);
+  g_assert_cmpuint(arts_runtime_item_get_n_modules(r1), ==, 1);
+  g_assert_cmpuint(arts_runtime_item_get_n_modules(r2), ==, 0);
+  feed_ok(m, "state/module/" MOD1, on2);
+  g_assert_cmpint(arts_module_item_get_state(mod), ==, ARTS_MODULE_MIGRATING);
+  g_assert_cmpuint(arts_runtime_item_get_n_modules(r1), ==, 0);
+  g_assert_cmpuint(arts_runtime_item_get_n_modules(r2), ==, 1);
+  feed_ok(m, "state/module/" MOD1, stopped);
+  g_assert_cmpuint(arts_runtime_item_get_n_modules(r2), ==, 0);
+  feed_ok(m, "state/module/" MOD1, NULL);
+  g_assert_null(arts_realm_model_lookup_module(m, MOD1));
+}
+
 /* Each bad message is refused, says why, and leaves the model as it was. */
 static void
 test_bad_messages(void)
@@ -406,6 +457,7 @@ main(int argc, char **argv)
   g_test_add_func("/realm-model/state-and-stats", test_state_and_stats);
   g_test_add_func("/realm-model/stats-before-state", test_stats_before_state);
   g_test_add_func("/realm-model/modules", test_modules);
+  g_test_add_func("/realm-model/module-state", test_module_state);
   g_test_add_func("/realm-model/bad-messages", test_bad_messages);
   g_test_add_func("/realm-model/events", test_events);
   g_test_add_func("/realm-model/history", test_history);
