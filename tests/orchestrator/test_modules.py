@@ -25,7 +25,7 @@ TOOL = None
 
 
 class Agent:
-    def __init__(self, w, name, *extra):
+    def __init__(self, w, name, *extra, interval_ms=200):
         self.w = w
         self.name = name
         self.dir = os.path.join(w.dir, "agent-" + name)
@@ -35,12 +35,12 @@ class Agent:
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [exe, "--broker", f"mqtt://127.0.0.1:{w.port}", "--realm", REALM,
-             "--state-dir", self.dir, "--name", name, "--interval-ms", "200",
+             "--state-dir", self.dir, "--name", name, "--interval-ms", str(interval_ms),
              *extra], stdout=out, stderr=subprocess.STDOUT)
         out.close()
         self.uuid = None
 
-    def wait_registered(self):
+    def wait_registered(self, stats=True):
         def alive():
             m = self.w.sub.find(
                 lambda m: m["topic"].startswith(f"{REALM}/proc/state/runtime/")
@@ -49,9 +49,10 @@ class Agent:
             return m["json"]["data"]["uuid"] if m else None
         self.uuid = wait_until(alive, 10, f"runtime {self.name} alive")
         # and its first telemetry, so placement sees its load
-        wait_until(lambda: self.w.sub.find(
-            lambda m: m["topic"] == f"{REALM}/proc/stats/{self.uuid}"), 5,
-            f"telemetry of {self.name}")
+        if stats:
+            wait_until(lambda: self.w.sub.find(
+                lambda m: m["topic"] == f"{REALM}/proc/stats/{self.uuid}"),
+                5, f"telemetry of {self.name}")
         return self
 
     def kill(self, sig=signal.SIGKILL):
@@ -321,19 +322,25 @@ def case_migrate(w):
 
 
 def case_target_dies(w):
+    """kill -9 of the target while it gets ready: the module goes on at
+    the source, exactly once."""
     a, b = realm(w, "alpha", "beta")
     sha = upload(w)
     m = start(w, sha, ["count", "0", "5"], name="counter", on="alpha")
     wait_output(w, "counter", lambda d: len(d) > 20, what="first counts")
-    b.kill()
-    # the orchestrator may not have noticed yet: either the migration
-    # fails, or it is refused; the module goes on at alpha either way
+    mark = w.sub.mark()
     env = envelope("migrate", {"type": "module", "name": "counter",
                                "target": "beta"})
     w.publish("control", env)
+    w.sub.wait(lambda x: x["topic"] == f"{REALM}/proc/control/{b.uuid}"
+               and x["json"] and x["json"]["action"] == "create"
+               and "restore" in x["json"]["data"], 10,
+               "the target's create-restore", mark)
+    b.kill()
     ans = w.answer_to("control", env["object_id"], timeout=30)
-    check(ans["data"]["result"] == "error", f"migrating to a dead target: "
-          f"{ans}")
+    check(ans["data"]["result"] == "error", f"migrating to a target that "
+          f"died: {ans}")
+    check("goes on" in ans["data"]["details"]["error"], f"{ans}")
     data, _ = logs(w, "counter")
     n0 = len(counted(data))
     wait_output(w, "counter", lambda d: len(counted(d)) > n0 + 10,
@@ -341,9 +348,46 @@ def case_target_dies(w):
     st = query(w, {"type": "modules"})["modules"][0]
     check(st["parent"] == a.uuid and st["state"] == "running",
           f"module after a failed migration: {st}")
+    check(w.db("SELECT count(*) FROM migrations WHERE result = 'error'")
+          [0][0] == 1, "the failed migration is in the log")
     control(w, "delete", {"type": "module", "name": "counter"})
     data, _ = logs(w, "counter")
     check_sequence(data, "counter after a failed migration")
+    w.stop_orchestrator()
+
+
+def case_source_dies(w):
+    """kill -9 of the source right after its snapshot left: the module
+    runs on at the target from that snapshot."""
+    a, b = realm(w, "alpha", "beta")
+    sha = upload(w)
+    m = start(w, sha, ["grow", "16"], name="grower", on="alpha")
+    wait_output(w, "grower", lambda d: b"grown" in d and len(d) > 40,
+                what="first counts")
+    mark = w.sub.mark()
+    env = envelope("migrate", {"type": "module", "name": "grower",
+                               "target": "beta"})
+    w.publish("control", env)
+    w.sub.wait(lambda x: x["topic"] == f"{REALM}/proc/snapshot/{m['uuid']}",
+               20, "the snapshot", mark)
+    a.kill()
+    ans = w.answer_to("control", env["object_id"], timeout=30)
+    check(ans["data"]["result"] == "ok", f"migration whose source died "
+          f"after the snapshot: {ans}")
+    check(ans["data"]["details"]["target"] == b.uuid, f"{ans}")
+    data, _ = logs(w, "grower")
+    n0 = len(data)
+    wait_output(w, "grower", lambda d: len(d) > n0 + 40,
+                what="counting on at beta")
+    st = query(w, {"type": "modules"})["modules"][0]
+    check(st["parent"] == b.uuid and st["status"] == "A", f"{st}")
+    control(w, "delete", {"type": "module", "name": "grower"})
+    data, _ = logs(w, "grower")
+    lines = data.decode().split("\n")
+    check(lines[0].startswith("grown"), f"first line {lines[0]!r}")
+    nums = [int(x) for x in lines[1:] if x]
+    check(nums == list(range(len(nums))), f"grower output broken: "
+          f"{nums[:20]}...")
     w.stop_orchestrator()
 
 
@@ -402,6 +446,77 @@ def case_recover(w):
     w.stop_orchestrator()
 
 
+def case_overload(w):
+    """A runtime above the CPU threshold for the window sheds its
+    heaviest module to a runtime that stays below the target after it.
+    The agents are real; their CPU is what the test says (it publishes
+    their telemetry often; their own comes once a minute)."""
+    conf = os.path.join(w.dir, "orch.conf")
+    with open(conf, "w") as f:
+        f.write("[orchestrator]\noverload-cpu=0.85\n"
+                "overload-window-ms=1000\noverload-target-cpu=0.6\n"
+                "overload-quiet-ms=60000\n")
+    w.start_orchestrator("--config", conf)
+    a = Agent(w, "alpha", interval_ms=60000).wait_registered(False)
+    b = Agent(w, "beta", interval_ms=60000).wait_registered(False)
+    sha = upload(w)
+    light = start(w, sha, ["sleep", "100"], name="light", on="alpha")
+    heavy = start(w, sha, ["count", "0", "20"], name="heavy", on="alpha")
+    import threading
+    load = {a.uuid: 0.95, b.uuid: 0.5}
+    stop = threading.Event()
+
+    def feed():
+        while not stop.is_set():
+            for rt, cpu in list(load.items()):
+                mods = [] if rt != a.uuid else [
+                    {"uuid": light["uuid"], "name": "light",
+                     "state": "running",
+                     "metrics": {"process.cpu.utilization": 0.01}},
+                    {"uuid": heavy["uuid"], "name": "heavy",
+                     "state": "running",
+                     "metrics": {"process.cpu.utilization": 0.4}}]
+                d = {"type": "telemetry", "uuid": rt,
+                     "ts": int(time.time() * 1000), "interval_ms": 60000,
+                     "replayed": False,
+                     "metrics": {"system.cpu.utilization": cpu},
+                     "modules": mods}
+                w.publish(f"stats/{rt}", envelope("update", d,
+                                                  type_="runtime_resp"),
+                          qos=0)
+            stop.wait(0.2)
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    try:
+        mark = w.sub.mark()
+        # beta at 50%: 50% + 20% (0.4 of one of 2 cores) would pass 60%
+        time.sleep(3.5)
+        moved = w.sub.all(lambda x: x["topic"] == f"{REALM}/proc/notif"
+                          and x["json"] and x["json"]["data"].get("event")
+                          == "module_migrated", mark)
+        check(not moved, f"moved to a runtime that would pass the target: "
+              f"{moved}")
+        check("stays on alpha" in w.orch_output(), "no overload decision "
+              "was logged")
+        load[b.uuid] = 0.1
+        ev = notif(w, heavy["uuid"], "module_migrated", timeout=10,
+                   start=mark)
+        check(ev["reason"] == "overload" and ev["target"] == b.uuid, f"{ev}")
+        # alpha stays hot; light is moved next only after another window,
+        # heavy never comes back (beta is not overloaded)
+        mark2 = w.sub.mark()
+        time.sleep(2.5)
+        again = [x["json"]["data"] for x in w.sub.all(
+            lambda x: x["topic"] == f"{REALM}/proc/notif" and x["json"]
+            and x["json"]["data"].get("event") == "module_migrated", mark2)]
+        check(all(e["uuid"] != heavy["uuid"] for e in again),
+              f"heavy moved twice: {again}")
+    finally:
+        stop.set()
+        t.join()
+    w.stop_orchestrator()
+
+
 if __name__ == "__main__":
     TOOL = open(sys.argv.pop(1), "rb").read()
     sys.exit(main({
@@ -409,6 +524,8 @@ if __name__ == "__main__":
         "bad": case_bad,
         "migrate": case_migrate,
         "target-dies": case_target_dies,
+        "source-dies": case_source_dies,
         "drain": case_drain,
+        "overload": case_overload,
         "recover": case_recover,
     }))
