@@ -886,6 +886,7 @@ ArtsRuntime *arts_runtime_new(void) {
   rt->apis = g_new0(char *, 1);
   rt->page_size = 65536;
   rt->nmodules = -1;
+  rt->drain_moved = -1;
   return rt;
 }
 
@@ -897,6 +898,7 @@ void arts_runtime_free(ArtsRuntime *rt) {
   g_free(rt->runtime_type);
   g_strfreev(rt->apis);
   g_free(rt->aot_target);
+  g_free(rt->drain_not_moved);
   arts_platform_clear(&rt->platform);
   if (rt->metadata)
     json_object_unref(rt->metadata);
@@ -917,6 +919,7 @@ ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt) {
   c->runtime_type = g_strdup(rt->runtime_type);
   c->apis = g_strdupv(rt->apis);
   c->aot_target = g_strdup(rt->aot_target);
+  c->drain_not_moved = g_strdup(rt->drain_not_moved);
   arts_platform_copy(&c->platform, &rt->platform);
   c->metadata = rt->metadata ? arts_json_object_copy(rt->metadata) : NULL;
   return c;
@@ -925,7 +928,8 @@ ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt) {
 static const char *const runtime_fields[] = {
   "type", "uuid", "name", "runtime_type", "apis", "max_nmodules", "nmodules",
   "page_size", "aot_target", "platform", "metadata", "status", "last_seen",
-  "ts", "updated_at", "ka_ts", "ka_interval_sec", "draining", NULL
+  "ts", "updated_at", "ka_ts", "ka_interval_sec", "draining", "moved",
+  "not_moved", NULL
 };
 
 /* The ARTS bookkeeping fields we accept but do not keep. */
@@ -942,7 +946,7 @@ static gboolean runtime_ignored(JsonObject *o, const char *path,
 ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
                                        GError **error) {
   g_autoptr(ArtsRuntime) rt = arts_runtime_new();
-  gint64 max_n = 0, n = -1, page = 65536, last_seen = 0, ts = 0;
+  gint64 max_n = 0, n = -1, page = 65536, last_seen = 0, ts = 0, moved = -1;
   JsonObject *platform, *metadata;
   g_strfreev(g_steal_pointer(&rt->apis));
   if (!arts_json_check_fields(o, path, runtime_fields, error) ||
@@ -967,6 +971,10 @@ ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
                          &last_seen, error) ||
       !arts_json_get_int(o, path, "ts", FALSE, 0, G_MAXINT64, &ts, error) ||
       !arts_json_get_bool(o, path, "draining", FALSE, &rt->draining, error) ||
+      !arts_json_get_int(o, path, "moved", FALSE, 0, 1000000, &moved,
+                         error) ||
+      !arts_json_get_string_len(o, path, "not_moved", FALSE, 0, 65536,
+                                &rt->drain_not_moved, error) ||
       !runtime_ignored(o, path, error))
     return NULL;
   if (platform) {
@@ -978,6 +986,7 @@ ArtsRuntime *arts_runtime_from_json_at(JsonObject *o, const char *path,
     rt->apis = g_new0(char *, 1);
   rt->max_nmodules = (int)max_n;
   rt->nmodules = (int)n;
+  rt->drain_moved = (int)moved;
   rt->page_size = page;
   rt->last_seen_ms = last_seen;
   rt->ts_ms = ts;
@@ -1025,6 +1034,10 @@ JsonObject *arts_runtime_to_json(const ArtsRuntime *rt) {
     json_object_set_int_member(o, "ts", rt->ts_ms);
   if (rt->draining)
     json_object_set_boolean_member(o, "draining", TRUE);
+  if (rt->drain_moved >= 0)
+    json_object_set_int_member(o, "moved", rt->drain_moved);
+  if (rt->drain_not_moved)
+    json_object_set_string_member(o, "not_moved", rt->drain_not_moved);
   return o;
 }
 

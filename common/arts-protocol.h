@@ -139,6 +139,10 @@ typedef struct {
   int nmodules;          /* ARTS: modules running now; -1: not stated */
   gint64 ts_ms;          /* keepalive: when sent; 0: not stated */
   gboolean draining;     /* reg update: leaving, move my modules away */
+  /* The orchestrator's answer to a drain: the runtime plus how many
+   * modules moved (-1: not stated) and which did not (may be NULL). */
+  int drain_moved;
+  char *drain_not_moved;
 } ArtsRuntime;
 
 /* Decoding: uuid and name are required; the rest is optional with the

@@ -424,6 +424,21 @@ static void test_runtime_draining(void) {
   rt->draining = FALSE;
   g_autoptr(JsonObject) j2 = arts_runtime_to_json(rt);
   g_assert_false(json_object_has_member(j2, "draining"));
+  g_assert_false(json_object_has_member(j2, "moved"));
+  /* The orchestrator's answer to a drain. */
+  g_autoptr(JsonObject) a = parse("{\"type\":\"runtime\",\"uuid\":\""
+                                  RT_UUID "\",\"name\":\"lab\","
+                                  "\"moved\":2,\"not_moved\":\"sleeper: "
+                                  "no runtime fits\"}");
+  g_autoptr(ArtsRuntime) ar = arts_runtime_from_json(a, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(ar->drain_moved, ==, 2);
+  g_autoptr(ArtsRuntime) ac = arts_runtime_copy(ar);
+  g_autoptr(JsonObject) aj = arts_runtime_to_json(ac);
+  g_assert_cmpint(json_object_get_int_member(aj, "moved"), ==, 2);
+  g_assert_cmpstr(json_object_get_string_member(aj, "not_moved"), ==,
+                  "sleeper: no runtime fits");
+  g_assert_cmpint(rt->drain_moved, ==, -1);
 }
 
 static void test_telemetry_modules(void) {
@@ -686,6 +701,8 @@ static const BadCase bad_cases[] = {
   /* runtime */
   { RUNTIME, "{\"uuid\":\"" RT_UUID "\",\"name\":\"x\",\"draining\":1}",
     ARTS_ERROR_FIELD, "data.draining: expected a boolean" },
+  { RUNTIME, "{\"uuid\":\"" RT_UUID "\",\"name\":\"x\",\"moved\":-1}",
+    ARTS_ERROR_FIELD, "data.moved: -1 out of range (0..1000000)" },
   /* telemetry */
   { TELEMETRY, "{" TEL ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
     "\"state\":\"asleep\",\"metrics\":{}}]}", ARTS_ERROR_FIELD,
