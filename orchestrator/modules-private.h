@@ -58,6 +58,7 @@ struct _OrchModules {
   GPtrArray *waiting;       /* creates waiting for their program */
   GHashTable *drains;       /* runtime uuid -> OrchDrain* */
   GHashTable *dead_seen;    /* runtime uuid -> status last seen (char) */
+  gboolean recovered;       /* modules of runtimes dead at start handled */
   char *topics[7];
   char *t_log, *t_notif;
 };

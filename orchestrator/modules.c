@@ -1069,7 +1069,31 @@ modules_answer(OrchModules *mods, const ArtsQuery *q, GError **error)
     g_ptr_array_add(list, mod->m);
   }
   g_ptr_array_sort(list, by_name);
-  return arts_module_list_to_json(list);
+  /* The answer must stay readable (ARTS_MAX_PAYLOAD): a realm with more
+   * modules than that gets its live ones first, then as many ended ones
+   * as fit (state/module/+ has them all). */
+  g_autoptr(GPtrArray) fit = g_ptr_array_new();
+  gsize size = 0, room = ARTS_MAX_PAYLOAD - 1024;
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < list->len; i++) {
+      ArtsModule *m = list->pdata[i];
+      gboolean live = m->status == ARTS_STATUS_ALIVE
+                      || m->status == ARTS_STATUS_KILLED;
+      if (live != (pass == 0))
+        continue;
+      g_autoptr(JsonObject) j = arts_module_to_json(m);
+      gsize len = 0;
+      g_free(arts_json_object_to_string(j, &len));
+      if (size + len + 1 > room)
+        continue;
+      size += len + 1;
+      g_ptr_array_add(fit, m);
+    }
+  if (fit->len < list->len)
+    g_message("modules query: %u of %u modules fit in one answer",
+              fit->len, list->len);
+  g_ptr_array_sort(fit, by_name);
+  return arts_module_list_to_json(fit);
 }
 
 static JsonObject *
@@ -1206,9 +1230,35 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
   orch_overload_check(mods, t->runtime_uuid, t);
 }
 
+/* Runtimes that died while we were not running: their modules are
+ * recovered like those of a runtime that dies now. */
+static void
+recover_at_start(OrchModules *mods)
+{
+  g_autoptr(GHashTable) dead = g_hash_table_new(g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, mods->mods);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    OrchMod *mod = v;
+    const ArtsRuntime *rt = mod->m->parent
+      ? orch_realm_find(mods->realm, mod->m->parent) : NULL;
+    if (mod->m->status == ARTS_STATUS_ALIVE && rt
+        && rt->status == ARTS_STATUS_DEAD)
+      g_hash_table_add(dead, rt->uuid);
+  }
+  g_hash_table_iter_init(&it, dead);
+  while (g_hash_table_iter_next(&it, &v, NULL))
+    orch_recovery_runtime_dead(mods, v);
+}
+
 void
 orch_modules_connected(OrchModules *mods)
 {
+  if (!mods->recovered) {
+    mods->recovered = TRUE;
+    recover_at_start(mods);
+  }
   g_autoptr(GHashTable) programs = g_hash_table_new(g_str_hash,
                                                     g_str_equal);
   GHashTableIter it;

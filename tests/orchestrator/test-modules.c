@@ -267,6 +267,7 @@ test_programs_modules(Fixture *fx, gconstpointer data)
   m->name = g_strdup("counter");
   m->parent = g_strdup(UUID_A);
   m->sha256 = g_strdup(sha);
+  g_free(m->fault_crash);
   m->fault_crash = g_strdup("restart");
   m->max_memory = 1 << 20;
   m->state = ARTS_MODULE_RUNNING;
