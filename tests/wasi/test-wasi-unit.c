@@ -353,6 +353,10 @@ static void test_restore_files(wasi_ctx **pctx, const wasi_config *cfg) {
   CHECK(r != NULL);
   if (!r) fprintf(stderr, "restore: %s\n", err);
   if (r) {
+    /* Output offsets continue (the wire's byte offsets after a move). */
+    for (int k = 0; k < 3; k++)
+      CHECK(wasi_stream_offset(r, k) == wasi_stream_offset(ctx, k));
+    CHECK(wasi_stream_offset(r, 1) > 0);
     CHECK(call(r, "fd_filestat_get", 2, A(fd2), A(0x5400)) == 0);
     st32(0x5004, 3);
     CHECK(call(r, "fd_read", 4, A(fd), A(0x5000), A(1), A(0x5100)) == 0);
