@@ -1273,7 +1273,7 @@ orch_modules_connected(OrchModules *mods)
   g_hash_table_iter_init(&it, programs);
   while (g_hash_table_iter_next(&it, &v, NULL))
     orch_mods_republish_program(mods, v);
-  g_info("published %u module states and %u programs",
+  g_message("published %u module states and %u programs",
          g_hash_table_size(mods->mods), g_hash_table_size(programs));
 }
 

@@ -517,6 +517,32 @@ def case_overload(w):
     w.stop_orchestrator()
 
 
+def case_republish(w):
+    """A broker restarted without persistence forgets every retained
+    message: the orchestrator publishes the programs of live modules and
+    every module's state again."""
+    a, = realm(w, "alpha")
+    sha = upload(w)
+    m = start(w, sha, ["sleep", "100"], name="sleepy", on="alpha")
+    w.sub.close()
+    w.subs.remove(w.sub)
+    w.stop_broker()
+    time.sleep(0.5)
+    w.start_broker()
+    w.sub = w.subscribe()
+    wait_until(lambda: "published 1 module states and 1 programs"
+               in w.orch_output(), 15, "the orchestrator to republish")
+    got = subprocess.run(
+        ["mosquitto_sub", "-p", str(w.port), "-t",
+         f"{REALM}/proc/program/{sha}", "-C", "1", "-W", "10", "-N"],
+        capture_output=True, timeout=20).stdout
+    check(got == TOOL, f"retained program after the broker restart: "
+          f"{len(got)} bytes, expected {len(TOOL)}")
+    st = module_state(w, m["uuid"], lambda s: s["state"] == "running")
+    check(st["name"] == "sleepy" and st["parent"] == a.uuid, f"{st}")
+    w.stop_orchestrator()
+
+
 if __name__ == "__main__":
     TOOL = open(sys.argv.pop(1), "rb").read()
     sys.exit(main({
@@ -527,5 +553,6 @@ if __name__ == "__main__":
         "source-dies": case_source_dies,
         "drain": case_drain,
         "overload": case_overload,
+        "republish": case_republish,
         "recover": case_recover,
     }))
