@@ -81,10 +81,21 @@ static void module_post(AgentModule *m, AgentEvent *ev)
   if (!ev->ts_ms)
     ev->ts_ms = g_get_real_time() / 1000;
   g_async_queue_push(m->sink->queue, ev);
+  if (!g_atomic_int_compare_and_exchange(&m->sink->woken, 0, 1))
+    return;
   /* An eventfd write only fails when the counter would overflow, which
    * means the main loop is far behind and awake anyway. */
   if (write(m->sink->wake_fd, &one, sizeof one) < 0)
     return;
+}
+
+void agent_event_sink_rearm(AgentEventSink *sink)
+{
+  guint64 n;
+
+  if (read(sink->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
+    g_warning("module events: %s", g_strerror(errno));
+  g_atomic_int_set(&sink->woken, 0);
 }
 
 static AgentEvent *module_event(AgentEventKind kind)

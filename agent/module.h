@@ -55,11 +55,17 @@ typedef struct {
 void agent_event_free(AgentEvent *ev);
 
 /* Where threads post events: QUEUE is read by the main loop when WAKE_FD
- * (an eventfd) becomes readable. */
+ * (an eventfd) becomes readable. Only the first event after a drain
+ * writes the eventfd, so a chatty module costs one wakeup per main-loop
+ * round, not one syscall per write. */
 typedef struct {
   GAsyncQueue *queue;
   int wake_fd;
+  gint woken;            /* atomic: wake_fd was written, not yet read */
 } AgentEventSink;
+
+/* Call before draining the queue: later events wake the loop again. */
+void agent_event_sink_rearm(AgentEventSink *sink);
 
 typedef struct {
   const char *uuid;

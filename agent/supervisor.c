@@ -429,6 +429,9 @@ static void sup_migrate_progress(SupModule *sm)
   if (sm->out->len > 0 || sm->out_inflight > 0)
     return;
   sm->snap_bytes = g_bytes_get_size(sm->snap);
+  g_debug("module %s: output acknowledged, publishing the snapshot %"
+          G_GINT64_FORMAT " ms after the pause", sm->uuid,
+          arts_now_ms() - sm->paused_at);
   sm->snap_mid = sup_publish_snapshot(sm, sm->snap, sm->snap_offset,
                                       "migration", sm->migration);
   g_clear_pointer(&sm->snap, g_bytes_unref);
@@ -514,6 +517,8 @@ static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
   g_clear_pointer(&sm->snap, g_bytes_unref);
   sm->snap = g_bytes_ref(ev->bytes);
   sm->snap_offset = ev->offset;
+  g_debug("module %s: snapshot taken %" G_GINT64_FORMAT " ms after the "
+          "pause", sm->uuid, ev->ts_ms - sm->paused_at);
   sup_migrate_progress(sm);
 }
 
@@ -657,13 +662,11 @@ static void sup_on_event(AgentSupervisor *s, AgentEvent *ev)
 static gboolean sup_on_wake(int fd, GIOCondition cond, gpointer user_data)
 {
   AgentSupervisor *s = user_data;
-  guint64 n;
   AgentEvent *ev;
   GHashTableIter it;
   gpointer v;
 
-  if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
-    g_warning("module events: %s", g_strerror(errno));
+  agent_event_sink_rearm(&s->sink);
   while ((ev = g_async_queue_try_pop(s->sink.queue))) {
     sup_on_event(s, ev);
     agent_event_free(ev);

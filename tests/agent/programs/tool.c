@@ -8,7 +8,9 @@
  *   trap         print "about to trap", then hit unreachable
  *   exit N       print "bye" on stderr, exit with status N
  *   grow MIB     grow the heap by MIB MiB (touching it), print "grown",
- *                then count forever every 10 ms */
+ *                then count forever every 10 ms
+ *   hold MIB     the same without touching it (linear memory of that size,
+ *                all zero) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +65,13 @@ int main(int argc, char **argv)
     fputs("bye\n", stderr);
     return argc > 2 ? atoi(argv[2]) : 0;
   }
-  if (strcmp(mode, "grow") == 0) {
+  if (strcmp(mode, "grow") == 0 || strcmp(mode, "hold") == 0) {
     size_t n = (size_t)(argc > 2 ? atol(argv[2]) : 1) << 20;
     /* volatile: clang would elide an allocation nobody reads. */
     char *volatile p = malloc(n);
     if (!p)
       return 1;
-    memset(p, 1, n);
+    memset(p, mode[0] == 'g', n);
     printf("grown %d\n", p[n - 1]);
     return count(0, 10);
   }
