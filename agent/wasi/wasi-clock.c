@@ -22,30 +22,35 @@ static int64_t host_ns(clockid_t id) {
 
 void wasi_clock_init(wasi_ctx *ctx) {
   ctx->mono_origin = 0;  /* the host's own monotonic time */
-  ctx->cpu_origin = host_ns(CLOCK_THREAD_CPUTIME_ID);
   ctx->cpu_last = 0;
+  ctx->cpu_thread_set = false;
 }
 
 uint64_t wasi_clock_mono(const wasi_ctx *ctx) {
   return (uint64_t)(host_ns(CLOCK_MONOTONIC) - ctx->mono_origin);
 }
 
+/* The instance's CPU time: its running thread's, continued across thread
+ * changes (an agent may resume a module on another thread) and restores,
+ * so it counts only what this program used and never goes back. */
 uint64_t wasi_clock_cpu(wasi_ctx *ctx) {
-  int64_t v = host_ns(CLOCK_THREAD_CPUTIME_ID) - ctx->cpu_origin;
-  /* Another thread (after a pause) has another clock: never go back. */
-  if (v < 0 || (uint64_t)v < ctx->cpu_last) {
-    ctx->cpu_origin = host_ns(CLOCK_THREAD_CPUTIME_ID) -
-                      (int64_t)ctx->cpu_last;
-    v = (int64_t)ctx->cpu_last;
+  int64_t now = host_ns(CLOCK_THREAD_CPUTIME_ID);
+  pthread_t self = pthread_self();
+  if (!ctx->cpu_thread_set || !pthread_equal(self, ctx->cpu_thread)) {
+    ctx->cpu_origin = now - (int64_t)ctx->cpu_last;
+    ctx->cpu_thread = self;
+    ctx->cpu_thread_set = true;
   }
+  int64_t v = now - ctx->cpu_origin;
+  if (v < 0 || (uint64_t)v < ctx->cpu_last) v = (int64_t)ctx->cpu_last;
   ctx->cpu_last = (uint64_t)v;
   return (uint64_t)v;
 }
 
 void wasi_clock_set(wasi_ctx *ctx, uint64_t mono, uint64_t cpu) {
   ctx->mono_origin = host_ns(CLOCK_MONOTONIC) - (int64_t)mono;
-  ctx->cpu_origin = host_ns(CLOCK_THREAD_CPUTIME_ID) - (int64_t)cpu;
   ctx->cpu_last = cpu;
+  ctx->cpu_thread_set = false;  /* the next reader's thread starts from it */
 }
 
 static int clock_now(wasi_ctx *ctx, uint32_t id, uint64_t *out) {

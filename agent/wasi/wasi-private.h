@@ -1,6 +1,7 @@
 /* WASI internals shared by the wasi-*.c files. */
 #pragma once
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -93,6 +94,8 @@ struct wasi_ctx {
   int64_t mono_origin;  /* guest monotonic = host monotonic - origin */
   int64_t cpu_origin;   /* guest cputime = thread cputime - origin */
   uint64_t cpu_last;
+  pthread_t cpu_thread;  /* whose CPU clock cpu_origin belongs to */
+  bool cpu_thread_set;
   wasi_pending_poll poll;
   int exit_status;
 };
