@@ -208,7 +208,9 @@ static int reopen(wasi_ctx *ctx, int *roots, wasi_fd *f, uint64_t pos,
   int flags = f->kind == WASI_FD_DIR ? O_RDONLY | O_DIRECTORY
               : f->writable ? (f->readable ? O_RDWR : O_WRONLY) : O_RDONLY;
   if (f->fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
-  if (f->fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
+  /* Never wait in a restore: a FIFO would block the open until a peer
+   * came. The program's own flag is put back below. */
+  flags |= O_NONBLOCK;
   int h = wasi_open_beneath(roots[f->preopen], f->path, flags, 0, true);
   if (h < 0) {
     char msg[512];
@@ -223,6 +225,10 @@ static int reopen(wasi_ctx *ctx, int *roots, wasi_fd *f, uint64_t pos,
     close(h);
     fail(r, "a reopened descriptor changed type");
     return -1;
+  }
+  if (!(f->fdflags & WASI_FDFLAG_NONBLOCK)) {
+    int fl = fcntl(h, F_GETFL);
+    if (fl >= 0) fcntl(h, F_SETFL, fl & ~O_NONBLOCK);
   }
   f->filetype = wasi_filetype_of(st.st_mode);
   if (f->kind == WASI_FD_FILE && S_ISREG(st.st_mode) &&
