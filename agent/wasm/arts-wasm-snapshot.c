@@ -10,7 +10,9 @@
  *     rebuilds the instance and its WASI context from FILE and finishes
  *     the run (same output and status as an uninterrupted one), or
  *     snapshots it again into FILE2 (chains). --dir maps a saved guest
- *     directory to another host directory. */
+ *     directory to another host directory.
+ *   arts-wasm inspect FILE
+ *     prints what the snapshot holds (after the checks a resume makes). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -211,8 +213,31 @@ out:
   return rc;
 }
 
+/* `arts-wasm inspect FILE`: what a snapshot holds, after all the checks a
+ * resume makes before instantiating. */
+static int cmd_inspect(int argc, char **argv) {
+  if (argc != 1) {
+    fprintf(stderr, "usage: arts-wasm inspect SNAPSHOT\n");
+    return 2;
+  }
+  char err[512];
+  wasm_snapshot *s = wasm_snapshot_read_file(argv[0], err, sizeof err);
+  wasm_module *m = s ? wasm_snapshot_load_module(s, NULL, err, sizeof err)
+                     : NULL;
+  if (!m) {
+    fprintf(stderr, "arts-wasm: %s: %s\n", argv[0], err);
+    wasm_snapshot_free(s);
+    return 1;
+  }
+  wasm_snapshot_describe(s, stdout);
+  wasm_module_free(m);
+  wasm_snapshot_free(s);
+  return 0;
+}
+
 static int extra_command(const char *cmd, int argc, char **argv) {
   if (strcmp(cmd, "resume") == 0) return cmd_resume(argc, argv);
+  if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc, argv);
   return -1;
 }
 

@@ -860,6 +860,34 @@ const uint8_t *wasm_snapshot_host_state(const wasm_snapshot *s,
   return s->host;
 }
 
+void wasm_snapshot_describe(const wasm_snapshot *s, FILE *out) {
+  fprintf(out, "format       version %u, %zu bytes\n", WASM_SNAPSHOT_VERSION,
+          s->len);
+  fprintf(out, "module       %zu bytes, sha256 ", s->module_len);
+  for (int i = 0; i < 32; i++) fprintf(out, "%02x", s->hash[i]);
+  uint64_t chunks = 0;
+  for (uint64_t i = 0; i < s->nruns; i++) chunks += s->runs[i].n;
+  fprintf(out, "\nmemory       %u memory, %llu pages (%llu KiB), %llu KiB "
+          "saved in %llu runs\n", s->nmems, (unsigned long long)s->pages,
+          (unsigned long long)s->pages * 64,
+          (unsigned long long)chunks * (CHUNK / 1024),
+          (unsigned long long)s->nruns);
+  fprintf(out, "globals      %u\ntables       %u\nsegments     %u data, "
+          "%u element\n", s->nglobals, s->ntables, s->ndatas, s->nelems);
+  fprintf(out, "fuel         %llu used, limit %llu\n",
+          (unsigned long long)s->fuel_used,
+          (unsigned long long)s->fuel_limit);
+  fprintf(out, "limits       memory %llu bytes, %u frames, %u stack slots "
+          "(0 = default)\n", (unsigned long long)s->limits.max_memory,
+          s->limits.max_frames, s->limits.max_stack_slots);
+  fprintf(out, "host state   \"%s\", %zu bytes\n", s->host_name, s->host_len);
+  fprintf(out, "frames       %u%s\n", s->nframes,
+          s->nframes ? " (bottom first)" : " (idle between calls)");
+  for (uint32_t i = 0; i < s->nframes; i++)
+    fprintf(out, "  #%-4u function %u, pc 0x%x, %u slots\n", i,
+            s->frames[i].func, s->frames[i].wasm_pc, s->frames[i].nslots);
+}
+
 void wasm_snapshot_limits(const wasm_snapshot *s, wasm_limits *out) {
   *out = s->limits;
 }

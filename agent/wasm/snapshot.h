@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wasm.h"
 
@@ -56,6 +57,9 @@ const uint8_t *wasm_snapshot_module_bytes(const wasm_snapshot *s,
                                           size_t *len);
 const uint8_t *wasm_snapshot_host_state(const wasm_snapshot *s,
                                         const char **name, size_t *len);
+/* A human-readable summary (sizes, memory, frames with their portable
+ * pcs, fuel, limits) for debugging: `arts-wasm inspect FILE`. */
+void wasm_snapshot_describe(const wasm_snapshot *s, FILE *out);
 /* The limits the instance ran with. */
 void wasm_snapshot_limits(const wasm_snapshot *s, wasm_limits *out);
 

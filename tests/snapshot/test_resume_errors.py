@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""arts-wasm resume refuses bad snapshots with a clear message, exit
+"""arts-wasm inspect describes a good snapshot; arts-wasm resume refuses bad snapshots with a clear message, exit
 status 1 and no output from the program: missing, empty, not a snapshot,
 truncated, bit-flipped, a preopened directory that vanished, a file the
 program held open that vanished. Bad option combinations exit 2.
@@ -28,6 +28,7 @@ def expect(name, cmd, status, needle):
 
 
 def main():
+    global failures
     arts, prog = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix='arts-resume-') as tmp:
         data = os.path.join(tmp, 'data')
@@ -49,6 +50,16 @@ def main():
                 f.write(blob)
             return path
 
+        p = subprocess.run([arts, 'inspect', snap], stdout=subprocess.PIPE,
+                           timeout=60)
+        text = p.stdout.decode()
+        if p.returncode != 0 or 'frames' not in text or '#0' not in text:
+            print('FAIL inspect: %d %r' % (p.returncode, text))
+            failures += 1
+        else:
+            print('ok inspect: ' + text.splitlines()[-1])
+        expect('inspect-bad', [arts, 'inspect', variant('cut0', good[:100])], 1,
+               'checksum')
         expect('missing', [arts, 'resume', os.path.join(tmp, 'nope')], 1,
                'No such file')
         expect('empty', [arts, 'resume', variant('empty', b'')], 1,
