@@ -108,6 +108,7 @@ arts_application_startup(GApplication *app)
     { "app.preferences", { "<Control>comma", NULL } },
     { "window.close", { "<Control>w", NULL } },
     { "win.add-connection", { "<Control>n", NULL } },
+    { "win.start-module", { "<Control>o", NULL } },
     { "win.back", { "<Alt>Left", "Escape", NULL } },
     { "win.search", { "<Control>f", NULL } },
     { "win.refresh-history", { "<Control>r", "F5", NULL } },

@@ -823,6 +823,22 @@ arts_realm_model_control_finish(ArtsRealmModel *self, GAsyncResult *result,
   return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+gboolean
+arts_realm_model_upload_program(ArtsRealmModel *self, const char *sha256,
+                                const void *bytes, gsize len, GError **error)
+{
+  g_autofree char *topic = NULL;
+
+  if (!self->mqtt || self->state != ARTS_CONNECTION_CONNECTED) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_MQTT,
+                _("Not connected to the broker"));
+    return FALSE;
+  }
+  topic = arts_topic(self->realm, ARTS_TOPIC_PROGRAM, sha256);
+  return arts_mqtt_publish(self->mqtt, topic, bytes, len, 1, TRUE, NULL, 0,
+                           error) >= 0;
+}
+
 gpointer
 arts_realm_model_lookup_module(ArtsRealmModel *self, const char *uuid)
 {

@@ -58,6 +58,13 @@ ArtsSeries *arts_realm_model_query_history_finish(ArtsRealmModel *self,
                                                   GAsyncResult *result,
                                                   GError **error);
 
+/* Publishes a program's bytes, retained, on program/{SHA256} (QoS 1), for
+ * the orchestrator to store and runtimes to fetch. */
+gboolean arts_realm_model_upload_program(ArtsRealmModel *self,
+                                         const char *sha256,
+                                         const void *bytes, gsize len,
+                                         GError **error);
+
 /* The module with UUID, or NULL. */
 gpointer arts_realm_model_lookup_module(ArtsRealmModel *self,
                                         const char *uuid);

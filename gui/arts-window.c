@@ -13,6 +13,7 @@
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
 #include "arts-secrets.h"
+#include "arts-start-dialog.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -27,6 +28,7 @@ struct _ArtsWindow {
   AdwToastOverlay *toast_overlay;
   AdwLeaflet *leaflet;
   GtkMenuButton *realms_button;
+  GtkWidget *start_button;
   GtkWidget *status_box;
   GtkImage *status_icon;
   GtkLabel *realm_label;
@@ -69,6 +71,7 @@ update_state(ArtsWindow *self)
   g_autofree char *offline = NULL;
 
   gtk_widget_set_visible(self->status_box, self->model != NULL);
+  gtk_widget_set_visible(self->start_button, self->model != NULL);
   /* No realm, no pages to switch between. */
   adw_view_switcher_title_set_view_switcher_enabled(self->switcher_title,
                                                     self->model != NULL);
@@ -497,6 +500,18 @@ stop_module_action(GSimpleAction *action, GVariant *param,
   gtk_window_present(GTK_WINDOW(dialog));
 }
 
+static void
+start_module_action(GSimpleAction *action, GVariant *param,
+                    gpointer user_data)
+{
+  ArtsWindow *self = user_data;
+
+  if (!self->model)
+    return;
+  gtk_window_present(GTK_WINDOW(arts_start_dialog_new(GTK_WINDOW(self),
+                                                      self->model)));
+}
+
 static const GActionEntry win_actions[] = {
   { "connect", connect_action, "s", NULL, NULL, { 0 } },
   { "disconnect", disconnect_action, NULL, NULL, NULL, { 0 } },
@@ -507,6 +522,7 @@ static const GActionEntry win_actions[] = {
   { "refresh-history", refresh_history_action, NULL, NULL, NULL, { 0 } },
   { "migrate-module", migrate_module_action, "(ss)", NULL, NULL, { 0 } },
   { "stop-module", stop_module_action, "s", NULL, NULL, { 0 } },
+  { "start-module", start_module_action, NULL, NULL, NULL, { 0 } },
 };
 
 static void
@@ -608,6 +624,7 @@ arts_window_class_init(ArtsWindowClass *klass)
   BIND(toast_overlay);
   BIND(leaflet);
   BIND(realms_button);
+  BIND(start_button);
   BIND(status_box);
   BIND(status_icon);
   BIND(realm_label);

@@ -31,6 +31,7 @@
 #include "arts-realm-model-private.h"
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
+#include "arts-start-dialog.h"
 #include "arts-window.h"
 
 #include <glib/gstdio.h>
@@ -699,6 +700,55 @@ check_module_chip(char **names)
   g_assert_null(chip_on(names[0]));
 }
 
+/* Start a Program: the dialog uploads a real .wasm by its hash and asks
+ * the real orchestrator; the answer (a start, or the reason it refused)
+ * reaches the user: a toast, or the dialog's error line. */
+static gboolean
+start_answered(gpointer data)
+{
+  GtkWindow *dialog = toplevel_of_type(ARTS_TYPE_START_DIALOG);
+  GtkLabel *error;
+
+  if (!dialog)
+    return toast_says("hello started on");
+  error = label_with_class(GTK_WIDGET(dialog), "error");
+  return error && gtk_widget_get_visible(GTK_WIDGET(error)) &&
+         *gtk_label_get_label(error);
+}
+
+static void
+check_start_dialog(void)
+{
+  g_autofree char *wasm = g_build_filename(env("ARTS_SOURCE_DIR"), "tests",
+                                           "wasm", "corpus", "hello.wasm",
+                                           NULL);
+  g_autoptr(GFile) file = g_file_new_for_path(wasm);
+  GtkWindow *dialog;
+  GtkLabel *error;
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.start-module", NULL));
+  g_assert_true(wait_until(toplevel_shown,
+                           GSIZE_TO_POINTER(ARTS_TYPE_START_DIALOG)));
+  dialog = toplevel_of_type(ARTS_TYPE_START_DIALOG);
+  arts_start_dialog_set_file(ARTS_START_DIALOG(dialog), file);
+  screenshot("start.png");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(dialog),
+                                           "dialog.start", NULL));
+  g_assert_true(wait_long(start_answered, NULL, 75));
+  dialog = toplevel_of_type(ARTS_TYPE_START_DIALOG);
+  if (dialog) {
+    error = label_with_class(GTK_WIDGET(dialog), "error");
+    g_test_message("the orchestrator refused: %s",
+                   gtk_label_get_label(error));
+    screenshot("start-refused.png");
+    gtk_window_destroy(dialog);
+  } else {
+    g_test_message("started");
+  }
+  spin(200);
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -879,6 +929,7 @@ scenario(gpointer data)
 
   check_runtime_page(names[0]);
   check_module_chip(names);
+  check_start_dialog();
 
   kill_victim();
   g_assert_true(wait_until(is_dead, (gpointer)victim));
