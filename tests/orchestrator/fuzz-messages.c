@@ -24,6 +24,16 @@ static const char *const topics[] = {
   "fz/proc/state/runtime/" UUID_A,
 };
 
+/* Issue 4's topics, picked by a first byte of 0xf0 and above (the seeds
+ * above keep their topics). */
+static const char *const module_topics[] = {
+  "fz/proc/control/" UUID_A,
+  "fz/proc/program/"
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  "fz/proc/snapshot/" UUID_B,
+  "fz/proc/stdout/" UUID_B,
+};
+
 static void
 cleanup(void)
 {
@@ -66,8 +76,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   static unsigned n;
   if (size < 1)
     return 0;
-  orch_daemon_handle(daemon_, topics[data[0] % G_N_ELEMENTS(topics)],
-                     data + 1, size - 1);
+  const char *topic = data[0] >= 0xf0
+    ? module_topics[(data[0] & 0x0f) % G_N_ELEMENTS(module_topics)]
+    : topics[data[0] % G_N_ELEMENTS(topics)];
+  orch_daemon_handle(daemon_, topic, data + 1, size - 1);
   if (++n % 64 == 0)
     orch_daemon_tick(daemon_);
   return 0;
