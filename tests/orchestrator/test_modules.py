@@ -124,12 +124,6 @@ def logs(w, module, since=0):
             return out, d
 
 
-def stream(w, uuid):
-    """Every stdout message seen by the test's subscriber, in order."""
-    return b"".join(m["payload"].encode() for m in w.sub.all(
-        lambda m: m["topic"] == f"{REALM}/proc/stdout/{uuid}"))
-
-
 def wait_output(w, module, pred, timeout=10, what="output"):
     def ok():
         data, _ = logs(w, module)
@@ -294,7 +288,14 @@ def case_migrate(w):
     downtimes = []
     for i in range(20):
         target = order[i % 3]
-        d = migrate(w, "counter", target)
+        if i == 4:
+            # ARTS's form: a delete carrying send_to_runtime (by uuid)
+            tgt = [a for a in agents if a.name == target][0]
+            d = control(w, "delete", {"type": "module", "uuid": m["uuid"],
+                                      "send_to_runtime": tgt.uuid},
+                        timeout=30)
+        else:
+            d = migrate(w, "counter", target)
         tgt = [a for a in agents if a.name == target][0]
         check(d["target"] == tgt.uuid and d["module"] == m["uuid"],
               f"migration {i}: {d}")
@@ -311,9 +312,6 @@ def case_migrate(w):
     control(w, "delete", {"type": "module", "name": "counter"})
     data, _ = logs(w, "counter")
     n = check_sequence(data, "counter after 20 migrations")
-    live = stream(w, m["uuid"])
-    check(counted(live)[:n] == list(range(n)) or True, "")
-    # what a viewer of stdout/ saw, with offsets, is the same
     check(w.db("SELECT count(*) FROM migrations WHERE result = 'ok'")[0][0]
           == 20, "migrations log")
     log(f"20 migrations: {n} lines, downtime ms min {min(downtimes)} "
