@@ -47,12 +47,15 @@ typedef enum {
   SUP_FAILED,
 } SupState;
 
-static const char *const sup_state_names[] = {
-  [SUP_WAIT_PROGRAM] = "starting", [SUP_WAIT_SNAPSHOT] = "starting",
-  [SUP_STARTING] = "starting", [SUP_RUNNING] = "running",
-  [SUP_PAUSED] = "paused", [SUP_MIGRATING] = "migrating",
-  [SUP_EXITED] = "exited", [SUP_FAILED] = "failed",
+/* As the wire says it (arts_module_state_to_string). */
+static const ArtsModuleState sup_wire_state[] = {
+  [SUP_WAIT_PROGRAM] = ARTS_MODULE_STARTING,
+  [SUP_WAIT_SNAPSHOT] = ARTS_MODULE_STARTING,
+  [SUP_STARTING] = ARTS_MODULE_STARTING, [SUP_RUNNING] = ARTS_MODULE_RUNNING,
+  [SUP_PAUSED] = ARTS_MODULE_PAUSED, [SUP_MIGRATING] = ARTS_MODULE_MIGRATING,
+  [SUP_EXITED] = ARTS_MODULE_EXITED, [SUP_FAILED] = ARTS_MODULE_FAILED,
 };
+#define sup_state_name(st) arts_module_state_to_string(sup_wire_state[st])
 
 typedef struct {
   AgentSupervisor *s;
@@ -212,7 +215,7 @@ static void sup_state(SupModule *sm, SupState state)
     return;
   json_object_set_string_member(data, "type", "module_state");
   json_object_set_string_member(data, "uuid", sm->uuid);
-  json_object_set_string_member(data, "state", sup_state_names[state]);
+  json_object_set_string_member(data, "state", sup_state_name(state));
   if (state == SUP_EXITED) {
     if (sm->exit_code >= 0)
       json_object_set_int_member(data, "exit_code", sm->exit_code);
@@ -530,7 +533,7 @@ static JsonObject *sup_module_details(SupModule *sm)
 
   json_object_set_string_member(d, "uuid", sm->uuid);
   json_object_set_string_member(d, "name", sm->name);
-  json_object_set_string_member(d, "state", sup_state_names[sm->state]);
+  json_object_set_string_member(d, "state", sup_state_name(sm->state));
   json_object_set_int_member(d, "started_at", sm->started_at);
   return d;
 }
@@ -588,7 +591,7 @@ static void sup_answer_deletes(SupModule *sm)
       json_object_set_int_member(d, "exit_code", sm->exit_code);
     else
       json_object_set_null_member(d, "exit_code");
-    json_object_set_string_member(d, "state", sup_state_names[sm->state]);
+    json_object_set_string_member(d, "state", sup_state_name(sm->state));
     if (sm->error)
       json_object_set_string_member(d, "error", sm->error);
     sup_answer(s, g_ptr_array_index(sm->delete_reqs, i), d);
@@ -898,7 +901,7 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
     }
   }
   if (live >= (guint)s->max_nmodules) {
-    sup_refusef(s, req, ARTS_ERROR_CONFLICT,
+    sup_refusef(s, req, ARTS_ERROR_NO_FIT,
                 "runtime full: %u of max_nmodules %d modules", live,
                 s->max_nmodules);
     return;
@@ -968,7 +971,7 @@ static void sup_migrate(AgentSupervisor *s, const ArtsEnvelope *req,
   if (!sm->mod || (sm->state != SUP_RUNNING && sm->state != SUP_PAUSED)) {
     sup_refusef(s, req, ARTS_ERROR_CONFLICT,
                 "module %s is %s, not running", sm->uuid,
-                sup_state_names[sm->state]);
+                sup_state_name(sm->state));
     return;
   }
   sm->migrate_req = arts_envelope_new(req->type, req->action, req->object_id,
@@ -991,7 +994,7 @@ static void sup_resume(AgentSupervisor *s, const ArtsEnvelope *req,
 
   if (!sm->mod) {
     sup_refusef(s, req, ARTS_ERROR_CONFLICT, "module %s is %s", sm->uuid,
-                sup_state_names[sm->state]);
+                sup_state_name(sm->state));
     return;
   }
   if (sm->migrate_req)
@@ -1014,7 +1017,7 @@ static void sup_checkpoint(AgentSupervisor *s, const ArtsEnvelope *req,
   }
   if (!sm->mod || sm->state == SUP_STARTING) {
     sup_refusef(s, req, ARTS_ERROR_CONFLICT, "module %s is %s, not running",
-                sm->uuid, sup_state_names[sm->state]);
+                sm->uuid, sup_state_name(sm->state));
     return;
   }
   sm->checkpoint_req = arts_envelope_new(req->type, req->action,
@@ -1209,40 +1212,34 @@ void agent_supervisor_on_connect(AgentSupervisor *s, gboolean connected)
 
 /* --- telemetry ----------------------------------------------------------- */
 
-#define SUP_METRIC_INSTR "arts.module.instructions"
-#define SUP_METRIC_INSTR_RATE "arts.module.instructions.rate"
-#define SUP_METRIC_MEMORY "arts.module.memory.linear"
-#define SUP_METRIC_IO_READ "arts.module.io.read"
-#define SUP_METRIC_IO_WRITE "arts.module.io.write"
-#define SUP_METRIC_UPTIME "arts.module.uptime"
-#define SUP_METRIC_MIGRATIONS "arts.module.migrations"
-
 static void sup_metrics(SupModule *sm, ArtsTelemetry *t, gint64 now_us)
 {
   AgentModuleStats st;
   double dt = (double)(now_us - sm->last_us) / 1e6;
 
   agent_module_stats(sm->mod, &st);
+  arts_telemetry_set_module_info(t, sm->uuid, sm->name,
+                                 sup_wire_state[sm->state]);
   arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_PROC_CPU_TIME, st.cpu_s);
   if (dt > 0.01 && sm->last_us) {
     arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_PROC_CPU_UTIL,
                               CLAMP((st.cpu_s - sm->last_cpu) / dt, 0, 1));
-    arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_INSTR_RATE,
+    arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_INSTR_RATE,
                               st.instructions >= sm->last_instr
                                 ? (double)(st.instructions - sm->last_instr) /
                                   dt : 0);
   }
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_INSTR,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_INSTRUCTIONS,
                             (double)st.instructions);
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_MEMORY,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_MEMORY,
                             (double)st.memory);
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_IO_READ,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_IO_READ,
                             (double)st.io_read);
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_IO_WRITE,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_IO_WRITE,
                             (double)st.io_write);
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_UPTIME,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_UPTIME,
                             (double)(arts_now_ms() - sm->started_at) / 1e3);
-  arts_telemetry_add_module(t, sm->uuid, SUP_METRIC_MIGRATIONS,
+  arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_MIGRATIONS,
                             sm->migrations);
   sm->last_cpu = st.cpu_s;
   sm->last_instr = st.instructions;

@@ -231,6 +231,8 @@ def test_run(binary, tool):
         check(mods, "stats carry modules")
         entry = [e for e in mods[-1] if e["uuid"] == m]
         check(entry, "stats name the module")
+        check(entry[0].get("name") == "busy" and
+              entry[0].get("state") == "running", "name, state %r" % entry)
         mt = entry[0]["metrics"]
         for k in ["process.cpu.time", "process.cpu.utilization",
                   "arts.module.instructions", "arts.module.instructions.rate",
@@ -517,6 +519,7 @@ def test_bad(binary, tool):
         bad("create", dict(mod, uuid=new_id(), name="one"), ["one"])
         o.create(a, ["sleep", "3600"], name="two")
         d = bad("create", dict(mod, uuid=new_id(), name="three"), ["full"])
+        check(d["code"] == "no_fit", "full: code %r" % d)
         # A migration given up (resume) leaves the module running.
         o.request(a, "migrate", {"type": "module", "name": "one",
                                  "migration": "m-1"})
