@@ -58,6 +58,8 @@ typedef struct {
   ctl *cs;
   uint32_t ncs, capcs;
   uint32_t cur_slot, max_slot;
+  uint32_t *ops;        /* cells where ops start (for threading) */
+  uint32_t nops, capops;
   int64_t last_op;      /* cell of the last emitted op */
   int64_t last_dst;     /* cell of its destination operand, or -1 */
   int last_kind;        /* 1: a fusable i32 comparison */
@@ -110,11 +112,21 @@ static void emit(cc *c, uint32_t v)
 
 static uint32_t emit_op(cc *c, uint32_t op)
 {
+  c->ops = grow(c->ops, &c->capops, c->nops + 1, sizeof *c->ops);
+  c->ops[c->nops++] = c->ncode;
   c->last_op = c->ncode;
   c->last_dst = -1;
   c->last_kind = 0;
   emit(c, op);
   return (uint32_t)c->last_op;
+}
+
+/* Drops the code from cell AT on (a peephole rewriting the last op). */
+static void truncate_to(cc *c, uint32_t at)
+{
+  c->ncode = at;
+  while (c->nops && c->ops[c->nops - 1] >= at)
+    c->nops--;
 }
 
 /* An op whose first operand is its destination D. */
@@ -517,7 +529,7 @@ static bool take_addr_add(cc *c, const vent *a, uint32_t *src, uint32_t *imm)
     return false;
   *src = c->code[c->last_op + 2];
   *imm = c->code[c->last_op + 3];
-  c->ncode = (uint32_t)c->last_op;
+  truncate_to(c, (uint32_t)c->last_op);
   return true;
 }
 
@@ -636,7 +648,7 @@ static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
       c->last_dst == c->last_op + 1 && c->code[c->last_dst] == cond->pos) {
     uint32_t cmp = c->code[c->last_op] - OP_I32_IMM + 0x46;
     uint32_t a = c->code[c->last_op + 2], imm = c->code[c->last_op + 3];
-    c->ncode = (uint32_t)c->last_op;
+    truncate_to(c, (uint32_t)c->last_op);
     emit_op(c, fused_branch(cmp, invert) - OP_BR_I32_EQ + OP_BR_I32_IMM);
     emit(c, a);
     emit(c, imm);
@@ -650,12 +662,12 @@ static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
     uint32_t cmp = c->code[c->last_op];
     uint32_t a = c->code[c->last_op + 2];
     if (cmp == 0x45) {  /* i32.eqz */
-      c->ncode = (uint32_t)c->last_op;
+      truncate_to(c, (uint32_t)c->last_op);
       emit_op(c, invert ? OP_BR_IF : OP_BR_I32_EQZ);
       emit(c, a);
     } else {
       uint32_t b = c->code[c->last_op + 3];
-      c->ncode = (uint32_t)c->last_op;
+      truncate_to(c, (uint32_t)c->last_op);
       emit_op(c, fused_branch(cmp, invert));
       emit(c, a);
       emit(c, b);
@@ -1764,6 +1776,10 @@ static int compile(cc *c)
   }
   if (!wasm_rd_ok(r))
     return -1;
+  /* thread the code: op numbers become the interpreter's handler offsets
+   * (only the cell contents change; the layout stays the same) */
+  for (uint32_t k = 0; k < c->nops; k++)
+    c->code[c->ops[k]] = wasm_interp_thread_op(c->code[c->ops[k]]);
   f->frame_slots = c->max_slot;
   f->code = c->code;
   f->ncode = c->ncode;
@@ -1787,5 +1803,6 @@ int wasm_compile_func(wasm_module *m, uint32_t idx, char *err, size_t errlen)
   free(c.vs);
   free(c.cs);
   free(c.local_slot);
+  free(c.ops);
   return rc;
 }

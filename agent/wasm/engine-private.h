@@ -308,6 +308,8 @@ bool wasm_memory_set_pages(wasm_instance *inst, uint64_t pages);
 
 /* Runs the exec state of INST until it finishes, traps, exits or pauses. */
 wasm_result wasm_interp_run(wasm_instance *inst);
+/* The op cell value that dispatches op number OP (see compile.c). */
+uint32_t wasm_interp_thread_op(uint32_t op);
 /* Compiles (and validates) the body of defined function IDX. 0, or -1
  * with ERR ("offset 0x..: reason"). */
 int wasm_compile_func(wasm_module *m, uint32_t idx, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  * caller on the engine's frame stack and carries on in the same loop, so
  * the C stack never grows with WebAssembly recursion. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,23 +232,10 @@ static const char *memory_init(wasm_instance *inst, uint32_t seg, uint32_t d,
   return NULL;
 }
 
-#ifdef WASM_OP_PROFILE
-/* Build with -DWASM_OP_PROFILE to print executed-op counts at exit. */
-static uint64_t op_counts[OP_COUNT];
-static void print_op_counts(void)
-{
-  for (int i = 0; i < OP_COUNT; i++)
-    if (op_counts[i])
-      fprintf(stderr, "op 0x%03x %llu\n", i, (unsigned long long)op_counts[i]);
-}
-__attribute__((constructor)) static void op_profile_init(void)
-{
-  atexit(print_op_counts);
-}
-#define NEXT() do { op_counts[*pc]++; goto *labels[*pc]; } while (0)
-#else
-#define NEXT() goto *labels[*pc]
-#endif
+/* Direct threading: an op cell holds its handler's offset from op_bad,
+ * filled in by wasm_interp_thread_op() after compiling. */
+#define NEXT() goto *(void *)((char *)&&op_bad + (int32_t)*pc)
+static int32_t thread_offsets[OP_COUNT];
 #define TRAP(msg) do { trap_msg = (msg); goto trap; } while (0)
 #define S(k) fp[pc[k]]
 
@@ -440,10 +428,10 @@ wasm_result wasm_interp_run(wasm_instance *root)
     L(0xae), L(0xaf), L(0xb0), L(0xb1), L(0xb2), L(0xb3), L(0xb4),
     L(0xb5), L(0xb6), L(0xb7), L(0xb8), L(0xb9), L(0xba), L(0xbb),
     L(0xc0), L(0xc1), L(0xc2), L(0xc3), L(0xc4),
-    [OP_TRUNC_SAT + 0] = &&op_trunc_sat, [OP_TRUNC_SAT + 1] = &&op_trunc_sat,
-    [OP_TRUNC_SAT + 2] = &&op_trunc_sat, [OP_TRUNC_SAT + 3] = &&op_trunc_sat,
-    [OP_TRUNC_SAT + 4] = &&op_trunc_sat, [OP_TRUNC_SAT + 5] = &&op_trunc_sat,
-    [OP_TRUNC_SAT + 6] = &&op_trunc_sat, [OP_TRUNC_SAT + 7] = &&op_trunc_sat,
+    [OP_TRUNC_SAT + 0] = &&op_trunc_sat_0, [OP_TRUNC_SAT + 1] = &&op_trunc_sat_1,
+    [OP_TRUNC_SAT + 2] = &&op_trunc_sat_2, [OP_TRUNC_SAT + 3] = &&op_trunc_sat_3,
+    [OP_TRUNC_SAT + 4] = &&op_trunc_sat_4, [OP_TRUNC_SAT + 5] = &&op_trunc_sat_5,
+    [OP_TRUNC_SAT + 6] = &&op_trunc_sat_6, [OP_TRUNC_SAT + 7] = &&op_trunc_sat_7,
     [OP_MEMORY_INIT] = &&op_memory_init, [OP_DATA_DROP] = &&op_data_drop,
     [OP_MEMORY_COPY] = &&op_memory_copy, [OP_MEMORY_FILL] = &&op_memory_fill,
     [OP_TABLE_INIT] = &&op_table_init, [OP_ELEM_DROP] = &&op_elem_drop,
@@ -536,6 +524,12 @@ wasm_result wasm_interp_run(wasm_instance *root)
   };
 #pragma GCC diagnostic pop
 
+  if (!root) {
+    /* called once, before any code is compiled */
+    for (int k = 0; k < OP_COUNT; k++)
+      thread_offsets[k] = (int32_t)((char *)labels[k] - (char *)&&op_bad);
+    return WASM_FINISHED;
+  }
   wasm_exec *ex = &root->exec;
   atomic_int *pflag = &root->pause_requested;
   const wasm_func *fn = ex->cur.func;
@@ -1009,10 +1003,19 @@ op_0xb1: {
   I64_UN(0xc3, (int64_t)(int16_t)a)
   I64_UN(0xc4, (int64_t)(int32_t)a)
 
-op_trunc_sat:
-  S(1) = trunc_sat(*pc - OP_TRUNC_SAT, S(2));
-  pc += 3;
-  NEXT();
+#define TRUNC_SAT(k)                                                    \
+  op_trunc_sat_##k:                                                     \
+    S(1) = trunc_sat(k, S(2));                                          \
+    pc += 3;                                                            \
+    NEXT();
+  TRUNC_SAT(0)
+  TRUNC_SAT(1)
+  TRUNC_SAT(2)
+  TRUNC_SAT(3)
+  TRUNC_SAT(4)
+  TRUNC_SAT(5)
+  TRUNC_SAT(6)
+  TRUNC_SAT(7)
 
 op_memory_init: {
   const char *e = memory_init(inst, pc[1], (uint32_t)S(2), (uint32_t)S(3),
@@ -1538,7 +1541,7 @@ do_call:
     code = d->code;
     pc = code;
     /* the callee's entry block is charged here: one dispatch less */
-    if (code[0] == OP_FUEL) {
+    if ((int32_t)code[0] == (int32_t)((char *)&&op_fuel - (char *)&&op_bad)) {
       if (__builtin_expect((fuel -= code[1]) < 0, 0)) {
         fuel += code[1];
         TRAP("out of fuel");
@@ -1620,4 +1623,17 @@ trap:
   ex->nframes = 0;
   ex->paused = false;
   return WASM_TRAPPED;
+}
+
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_init(void)
+{
+  wasm_interp_run(NULL);
+}
+
+uint32_t wasm_interp_thread_op(uint32_t op)
+{
+  pthread_once(&thread_once, thread_init);
+  return op < OP_COUNT ? (uint32_t)thread_offsets[op] : 0; /* 0: op_bad */
 }
