@@ -329,6 +329,7 @@ static gboolean agent_on_signal(gpointer user_data)
   }
   a->stopping = TRUE;
   g_message("stopping");
+  agent_supervisor_drain(a->sup);
   if (agent_supervisor_live(a->sup) > 0 && arts_mqtt_is_connected(a->mqtt))
     agent_drain(a);
   else

@@ -119,6 +119,7 @@ struct _AgentSupervisor {
   AgentEventSink sink;
   guint wake_id;
   guint kick_id;
+  gboolean draining;
 };
 
 static void sup_module_free(gpointer data);
@@ -900,6 +901,11 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
       return;
     }
   }
+  if (s->draining) {
+    sup_refusef(s, req, ARTS_ERROR_NO_FIT,
+                "this runtime is draining (shutting down)");
+    return;
+  }
   if (live >= (guint)s->max_nmodules) {
     sup_refusef(s, req, ARTS_ERROR_NO_FIT,
                 "runtime full: %u of max_nmodules %d modules", live,
@@ -1310,6 +1316,11 @@ void agent_supervisor_attach(AgentSupervisor *s, ArtsMqtt *mqtt)
 guint agent_supervisor_live(AgentSupervisor *s)
 {
   return sup_count_live(s);
+}
+
+void agent_supervisor_drain(AgentSupervisor *s)
+{
+  s->draining = TRUE;
 }
 
 void agent_supervisor_stop_all(AgentSupervisor *s)

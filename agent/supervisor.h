@@ -39,6 +39,9 @@ gboolean agent_supervisor_on_publish(AgentSupervisor *s, int mid,
 void agent_supervisor_add_metrics(AgentSupervisor *s, ArtsTelemetry *sample);
 /* Modules that run, are paused or are being set up here. */
 guint agent_supervisor_live(AgentSupervisor *s);
+/* From now on creates are refused (no_fit, "draining"): the runtime is
+ * leaving and its modules are being moved away. */
+void agent_supervisor_drain(AgentSupervisor *s);
 /* Stops every module; returns at once (their ends come as events). */
 void agent_supervisor_stop_all(AgentSupervisor *s);
 /* Stops and joins every module. */

@@ -552,6 +552,9 @@ def test_drain(binary, tool):
         d = upd["payload"]["data"]
         check(d["uuid"] == a.uuid and d["draining"] is True, "drain %r" % d)
         check(a.proc.poll() is None, "still there while draining")
+        d = o.create(a, ["count", "3", "0"], ok=False)
+        check(d["code"] == "no_fit" and "draining" in d["error"],
+              "no new module while draining: %r" % d)
         migrate(o, a, b, m, "drain-1")
         check(a.wait(5) == 0, "agent exits once drained")
         goodbye = o.obs.snapshot(lambda x: x["topic"] == P + "reg" and
