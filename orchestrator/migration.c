@@ -8,9 +8,10 @@
  *
  * Each step has a timeout. Until the target has resumed, the source holds
  * the module (paused): any failure resumes it there and releases the
- * target. A source that vanishes after its snapshot left does not stop
- * the migration (the target has the snapshot, and so do we); one that
- * vanishes before leaves the module to recovery. Drain and overload
+ * target. A source that vanishes once asked for its snapshot does not
+ * stop the migration: if the snapshot left, the target resumes from it
+ * (and we keep it too); if the target does not resume in time, the
+ * module is left to recovery. Drain and overload
  * shedding are migrations with another reason. */
 #include "modules-private.h"
 
@@ -211,8 +212,10 @@ on_step_timeout(gpointer user_data)
 {
   OrchMigration *mig = user_data;
   mig->timer = 0;
-  fail(mig, "the target did not resume within %d ms",
-       mig->mods->set.step_timeout_ms);
+  fail(mig, "the target did not resume within %d ms%s",
+       mig->mods->set.step_timeout_ms,
+       mig->source_dead && !mig->have_snapshot
+       ? " (the source died, no snapshot came)" : "");
   return G_SOURCE_REMOVE;
 }
 
@@ -412,8 +415,10 @@ orch_migration_runtime_died(OrchModules *mods, const char *runtime)
       fail(mig, "the target %s died", orch_rt_name(mods, runtime));
     } else if (strcmp(mig->source, runtime) == 0) {
       mig->source_dead = TRUE;
-      if (!mig->have_snapshot && mig->step < STEP_RESUME)
-        fail(mig, "its runtime died before the snapshot left");
+      /* Asked to snapshot: the snapshot may be on its way (a large one
+       * takes a while to reach us too); the target knows best. */
+      if (mig->step == STEP_READY)
+        fail(mig, "its runtime died before the snapshot was asked for");
       else if (mig->step == STEP_SNAPSHOT)
         wait_resume(mig);
     }

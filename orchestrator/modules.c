@@ -536,7 +536,7 @@ create_placed(OrchModules *mods, const char *topic, const ArtsEnvelope *req,
   mod->m->started_at_ms = arts_now_ms();
   mod->busy = TRUE;
   mod->ckpt_us = g_get_monotonic_time();
-  g_hash_table_insert(mods->mods, mod->m->uuid, mod);
+  g_hash_table_replace(mods->mods, mod->m->uuid, mod);
   orch_mod_changed(mods, mod);
   CreateCtx *c = g_new0(CreateCtx, 1);
   c->uuid = g_strdup(mod->m->uuid);
