@@ -12,6 +12,7 @@ only; run with /usr/bin/python3.
 
     dashboard.py TEST_BINARY
 """
+import json
 import os
 import shutil
 import signal
@@ -104,6 +105,32 @@ def stop_pid(pid):
     os.kill(pid, signal.SIGKILL)
 
 
+def check_ticker_moved(r, runtime):
+    """The module the GUI test dragged runs on RUNTIME, by the
+    orchestrator's retained record (state/module), not the dashboard's."""
+    if not os.path.exists(os.path.join(BUILD, "tests", "agent", "tool.wasm")):
+        log("no tool.wasm: drag-to-migrate was not checked")
+        return
+    out = subprocess.run(
+        ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(r.port), "-v",
+         "-t", f"{r.name}/proc/state/module/+", "-W", "3"],
+        capture_output=True, text=True).stdout
+    want = r.agent_uuid(runtime)
+    for line in out.splitlines():
+        topic, _, payload = line.partition(" ")
+        try:
+            data = json.loads(payload)["data"]
+        except (ValueError, KeyError):
+            continue
+        if data.get("name") == "ticker":
+            check(data.get("parent") == want and data.get("status") == "A",
+                  f"ticker is not running on {runtime}: {data}")
+            log(f"ticker runs on {runtime} ({data.get('state')}, "
+                f"{data.get('migrations')} migration(s))")
+            return
+    check(False, f"no retained state of the module ticker:\n{out}")
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: dashboard.py TEST_BINARY", file=sys.stderr)
@@ -144,7 +171,7 @@ def main():
         })
         t0 = time.monotonic()
         p = subprocess.run(XVFB + [sys.argv[1]], env=env,
-                           capture_output=True, text=True, timeout=240)
+                           capture_output=True, text=True, timeout=420)
         restarted = read_pid(pidfile)
         log(f"test-dashboard: rc {p.returncode} after "
             f"{time.monotonic() - t0:.1f} s\n{p.stdout}{p.stderr}")
@@ -154,6 +181,10 @@ def main():
         # The realm agrees with what the dashboard showed.
         check(r.runtime(victim, "D") is not None,
               f"{victim} is not dead in arts-ctl runtimes")
+        if "DRAG-TO-MIGRATE:" in p.stdout:
+            check_ticker_moved(r, names[2])
+        else:
+            log("the orchestrator runs no programs: drag-to-migrate skipped")
         try:
             run_binary(r, artifacts)
             r.agents[victim].popen.wait(5)
