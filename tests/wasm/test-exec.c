@@ -47,7 +47,7 @@ static uint64_t result0(wasm_instance *inst)
 
 static void *pauser(void *arg)
 {
-  struct timespec ts = {0, 20 * 1000 * 1000};
+  struct timespec ts = {0, 5 * 1000 * 1000};
   nanosleep(&ts, NULL);
   wasm_request_pause(arg);
   return NULL;
@@ -183,10 +183,10 @@ int main(int argc, char **argv)
     return 1;
   }
   test_limits();
-  /* sum(n) = n(n+1)/2; large enough to still run after 20 ms */
-  test_move("sum", 30000000, 30000000ull * 30000001ull / 2);
-  test_move("fib", 35, 9227465);
-  test_move("ifib", 35, 9227465);
+  /* sum(n) = n(n+1)/2; each run lasts well over the 5 ms before the pause */
+  test_move("sum", 10000000, 10000000ull * 10000001ull / 2);
+  test_move("fib", 32, 2178309);
+  test_move("ifib", 32, 2178309);
   wasm_module_free(mod);
   printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
