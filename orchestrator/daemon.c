@@ -29,6 +29,7 @@ struct _OrchDaemon {
   OrchStore *store;
   OrchRealm *realm;
   OrchModules *mods;       /* issue 4: modules.c and friends */
+  gint64 last_tick_us;     /* monotonic time of the latest tick */
   ArtsMqtt *mqtt;
   char *t_reg, *t_query, *t_stats, *t_state, *t_log;
   guint check_id, maintain_id;
@@ -686,8 +687,20 @@ void
 orch_daemon_tick(OrchDaemon *d)
 {
   g_autoptr(GError) error = NULL;
-  if (d->connected)
-    orch_realm_sweep(d->realm, g_get_monotonic_time());
+  gint64 now = g_get_monotonic_time();
+  /* A tick this late means we were busy (storing a 64 MiB snapshot on a
+   * loaded machine): the telemetry waiting in our socket is not read yet,
+   * and the runtimes' silence is ours. They get a fresh deadline. */
+  gint64 late = MAX((gint64)d->set.check_ms * 5000, G_USEC_PER_SEC);
+  if (d->last_tick_us && now - d->last_tick_us > late) {
+    g_message("the main loop was held for %" G_GINT64_FORMAT " ms: "
+              "liveness deadlines start again", (now - d->last_tick_us)
+              / 1000);
+    orch_realm_grace(d->realm, now);
+  } else if (d->connected) {
+    orch_realm_sweep(d->realm, now);
+  }
+  d->last_tick_us = now;
   if (!orch_store_flush(d->store, &error))
     on_store_failed(error, d);
   orch_modules_tick(d->mods);

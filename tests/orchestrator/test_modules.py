@@ -64,9 +64,9 @@ class Agent:
             return f.read()
 
 
-def realm(w, *names, orch_args=()):
+def realm(w, *names, orch_args=(), interval_ms=200):
     w.start_orchestrator(*orch_args)
-    agents = [Agent(w, n) for n in names]
+    agents = [Agent(w, n, interval_ms=interval_ms) for n in names]
     for a in agents:
         a.wait_registered()
     return agents
