@@ -1226,6 +1226,14 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
     double cpu = arts_module_metrics_get(mm, ARTS_METRIC_PROC_CPU_UTIL);
     if (isfinite(cpu))
       mod->cpu = cpu;
+    /* A report we missed (we were restarting while it was sent): the
+     * telemetry's state of a running module wins over ours. */
+    if (mm->state == ARTS_MODULE_RUNNING && !mod->busy && !mod->mig
+        && mod->m->status == ARTS_STATUS_ALIVE
+        && mod->m->state == ARTS_MODULE_STARTING) {
+      mod->m->state = ARTS_MODULE_RUNNING;
+      orch_mod_changed(mods, mod);
+    }
   }
   orch_overload_check(mods, t->runtime_uuid, t);
 }
