@@ -1,5 +1,8 @@
 /* Program ids and the first checks on program bytes. */
+#include <errno.h>
+#include <sys/stat.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "arts-error.h"
 #include "arts-program.h"
 
@@ -57,4 +60,46 @@ gboolean arts_program_check(const char *sha256, const void *data, gsize len,
     return FALSE;
   }
   return TRUE;
+}
+
+GBytes *arts_program_read(const char *path, char **sha256, GError **error) {
+  GStatBuf st;
+  if (sha256)
+    *sha256 = NULL;
+  if (g_stat(path, &st) != 0) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_IO, "%s: %s", path,
+                g_strerror(errno));
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_IO, "%s: not a regular file",
+                path);
+    return NULL;
+  }
+  /* Checked before reading, so that a huge file is not loaded at all. */
+  if (st.st_size > ARTS_MAX_PROGRAM) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: program too large: %" G_GINT64_FORMAT " bytes (limit "
+                "%d)", path, (gint64)st.st_size, ARTS_MAX_PROGRAM);
+    return NULL;
+  }
+  char *data;
+  gsize len;
+  GError *local = NULL;
+  if (!g_file_get_contents(path, &data, &len, &local)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_IO, "%s: %s", path,
+                local->message);
+    g_error_free(local);
+    return NULL;
+  }
+  if (!arts_wasm_check(data, len, &local)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD, "%s: %s", path,
+                local->message);
+    g_error_free(local);
+    g_free(data);
+    return NULL;
+  }
+  if (sha256)
+    *sha256 = arts_sha256_hex(data, len);
+  return g_bytes_new_take(data, len);
 }

@@ -19,5 +19,10 @@ gboolean arts_wasm_check(const void *data, gsize len, GError **error);
 /* arts_wasm_check() and DATA hashes to SHA256 (any case). */
 gboolean arts_program_check(const char *sha256, const void *data, gsize len,
                             GError **error);
+/* Reads the program at PATH for an upload: refuses files over
+ * ARTS_MAX_PROGRAM before reading them, checks them with
+ * arts_wasm_check() (errors name PATH) and sets *sha256 (newly allocated)
+ * when SHA256 is not NULL. ARTS_ERROR_IO for files that cannot be read. */
+GBytes *arts_program_read(const char *path, char **sha256, GError **error);
 
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* Program ids and checks (arts-program.h), the user properties of output
  * and snapshot messages and output gap detection (arts-stream.h), the
  * state topic. */
+#include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "arts-common.h"
 
 static const guint8 minimal_wasm[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
@@ -89,6 +91,60 @@ static void test_program_check(void) {
   g_assert_false(arts_program_check(text_sha, "text", 4, &err));
   g_assert_cmpstr(err->message, ==,
                   "not a WebAssembly module (no \\0asm magic)");
+}
+
+static void test_program_read(void) {
+  g_autoptr(GError) err = NULL;
+  g_autofree char *dir = g_dir_make_tmp("arts-program-XXXXXX", &err);
+  g_assert_no_error(err);
+  g_autofree char *good = g_build_filename(dir, "min.wasm", NULL);
+  g_autofree char *text = g_build_filename(dir, "text.wasm", NULL);
+  g_autofree char *big = g_build_filename(dir, "big.wasm", NULL);
+  g_autofree char *none = g_build_filename(dir, "none.wasm", NULL);
+  g_assert_true(g_file_set_contents(good, (const char *)minimal_wasm,
+                                    sizeof minimal_wasm, NULL));
+  g_assert_true(g_file_set_contents(text, "print('hi')\n", -1, NULL));
+  /* A sparse file over the limit: refused without being read. */
+  FILE *f = fopen(big, "wb");
+  g_assert_nonnull(f);
+  g_assert_cmpint(fwrite(minimal_wasm, 1, 8, f), ==, 8);
+  g_assert_cmpint(fseek(f, ARTS_MAX_PROGRAM, SEEK_SET), ==, 0);
+  g_assert_cmpint(fputc(0, f), ==, 0);
+  g_assert_cmpint(fclose(f), ==, 0);
+
+  g_autofree char *sha = NULL;
+  g_autoptr(GBytes) b = arts_program_read(good, &sha, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(g_bytes_get_size(b), ==, 8);
+  g_assert_cmpstr(sha, ==, MINIMAL_SHA);
+
+  g_autofree char *want_text = g_strdup_printf(
+      "%s: not a WebAssembly module (no \\0asm magic)", text);
+  g_autofree char *want_big = g_strdup_printf(
+      "%s: program too large: 33554433 bytes (limit 33554432)", big);
+  g_autofree char *want_dir = g_strdup_printf("%s: not a regular file", dir);
+  const struct { const char *path, *msg; int code; } bad[] = {
+    { text, want_text, ARTS_ERROR_FIELD },
+    { big, want_big, ARTS_ERROR_FIELD },
+    { none, NULL, ARTS_ERROR_IO },
+    { dir, want_dir, ARTS_ERROR_IO },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) e = NULL;
+    char *s = (char *)"untouched";
+    g_autoptr(GBytes) nb = arts_program_read(bad[i].path, &s, &e);
+    g_assert_null(nb);
+    g_assert_null(s);
+    g_assert_error(e, ARTS_ERROR, bad[i].code);
+    if (bad[i].msg)
+      g_assert_cmpstr(e->message, ==, bad[i].msg);
+    else
+      g_assert_true(g_str_has_prefix(e->message, bad[i].path));
+  }
+  g_assert_cmpint(g_remove(good), ==, 0);
+  g_assert_cmpint(g_remove(text), ==, 0);
+  g_assert_cmpint(g_remove(big), ==, 0);
+  g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
 static void test_output_props(void) {
@@ -263,6 +319,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/stream/sha256", test_sha256);
   g_test_add_func("/stream/wasm-check", test_wasm_check);
   g_test_add_func("/stream/program-check", test_program_check);
+  g_test_add_func("/stream/program-read", test_program_read);
   g_test_add_func("/stream/output-props", test_output_props);
   g_test_add_func("/stream/snapshot-props", test_snapshot_props);
   g_test_add_func("/stream/output-accept", test_output_accept);
