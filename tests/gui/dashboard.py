@@ -105,7 +105,7 @@ def stop_pid(pid):
     os.kill(pid, signal.SIGKILL)
 
 
-def check_ticker_moved(r, runtime):
+def check_ticker_moved(r, runtime, stopped):
     """The module the GUI test dragged runs on RUNTIME, by the
     orchestrator's retained record (state/module), not the dashboard's."""
     if not os.path.exists(os.path.join(BUILD, "tests", "agent", "tool.wasm")):
@@ -123,8 +123,11 @@ def check_ticker_moved(r, runtime):
         except (ValueError, KeyError):
             continue
         if data.get("name") == "ticker":
-            check(data.get("parent") == want and data.get("status") == "A",
-                  f"ticker is not running on {runtime}: {data}")
+            # Moved there, then stopped from the dashboard (D).
+            check(data.get("parent") == want and
+                  data.get("migrations", 0) >= 1 and
+                  data.get("status") == ("D" if stopped else "A"),
+                  f"ticker did not move to {runtime} (and stop): {data}")
             log(f"ticker runs on {runtime} ({data.get('state')}, "
                 f"{data.get('migrations')} migration(s))")
             return
@@ -182,7 +185,7 @@ def main():
         check(r.runtime(victim, "D") is not None,
               f"{victim} is not dead in arts-ctl runtimes")
         if "DRAG-TO-MIGRATE:" in p.stdout:
-            check_ticker_moved(r, names[2])
+            check_ticker_moved(r, names[2], "STOPPED: ticker" in p.stdout)
         else:
             log("the orchestrator runs no programs: drag-to-migrate skipped")
         try:

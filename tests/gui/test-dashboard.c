@@ -868,6 +868,39 @@ named_chip(const char *runtime, const char *module)
 }
 
 static gboolean
+ticker_gone(gpointer runtime)
+{
+  return !named_chip_on(runtime, "ticker");
+}
+
+/* Stop, from the chip's menu: a confirmation first, then the orchestrator
+ * stops it, a toast says so and the chip leaves the card. */
+static void
+check_stop(const char *runtime)
+{
+  ArtsModuleChip *chip = named_chip(runtime, "ticker");
+  AdwMessageDialog *confirm;
+
+  g_assert_nonnull(chip);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(chip),
+      "win.stop-module", "s",
+      arts_module_item_get_uuid(arts_module_chip_get_item(chip))));
+  g_assert_true(wait_until(toplevel_shown,
+                           GSIZE_TO_POINTER(ADW_TYPE_MESSAGE_DIALOG)));
+  confirm = ADW_MESSAGE_DIALOG(toplevel_of_type(ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr(adw_message_dialog_get_heading(confirm), ==,
+                  "Stop ticker?");
+  g_assert_cmpint(adw_message_dialog_get_response_appearance(confirm,
+                      "stop"), ==, ADW_RESPONSE_DESTRUCTIVE);
+  screenshot("stop-confirm.png");
+  adw_message_dialog_response(confirm, "stop");
+  gtk_window_destroy(GTK_WINDOW(confirm));
+  g_assert_true(wait_long(toast_says, "ticker stopped", 75));
+  g_assert_true(wait_until(ticker_gone, (gpointer)runtime));
+  g_print("STOPPED: ticker\n");
+}
+
+static gboolean
 ticker_answered(gpointer data)
 {
   GtkWindow *dialog = toplevel_of_type(ARTS_TYPE_START_DIALOG);
@@ -945,6 +978,7 @@ check_drag_to_migrate(char **names)
   g_assert_false(named_chip_on(names[0], "ticker"));
   /* Read by dashboard.py, which then checks the realm's own record. */
   g_print("DRAG-TO-MIGRATE: ticker moved to %s\n", names[2]);
+  check_stop(names[2]);
 }
 
 /* ---- the scenario ---- */
