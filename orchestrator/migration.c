@@ -160,6 +160,9 @@ released(OrchMigration *mig)
   orch_mod_event(mods, e);
   record(mig, "ok", NULL, downtime, total);
   finish(mig, mod, r, NULL);
+  /* The target died while the source let go: nobody runs it now. */
+  if (!runtime_alive(mods, mig->target))
+    orch_recovery_orphan(mods, mod);
 }
 
 static void

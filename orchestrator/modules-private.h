@@ -18,6 +18,7 @@ typedef struct {
   gboolean stopping;        /* an operator stop was sent */
   gboolean own_snapshot;    /* we published its checkpoint: skip the echo */
   gint64 retry_us;          /* monotonic: next restart try while K */
+  gint64 dup_us;            /* monotonic: a stray copy was last dropped */
 } OrchMod;
 
 /* What the latest telemetry of a runtime said. */
@@ -27,6 +28,7 @@ typedef struct {
   gint64 over_since_us;     /* CPU above the threshold since; 0: not */
   gboolean draining;
   gint64 promised;          /* max_memory placed since that telemetry */
+  GHashTable *listed;       /* module uuids in that telemetry */
 } OrchRtLoad;
 
 /* A request to a runtime on control/{uuid}; FN gets the answer's details
@@ -119,4 +121,6 @@ void orch_recovery_runtime_dead(OrchModules *mods, const char *runtime);
 void orch_recovery_runtime_back(OrchModules *mods, const char *runtime);
 /* Restarts MOD elsewhere (from its checkpoint when it has one). */
 void orch_recovery_restart(OrchModules *mods, OrchMod *mod);
+/* MOD's runtime is dead: restart it or let it wait (K), by its policy. */
+void orch_recovery_orphan(OrchModules *mods, OrchMod *mod);
 void orch_recovery_tick(OrchModules *mods);

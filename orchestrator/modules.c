@@ -72,6 +72,14 @@ orch_rt_name(OrchModules *mods, const char *uuid)
   return rt ? rt->name : uuid;
 }
 
+static void
+load_free(gpointer p)
+{
+  OrchRtLoad *l = p;
+  g_hash_table_destroy(l->listed);
+  g_free(l);
+}
+
 OrchRtLoad *
 orch_rt_load(OrchModules *mods, const char *runtime)
 {
@@ -80,6 +88,7 @@ orch_rt_load(OrchModules *mods, const char *runtime)
     l = g_new0(OrchRtLoad, 1);
     l->cpu = NAN;
     l->mem_avail = -1;
+    l->listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_hash_table_insert(mods->loads, g_strdup(runtime), l);
   }
   return l;
@@ -1207,6 +1216,31 @@ orch_modules_runtime_changed(OrchModules *mods, const ArtsRuntime *rt)
   }
 }
 
+/* RUNTIME still runs MOD, which runs elsewhere now (restarted there while
+ * RUNTIME was cut off, and RUNTIME came back): that copy goes, silently
+ * (reason migrated). Only when the module's own runtime is alive and
+ * shows it running too, never while the module is being moved or
+ * started, and at most every 5 s. */
+static void
+drop_stray(OrchModules *mods, OrchMod *mod, const char *runtime)
+{
+  gint64 now = g_get_monotonic_time();
+  if (mod->busy || mod->mig || mod->m->status != ARTS_STATUS_ALIVE
+      || (mod->dup_us && now - mod->dup_us < 5 * G_USEC_PER_SEC))
+    return;
+  const ArtsRuntime *home = orch_realm_find(mods->realm, mod->m->parent);
+  OrchRtLoad *hl = g_hash_table_lookup(mods->loads, mod->m->parent);
+  if (!home || home->status != ARTS_STATUS_ALIVE || !hl
+      || !g_hash_table_contains(hl->listed, mod->m->uuid))
+    return;
+  mod->dup_us = now;
+  g_message("module %s runs on %s and still on %s: dropping that copy",
+            mod->m->name, home->name, orch_rt_name(mods, runtime));
+  orch_rt_request(mods, runtime, "delete",
+                  orch_mod_simple(mod, "reason", "migrated"),
+                  mods->set.step_timeout_ms, NULL, NULL, NULL);
+}
+
 void
 orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
 {
@@ -1217,9 +1251,14 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
   double avail = arts_telemetry_get(t, ARTS_METRIC_MEM_AVAIL);
   l->mem_avail = isfinite(avail) ? (gint64)avail : -1;
   l->promised = 0;
+  g_hash_table_remove_all(l->listed);
   for (guint i = 0; i < t->modules->len; i++) {
     const ArtsModuleMetrics *mm = t->modules->pdata[i];
+    g_hash_table_add(l->listed, g_strdup(mm->module_uuid));
     OrchMod *mod = g_hash_table_lookup(mods->mods, mm->module_uuid);
+    if (mod && mod->m->parent
+        && strcmp(mod->m->parent, t->runtime_uuid) != 0)
+      drop_stray(mods, mod, t->runtime_uuid);
     if (!mod || !mod->m->parent
         || strcmp(mod->m->parent, t->runtime_uuid) != 0)
       continue;
@@ -1369,7 +1408,7 @@ orch_modules_new(OrchStore *store, OrchRealm *realm, ArtsMqtt *mqtt,
   mods->mods = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                      mod_free);
   mods->loads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                      g_free);
+                                      load_free);
   mods->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                         pending_free);
   mods->rejected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

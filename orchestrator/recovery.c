@@ -180,16 +180,20 @@ modules_on(OrchModules *mods, const char *runtime, ArtsStatus status)
 }
 
 void
+orch_recovery_orphan(OrchModules *mods, OrchMod *mod)
+{
+  if (wants_restart(mod))
+    orch_recovery_restart(mods, mod);
+  else
+    become_k(mods, mod, NULL);
+}
+
+void
 orch_recovery_runtime_dead(OrchModules *mods, const char *runtime)
 {
   g_autoptr(GPtrArray) here = modules_on(mods, runtime, ARTS_STATUS_ALIVE);
-  for (guint i = 0; i < here->len; i++) {
-    OrchMod *mod = here->pdata[i];
-    if (wants_restart(mod))
-      orch_recovery_restart(mods, mod);
-    else
-      become_k(mods, mod, NULL);
-  }
+  for (guint i = 0; i < here->len; i++)
+    orch_recovery_orphan(mods, here->pdata[i]);
 }
 
 void

@@ -515,6 +515,48 @@ def case_overload(w):
     w.stop_orchestrator()
 
 
+def case_partition(w):
+    """A runtime cut off long enough to be dead (SIGSTOP) has its restart
+    module restarted elsewhere; when it comes back still running it, that
+    stray copy is dropped, and the output stays one stream."""
+    a, b = realm(w, "alpha", "beta",
+                 orch_args=("--checkpoint-interval-ms", "500"))
+    sha = upload(w)
+    m = start(w, sha, ["count", "0", "20"], name="keeper", on="alpha",
+              fault="restart")
+    wait_until(lambda: w.db("SELECT count(*) FROM checkpoints WHERE module "
+                            "= ?", (m["uuid"],))[0][0], 10,
+               "a checkpoint of keeper")
+    mark = w.sub.mark()
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        ev = notif(w, m["uuid"], "module_restarted", timeout=15, start=mark)
+        check(ev["runtime"] == b.uuid, f"{ev}")
+        time.sleep(0.5)
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: "still on alpha: dropping that copy"
+               in w.orch_output(), 10, "the stray copy to be dropped")
+    # alpha's telemetry stops listing it
+    def alpha_clean():
+        last = [x for x in w.sub.all(
+            lambda x: x["topic"] == f"{REALM}/proc/stats/{a.uuid}"
+            and x["json"])][-1]
+        return all(mm["uuid"] != m["uuid"]
+                   for mm in last["json"]["data"]["modules"])
+    wait_until(alpha_clean, 10, "alpha to let go of the stray copy")
+    st = query(w, {"type": "modules"})["modules"][0]
+    check(st["parent"] == b.uuid and st["status"] == "A", f"{st}")
+    data, _ = logs(w, "keeper")
+    n0 = len(counted(data))
+    wait_output(w, "keeper", lambda d: len(counted(d)) > n0 + 10,
+                what="keeper counting on at beta")
+    control(w, "delete", {"type": "module", "name": "keeper"})
+    data, _ = logs(w, "keeper")
+    check_sequence(data, "keeper over a partition")
+    w.stop_orchestrator()
+
+
 def case_republish(w):
     """A broker restarted without persistence forgets every retained
     message: the orchestrator publishes the programs of live modules and
@@ -552,5 +594,6 @@ if __name__ == "__main__":
         "drain": case_drain,
         "overload": case_overload,
         "republish": case_republish,
+        "partition": case_partition,
         "recover": case_recover,
     }))
