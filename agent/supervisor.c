@@ -74,10 +74,9 @@ typedef struct {
   int exit_code;                /* -1: none */
   char *error;
 
-  /* Output not yet published: bytes of one fd from out_offset on. */
-  GByteArray *out;
-  int out_fd;
-  guint64 out_offset;
+  /* Output not yet published, oldest first: runs of one fd each
+   * (SupChunk). Usually one; more while the broker is away. */
+  GQueue out;
   guint out_timer;
   guint out_inflight;           /* stdout publishes not yet PUBACKed */
 
@@ -100,6 +99,12 @@ typedef struct {
   gint64 last_us;
 } SupModule;
 
+typedef struct {
+  int fd;
+  guint64 offset;        /* of data's first byte */
+  GByteArray *data;
+} SupChunk;
+
 typedef enum { SUP_MID_OUTPUT, SUP_MID_SNAPSHOT } SupMidKind;
 
 typedef struct {
@@ -119,6 +124,7 @@ struct _AgentSupervisor {
   AgentEventSink sink;
   guint wake_id;
   guint kick_id;
+  guint reconnect_id;
   gboolean draining;
 };
 
@@ -291,25 +297,30 @@ static void sup_order(SupModule *sm, guint orders)
 
 static gboolean sup_flush_timeout(gpointer user_data);
 
-/* Publishes the batch in pieces of at most SUP_BATCH_MAX bytes, each with
- * the offset of its first byte. While the broker is away the bytes stay
- * (and the module is held by backpressure once the backlog is full). */
-static void sup_flush(SupModule *sm)
+static void sup_chunk_free(gpointer data)
+{
+  SupChunk *c = data;
+
+  g_byte_array_unref(c->data);
+  g_free(c);
+}
+
+/* Publishes C in pieces of at most SUP_BATCH_MAX bytes, each with the
+ * offset of its first byte; TRUE when all of it went out. */
+static gboolean sup_flush_chunk(SupModule *sm, SupChunk *c)
 {
   AgentSupervisor *s = sm->s;
   char offset[24], fd[4];
   ArtsMqttProp props[2] = { { "offset", offset }, { "fd", fd } };
   gsize done = 0;
 
-  g_clear_handle_id(&sm->out_timer, g_source_remove);
-  snprintf(fd, sizeof fd, "%d", sm->out_fd);
-  while (done < sm->out->len && arts_mqtt_is_connected(s->mqtt)) {
-    gsize n = MIN(sm->out->len - done, SUP_BATCH_MAX);
+  snprintf(fd, sizeof fd, "%d", c->fd);
+  while (done < c->data->len && arts_mqtt_is_connected(s->mqtt)) {
+    gsize n = MIN(c->data->len - done, SUP_BATCH_MAX);
     int mid;
 
-    snprintf(offset, sizeof offset, "%" G_GUINT64_FORMAT,
-             sm->out_offset + done);
-    mid = arts_mqtt_publish(s->mqtt, sm->stdout_topic, sm->out->data + done,
+    snprintf(offset, sizeof offset, "%" G_GUINT64_FORMAT, c->offset + done);
+    mid = arts_mqtt_publish(s->mqtt, sm->stdout_topic, c->data->data + done,
                             n, 1, FALSE, props, G_N_ELEMENTS(props), NULL);
     if (mid < 0)
       break;
@@ -317,8 +328,21 @@ static void sup_flush(SupModule *sm)
     sm->out_inflight++;
     done += n;
   }
-  g_byte_array_remove_range(sm->out, 0, (guint)done);
-  sm->out_offset += done;
+  g_byte_array_remove_range(c->data, 0, (guint)done);
+  c->offset += done;
+  return c->data->len == 0;
+}
+
+/* Publishes what is batched, oldest first. While the broker is away the
+ * bytes stay (and the module is held by backpressure once its backlog is
+ * full). */
+static void sup_flush(SupModule *sm)
+{
+  SupChunk *c;
+
+  g_clear_handle_id(&sm->out_timer, g_source_remove);
+  while ((c = g_queue_peek_head(&sm->out)) && sup_flush_chunk(sm, c))
+    sup_chunk_free(g_queue_pop_head(&sm->out));
 }
 
 static gboolean sup_flush_timeout(gpointer user_data)
@@ -330,30 +354,46 @@ static gboolean sup_flush_timeout(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A write joins the last run when it continues it (same fd, next
+ * offset); a change of fd flushes what came before. */
 static void sup_output(SupModule *sm, AgentEvent *ev)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data(ev->bytes, &len);
+  SupChunk *c = g_queue_peek_tail(&sm->out);
 
-  if (sm->out->len > 0 &&
-      (ev->fd != sm->out_fd || ev->offset != sm->out_offset + sm->out->len))
+  if (c && (c->fd != ev->fd || c->offset + c->data->len != ev->offset)) {
     sup_flush(sm);
-  if (sm->out->len == 0) {
-    sm->out_offset = ev->offset;
-    sm->out_fd = ev->fd;
+    c = g_queue_peek_tail(&sm->out);
+    if (c && (c->fd != ev->fd || c->offset + c->data->len != ev->offset))
+      c = NULL;
   }
-  g_byte_array_append(sm->out, data, (guint)len);
-  if (sm->out->len >= SUP_BATCH_MAX)
+  if (!c) {
+    c = g_new0(SupChunk, 1);
+    c->fd = ev->fd;
+    c->offset = ev->offset;
+    c->data = g_byte_array_new();
+    g_queue_push_tail(&sm->out, c);
+  }
+  g_byte_array_append(c->data, data, (guint)len);
+  if (c->data->len >= SUP_BATCH_MAX)
     sup_flush(sm);
+}
+
+static gboolean sup_out_empty(SupModule *sm)
+{
+  return g_queue_is_empty(&sm->out);
 }
 
 /* After a round of events: a batch that ends a line goes now, a partial
  * line waits at most SUP_FLUSH_MS for more. */
 static void sup_settle(SupModule *sm)
 {
-  if (sm->out->len == 0)
+  SupChunk *c = g_queue_peek_tail(&sm->out);
+
+  if (!c)
     return;
-  if (sm->out->data[sm->out->len - 1] == '\n')
+  if (c->data->len > 0 && c->data->data[c->data->len - 1] == '\n')
     sup_flush(sm);
   else if (!sm->out_timer)
     sm->out_timer = g_timeout_add(SUP_FLUSH_MS, sup_flush_timeout, sm);
@@ -428,9 +468,9 @@ static void sup_migrate_progress(SupModule *sm)
 {
   if (!sm->migrate_req || !sm->snap || sm->snap_mid || sm->paused_at == 0)
     return;
-  if (sm->out->len > 0)
+  if (!sup_out_empty(sm))
     sup_flush(sm);
-  if (sm->out->len > 0 || sm->out_inflight > 0)
+  if (!sup_out_empty(sm) || sm->out_inflight > 0)
     return;
   sm->snap_bytes = g_bytes_get_size(sm->snap);
   g_debug("module %s: output acknowledged, publishing the snapshot %"
@@ -705,8 +745,7 @@ static SupModule *sup_module_new(AgentSupervisor *s, AgentControl *c)
   sm->stdout_topic = arts_topic(s->realm, ARTS_TOPIC_STDOUT, sm->uuid);
   sm->stdin_topic = arts_topic(s->realm, ARTS_TOPIC_STDIN, sm->uuid);
   sm->snapshot_topic = arts_topic(s->realm, SUP_TOPIC_SNAPSHOT, sm->uuid);
-  sm->out = g_byte_array_new();
-  sm->out_fd = 1;
+  g_queue_init(&sm->out);
   sm->delete_reqs = g_ptr_array_new_with_free_func(
     (GDestroyNotify)arts_envelope_free);
   return sm;
@@ -735,7 +774,7 @@ static void sup_module_free(gpointer data)
   g_clear_pointer(&sm->create_req, arts_envelope_free);
   g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
   g_ptr_array_unref(sm->delete_reqs);
-  g_byte_array_unref(sm->out);
+  g_queue_clear_full(&sm->out, sup_chunk_free);
   g_strfreev(sm->args);
   g_strfreev(sm->env);
   g_free(sm->uuid);
@@ -1204,16 +1243,27 @@ gboolean agent_supervisor_on_publish(AgentSupervisor *s, int mid, int reason)
   return TRUE;
 }
 
-void agent_supervisor_on_connect(AgentSupervisor *s, gboolean connected)
+static gboolean sup_flush_all(gpointer user_data)
 {
+  AgentSupervisor *s = user_data;
   GHashTableIter it;
   gpointer v;
 
-  if (!connected)
-    return;
+  s->reconnect_id = 0;
   g_hash_table_iter_init(&it, s->modules);
   while (g_hash_table_iter_next(&it, NULL, &v))
     sup_flush(v);
+  return G_SOURCE_REMOVE;
+}
+
+/* Output kept while the broker was away goes out after a reconnect, but
+ * not from inside the connect callback: libmosquitto re-sends the
+ * publishes that were in flight only after that callback returns, and
+ * they must go first, or a viewer would see later bytes before them. */
+void agent_supervisor_on_connect(AgentSupervisor *s, gboolean connected)
+{
+  if (connected && !s->reconnect_id)
+    s->reconnect_id = g_idle_add(sup_flush_all, s);
 }
 
 /* --- telemetry ----------------------------------------------------------- */
@@ -1341,6 +1391,7 @@ void agent_supervisor_free(AgentSupervisor *s)
     return;
   g_clear_handle_id(&s->wake_id, g_source_remove);
   g_clear_handle_id(&s->kick_id, g_source_remove);
+  g_clear_handle_id(&s->reconnect_id, g_source_remove);
   /* Freeing a module stops and joins its thread; then nothing posts. */
   if (s->modules)
     g_hash_table_destroy(s->modules);

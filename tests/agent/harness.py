@@ -239,8 +239,8 @@ class Realm:
         self.procs.append(s)
         return s
 
-    def raw_subscriber(self, topics):
-        s = RawSubscriber(self.broker, topics)
+    def raw_subscriber(self, topics, client_id=None):
+        s = RawSubscriber(self.broker, topics, client_id)
         s.start()
         self.procs.append(s)
         return s
@@ -292,9 +292,10 @@ class RawSubscriber:
     properties: each message is a dict {"topic", "props" (dict), "data"
     (bytes), "payload" (parsed JSON or None), "t"}."""
 
-    def __init__(self, broker, topics):
+    def __init__(self, broker, topics, client_id=None):
         self.broker = broker
         self.topics = topics
+        self.client_id = client_id
         self.messages = []
         self.lock = threading.Lock()
         self.proc = None
@@ -304,6 +305,8 @@ class RawSubscriber:
         cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p",
                str(self.broker.port), "-V", "mqttv5", "-q", "1",
                "-F", "%t\t%P\t%x"]
+        if self.client_id:
+            cmd += ["-i", self.client_id, "-c"]
         for t in self.topics:
             cmd += ["-t", t]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
