@@ -19,7 +19,9 @@
 
 typedef struct {
   char *leaf;
+  char *id;               /* raw follows: the topic's id, or NULL */
   CtlMessageFunc fn;
+  CtlRawFunc raw;
   gpointer user_data;
 } CtlFollow;
 
@@ -29,6 +31,8 @@ struct _CtlSession {
   GMainLoop *loop;
   GHashTable *runtimes;   /* uuid -> JsonObject (state data) */
   GHashTable *stats;      /* uuid -> JsonObject (telemetry data) */
+  GHashTable *modules;    /* uuid -> JsonObject (state/module data) */
+  GHashTable *subscribed; /* topics asked for by requests */
   GPtrArray *follows;     /* of CtlFollow* */
   gboolean connected, ever_connected, lost, closing;
   gint64 last_msg_us;
@@ -38,24 +42,30 @@ struct _CtlSession {
   GError *error;          /* why the loop stopped early */
   /* ctl_session_request() */
   char *pending_id;
+  char *pending_leaf;
   JsonObject *answer;     /* data of the answer */
 };
 
 static void follow_free(CtlFollow *f) {
   g_free(f->leaf);
+  g_free(f->id);
   g_free(f);
 }
 
 static void keep_state(CtlSession *s, const char *kind, const char *uuid,
                        ArtsEnvelope *env) {
-  if (g_strcmp0(kind, "runtime") != 0 || !uuid)
+  GHashTable *table = NULL;
+  if (g_strcmp0(kind, ARTS_STATE_RUNTIME) == 0)
+    table = s->runtimes;
+  else if (g_strcmp0(kind, ARTS_STATE_MODULE) == 0)
+    table = s->modules;
+  if (!table || !uuid)
     return;
-  if (!env) {   /* an empty retained message clears the runtime */
-    g_hash_table_remove(s->runtimes, uuid);
+  if (!env) {   /* an empty retained message clears the runtime/module */
+    g_hash_table_remove(table, uuid);
     return;
   }
-  g_hash_table_replace(s->runtimes, g_strdup(uuid),
-                       json_object_ref(env->data));
+  g_hash_table_replace(table, g_strdup(uuid), json_object_ref(env->data));
 }
 
 static void keep_stats(CtlSession *s, const char *uuid, ArtsEnvelope *env) {
@@ -73,8 +83,9 @@ static void keep_stats(CtlSession *s, const char *uuid, ArtsEnvelope *env) {
   g_hash_table_replace(s->stats, g_strdup(uuid), json_object_ref(env->data));
 }
 
-static void take_answer(CtlSession *s, ArtsEnvelope *env) {
-  if (!s->pending_id || !env || env->type != ARTS_TYPE_RESP ||
+static void take_answer(CtlSession *s, const char *leaf, const char *rest,
+                        ArtsEnvelope *env) {
+  if (!s->pending_id || rest || g_strcmp0(leaf, s->pending_leaf) != 0 || !env || env->type != ARTS_TYPE_RESP ||
       g_strcmp0(env->object_id, s->pending_id) != 0)
     return;   /* someone else's answer, or our own request echoed */
   s->answer = json_object_ref(env->data);
@@ -94,6 +105,18 @@ static void on_message(ArtsMqtt *mqtt, const char *topic,
     s->last_msg_us = g_get_monotonic_time();
   if (!arts_topic_parse(s->opts->cfg.realm, topic, &leaf, &rest))
     return;
+  /* Raw followers (stdout/{module}) get the bytes as they came: those
+   * payloads are not JSON. */
+  gboolean raw_taken = FALSE;
+  for (guint i = 0; i < s->follows->len; i++) {
+    CtlFollow *f = s->follows->pdata[i];
+    if (f->raw && g_str_equal(f->leaf, leaf) && g_strcmp0(f->id, rest) == 0) {
+      f->raw(s, rest, payload, len, props, n_props, f->user_data);
+      raw_taken = TRUE;
+    }
+  }
+  if (raw_taken)
+    return;
   g_autoptr(ArtsEnvelope) env = NULL;
   if (len > 0) {
     g_autoptr(GError) error = NULL;
@@ -105,15 +128,15 @@ static void on_message(ArtsMqtt *mqtt, const char *topic,
     g_auto(GStrv) parts = g_strsplit(rest, "/", 2);
     if (len == 0 || env)
       keep_state(s, parts[0], parts[1], env);
-    return;
   }
   if (g_str_equal(leaf, ARTS_TOPIC_STATS)) {
     if (len == 0 || env)
       keep_stats(s, rest, env);
     return;
   }
-  if (g_str_equal(leaf, ARTS_TOPIC_QUERY))
-    take_answer(s, env);
+  take_answer(s, leaf, rest, env);
+  /* Followers of "state" see module and runtime changes after they are
+   * kept. */
   for (guint i = 0; i < s->follows->len; i++) {
     CtlFollow *f = s->follows->pdata[i];
     if (f->fn && g_str_equal(f->leaf, leaf))
@@ -167,6 +190,9 @@ CtlSession *ctl_session_new(const CtlOptions *o, GError **error) {
                                       (GDestroyNotify)json_object_unref);
   s->stats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify)json_object_unref);
+  s->modules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify)json_object_unref);
+  s->subscribed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->follows = g_ptr_array_new_with_free_func((GDestroyNotify)follow_free);
   arts_mqtt_set_message_func(mqtt, on_message, s);
   arts_mqtt_set_connect_func(mqtt, on_connect, s);
@@ -183,9 +209,12 @@ void ctl_session_free(CtlSession *s) {
   g_main_loop_unref(s->loop);
   g_hash_table_unref(s->runtimes);
   g_hash_table_unref(s->stats);
+  g_hash_table_unref(s->modules);
+  g_hash_table_unref(s->subscribed);
   g_ptr_array_unref(s->follows);
   g_clear_error(&s->error);
   g_free(s->pending_id);
+  g_free(s->pending_leaf);
   if (s->answer)
     json_object_unref(s->answer);
   g_free(s);
@@ -212,7 +241,108 @@ void ctl_session_follow(CtlSession *s, const char *leaf, CtlMessageFunc fn,
   f->fn = fn;
   f->user_data = user_data;
   g_ptr_array_add(s->follows, f);
-  subscribe_leaf(s, leaf, NULL);
+  /* "state" is kept by track_realm/track_modules; a follower only
+   * watches it */
+  if (!g_str_equal(leaf, ARTS_TOPIC_STATE))
+    subscribe_leaf(s, leaf, NULL);
+}
+
+void ctl_session_follow_raw(CtlSession *s, const char *leaf, const char *id,
+                            CtlRawFunc fn, gpointer user_data) {
+  CtlFollow *f = g_new0(CtlFollow, 1);
+  f->leaf = g_strdup(leaf);
+  f->id = g_strdup(id);
+  f->raw = fn;
+  f->user_data = user_data;
+  g_ptr_array_add(s->follows, f);
+  subscribe_leaf(s, leaf, id);
+}
+
+void ctl_session_track_modules(CtlSession *s) {
+  subscribe_leaf(s, ARTS_TOPIC_STATE, "module/+");
+}
+
+static int compare_modules(gconstpointer a, gconstpointer b) {
+  JsonObject *ma = *(JsonObject *const *)a, *mb = *(JsonObject *const *)b;
+  int c = g_strcmp0(ctl_json_string(ma, "name", ""),
+                    ctl_json_string(mb, "name", ""));
+  if (c)
+    return c;
+  gint64 sa = ctl_json_int(ma, "started_at", 0);
+  gint64 sb = ctl_json_int(mb, "started_at", 0);
+  return sa < sb ? -1 : sa > sb;
+}
+
+GPtrArray *ctl_session_modules(CtlSession *s) {
+  GPtrArray *out = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    g_ptr_array_add(out, value);
+  g_ptr_array_sort(out, compare_modules);
+  return out;
+}
+
+JsonObject *ctl_session_module(CtlSession *s, const char *uuid) {
+  return g_hash_table_lookup(s->modules, uuid);
+}
+
+/* A module that has not ended (A: running, paused, migrating; K: waiting
+ * for its runtime) is the one a name means; among ended ones, the latest. */
+static gboolean module_live(JsonObject *m) {
+  const char *st = ctl_json_string(m, "status", "");
+  return g_str_equal(st, "A") || g_str_equal(st, "K");
+}
+
+JsonObject *ctl_session_find_module(CtlSession *s, const char *key,
+                                    GError **error) {
+  g_autofree char *lower = g_ascii_strdown(key, -1);
+  JsonObject *m = g_hash_table_lookup(s->modules, lower);
+  if (m)
+    return m;
+  g_autoptr(GPtrArray) all = ctl_session_modules(s);
+  JsonObject *live = NULL, *ended = NULL;
+  for (guint i = 0; i < all->len; i++) {
+    JsonObject *c = all->pdata[i];
+    if (g_strcmp0(ctl_json_string(c, "name", NULL), key) != 0)
+      continue;
+    if (module_live(c)) {
+      if (live) {
+        g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
+                    "more than one live module is named '%s' in realm '%s': "
+                    "give its uuid", key, s->opts->cfg.realm);
+        return NULL;
+      }
+      live = c;
+    } else {
+      ended = c;   /* sorted by started_at: the last is the latest */
+    }
+  }
+  if (!live && !ended)
+    g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
+                "no module '%s' in realm '%s'", key, s->opts->cfg.realm);
+  return live ? live : ended;
+}
+
+gboolean ctl_session_publish(CtlSession *s, const char *leaf, const char *id,
+                             const void *payload, gsize len, gboolean retain,
+                             GError **error) {
+  g_autofree char *topic = arts_topic(s->opts->cfg.realm, leaf, id);
+  if (arts_mqtt_publish(s->mqtt, topic, payload, len, 1, retain, NULL, 0,
+                        error) < 0) {
+    g_prefix_error(error, "cannot publish on %s: ", topic);
+    if (error && *error) {
+      (*error)->domain = CTL_ERROR;
+      (*error)->code = CTL_ERROR_BROKER;
+    }
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean ctl_session_flush(CtlSession *s, guint timeout_ms) {
+  return arts_mqtt_flush(s->mqtt, timeout_ms);
 }
 
 static gboolean on_deadline(gpointer user_data) {
@@ -387,12 +517,19 @@ JsonObject *ctl_session_request(CtlSession *s, const char *leaf,
   g_autoptr(ArtsEnvelope) req =
       arts_envelope_new(ARTS_TYPE_REQ, action, NULL, data);
   g_autofree char *topic = arts_topic(s->opts->cfg.realm, leaf, NULL);
+  /* Answers come on the request's topic (WIRE.md 1); subscribing before
+   * publishing on the same connection cannot miss them. */
+  if (g_hash_table_add(s->subscribed, g_strdup(topic)))
+    arts_mqtt_subscribe(s->mqtt, topic, 1);
   g_free(s->pending_id);
   s->pending_id = g_strdup(req->object_id);
+  g_free(s->pending_leaf);
+  s->pending_leaf = g_strdup(leaf);
   if (arts_mqtt_publish_envelope(s->mqtt, topic, req, FALSE, error) < 0)
     return NULL;
   gboolean ok = run_bounded(s, NULL, error);
   g_clear_pointer(&s->pending_id, g_free);
+  g_clear_pointer(&s->pending_leaf, g_free);
   if (!ok) {
     if (error && *error && (*error)->code == CTL_ERROR_TIMEOUT)
       g_prefix_error(error, "%s request: is an orchestrator running for "

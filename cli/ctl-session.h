@@ -18,6 +18,13 @@ typedef void (*CtlMessageFunc)(CtlSession *s, const char *leaf,
                                const char *rest, ArtsEnvelope *env,
                                gpointer user_data);
 
+/* For ctl_session_follow_raw(): the message as it came (binary payloads
+ * such as stdout/{module}); REST is the topic's id. */
+typedef void (*CtlRawFunc)(CtlSession *s, const char *rest,
+                           const guint8 *payload, gsize len,
+                           const ArtsMqttProp *props, guint n_props,
+                           gpointer user_data);
+
 CtlSession *ctl_session_new(const CtlOptions *o, GError **error);
 void ctl_session_free(CtlSession *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlSession, ctl_session_free)
@@ -29,6 +36,14 @@ void ctl_session_track_realm(CtlSession *s);
 /* Subscribe "{realm}/proc/{leaf}" and hand its messages to FN. */
 void ctl_session_follow(CtlSession *s, const char *leaf, CtlMessageFunc fn,
                         gpointer user_data);
+
+/* Subscribe "{realm}/proc/{leaf}/{id}" and hand its messages to FN
+ * without parsing them. */
+void ctl_session_follow_raw(CtlSession *s, const char *leaf, const char *id,
+                            CtlRawFunc fn, gpointer user_data);
+/* Keep the modules: subscribe state/module/+ (retained). Follow "state"
+ * with ctl_session_follow() to hear of changes after they are kept. */
+void ctl_session_track_modules(CtlSession *s);
 
 /* Connects, then waits until the retained messages have arrived: a short
  * quiet period after the last one, bounded by --timeout. */
@@ -45,8 +60,24 @@ JsonObject *ctl_session_stats(CtlSession *s, const char *uuid);
 JsonObject *ctl_session_find_runtime(CtlSession *s, const char *key,
                                      GError **error);
 
+/* Modules by uuid as state/module/+ tells them (borrowed data), sorted by
+ * name, then start time. */
+GPtrArray *ctl_session_modules(CtlSession *s);
+JsonObject *ctl_session_module(CtlSession *s, const char *uuid);
+/* KEY is a uuid or a name. A name means the live module of that name (names
+ * are unique among live modules), else the latest ended one. */
+JsonObject *ctl_session_find_module(CtlSession *s, const char *key,
+                                    GError **error);
+
+/* Publishes PAYLOAD raw at QoS 1 on "{realm}/proc/{leaf}/{id}". */
+gboolean ctl_session_publish(CtlSession *s, const char *leaf, const char *id,
+                             const void *payload, gsize len, gboolean retain,
+                             GError **error);
+/* Waits until every publish is acknowledged (see arts_mqtt_flush()). */
+gboolean ctl_session_flush(CtlSession *s, guint timeout_ms);
+
 /* Publishes a request with DATA on "{realm}/proc/{leaf}" and waits for the
- * arts_resp with its object_id. Returns the details (new reference) of an
+ * arts_resp with its object_id on the same topic (subscribed here). Returns the details (new reference) of an
  * "ok" answer; an "error" answer fails with CTL_ERROR_REFUSED. */
 JsonObject *ctl_session_request(CtlSession *s, const char *leaf,
                                 const char *action, JsonObject *data,

@@ -29,8 +29,18 @@ typedef struct {
   ArtsConfig cfg;
   gboolean json;
   int timeout_ms;        /* connecting, waiting for answers */
+  gboolean timeout_given;/* --timeout on the command line */
   char *since;           /* history: a duration ("90s", "10m", "2h", "1d") */
   int duration_s;        /* watch: stop after this long (0: never) */
+  /* start */
+  char *name;            /* --name */
+  char *on;              /* --on RUNTIME */
+  char **env;            /* --env K=V, repeated */
+  char *fault_crash;     /* --fault-crash ignore|restart */
+  gint64 max_memory;     /* --max-memory BYTES (0: none) */
+  gint64 fuel;           /* --fuel N (0: none) */
+  /* logs */
+  gboolean follow;       /* --follow */
 } CtlOptions;
 
 /* Each returns an exit status (CTL_EXIT_*); ARGV holds the command's
@@ -39,6 +49,16 @@ int ctl_cmd_runtimes(const CtlOptions *o, int argc, char **argv);
 int ctl_cmd_stats(const CtlOptions *o, int argc, char **argv);
 int ctl_cmd_watch(const CtlOptions *o, int argc, char **argv);
 int ctl_cmd_history(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_start(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_stop(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_modules(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_migrate(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_logs(const CtlOptions *o, int argc, char **argv);
+int ctl_cmd_stdin(const CtlOptions *o, int argc, char **argv);
+
+/* O with a longer --timeout unless one was given: commands that wait for
+ * work in the realm (a migration of a large module, a stop). */
+CtlOptions ctl_options_patient(const CtlOptions *o, int timeout_ms);
 
 /* Prints ERROR on stderr as "arts-ctl: message" and maps it to an exit
  * status. */

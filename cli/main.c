@@ -22,7 +22,21 @@ static const struct {
   {"stats", ctl_cmd_stats, "RUNTIME: latest telemetry of one runtime, every metric"},
   {"watch", ctl_cmd_watch, "follow realm events (runtimes joining, dying ...)"},
   {"history", ctl_cmd_history, "RUNTIME METRIC: stored history of one metric"},
+  {"start", ctl_cmd_start, "PROG.wasm [-- ARGS]: run a program in the realm "
+                           "(--name, --on, --env, --fault-crash, --max-memory, --fuel)"},
+  {"stop", ctl_cmd_stop, "MODULE: end a module"},
+  {"modules", ctl_cmd_modules, "list modules with runtime and state"},
+  {"logs", ctl_cmd_logs, "MODULE: its output since it started (--follow)"},
+  {"migrate", ctl_cmd_migrate, "MODULE RUNTIME: move a running module live"},
+  {"stdin", ctl_cmd_stdin, "MODULE: feed its standard input from ours"},
 };
+
+CtlOptions ctl_options_patient(const CtlOptions *o, int timeout_ms) {
+  CtlOptions p = *o;
+  if (!o->timeout_given)
+    p.timeout_ms = timeout_ms;
+  return p;
+}
 
 int ctl_fail(const GError *error) {
   g_printerr("arts-ctl: %s\n", error->message);
@@ -58,7 +72,7 @@ static char *command_summary(void) {
 
 int main(int argc, char **argv) {
   setlocale(LC_ALL, "");
-  CtlOptions o = {.timeout_ms = 5000};
+  CtlOptions o = {.timeout_ms = -1};
   const GOptionEntry entries[] = {
     {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json,
      "Print JSON (watch: one object per line)", NULL},
@@ -68,6 +82,22 @@ int main(int argc, char **argv) {
      "history: how far back (90s, 10m, 2h, 1d; default 10m)", "DURATION"},
     {"duration", 0, 0, G_OPTION_ARG_INT, &o.duration_s,
      "watch: stop after S seconds (default: until Ctrl-C)", "S"},
+    {"name", 'n', 0, G_OPTION_ARG_STRING, &o.name,
+     "start: the module's name (default: the file's name)", "NAME"},
+    {"on", 0, 0, G_OPTION_ARG_STRING, &o.on,
+     "start: run on this runtime (name or uuid; default: the orchestrator "
+     "chooses)", "RUNTIME"},
+    {"env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &o.env,
+     "start: an environment variable for the program (repeatable)", "K=V"},
+    {"fault-crash", 0, 0, G_OPTION_ARG_STRING, &o.fault_crash,
+     "start: when its runtime dies: ignore (default) or restart elsewhere",
+     "POLICY"},
+    {"max-memory", 0, 0, G_OPTION_ARG_INT64, &o.max_memory,
+     "start: linear memory limit", "BYTES"},
+    {"fuel", 0, 0, G_OPTION_ARG_INT64, &o.fuel,
+     "start: instruction limit (0: none)", "N"},
+    {"follow", 'f', 0, G_OPTION_ARG_NONE, &o.follow,
+     "logs: keep printing new output until the module ends", NULL},
     {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND [ARGS]");
@@ -85,6 +115,9 @@ int main(int argc, char **argv) {
     status = CTL_EXIT_USAGE;
     goto out;
   }
+  o.timeout_given = o.timeout_ms != -1;
+  if (!o.timeout_given)
+    o.timeout_ms = 5000;
   if (o.timeout_ms <= 0 || o.duration_s < 0) {
     g_printerr("arts-ctl: --timeout and --duration must be positive\n");
     status = CTL_EXIT_USAGE;
@@ -106,5 +139,9 @@ int main(int argc, char **argv) {
 out:
   arts_config_clear(&o.cfg);
   g_free(o.since);
+  g_free(o.name);
+  g_free(o.on);
+  g_strfreev(o.env);
+  g_free(o.fault_crash);
   return status;
 }
