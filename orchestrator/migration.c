@@ -108,16 +108,18 @@ fail(OrchMigration *mig, const char *fmt, ...)
   g_autofree char *why = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   OrchMod *mod = g_hash_table_lookup(mods->mods, mig->module);
-  gboolean recover = mig->source_dead;
+  /* A source we thought dead that came back still holds the module. */
+  gboolean source_alive = runtime_alive(mods, mig->source);
+  gboolean recover = !source_alive;
   g_autoptr(GError) error = g_error_new(
     ARTS_ERROR, ARTS_ERROR_IO, "migration of %s to %s failed: %s%s",
     mod ? mod->m->name : mig->module, orch_rt_name(mods, mig->target), why,
-    recover ? " (its runtime died: it is restarted elsewhere)"
+    recover ? " (its runtime died: it is recovered by its fault_crash)"
             : "; the module goes on at its runtime");
   g_message("%s", error->message);
   /* The source holds the module paused until told; the target may hold
    * a slot waiting for the snapshot. */
-  if (mod && !mig->source_dead && runtime_alive(mods, mig->source))
+  if (mod && source_alive)
     orch_rt_request(mods, mig->source, "resume",
                     orch_mod_simple(mod, NULL, NULL),
                     mods->set.step_timeout_ms, NULL, NULL, NULL);
@@ -128,7 +130,7 @@ fail(OrchMigration *mig, const char *fmt, ...)
   record(mig, "error", why, 0, arts_now_ms() - mig->t0_ms);
   finish(mig, mod, NULL, error);
   if (mod && recover)
-    orch_recovery_restart(mods, mod);
+    orch_recovery_orphan(mods, mod);
 }
 
 /* The source let go (or is gone): now the migration is over. */
@@ -200,10 +202,11 @@ complete(OrchMigration *mig)
   mod->cpu = 0;
   orch_mod_changed(mods, mod);
   mig->step = STEP_RELEASE;
-  if (mig->source_dead || !runtime_alive(mods, mig->source)) {
+  if (!runtime_alive(mods, mig->source)) {
     released(mig);
     return;
   }
+  /* Alive, or back after we thought it dead: it still holds a copy. */
   orch_rt_request(mods, mig->source, "delete",
                   orch_mod_simple(mod, "reason", "migrated"),
                   mods->set.step_timeout_ms, on_released, mig_ref(mig),

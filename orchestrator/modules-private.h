@@ -65,7 +65,23 @@ struct _OrchModules {
   char *t_log, *t_notif;
 };
 
+/* rtreq.c */
+void orch_rt_pending_free(gpointer p);
+/* Every request in flight to RUNTIME fails now (it died). */
+void orch_rt_fail_pending(OrchModules *mods, const char *runtime);
+gboolean orch_rt_answer(OrchModules *mods, const char *runtime,
+                        const ArtsEnvelope *env);
+
+/* operator.c */
+void orch_operator_control(OrchModules *mods, const char *topic,
+                           const guint8 *payload, gsize len);
+void orch_programs_handle(OrchModules *mods, const char *topic,
+                          const char *sha, const guint8 *payload, gsize len);
+void orch_operator_waiting_free(gpointer p);
+
 /* modules.c */
+void orch_mods_publish(OrchModules *mods, const char *topic,
+                       ArtsEnvelope *env, gboolean retain);
 OrchMod *orch_mod_find(OrchModules *mods, const char *uuid_or_name);
 void orch_mod_changed(OrchModules *mods, OrchMod *mod);
 void orch_mod_event(OrchModules *mods, ArtsEvent *e);
