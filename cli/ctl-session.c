@@ -540,9 +540,13 @@ JsonObject *ctl_session_request(CtlSession *s, const char *leaf,
   const char *result = ctl_json_string(answer, "result", "");
   JsonObject *details = ctl_json_object(answer, "details");
   if (g_strcmp0(result, "ok") != 0) {
-    g_set_error(error, CTL_ERROR, CTL_ERROR_REFUSED, "%s",
+    /* The code ("not_found", "conflict", "no_fit" ...) lets a script tell
+     * failures apart without parsing the message. */
+    const char *code = ctl_json_string(details, "code", NULL);
+    g_set_error(error, CTL_ERROR, CTL_ERROR_REFUSED, "%s%s%s%s",
                 ctl_json_string(details, "error", "the orchestrator refused "
-                                                  "the request"));
+                                                  "the request"),
+                code ? " (" : "", code ? code : "", code ? ")" : "");
     return NULL;
   }
   return details ? json_object_ref(details) : json_object_new();

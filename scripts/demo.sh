@@ -1,8 +1,10 @@
 #!/bin/sh
 # A local ARTS demo realm: builds ARTS, starts a mosquitto broker on a free
 # 127.0.0.1 port with a config written here, the orchestrator and three
-# agents (alpha, beta, gamma), then follows the realm with `arts-ctl watch`
-# (and opens the dashboard when there is a display). Ctrl-C stops it all.
+# agents (alpha, beta, gamma), starts a demo program on each (a counter on
+# alpha, a CPU burner on beta, a sleeper on gamma), then follows the realm
+# with `arts-ctl watch` (and opens the dashboard when there is a display).
+# Ctrl-C stops it all.
 #
 #   scripts/demo.sh [--realm NAME] [--no-watch] [--duration S] [--keep]
 #
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
         --no-watch) watch=0; shift ;;
         --duration) duration=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -150,6 +152,34 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$dashboard" ]; then
 fi
 pids="$daemon_pids $broker_pid"
 
+# One demo program per agent, placed with --on. An agent is known to the
+# orchestrator a moment after it starts: retry while the runtime is
+# unknown.
+start_demo() {
+    rt=$1 prog=$2
+    shift 2
+    wasm=$build/data/demo/$prog.wasm
+    if [ ! -f "$wasm" ]; then
+        echo "demo.sh: $wasm is not built (needs clang for wasm32-wasi); no demo programs" >&2
+        return 0
+    fi
+    i=0
+    while ! "$ctl" --broker "$url" --realm "$realm" start "$wasm" --on "$rt" \
+              -- "$@" >"$run/start-$prog.log" 2>&1; do
+        i=$((i + 1))
+        if [ $i -gt 50 ]; then
+            echo "demo.sh: could not start $prog on $rt:" >&2
+            cat "$run/start-$prog.log" >&2
+            return 0
+        fi
+        sleep 0.2
+    done
+    cat "$run/start-$prog.log"
+}
+start_demo alpha counter
+start_demo beta cpu-burner
+start_demo gamma sleeper 5
+
 cat <<EOF
 ARTS demo realm '$realm' is up.
   broker   $url
@@ -158,6 +188,11 @@ Look at it from another shell:
   $ctl --broker $url --realm $realm runtimes
   $ctl --broker $url --realm $realm stats alpha
   $ctl --broker $url --realm $realm history alpha system.cpu.utilization
+Programs (started above; try your own with "start PROG.wasm --on beta"):
+  $ctl --broker $url --realm $realm modules
+  $ctl --broker $url --realm $realm logs --follow counter
+  $ctl --broker $url --realm $realm migrate counter gamma
+  $ctl --broker $url --realm $realm stop sleeper
 EOF
 
 if [ "$watch" = 1 ]; then

@@ -92,8 +92,13 @@ class Proc:
                 self.expect_death = True
             self.popen.send_signal(sig)
 
-    def stop(self, timeout=10.0):
+    # An agent with modules drains on SIGTERM: the wire bounds the drain to
+    # 10 s, then it stops what is left (start_agent raises this).
+    stop_timeout = 10.0
+
+    def stop(self, timeout=None):
         """SIGTERM and wait; returns the exit status (SIGKILL after TIMEOUT)."""
+        timeout = timeout or self.stop_timeout
         if self.alive():
             self.popen.send_signal(signal.SIGTERM)
             try:
@@ -311,6 +316,7 @@ class Realm:
         if self.agent_interval_ms:
             argv += ["--interval-ms", str(self.agent_interval_ms)]
         p = self.spawn("agent-" + name, argv)
+        p.stop_timeout = 20.0
         self.agents[name] = p
         return p
 

@@ -1,14 +1,39 @@
 """scripts/demo.sh, the README's first command: it brings up a realm with
-three runtimes that arts-ctl sees, follows it with arts-ctl watch, and
-leaves nothing behind when it ends."""
+three runtimes that arts-ctl sees, a demo program running on each of them
+(when clang built them), follows it with arts-ctl watch, and leaves nothing
+behind when it ends."""
 
+import json
 import os
 import re
 import subprocess
 import threading
 import time
 
-from realm import SOURCE, Realm, binary, check, log, port_open, run_cases
+from realm import BUILD, SOURCE, Realm, binary, check, log, port_open, run_cases
+
+
+def ctl(broker, realm, *args):
+    return subprocess.run([binary("cli/arts-ctl"), "--broker", broker,
+                           "--realm", realm] + list(args),
+                          capture_output=True, text=True, timeout=30)
+
+
+def check_programs(broker, realm):
+    """One demo program runs on each agent, and the counter counts."""
+    r = ctl(broker, realm, "--json", "modules")
+    check(r.returncode == 0, f"arts-ctl modules: {r.stderr}")
+    mods = {m.get("name"): m for m in json.loads(r.stdout)}
+    for name, rt in (("counter", "alpha"), ("cpu-burner", "beta"),
+                     ("sleeper", "gamma")):
+        m = mods.get(name)
+        check(m and m.get("runtime_name") == rt and m.get("status") == "A",
+              f"demo program {name} is not running on {rt}: {m!r}")
+
+    def counted():
+        out = ctl(broker, realm, "logs", "counter").stdout
+        return out if out.startswith("count 1\n") else None
+    Realm.wait_for(counted, 5.0, "the counter's output")
 
 
 def case_demo():
@@ -44,6 +69,8 @@ def case_demo():
             return r.stdout if ok else None
         table, took = Realm.wait_for(three, 5.0, "alpha, beta, gamma alive")
         log(f"three runtimes alive {took:.2f} s after the banner:\n{table}")
+        if os.path.exists(os.path.join(BUILD, "data", "demo", "counter.wasm")):
+            check_programs(broker, realm)
         rc = p.wait(30)
     finally:
         if p.poll() is None:
