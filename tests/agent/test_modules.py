@@ -523,12 +523,26 @@ def test_bad(binary, tool):
         bad("create", dict(mod, sha256=junk), ["not WebAssembly"])
         broken = o.upload(b"\x00asm\x01\x00\x00\x00\x01\xff\xff")
         bad("create", dict(mod, sha256=broken), ["WebAssembly"])
-        # A program nobody has: a clear error after the bounded wait.
-        absent = hashlib.sha256(b"nobody has this").hexdigest()
+        # A program nobody has: bytes on program/{sha} that do not hash to
+        # sha are not taken (no answer meanwhile), and the create is
+        # refused with a clear error after the bounded wait.
+        other = hashlib.sha256(b"nobody has this").hexdigest()
+        o.pub(P + "program/" + other, o.program, retain=True)
         t0 = time.monotonic()
-        bad("create", dict(mod, sha256=absent), ["did not arrive", absent],
-            timeout=15)
+        oid = o.send(a, "create", dict(mod, sha256=other, name="late"))
+        time.sleep(1)
+        check(not o.obs.snapshot(lambda x: x["payload"] and
+                                 x["payload"].get("object_id") == oid and
+                                 x["payload"]["type"] == "runtime_resp"),
+              "no answer while only wrong bytes came")
+        ans = o.answer(a, oid, timeout=15)
+        err = ans["data"]["details"].get("error", "")
+        check(ans["data"]["result"] == "error" and "did not arrive" in err
+              and other in err, "wrong bytes never taken: %r" % ans)
         check(time.monotonic() - t0 >= 9, "waited for the program")
+        check(not os.path.exists(os.path.join(a.state_dir, "programs",
+                                              other + ".wasm")),
+              "wrong bytes not cached")
         # Duplicates and capacity.
         m1 = o.create(a, ["sleep", "3600"], name="one")
         bad("create", dict(mod, uuid=m1, name="other"), ["already"])
