@@ -150,10 +150,21 @@ static const char *grow_memory(wasm_instance *inst, uint32_t delta,
     return NULL;
   if (delta) {
     uint64_t bytes = (old + delta) * WASM_PAGE_SIZE;
-    uint8_t *d = realloc(mem->data, bytes ? bytes : 1);
-    if (!d)
-      return NULL;
-    memset(d + old * WASM_PAGE_SIZE, 0, (uint64_t)delta * WASM_PAGE_SIZE);
+    uint8_t *d;
+    if (delta >= old) {
+      /* a big step: fresh zero pages from calloc stay untouched (no RSS)
+       * until the program writes them; the copy is at most DELTA pages */
+      d = calloc(bytes, 1);
+      if (!d)
+        return NULL;
+      memcpy(d, mem->data, old * WASM_PAGE_SIZE);
+      free(mem->data);
+    } else {
+      d = realloc(mem->data, bytes);
+      if (!d)
+        return NULL;
+      memset(d + old * WASM_PAGE_SIZE, 0, (uint64_t)delta * WASM_PAGE_SIZE);
+    }
     mem->data = d;
     mem->pages = old + delta;
   }
