@@ -45,7 +45,8 @@ main(int argc, char **argv)
 
   setlocale(LC_ALL, "");
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("- keep an ARTS realm: runtimes, modules, liveness, history");
+    g_option_context_new("- keep an ARTS realm: runtimes, modules, "
+                         "liveness, history");
   g_option_context_add_main_entries(ctx, entries, NULL);
   arts_config_add_options(&cfg, ctx, TRUE);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))

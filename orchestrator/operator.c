@@ -61,7 +61,7 @@ program_arrived(OrchModules *mods, const char *sha256, const GError *bad)
 
 void
 orch_programs_handle(OrchModules *mods, const char *topic, const char *sha,
-               const guint8 *payload, gsize len)
+                     const guint8 *payload, gsize len)
 {
   g_autoptr(GError) error = NULL;
   if (len == 0)
@@ -489,8 +489,8 @@ handle_migrate_req(OrchModules *mods, const char *topic,
 }
 
 void
-orch_operator_control(OrchModules *mods, const char *topic, const guint8 *payload,
-               gsize len)
+orch_operator_control(OrchModules *mods, const char *topic,
+                      const guint8 *payload, gsize len)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ArtsEnvelope) env = arts_envelope_parse((const char *)payload,
