@@ -26,7 +26,8 @@ G_DEFINE_FINAL_TYPE(ArtsChart, arts_chart, GTK_TYPE_WIDGET)
 G_DEFINE_ENUM_TYPE(ArtsChartUnit, arts_chart_unit,
   G_DEFINE_ENUM_VALUE(ARTS_CHART_UNIT_FRACTION, "fraction"),
   G_DEFINE_ENUM_VALUE(ARTS_CHART_UNIT_BYTES, "bytes"),
-  G_DEFINE_ENUM_VALUE(ARTS_CHART_UNIT_BYTES_PER_S, "bytes-per-s"))
+  G_DEFINE_ENUM_VALUE(ARTS_CHART_UNIT_BYTES_PER_S, "bytes-per-s"),
+  G_DEFINE_ENUM_VALUE(ARTS_CHART_UNIT_PER_S, "per-s"))
 
 enum {
   PROP_0,
@@ -148,6 +149,7 @@ format_value(ArtsChart *self, double v)
   case ARTS_CHART_UNIT_FRACTION: return arts_format_percent(v);
   case ARTS_CHART_UNIT_BYTES: return arts_format_bytes((gint64)v);
   case ARTS_CHART_UNIT_BYTES_PER_S: return arts_format_rate(v);
+  case ARTS_CHART_UNIT_PER_S: return arts_format_count_rate(v);
   }
   return NULL;
 }

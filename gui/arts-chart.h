@@ -16,6 +16,7 @@ typedef enum {
   ARTS_CHART_UNIT_FRACTION,       /* 0..1, labelled as percent */
   ARTS_CHART_UNIT_BYTES,
   ARTS_CHART_UNIT_BYTES_PER_S,
+  ARTS_CHART_UNIT_PER_S,          /* a count per second */
 } ArtsChartUnit;
 
 #define ARTS_TYPE_CHART_UNIT (arts_chart_unit_get_type())

@@ -67,3 +67,19 @@ arts_format_ago(gint64 unix_ms, gint64 now_ms)
                                      "%d hours ago", (gulong)(s / 3600)),
                          (int)(s / 3600));
 }
+
+char *
+arts_format_count_rate(double per_s)
+{
+  static const char *const prefixes[] = { "", "k", "M", "G", "T" };
+  guint i = 0;
+
+  if (per_s < 0)
+    return g_strdup("—");
+  while (per_s >= 1000 && i + 1 < G_N_ELEMENTS(prefixes)) {
+    per_s /= 1000;
+    i++;
+  }
+  /* Translators: a rate, e.g. "410 M/s" (millions per second). */
+  return g_strdup_printf(_("%.3g %s/s"), per_s, prefixes[i]);
+}

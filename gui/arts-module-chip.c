@@ -108,6 +108,14 @@ build_menu(ArtsModuleChip *self)
                                       uuid, arts_runtime_item_get_uuid(rt));
     g_menu_append_item(targets, item);
   }
+  {
+    /* A plain click belongs to the card (its runtime's page); the
+     * program's own page is here and in the runtime page's list. */
+    g_autoptr(GMenuItem) item = g_menu_item_new(_("_Details"), NULL);
+
+    g_menu_item_set_action_and_target(item, "win.show-module", "s", uuid);
+    g_menu_append_item(menu, item);
+  }
   g_menu_append_submenu(menu, _("_Move to"), G_MENU_MODEL(targets));
   {
     g_autoptr(GMenuItem) item = g_menu_item_new(_("_Stop…"), NULL);
@@ -119,11 +127,21 @@ build_menu(ArtsModuleChip *self)
   return G_MENU_MODEL(menu);
 }
 
+static gboolean
+drop_menu(gpointer popover)
+{
+  /* The chip may have gone (and taken its children) in the meantime. */
+  if (gtk_widget_get_parent(popover))
+    gtk_widget_unparent(popover);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_menu_closed(GtkPopover *popover, ArtsModuleChip *self)
 {
   /* Unparented later: the menu's action may still be on its way. */
-  g_idle_add_once((GSourceOnceFunc)gtk_widget_unparent, popover);
+  g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, drop_menu, g_object_ref(popover),
+                  g_object_unref);
   self->menu = NULL;
 }
 

@@ -10,6 +10,9 @@ struct _ArtsModuleItem {
   double cpu;
   int state;
   gboolean moving;
+  int migrations;
+  gint64 started_at;
+  ArtsSeries *cpu_series, *mem_series, *instr_series;
 };
 
 G_DEFINE_FINAL_TYPE(ArtsModuleItem, arts_module_item, G_TYPE_OBJECT)
@@ -35,6 +38,9 @@ arts_module_item_finalize(GObject *object)
   g_free(self->uuid);
   g_free(self->name);
   g_free(self->runtime);
+  g_clear_object(&self->cpu_series);
+  g_clear_object(&self->mem_series);
+  g_clear_object(&self->instr_series);
   G_OBJECT_CLASS(arts_module_item_parent_class)->finalize(object);
 }
 
@@ -97,6 +103,9 @@ arts_module_item_init(ArtsModuleItem *self)
 {
   self->status = 'A';
   self->cpu = -1;
+  self->cpu_series = arts_series_new(600);
+  self->mem_series = arts_series_new(600);
+  self->instr_series = arts_series_new(600);
 }
 
 ArtsModuleItem *
@@ -203,4 +212,46 @@ arts_module_item_set_moving(ArtsModuleItem *self, gboolean moving)
     return;
   self->moving = moving;
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_MOVING]);
+}
+
+ArtsSeries *
+arts_module_item_get_cpu_series(ArtsModuleItem *self)
+{
+  return self->cpu_series;
+}
+
+ArtsSeries *
+arts_module_item_get_mem_series(ArtsModuleItem *self)
+{
+  return self->mem_series;
+}
+
+ArtsSeries *
+arts_module_item_get_instr_series(ArtsModuleItem *self)
+{
+  return self->instr_series;
+}
+
+int
+arts_module_item_get_migrations(ArtsModuleItem *self)
+{
+  return self->migrations;
+}
+
+gint64
+arts_module_item_get_started_at(ArtsModuleItem *self)
+{
+  return self->started_at;
+}
+
+void
+arts_module_item_set_record(ArtsModuleItem *self, int migrations,
+                            gint64 started_at_ms)
+{
+  if (self->migrations == migrations && self->started_at == started_at_ms)
+    return;
+  self->migrations = migrations;
+  self->started_at = started_at_ms;
+  /* One notification for both: the module page redraws its rows. */
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <glib-object.h>
+#include "arts-series.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +29,15 @@ void arts_module_item_set_state(ArtsModuleItem *self, int state);
 /* TRUE while an operator's migration of it is under way. */
 gboolean arts_module_item_get_moving(ArtsModuleItem *self);
 void arts_module_item_set_moving(ArtsModuleItem *self, gboolean moving);
+
+/* Live series from its share of the telemetry: CPU (of one core), linear
+ * memory (bytes), instructions per second. */
+ArtsSeries *arts_module_item_get_cpu_series(ArtsModuleItem *self);
+ArtsSeries *arts_module_item_get_mem_series(ArtsModuleItem *self);
+ArtsSeries *arts_module_item_get_instr_series(ArtsModuleItem *self);
+int arts_module_item_get_migrations(ArtsModuleItem *self);
+gint64 arts_module_item_get_started_at(ArtsModuleItem *self);
+void arts_module_item_set_record(ArtsModuleItem *self, int migrations,
+                                 gint64 started_at_ms);
 
 G_END_DECLS

@@ -10,6 +10,13 @@ gboolean arts_realm_model_handle_message(ArtsRealmModel *self,
                                          const char *topic,
                                          const guint8 *payload, gsize len,
                                          GError **error);
+/* The same with the message's MQTT 5 user properties (output offsets). */
+gboolean arts_realm_model_handle_message_full(ArtsRealmModel *self,
+                                              const char *topic,
+                                              const guint8 *payload,
+                                              gsize len,
+                                              const ArtsMqttProp *props,
+                                              guint n_props, GError **error);
 /* Parses a history answer's details into a series. */
 ArtsSeries *arts_realm_model_parse_history(JsonObject *details,
                                            GError **error);

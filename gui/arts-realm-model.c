@@ -29,6 +29,7 @@ struct _ArtsRealmModel {
   GHashTable *pending;           /* object_id -> GTask */
   guint n_alive;
   guint silence_id;              /* judges runtimes without state */
+  GHashTable *output_next;       /* followed module uuid -> gint64* */
 };
 
 G_DEFINE_FINAL_TYPE(ArtsRealmModel, arts_realm_model, G_TYPE_OBJECT)
@@ -48,6 +49,9 @@ enum {
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_OUTPUT, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void fail_pending(ArtsRealmModel *self);
 
@@ -108,6 +112,7 @@ arts_realm_model_finalize(GObject *object)
   g_hash_table_unref(self->runtime_by_uuid);
   g_hash_table_unref(self->module_by_uuid);
   g_hash_table_unref(self->pending);
+  g_hash_table_unref(self->output_next);
   g_object_unref(self->runtimes);
   g_object_unref(self->events);
   G_OBJECT_CLASS(arts_realm_model_parent_class)->finalize(object);
@@ -153,6 +158,11 @@ arts_realm_model_class_init(ArtsRealmModelClass *klass)
   props[PROP_N_RUNTIMES] = g_param_spec_uint("n-runtimes", NULL, NULL, 0,
                                              G_MAXUINT, 0, ro);
   g_object_class_install_properties(oc, N_PROPS, props);
+  /* ::output(module uuid, GBytes text, gap bytes before it): new output of
+   * a followed module, without what was already shown. */
+  signals[SIGNAL_OUTPUT] = g_signal_new("output", G_TYPE_FROM_CLASS(klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+      G_TYPE_STRING, G_TYPE_BYTES, G_TYPE_INT64);
 }
 
 static void
@@ -165,6 +175,8 @@ arts_realm_model_init(ArtsRealmModel *self)
   self->events = g_list_store_new(ARTS_TYPE_EVENT_ITEM);
   self->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         g_object_unref);
+  self->output_next = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            g_free);
 }
 
 ArtsRealmModel *
@@ -343,6 +355,7 @@ handle_module_state(ArtsRealmModel *self, const char *uuid,
   if (mod->status)
     arts_module_item_set_status(m, (char)mod->status);
   arts_module_item_set_state(m, mod->state);
+  arts_module_item_set_record(m, mod->migrations, mod->started_at_ms);
   /* Stopped (D) and ended (E) modules leave their runtime's card. */
   if (mod->status == ARTS_STATUS_DEAD || mod->status == ARTS_STATUS_EXITING)
     place_module(self, m, NULL);
@@ -415,8 +428,17 @@ apply_module_metrics(ArtsRealmModel *self, const char *runtime_uuid,
     for (guint j = 0; mm->metrics && j < mm->metrics->len; j++) {
       ArtsMetric *metric = &g_array_index(mm->metrics, ArtsMetric, j);
 
-      if (g_strcmp0(metric->name, ARTS_METRIC_PROC_CPU_UTIL) == 0)
+      if (g_strcmp0(metric->name, ARTS_METRIC_PROC_CPU_UTIL) == 0) {
         arts_module_item_set_cpu(m, metric->value);
+        arts_series_push(arts_module_item_get_cpu_series(m), t->timestamp_ms,
+                         metric->value);
+      } else if (g_strcmp0(metric->name, ARTS_METRIC_MOD_MEMORY) == 0) {
+        arts_series_push(arts_module_item_get_mem_series(m), t->timestamp_ms,
+                         metric->value);
+      } else if (g_strcmp0(metric->name, ARTS_METRIC_MOD_INSTR_RATE) == 0) {
+        arts_series_push(arts_module_item_get_instr_series(m),
+                         t->timestamp_ms, metric->value);
+      }
     }
     if (!t->replayed)
       place_module(self, m, runtime_uuid);
@@ -510,10 +532,47 @@ handle_query_answer(ArtsRealmModel *self, const guint8 *payload, gsize len,
   return TRUE;
 }
 
+static gboolean
+handle_output(ArtsRealmModel *self, const char *uuid, const guint8 *payload,
+              gsize len, const ArtsMqttProp *mprops, guint n_props,
+              GError **error)
+{
+  gint64 *next = uuid ? g_hash_table_lookup(self->output_next, uuid) : NULL;
+  gint64 offset = 0, gap = 0;
+  int fd = 1;
+  gsize skip = 0;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!next)
+    return TRUE; /* not followed (any more) */
+  /* Without a valid offset (an ARTS runtime), show it as it comes. */
+  if (arts_output_props_parse(mprops, n_props, &offset, &fd, NULL)) {
+    /* Joining a running program is no gap: start where it is. */
+    if (*next < 0)
+      *next = offset;
+    skip = arts_output_accept(next, offset, len, &gap);
+  }
+  if (skip >= len)
+    return TRUE;
+  bytes = g_bytes_new(payload + skip, len - skip);
+  g_signal_emit(self, signals[SIGNAL_OUTPUT], 0, uuid, bytes, gap);
+  return TRUE;
+}
+
 gboolean
 arts_realm_model_handle_message(ArtsRealmModel *self, const char *topic,
                                 const guint8 *payload, gsize len,
                                 GError **error)
+{
+  return arts_realm_model_handle_message_full(self, topic, payload, len,
+                                              NULL, 0, error);
+}
+
+gboolean
+arts_realm_model_handle_message_full(ArtsRealmModel *self, const char *topic,
+                                     const guint8 *payload, gsize len,
+                                     const ArtsMqttProp *mprops,
+                                     guint n_props, GError **error)
 {
   g_autofree char *leaf = NULL, *rest = NULL;
 
@@ -533,6 +592,8 @@ arts_realm_model_handle_message(ArtsRealmModel *self, const char *topic,
     return handle_state(self, rest, payload, len, error);
   if (g_str_equal(leaf, ARTS_TOPIC_STATS))
     return handle_stats(self, rest, payload, len, error);
+  if (g_str_equal(leaf, ARTS_TOPIC_STDOUT) && rest)
+    return handle_output(self, rest, payload, len, mprops, n_props, error);
   if (g_str_equal(leaf, ARTS_TOPIC_NOTIF) && !rest)
     return handle_notif(self, payload, len, error);
   if ((g_str_equal(leaf, ARTS_TOPIC_QUERY) ||
@@ -552,8 +613,8 @@ on_message(ArtsMqtt *mqtt, const char *topic, const guint8 *payload,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!arts_realm_model_handle_message(user_data, topic, payload, len,
-                                       &error))
+  if (!arts_realm_model_handle_message_full(user_data, topic, payload, len,
+                                            mprops, n_props, &error))
     g_debug("ignored a message on %s: %s", topic, error->message);
 }
 
@@ -821,6 +882,41 @@ arts_realm_model_control_finish(ArtsRealmModel *self, GAsyncResult *result,
 {
   g_return_val_if_fail(g_task_is_valid(result, self), NULL);
   return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+void
+arts_realm_model_follow_output(ArtsRealmModel *self, const char *uuid,
+                               gboolean follow)
+{
+  g_autofree char *topic = arts_topic(self->realm, ARTS_TOPIC_STDOUT, uuid);
+
+  if (follow && !g_hash_table_contains(self->output_next, uuid)) {
+    gint64 *next = g_new(gint64, 1);
+
+    *next = -1; /* from the first message on */
+    g_hash_table_insert(self->output_next, g_strdup(uuid), next);
+    if (self->mqtt)
+      arts_mqtt_subscribe(self->mqtt, topic, 1);
+  } else if (!follow && g_hash_table_remove(self->output_next, uuid)) {
+    if (self->mqtt)
+      arts_mqtt_unsubscribe(self->mqtt, topic);
+  }
+}
+
+gboolean
+arts_realm_model_send_input(ArtsRealmModel *self, const char *uuid,
+                            const char *text, GError **error)
+{
+  g_autofree char *topic = NULL;
+
+  if (!self->mqtt || self->state != ARTS_CONNECTION_CONNECTED) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_MQTT,
+                _("Not connected to the broker"));
+    return FALSE;
+  }
+  topic = arts_topic(self->realm, ARTS_TOPIC_STDIN, uuid);
+  return arts_mqtt_publish(self->mqtt, topic, text, strlen(text), 1, FALSE,
+                           NULL, 0, error) >= 0;
 }
 
 gboolean

@@ -65,6 +65,15 @@ gboolean arts_realm_model_upload_program(ArtsRealmModel *self,
                                          const void *bytes, gsize len,
                                          GError **error);
 
+/* Follows (or stops following) a module's output: ::output then brings
+ * what it writes, in order, without repeats (by the offset the runtimes
+ * send). Output written before is not fetched. */
+void arts_realm_model_follow_output(ArtsRealmModel *self, const char *uuid,
+                                    gboolean follow);
+/* Sends TEXT to a module's stdin. */
+gboolean arts_realm_model_send_input(ArtsRealmModel *self, const char *uuid,
+                                     const char *text, GError **error);
+
 /* The module with UUID, or NULL. */
 gpointer arts_realm_model_lookup_module(ArtsRealmModel *self,
                                         const char *uuid);

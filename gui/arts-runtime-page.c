@@ -122,6 +122,12 @@ create_module_row(gpointer item, gpointer user_data)
   gtk_widget_add_css_class(label, "numeric");
   gtk_widget_add_css_class(label, "dim-label");
   adw_action_row_add_suffix(ADW_ACTION_ROW(row), label);
+  adw_action_row_add_suffix(ADW_ACTION_ROW(row),
+                            gtk_image_new_from_icon_name("go-next-symbolic"));
+  gtk_actionable_set_action_name(GTK_ACTIONABLE(row), "win.show-module");
+  gtk_actionable_set_action_target(GTK_ACTIONABLE(row), "s",
+                                   arts_module_item_get_uuid(m));
+  gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
   return row;
 }
 

@@ -10,6 +10,7 @@
 #include "arts-connection-dialog.h"
 #include "arts-events-page.h"
 #include "arts-module-item.h"
+#include "arts-module-page.h"
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
 #include "arts-secrets.h"
@@ -44,6 +45,7 @@ struct _ArtsWindow {
   GtkGridView *grid_view;
   ArtsEventsPage *events_page;
   ArtsRuntimePage *runtime_page;
+  ArtsModulePage *module_page;
 };
 
 G_DEFINE_FINAL_TYPE(ArtsWindow, arts_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -142,6 +144,7 @@ close_realm(ArtsWindow *self, gboolean welcome)
   if (!self->model)
     return;
   arts_runtime_page_show(self->runtime_page, NULL, NULL);
+  arts_module_page_show(self->module_page, NULL, NULL);
   adw_leaflet_set_visible_child_name(self->leaflet, "main");
   g_clear_signal_handler(&self->state_id, self->model);
   g_clear_signal_handler(&self->count_id, self->model);
@@ -322,11 +325,39 @@ show_runtime_action(GSimpleAction *action, GVariant *param,
 }
 
 static void
+show_module_action(GSimpleAction *action, GVariant *param,
+                   gpointer user_data)
+{
+  ArtsWindow *self = user_data;
+  ArtsModuleItem *module = self->model
+      ? arts_realm_model_lookup_module(self->model,
+                                       g_variant_get_string(param, NULL))
+      : NULL;
+
+  if (!module)
+    return;
+  arts_module_page_show(self->module_page, self->model, module);
+  adw_leaflet_set_visible_child_name(self->leaflet, "module");
+}
+
+/* Leaving the module page stops following its output. */
+static void
+on_page_changed(ArtsWindow *self)
+{
+  const char *page = adw_leaflet_get_visible_child_name(self->leaflet);
+
+  if (g_strcmp0(page, "module") != 0 &&
+      arts_module_page_get_module(self->module_page))
+    arts_module_page_show(self->module_page, NULL, NULL);
+}
+
+static void
 back_action(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   ArtsWindow *self = user_data;
 
-  adw_leaflet_navigate(self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  /* Pages are reached from the realm, so back is always the realm. */
+  adw_leaflet_set_visible_child_name(self->leaflet, "main");
 }
 
 static void
@@ -523,6 +554,7 @@ static const GActionEntry win_actions[] = {
   { "migrate-module", migrate_module_action, "(ss)", NULL, NULL, { 0 } },
   { "stop-module", stop_module_action, "s", NULL, NULL, { 0 } },
   { "start-module", start_module_action, NULL, NULL, NULL, { 0 } },
+  { "show-module", show_module_action, "s", NULL, NULL, { 0 } },
 };
 
 static void
@@ -618,6 +650,7 @@ arts_window_class_init(ArtsWindowClass *klass)
   GTK_WINDOW_CLASS(klass)->close_request = arts_window_close_request;
   g_type_ensure(ARTS_TYPE_EVENTS_PAGE);
   g_type_ensure(ARTS_TYPE_RUNTIME_PAGE);
+  g_type_ensure(ARTS_TYPE_MODULE_PAGE);
   gtk_widget_class_set_template_from_resource(wc,
       "/org/arts/Dashboard/arts-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, ArtsWindow, name)
@@ -640,6 +673,7 @@ arts_window_class_init(ArtsWindowClass *klass)
   BIND(grid_view);
   BIND(events_page);
   BIND(runtime_page);
+  BIND(module_page);
 #undef BIND
 }
 
@@ -658,6 +692,8 @@ arts_window_init(ArtsWindow *self)
   g_signal_connect_swapped(self->switcher_title, "notify::title-visible",
                            G_CALLBACK(update_switcher_bar), self);
   setup_grid(self);
+  g_signal_connect_swapped(self->leaflet, "notify::visible-child-name",
+                           G_CALLBACK(on_page_changed), self);
 
   self->connections = g_list_store_new(ARTS_TYPE_CONNECTION);
   gtk_list_box_bind_model(self->saved_list, G_LIST_MODEL(self->connections),

@@ -28,6 +28,7 @@
 #include "arts-events-page.h"
 #include "arts-module-chip.h"
 #include "arts-module-item.h"
+#include "arts-module-page.h"
 #include "arts-realm-model-private.h"
 #include "arts-runtime-card.h"
 #include "arts-runtime-page.h"
@@ -38,6 +39,8 @@
 #include <string.h>
 
 #define WAIT_S 30
+
+static void check_module_page(const char *runtime);
 
 static const char *
 env(const char *name)
@@ -978,7 +981,68 @@ check_drag_to_migrate(char **names)
   g_assert_false(named_chip_on(names[0], "ticker"));
   /* Read by dashboard.py, which then checks the realm's own record. */
   g_print("DRAG-TO-MIGRATE: ticker moved to %s\n", names[2]);
+  check_module_page(names[2]);
   check_stop(names[2]);
+}
+
+/* ---- a module's page ---- */
+
+static gboolean
+console_has_lines(gpointer page)
+{
+  g_autofree char *text = arts_module_page_dup_console(page);
+  guint lines = 0;
+
+  for (const char *c = text; *c; c++)
+    lines += *c == '\n';
+  return lines >= 5;
+}
+
+/* The program's page follows its output: the counter's lines arrive in
+ * order, each once (offsets drop repeats), and the page names it. */
+static void
+check_module_page(const char *runtime)
+{
+  ArtsModuleChip *chip = named_chip(runtime, "ticker");
+  ArtsModulePage *page = ARTS_MODULE_PAGE(find_one(GTK_WIDGET(the_window()),
+                                                   ARTS_TYPE_MODULE_PAGE));
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  AdwWindowTitle *title;
+  gint64 prev = -1;
+  guint n = 0;
+
+  g_assert_nonnull(chip);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(chip),
+      "win.show-module", "s",
+      arts_module_item_get_uuid(arts_module_chip_get_item(chip))));
+  spin(600);
+  g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(page)));
+  title = ADW_WINDOW_TITLE(find_one(GTK_WIDGET(page),
+                                    ADW_TYPE_WINDOW_TITLE));
+  g_assert_cmpstr(adw_window_title_get_title(title), ==, "ticker");
+  g_assert_true(wait_until(console_has_lines, page));
+  text = arts_module_page_dup_console(page);
+  lines = g_strsplit(text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *end;
+    gint64 v;
+
+    if (!*lines[i])
+      continue;
+    v = g_ascii_strtoll(lines[i], &end, 10);
+    g_assert_true(*end == '\0');
+    if (prev >= 0)
+      g_assert_cmpint(v, ==, prev + 1);
+    prev = v;
+    n++;
+  }
+  g_assert_cmpuint(n, >=, 5);
+  screenshot("module.png");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.back", NULL));
+  spin(600);
+  g_assert_null(arts_module_page_get_module(page));
 }
 
 /* ---- the scenario ---- */
