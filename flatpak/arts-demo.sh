@@ -46,4 +46,19 @@ for name in laptop router edge-server; do
     pids="$pids $!"
 done
 
+# The demo programs, when the build installed them (data/demo): one on
+# each agent, so there is something to watch and to drag around.
+demo=/app/share/arts/demo
+if [ -d "$demo" ]; then
+    sleep 2
+    set -- laptop:counter router:cpu-burner edge-server:sleeper
+    for pair; do
+        agent=${pair%%:*} prog=${pair#*:}
+        [ -f "$demo/$prog.wasm" ] &&
+            arts-ctl --broker "$url" --realm "$realm" start \
+                "$demo/$prog.wasm" --name "$prog" --on "$agent" \
+                > "$dir/start-$prog.log" 2>&1 || true
+    done
+fi
+
 arts-dashboard --broker "$url" --realm "$realm"
