@@ -173,8 +173,8 @@ void wasi_channels_free(wasi_channels *set) {
 void wasi_channels_set_backend(wasi_channels *set,
                                const wasi_channel_backend *backend) {
   pthread_mutex_lock(&set->lock);
-  if (backend) set->backend = *backend;
-  else memset(&set->backend, 0, sizeof set->backend);
+  static const wasi_channel_backend none;
+  set->backend = backend ? *backend : none;
   pthread_mutex_unlock(&set->lock);
 }
 
