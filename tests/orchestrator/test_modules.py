@@ -356,8 +356,10 @@ def case_target_dies(w):
 
 def case_source_dies(w):
     """kill -9 of the source right after its snapshot left: the module
-    runs on at the target from that snapshot."""
-    a, b = realm(w, "alpha", "beta")
+    runs on at the target from that snapshot. Agents at their default
+    telemetry interval: restoring 16 MiB may hold an agent's telemetry
+    back longer than 3 x 200 ms on a loaded machine."""
+    a, b = realm(w, "alpha", "beta", interval_ms=1000)
     sha = upload(w)
     m = start(w, sha, ["grow", "16"], name="grower", on="alpha")
     wait_output(w, "grower", lambda d: b"grown" in d and len(d) > 40,
