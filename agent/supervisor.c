@@ -252,10 +252,19 @@ static SupModule *sup_find(AgentSupervisor *s, const ArtsModule *want,
     sm = g_hash_table_lookup(s->modules, want->uuid);
     return sm && (!live_only || sup_live(sm)) ? sm : NULL;
   }
+  /* A name may also belong to modules that ended: the live one wins. */
   g_hash_table_iter_init(&it, s->modules);
   while (g_hash_table_iter_next(&it, NULL, &v)) {
     sm = v;
-    if (g_str_equal(sm->name, want->name) && (!live_only || sup_live(sm)))
+    if (g_str_equal(sm->name, want->name) && sup_live(sm))
+      return sm;
+  }
+  if (live_only)
+    return NULL;
+  g_hash_table_iter_init(&it, s->modules);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    sm = v;
+    if (g_str_equal(sm->name, want->name))
       return sm;
   }
   return NULL;

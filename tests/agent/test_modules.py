@@ -239,7 +239,10 @@ def test_run(binary, tool):
         m = o.create(a, ["count", "0", "0"], resources={"fuel": 200000})
         d = o.wait_state(a, m, "failed")
         check("out of fuel" in d["error"], "fuel: %r" % d)
-        # Telemetry carries a running module's metrics.
+        # Telemetry carries a running module's metrics. (An ended module
+        # named "busy" is kept for a late delete; the live one wins.)
+        o.create(a, ["exit", "0"], name="busy")
+        time.sleep(0.3)
         m = o.create(a, ["count", "0", "5"], name="busy")
         t0 = time.monotonic()
         time.sleep(2.5)
