@@ -526,8 +526,9 @@ gboolean agent_module_kick(AgentModule *m)
 
   g_mutex_lock(&m->lock);
   /* A stop stays in the mask once taken: it is "waiting" only until the
-   * thread is done. */
-  waiting = m->orders != 0 && !m->done;
+   * thread is done. A sample is not worth insisting on: one that a resume
+   * swallowed is asked for again with the next telemetry sample. */
+  waiting = (m->orders & ~(guint)AGENT_ORDER_SAMPLE) != 0 && !m->done;
   if (waiting && m->inst)
     wasm_request_pause(m->inst);
   g_mutex_unlock(&m->lock);

@@ -88,7 +88,8 @@ AgentModule *agent_module_start(const AgentModuleSpec *spec,
                                 AgentEventSink *sink, GError **error);
 /* Adds ORDERS (AgentOrder bits) and asks the instance to pause. */
 void agent_module_order(AgentModule *m, guint orders);
-/* Asks again while orders wait: TRUE while some are not taken yet. */
+/* Asks again while orders wait: TRUE while some (other than a sample)
+ * are not taken yet. */
 gboolean agent_module_kick(AgentModule *m);
 /* Appends stdin bytes (LEN 0 = end of input). Returns the bytes taken:
  * the buffer is bounded (AGENT_STDIN_MAX), the rest is refused. */
