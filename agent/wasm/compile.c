@@ -18,6 +18,10 @@
 #include "simd-private.h"
 
 #define MAX_LOCAL_SLOTS 100000u
+#define MAX_PAUSE_TYPES (64u << 20)
+/* Scans of the operand stack (materializing) make compile time grow with
+ * its depth; real code stays far below this. */
+#define MAX_STACK_VALUES 16384u
 
 typedef struct {
   uint8_t type;         /* 0: unknown (polymorphic stack) */
@@ -186,6 +190,9 @@ static void err_type(cc *c, const uint8_t *at)
 
 static vent *push(cc *c, uint8_t type)
 {
+  if (c->nvs >= MAX_STACK_VALUES && !c->r->failed)
+    wasm_rd_fail(c->r, "operand stack deeper than %u values (engine limit)",
+                 MAX_STACK_VALUES);
   c->vs = grow(c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs);
   vent *e = &c->vs[c->nvs++];
   e->type = type;
@@ -495,6 +502,13 @@ static void add_pause(cc *c, uint8_t kind, uint32_t code_pc,
                       uint32_t callee_type, uint32_t callee)
 {
   wasm_module *m = c->m;
+  /* every pause point records the whole operand stack's types: a hostile
+   * module (deep stack, many calls) could make that quadratic */
+  if (m->npause_types + nvalues > MAX_PAUSE_TYPES) {
+    wasm_rd_fail_at(c->r, ins, "too complex: pause-point metadata over "
+                    "%u MiB", MAX_PAUSE_TYPES >> 20);
+    return;
+  }
   c->pp = grow(c->pp, &c->cappp, c->npp + 1, sizeof *c->pp);
   wasm_pause_point *p = &c->pp[c->npp++];
   p->kind = kind;

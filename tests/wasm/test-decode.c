@@ -200,6 +200,34 @@ static void test_crafted(void)
     1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
     10, 6, 1, 4, 0, 0x20, 5, 0x0b};
   expect_error(local, sizeof local, "unknown local", "unknown local");
+  /* 20000 values on the operand stack: refused (engine limit) instead of
+   * compile time and metadata growing with depth x calls */
+  {
+    size_t nconst = 20000, blen = 1 + 2 * nconst + 1;
+    uint8_t *deep = malloc(64 + blen);
+    size_t n = 0;
+    static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                   1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0};
+    memcpy(deep, head, sizeof head);
+    n = sizeof head;
+    size_t seclen = 1 + 3 + blen; /* count, body size (3-byte LEB), body */
+    deep[n++] = 10;
+    deep[n++] = (uint8_t)(0x80 | (seclen & 0x7f));
+    deep[n++] = (uint8_t)(0x80 | ((seclen >> 7) & 0x7f));
+    deep[n++] = (uint8_t)(seclen >> 14);
+    deep[n++] = 1;
+    deep[n++] = (uint8_t)(0x80 | (blen & 0x7f));
+    deep[n++] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
+    deep[n++] = (uint8_t)(blen >> 14);
+    deep[n++] = 0; /* no locals */
+    for (size_t k = 0; k < nconst; k++) {
+      deep[n++] = 0x41;
+      deep[n++] = 0;
+    }
+    deep[n++] = 0x0b;
+    expect_error(deep, n, "engine limit", "deep stack");
+    free(deep);
+  }
   /* a custom section is skipped */
   static const uint8_t custom[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
                                    0, 4, 2, 'h', 'i', 0x99};
