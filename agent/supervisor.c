@@ -79,6 +79,7 @@ typedef struct {
   GQueue out;
   guint out_timer;
   guint out_inflight;           /* stdout publishes not yet PUBACKed */
+  gboolean out_refused;         /* the last output PUBACK was a refusal */
 
   ArtsEnvelope *create_req;     /* answered when the thread started */
   GPtrArray *delete_reqs;       /* answered when it ended */
@@ -1237,9 +1238,12 @@ gboolean agent_supervisor_on_publish(AgentSupervisor *s, int mid, int reason)
     return FALSE;
   sm = g_hash_table_lookup(s->modules, mm->uuid);
   if (sm && mm->kind == SUP_MID_OUTPUT) {
-    if (reason >= 0x80)
-      g_warning("module %s: the broker refused output (reason 0x%02x)",
-                sm->uuid, reason);
+    /* Refused output (an ACL without stdout/ for runtimes) is said once
+     * per module, not once per line. */
+    if (reason >= 0x80 && !sm->out_refused)
+      g_warning("module %s: the broker refuses its output (reason 0x%02x); "
+                "it is dropped", sm->uuid, reason);
+    sm->out_refused = reason >= 0x80;
     if (sm->out_inflight > 0)
       sm->out_inflight--;
     if (sm->mod)
