@@ -11,7 +11,44 @@ typedef struct {
   GPtrArray *early;   /* events that came while the realm settled, or NULL */
 } Watch;
 
-static void print_event(const CtlOptions *o, JsonObject *ev) {
+/* The runtime's name for a uuid in a module event, when known. */
+static const char *runtime_name(CtlSession *s, const char *uuid) {
+  if (!s || !uuid)
+    return uuid ? uuid : "?";
+  g_autoptr(GError) error = NULL;
+  JsonObject *rt = ctl_session_find_runtime(s, uuid, &error);
+  return rt ? ctl_json_string(rt, "name", uuid) : uuid;
+}
+
+/* What module events add to the reason: where it moved and how long it
+ * was paused, how it ended, where it was restarted. */
+static char *module_details(CtlSession *s, JsonObject *ev) {
+  GString *d = g_string_new(NULL);
+  if (json_object_has_member(ev, "target"))
+    g_string_append_printf(d, "%s -> %s, downtime %" G_GINT64_FORMAT
+                           " ms, total %" G_GINT64_FORMAT " ms",
+                           runtime_name(s, ctl_json_string(ev, "source", NULL)),
+                           runtime_name(s, ctl_json_string(ev, "target", NULL)),
+                           ctl_json_int(ev, "downtime_ms", 0),
+                           ctl_json_int(ev, "total_ms", 0));
+  if (json_object_has_member(ev, "exit_code") &&
+      !json_object_get_null_member(ev, "exit_code"))
+    g_string_append_printf(d, "exit code %" G_GINT64_FORMAT,
+                           ctl_json_int(ev, "exit_code", 0));
+  const char *err = ctl_json_string(ev, "error", NULL);
+  if (err)
+    g_string_append_printf(d, "%s%s", d->len ? ", " : "", err);
+  if (json_object_has_member(ev, "from_checkpoint"))
+    g_string_append_printf(
+        d, "%son %s, %s", d->len ? ", " : "",
+        runtime_name(s, ctl_json_string(ev, "runtime", NULL)),
+        json_object_get_boolean_member_with_default(ev, "from_checkpoint",
+                                                    FALSE)
+            ? "from its checkpoint" : "fresh");
+  return g_string_free(d, d->len == 0);
+}
+
+static void print_event(const CtlOptions *o, CtlSession *s, JsonObject *ev) {
   if (o->json) {
     ctl_print_json_object(ev, FALSE);
     return;
@@ -19,9 +56,11 @@ static void print_event(const CtlOptions *o, JsonObject *ev) {
   g_autofree char *when = ctl_format_time(ctl_json_int(ev, "ts", 0));
   const char *event = ctl_json_string(ev, "event", "?");
   const char *reason = ctl_json_string(ev, "reason", NULL);
-  printf("%s  %-16s  %-16s  %s%s%s\n", when, event,
+  g_autofree char *details = module_details(s, ev);
+  printf("%s  %-16s  %-16s  %s%s%s%s%s\n", when, event,
          ctl_json_string(ev, "name", "-"), ctl_json_string(ev, "uuid", "-"),
-         reason ? "  " : "", reason ? reason : "");
+         reason ? "  " : "", reason ? reason : "", details ? "  " : "",
+         details ? details : "");
   fflush(stdout);
 }
 
@@ -35,7 +74,7 @@ static void on_notif(CtlSession *s, const char *leaf, const char *rest,
   if (w->early)
     g_ptr_array_add(w->early, json_object_ref(env->data));
   else
-    print_event(w->opts, env->data);
+    print_event(w->opts, s, env->data);
 }
 
 static gboolean mentioned_early(Watch *w, const char *uuid) {
@@ -66,10 +105,10 @@ static void print_start(CtlSession *s, Watch *w) {
         g_strdup_printf("status %s", ctl_json_string(rt, "status", "?"));
     if (!o->json)
       json_object_set_string_member(ev, "reason", reason);
-    print_event(o, ev);
+    print_event(o, s, ev);
   }
   for (guint i = 0; i < w->early->len; i++)
-    print_event(o, w->early->pdata[i]);
+    print_event(o, s, w->early->pdata[i]);
   g_clear_pointer(&w->early, g_ptr_array_unref);
 }
 
