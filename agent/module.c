@@ -417,8 +417,11 @@ static void module_run(AgentModule *m)
       module_post(m, ev);
       held = TRUE;
     }
-    if (orders & (AGENT_ORDER_HOLD | AGENT_ORDER_CHECKPOINT))
-      module_snapshot(m, !(orders & AGENT_ORDER_HOLD));
+    /* Each order gets its own snapshot: they are answered apart. */
+    if (orders & AGENT_ORDER_HOLD)
+      module_snapshot(m, FALSE);
+    if (orders & AGENT_ORDER_CHECKPOINT)
+      module_snapshot(m, TRUE);
     if ((orders & AGENT_ORDER_RESUME) && held) {
       held = FALSE;
       module_post(m, module_event(AGENT_EVENT_RESUMED));

@@ -466,6 +466,19 @@ def test_checkpoint(binary, tool):
         o.wait_state(b, m, "running", timeout=10)
         o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
                        count=n1 + 10)
+        # A migrate and a checkpoint at once: each answered with its own
+        # snapshot; resumed, the module goes on.
+        o1 = o.send(b, "migrate", {"type": "module", "uuid": m,
+                                   "migration": "both"})
+        o2 = o.send(b, "checkpoint", {"type": "module", "uuid": m})
+        for oid in (o1, o2):
+            ans = o.answer(b, oid)
+            check(ans["data"]["result"] == "ok" and
+                  ans["data"]["details"]["snapshot_bytes"] > 0, "%r" % ans)
+        o.request(b, "resume", {"type": "module", "uuid": m})
+        n2 = len(o.output(m))
+        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
+                       count=n2 + 5)
         o.request(b, "delete", {"type": "module", "uuid": m})
         again = o.output(m)[n1:]
         off = int(again[0]["props"]["offset"])
