@@ -7,7 +7,7 @@ PACKAGES="build-essential meson ninja-build pkg-config \
 libglib2.0-dev libgtk-4-dev libadwaita-1-dev libjson-glib-dev libsqlite3-dev sqlite3 \
 libmosquitto-dev mosquitto mosquitto-clients gettext appstream desktop-file-utils \
 xvfb xauth xdotool imagemagick clang lld wasi-libc libclang-rt-dev-wasm32 \
-libclang-rt-14-dev wabt nodejs openssl"
+libclang-rt-14-dev wabt nodejs openssl flatpak-builder"
 
 missing=""
 for p in $PACKAGES; do
