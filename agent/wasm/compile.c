@@ -59,6 +59,9 @@ typedef struct {
   uint32_t ncode, capcode;
   vent *vs;
   uint32_t nvs, capvs;
+  /* entries below PENDING_FROM are in their own slots, entries below
+   * LAZY_FROM read no local: materializing scans only above them */
+  uint32_t pending_from, lazy_from;
   ctl *cs;
   uint32_t ncs, capcs;
   uint32_t cur_slot, max_slot;
@@ -194,6 +197,11 @@ static vent *push(cc *c, uint8_t type)
     wasm_rd_fail(c->r, "operand stack deeper than %u values (engine limit)",
                  MAX_STACK_VALUES);
   c->vs = grow(c->vs, &c->capvs, c->nvs + 1, sizeof *c->vs);
+  /* the caller may still turn the new entry into a pending one */
+  if (c->pending_from > c->nvs)
+    c->pending_from = c->nvs;
+  if (c->lazy_from > c->nvs)
+    c->lazy_from = c->nvs;
   vent *e = &c->vs[c->nvs++];
   e->type = type;
   e->pos = e->slot = c->cur_slot;
@@ -278,15 +286,24 @@ static void materialize(cc *c, uint32_t i)
 
 static void materialize_all(cc *c)
 {
-  for (uint32_t i = 0; i < c->nvs; i++)
+  for (uint32_t i = c->pending_from; i < c->nvs; i++)
     materialize(c, i);
+  c->pending_from = c->lazy_from = c->nvs;
 }
 
 static void materialize_local(cc *c, uint32_t slot)
 {
-  for (uint32_t i = 0; i < c->nvs; i++)
-    if (c->vs[i].slot == slot && c->vs[i].pos != slot)
+  uint32_t lowest = c->nvs;
+  for (uint32_t i = c->lazy_from; i < c->nvs; i++) {
+    vent *e = &c->vs[i];
+    if (e->k || e->slot == e->pos)
+      continue;
+    if (e->slot == slot)
       materialize(c, i);
+    else if (i < lowest)
+      lowest = i;
+  }
+  c->lazy_from = lowest;
 }
 
 /* ---- control ---- */
@@ -806,10 +823,8 @@ static int compile(cc *c)
       if (op == 0x04)
         cond = pop(c, WASM_TYPE_I32, ins);
       /* outer values must sit in their own slots before any branch */
-      if (live(c)) {
-        for (uint32_t i = 0; i < c->nvs; i++)
-          materialize(c, i);
-      }
+      if (live(c))
+        materialize_all(c);
       uint32_t loop_pc = c->ncode;
       if (op == 0x03 && live(c)) {
         /* params' types for the pause point come from the vstack */
