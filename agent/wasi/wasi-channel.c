@@ -552,3 +552,250 @@ wasi_channels *wasi_channels_restore(const uint8_t *buf, size_t len,
   }
   return set;
 }
+
+/* ---- the guest side ---- */
+
+#include "wasi-private.h"
+
+#define CH_GUEST_DIR "/ch"
+#define WASI_EMSGSIZE 35
+
+wasi_channels *wasi_ctx_channels(wasi_ctx *ctx) { return ctx->channels; }
+
+/* Takes SET and opens the /ch directory in the next descriptor. */
+bool wasi_ch_attach(wasi_ctx *ctx, wasi_channels *set, char *err,
+                    size_t errlen) {
+  ctx->channels = set;
+  int slot = wasi_fd_alloc(ctx);
+  if (slot < 0) {
+    set_err(err, errlen, "too many descriptors");
+    return false;
+  }
+  wasi_fd *f = &ctx->fds[slot];
+  f->kind = WASI_FD_CHDIR;
+  f->host = -1;
+  f->preopen = -1;
+  f->chan = -1;
+  f->filetype = WASI_FT_DIR;
+  f->readable = true;
+  f->rights_base = f->rights_inh = WASI_RIGHTS_ALL;
+  f->oflags = WASI_OFLAG_DIRECTORY;
+  return true;
+}
+
+wasm_host_status wasi_ch_prestat(wasm_instance *inst, wasi_ctx *ctx,
+                                 const uint64_t *args, uint64_t *results,
+                                 bool name) {
+  (void)ctx;
+  size_t len = strlen(CH_GUEST_DIR);
+  wasi_mem m;
+  uint8_t *out;
+  if (name && WASI_A32(2) < len) WASI_RET(WASI_ENAMETOOLONG);
+  if (!wasi_mem_get(inst, &m) ||
+      !(out = wasi_mem_at(&m, WASI_A32(1), name ? len : 8)))
+    WASI_RET(WASI_EFAULT);
+  if (name) {
+    memcpy(out, CH_GUEST_DIR, len);
+  } else {
+    memset(out, 0, 8);
+    wasi_st32(out + 4, (uint32_t)len);
+  }
+  WASI_RET(WASI_ESUCCESS);
+}
+
+/* path_open beneath /ch: only a listed channel, in a mode it allows.
+ * Anything else is ENOENT (unlisted or not a channel name) or EACCES
+ * (listed, but not for that direction). */
+wasm_host_status wasi_ch_open(wasm_instance *inst, wasi_ctx *ctx,
+                              const uint64_t *args, uint64_t *results) {
+  uint32_t len = WASI_A32(3), oflags = WASI_A32(4), fdflags = WASI_A32(7);
+  uint64_t rbase = args[5];
+  wasi_mem m;
+  const uint8_t *p;
+  uint8_t *out;
+  if (!wasi_mem_get(inst, &m) || !(p = wasi_mem_at(&m, WASI_A32(2), len)) ||
+      !(out = wasi_mem_at(&m, WASI_A32(8), 4)))
+    WASI_RET(WASI_EFAULT);
+  if (len > WASI_CH_NAME_MAX) WASI_RET(WASI_ENOENT);
+  char name[WASI_CH_NAME_MAX + 1];
+  memcpy(name, p, len);
+  name[len] = 0;
+  if (!name_ok(name, len) || memchr(p, 0, len)) WASI_RET(WASI_ENOENT);
+  int ch = wasi_channels_find(ctx->channels, name);
+  if (ch < 0) WASI_RET(WASI_ENOENT);
+  if (oflags & (WASI_OFLAG_DIRECTORY | WASI_OFLAG_EXCL))
+    WASI_RET(oflags & WASI_OFLAG_EXCL ? WASI_EEXIST : WASI_ENOTDIR);
+  bool rd = rbase & WASI_RIGHT_FD_READ, wr = rbase & WASI_RIGHT_FD_WRITE;
+  unsigned mode = wasi_channels_mode(ctx->channels, (size_t)ch);
+  if ((rd && !(mode & WASI_CH_READ)) || (wr && !(mode & WASI_CH_WRITE)) ||
+      (!rd && !wr))
+    WASI_RET(WASI_EACCES);
+  int slot = wasi_fd_alloc(ctx);
+  if (slot < 0) WASI_RET(WASI_EMFILE);
+  wasi_fd *f = &ctx->fds[slot];
+  f->kind = WASI_FD_CHANNEL;
+  f->host = -1;
+  f->preopen = -1;
+  f->chan = ch;
+  f->fdflags = (uint16_t)(fdflags & WASI_FDFLAG_NONBLOCK);
+  f->filetype = WASI_FT_SOCK_DGRAM;
+  f->readable = rd;
+  f->writable = wr;
+  f->rights_base = WASI_RIGHTS_ALL;
+  wasi_st32(out, (uint32_t)slot);
+  WASI_RET(WASI_ESUCCESS);
+}
+
+/* The guest's iovec array at args[1], args[2]: total length, or -errno. */
+static int64_t iov_total(const wasi_mem *m, const uint64_t *args) {
+  uint32_t n = WASI_A32(2);
+  const uint8_t *v = wasi_mem_at(m, WASI_A32(1), (uint64_t)n * 8);
+  if (!v || n > 1024) return -WASI_EFAULT;
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t ptr = wasi_ld32(v + 8 * i), l = wasi_ld32(v + 8 * i + 4);
+    if (!wasi_mem_at(m, ptr, l)) return -WASI_EFAULT;
+    total += l;
+  }
+  return (int64_t)total;
+}
+
+/* Copies between BUF and the guest's iovecs (TO_GUEST: into them). */
+static void iov_copy(const wasi_mem *m, const uint64_t *args, uint8_t *buf,
+                     size_t len, bool to_guest) {
+  const uint8_t *v = wasi_mem_at(m, WASI_A32(1), (uint64_t)WASI_A32(2) * 8);
+  size_t done = 0;
+  for (uint32_t i = 0; i < WASI_A32(2) && done < len; i++) {
+    uint32_t ptr = wasi_ld32(v + 8 * i), l = wasi_ld32(v + 8 * i + 4);
+    size_t k = len - done < l ? len - done : l;
+    if (to_guest) memcpy(m->base + ptr, buf + done, k);
+    else memcpy(buf + done, m->base + ptr, k);
+    done += k;
+  }
+}
+
+static wasm_host_status put_count(wasm_instance *inst, uint32_t ptr,
+                                  uint32_t v, uint64_t *results) {
+  wasi_mem m;
+  uint8_t *o;
+  if (!wasi_mem_get(inst, &m) || !(o = wasi_mem_at(&m, ptr, 4)))
+    WASI_RET(WASI_EFAULT);
+  wasi_st32(o, v);
+  WASI_RET(WASI_ESUCCESS);
+}
+
+/* One read = one whole message; a blocking read waits in slices so that
+ * a pause lands here with nothing consumed (the call is redone). */
+wasm_host_status wasi_ch_read(wasm_instance *inst, wasi_ctx *ctx,
+                              const uint64_t *args, uint64_t *results) {
+  wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
+  if (!f->readable) WASI_RET(WASI_EBADF);
+  wasi_channels *set = ctx->channels;
+  size_t ch = (size_t)f->chan;
+  for (;;) {
+    if (wasi_channel_wait(set, ch, 0)) break;
+    if (f->fdflags & WASI_FDFLAG_NONBLOCK) WASI_RET(WASI_EAGAIN);
+    if (wasm_pause_requested(inst)) return WASM_HOST_PAUSE;
+    wasi_channel_wait(set, ch, WASI_SLICE_MS);
+  }
+  wasi_mem m;
+  if (!wasi_mem_get(inst, &m)) WASI_RET(WASI_EFAULT);
+  int64_t total = iov_total(&m, args);
+  if (total < 0) WASI_RET((int)-total);
+  if (!wasi_mem_at(&m, WASI_A32(3), 4)) WASI_RET(WASI_EFAULT);
+  size_t cap = (size_t)total < set->msg_max ? (size_t)total : set->msg_max;
+  uint8_t *buf = malloc(cap ? cap : 1);
+  if (!buf) WASI_RET(WASI_ENOMEM);
+  long n = wasi_channel_recv(set, ch, buf, cap, 0);
+  if (n < 0) {  /* only this thread takes messages: not reached */
+    free(buf);
+    WASI_RET(WASI_EAGAIN);
+  }
+  iov_copy(&m, args, buf, (size_t)n, true);
+  free(buf);
+  return put_count(inst, WASI_A32(3), (uint32_t)n, results);
+}
+
+/* One write = one message: the iovecs are gathered first. */
+wasm_host_status wasi_ch_write(wasm_instance *inst, wasi_ctx *ctx,
+                               const uint64_t *args, uint64_t *results) {
+  wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
+  if (!f->writable) WASI_RET(WASI_EBADF);
+  wasi_mem m;
+  if (!wasi_mem_get(inst, &m)) WASI_RET(WASI_EFAULT);
+  int64_t total = iov_total(&m, args);
+  if (total < 0) WASI_RET((int)-total);
+  if (!wasi_mem_at(&m, WASI_A32(3), 4)) WASI_RET(WASI_EFAULT);
+  if ((uint64_t)total > ctx->channels->msg_max) WASI_RET(WASI_EMSGSIZE);
+  uint8_t *buf = malloc(total ? (size_t)total : 1);
+  if (!buf) WASI_RET(WASI_ENOMEM);
+  iov_copy(&m, args, buf, (size_t)total, false);
+  int r = wasi_channel_send(ctx->channels, (size_t)f->chan, buf,
+                            (size_t)total);
+  free(buf);
+  if (r == -EMSGSIZE) WASI_RET(WASI_EMSGSIZE);
+  if (r < 0) WASI_RET(wasi_errno(-r));
+  return put_count(inst, WASI_A32(3), (uint32_t)total, results);
+}
+
+long wasi_ch_poll_ready(wasi_ctx *ctx, uint32_t fd) {
+  wasi_fd *f = wasi_fd_get(ctx, fd);
+  if (!f || f->kind != WASI_FD_CHANNEL || !ctx->channels) return -1;
+  return wasi_channel_peek(ctx->channels, (size_t)f->chan);
+}
+
+bool wasi_ch_poll_wait(wasi_ctx *ctx, const uint8_t *subs, uint32_t n,
+                       uint64_t wait_ns) {
+  if (!ctx->channels) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *s = subs + 48 * i;
+    wasi_fd *f = s[8] == 1 ? wasi_fd_get(ctx, wasi_ld32(s + 16)) : NULL;
+    if (!f || f->kind != WASI_FD_CHANNEL) continue;
+    int ms = (int)((wait_ns + 999999) / 1000000);
+    wasi_channel_wait(ctx->channels, SIZE_MAX, ms ? ms : 1);
+    return true;
+  }
+  return false;
+}
+
+bool wasi_ch_restore_check(wasi_ctx *ctx, char *err, size_t errlen) {
+  size_t n = wasi_channels_count(ctx->channels);
+  for (uint32_t i = 0; i < ctx->nfds; i++) {
+    wasi_fd *f = &ctx->fds[i];
+    if (f->kind != WASI_FD_CHANNEL && f->kind != WASI_FD_CHDIR) continue;
+    if (!ctx->channels || (f->kind == WASI_FD_CHANNEL &&
+                           (f->chan < 0 || (size_t)f->chan >= n))) {
+      set_err(err, errlen, "channel descriptor %u without its channel", i);
+      return false;
+    }
+    unsigned mode = wasi_channels_mode(ctx->channels, (size_t)f->chan);
+    if (f->kind == WASI_FD_CHANNEL &&
+        ((f->readable && !(mode & WASI_CH_READ)) ||
+         (f->writable && !(mode & WASI_CH_WRITE)))) {
+      set_err(err, errlen, "channel descriptor %u beyond its mode", i);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool wasi_ch_restore_fd(wasi_ctx *ctx, uint32_t num, int kind, uint64_t ch,
+                        uint64_t fdflags, uint8_t rw) {
+  bool dir = kind == WASI_FD_CHDIR;
+  if (ch > WASI_CH_MAX_CHANNELS || fdflags > 0x1f || rw > 3 ||
+      dir != (ch == 0) || (!dir && !rw))
+    return false;
+  wasi_fd *f = &ctx->fds[num];
+  f->kind = dir ? WASI_FD_CHDIR : WASI_FD_CHANNEL;
+  f->host = -1;
+  f->preopen = -1;
+  f->chan = (int)ch - 1;
+  f->fdflags = (uint16_t)fdflags;
+  f->readable = rw & 1;
+  f->writable = (rw >> 1) & 1;
+  f->filetype = dir ? WASI_FT_DIR : WASI_FT_SOCK_DGRAM;
+  f->rights_base = WASI_RIGHTS_ALL;
+  f->rights_inh = dir ? WASI_RIGHTS_ALL : 0;
+  f->oflags = dir ? WASI_OFLAG_DIRECTORY : 0;
+  return true;
+}

@@ -100,3 +100,35 @@ int wasi_channels_save(wasi_channels *set, uint8_t **out, size_t *outlen,
  * input; NULL with ERR on any problem. */
 wasi_channels *wasi_channels_restore(const uint8_t *buf, size_t len,
                                      char *err, size_t errlen);
+
+/* ---- the guest side: /ch and its descriptors ---- */
+#include "wasi.h"
+
+/* The channels of CTX (NULL when it has none); CTX owns them. The agent
+ * sets the backend on it after wasi_new or wasi_restore. */
+wasi_channels *wasi_ctx_channels(wasi_ctx *ctx);
+
+/* Hooks for the WASI host functions (wasi-*.c), by descriptor number. */
+bool wasi_ch_attach(wasi_ctx *ctx, wasi_channels *set, char *err,
+                    size_t errlen);
+wasm_host_status wasi_ch_open(wasm_instance *inst, wasi_ctx *ctx,
+                              const uint64_t *args, uint64_t *results);
+wasm_host_status wasi_ch_read(wasm_instance *inst, wasi_ctx *ctx,
+                              const uint64_t *args, uint64_t *results);
+wasm_host_status wasi_ch_write(wasm_instance *inst, wasi_ctx *ctx,
+                               const uint64_t *args, uint64_t *results);
+wasm_host_status wasi_ch_prestat(wasm_instance *inst, wasi_ctx *ctx,
+                                 const uint64_t *args, uint64_t *results,
+                                 bool name);
+/* Bytes of the next message on channel descriptor FD, or -1 when none. */
+long wasi_ch_poll_ready(wasi_ctx *ctx, uint32_t fd);
+/* When SUBS (N poll subscriptions) read a channel, waits up to WAIT_NS
+ * for a message and returns true; false when none is a channel. */
+bool wasi_ch_poll_wait(wasi_ctx *ctx, const uint8_t *subs, uint32_t n,
+                       uint64_t wait_ns);
+/* After a restore: every channel descriptor names a channel. */
+bool wasi_ch_restore_check(wasi_ctx *ctx, char *err, size_t errlen);
+/* A saved channel descriptor (CH: channel index + 1, 0 for /ch) back in
+ * slot NUM; false when the values are not a valid one. */
+bool wasi_ch_restore_fd(wasi_ctx *ctx, uint32_t num, int kind, uint64_t ch,
+                        uint64_t fdflags, uint8_t rw);

@@ -7,6 +7,7 @@
  * interrupted by a snapshot sleeps only what remained after a resume.
  * CPU time is the running thread's, likewise continued and never going
  * back. */
+#include "wasi-channel.h"
 #include "wasi-private.h"
 
 #include <stdlib.h>
@@ -185,6 +186,9 @@ static uint32_t poll_pass(wasi_ctx *ctx, wasm_instance *inst, uint8_t *in,
     wasi_fd *f = wasi_fd_get(ctx, wasi_ld32(s + 16));
     if (!f) {
       event(out + 32 * ne++, s, WASI_EBADF, 0, false);
+    } else if (f->kind == WASI_FD_CHANNEL && tag == 1) {
+      long sz = wasi_ch_poll_ready(ctx, wasi_ld32(s + 16));
+      if (sz >= 0) event(out + 32 * ne++, s, 0, (uint64_t)sz, false);
     } else if (f->kind == WASI_FD_STREAM && f->stdio == 0 && tag == 1) {
       bool ready;
       wasi_stdin_wait(inst, ctx, 0, &ready);
@@ -249,7 +253,7 @@ WASI_FN(poll_oneoff) {
       bool ready;
       int ms = (int)((wait_ns + 999999) / 1000000);
       wasi_stdin_wait(inst, ctx, ms ? ms : 1, &ready);
-    } else if (wait_ns) {
+    } else if (wait_ns && !wasi_ch_poll_wait(ctx, subs, n, wait_ns)) {
       struct timespec ts = {0, (long)wait_ns};
       nanosleep(&ts, NULL);
     }

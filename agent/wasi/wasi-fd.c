@@ -1,6 +1,7 @@
 /* fd_* calls: streams (stdin/stdout/stderr through wasi_stream), host
  * files and directories. stdin reads wait in slices and give way to a
  * pause with nothing consumed, so the call can be redone after a resume. */
+#include "wasi-channel.h"
 #include "wasi-private.h"
 
 #include <dirent.h>
@@ -108,6 +109,7 @@ WASI_FN(fd_read) {
   wasi_ctx *ctx = vctx;
   wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
   if (!f) WASI_RET(WASI_EBADF);
+  if (f->kind == WASI_FD_CHANNEL) return wasi_ch_read(inst, ctx, args, results);
   struct iovec iov[MAX_IOVS];
   uint64_t total;
   int e = iovs_get(inst, WASI_A32(1), WASI_A32(2), iov, &total);
@@ -127,6 +129,7 @@ WASI_FN(fd_write) {
   wasi_ctx *ctx = vctx;
   wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
   if (!f) WASI_RET(WASI_EBADF);
+  if (f->kind == WASI_FD_CHANNEL) return wasi_ch_write(inst, ctx, args, results);
   struct iovec iov[MAX_IOVS];
   uint64_t total;
   int e = iovs_get(inst, WASI_A32(1), WASI_A32(2), iov, &total);
@@ -354,6 +357,8 @@ WASI_FN(fd_renumber) {
 WASI_FN(fd_prestat_get) {
   wasi_ctx *ctx = vctx;
   wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
+  if (f && f->kind == WASI_FD_CHDIR)
+    return wasi_ch_prestat(inst, ctx, args, results, false);
   if (!f || !f->is_preopen) WASI_RET(WASI_EBADF);
   wasi_mem m;
   uint8_t *out;
@@ -367,6 +372,8 @@ WASI_FN(fd_prestat_get) {
 WASI_FN(fd_prestat_dir_name) {
   wasi_ctx *ctx = vctx;
   wasi_fd *f = wasi_fd_get(ctx, WASI_A32(0));
+  if (f && f->kind == WASI_FD_CHDIR)
+    return wasi_ch_prestat(inst, ctx, args, results, true);
   if (!f || !f->is_preopen) WASI_RET(WASI_EBADF);
   const char *name = ctx->dirs[f->preopen].guest;
   size_t len = strlen(name);

@@ -4,6 +4,7 @@
  * kernel (openat2 RESOLVE_BENEATH); elsewhere we walk component by
  * component with O_NOFOLLOW and refuse symlinks altogether. Then the
  * path_* calls built on it. */
+#include "wasi-channel.h"
 #include "wasi-private.h"
 
 #include <dirent.h>
@@ -223,6 +224,9 @@ void wasi_fill_filestat(uint8_t *p, const struct stat *st) {
 
 WASI_FN(path_open) {
   wasi_ctx *ctx = vctx;
+  wasi_fd *chd = wasi_fd_get(ctx, WASI_A32(0));
+  if (chd && chd->kind == WASI_FD_CHDIR)
+    return wasi_ch_open(inst, ctx, args, results);
   uint32_t lookup = WASI_A32(1), oflags = WASI_A32(4), fdflags = WASI_A32(7);
   uint64_t rbase = args[5], rinh = args[6];
   path_arg pa;

@@ -52,6 +52,8 @@ typedef enum {
   WASI_FD_STREAM,  /* stdin/stdout/stderr: a wasi_stream */
   WASI_FD_FILE,    /* a host file (or device) opened beneath a preopen */
   WASI_FD_DIR,     /* a host directory; preopens are directories too */
+  WASI_FD_CHDIR,   /* channels: the /ch directory (wasi-channel.c) */
+  WASI_FD_CHANNEL, /* channels: one channel, /ch/<name> */
 } wasi_fd_kind;
 
 typedef struct {
@@ -65,6 +67,7 @@ typedef struct {
   uint64_t rights_base, rights_inh;
   bool readable, writable;
   uint8_t filetype;
+  int chan;            /* channels: index in ctx->channels */
 } wasi_fd;
 
 typedef struct {
@@ -98,6 +101,7 @@ struct wasi_ctx {
   bool cpu_thread_set;
   wasi_pending_poll poll;
   int exit_status;
+  struct wasi_channels *channels;  /* NULL: none (wasi-channel.c) */
 };
 
 /* Guest memory access: little-endian whatever the host. */

@@ -3,6 +3,7 @@
  * treats the bytes as hostile: everything is checked, descriptors are
  * reopened beneath their preopen by path, and any failure leaves nothing
  * behind. */
+#include "wasi-channel.h"
 #include "wasi-private.h"
 
 #include <fcntl.h>
@@ -68,6 +69,12 @@ static void save_fd(wbuf *w, const wasi_fd *f, uint32_t num) {
     put_var(w, f->fdflags);
     return;
   }
+  if (f->kind == WASI_FD_CHDIR || f->kind == WASI_FD_CHANNEL) {  /* channels */
+    put_var(w, (uint64_t)(f->chan + 1));
+    put_var(w, f->fdflags);
+    put_u8(w, (uint8_t)(f->readable | f->writable << 1));
+    return;
+  }
   put_var(w, (uint64_t)f->preopen);
   put_u8(w, f->is_preopen);
   put_cstr(w, f->path);
@@ -113,6 +120,16 @@ int wasi_save(const wasi_ctx *cctx, uint8_t **out, size_t *outlen, char *err,
   put_var(&w, used);
   for (uint32_t i = 0; i < ctx->nfds; i++)
     if (ctx->fds[i].kind != WASI_FD_FREE) save_fd(&w, &ctx->fds[i], i);
+  if (ctx->channels) {  /* channels: an optional last section */
+    uint8_t *cb;
+    size_t cl;
+    if (wasi_channels_save(ctx->channels, &cb, &cl, err, errlen) < 0) {
+      free(w.buf);
+      return -1;
+    }
+    put_str(&w, (const char *)cb, cl);
+    free(cb);
+  }
   if (w.oom) {
     free(w.buf);
     wasi_set_err(err, errlen, "out of memory saving WASI state");
@@ -274,6 +291,14 @@ static bool restore_fds(rbuf *r, wasi_ctx *ctx, int *roots) {
       f->rights_base = WASI_RIGHTS_ALL;
       continue;
     }
+    if (kind == WASI_FD_CHDIR || kind == WASI_FD_CHANNEL) {  /* channels */
+      uint64_t ch = get_var(r), fl = get_var(r);
+      uint8_t rw = get_u8(r);
+      if (r->bad) return false;
+      if (!wasi_ch_restore_fd(ctx, (uint32_t)num, kind, ch, fl, rw))
+        return fail(r, "bad channel descriptor");
+      continue;
+    }
     if (kind != WASI_FD_FILE && kind != WASI_FD_DIR)
       return fail(r, "bad descriptor kind");
     uint64_t pre = get_var(r);
@@ -403,6 +428,16 @@ static bool restore_body(rbuf *r, wasi_ctx *ctx, const wasi_config *cfg) {
   if (!restore_streams(r, ctx) || !restore_poll(r, ctx) ||
       !restore_open(r, ctx))
     return false;
+  if (r->p != r->end) {  /* channels: the optional last section */
+    uint64_t n = get_var(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p))
+      return fail(r, "bad channel section");
+    if (!(ctx->channels = wasi_channels_restore(r->p, n, r->err, r->errlen)))
+      return r->bad = true, false;
+    r->p += n;
+  }
+  if (!wasi_ch_restore_check(ctx, r->err, r->errlen))
+    return r->bad = true, false;
   if (r->p != r->end) return fail(r, "trailing bytes");
   wasi_clock_set(ctx, mono, cpu);
   return true;

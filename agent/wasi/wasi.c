@@ -1,5 +1,6 @@
 /* WASI context, descriptor table, and the calls that touch no files:
  * arguments, environment, randomness, exit, sockets (refused). */
+#include "wasi-channel.h"
 #include "wasi-private.h"
 
 #include <fcntl.h>
@@ -283,6 +284,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   wasi_set_err(err, errlen, "out of memory");
+  ctx->channels = cfg ? cfg->channels : NULL;  /* ours from here */
   size_t np = cfg ? cfg->npreopens : 0;
   if (np > 256) {  /* what a snapshot can carry (wasi-save.c) */
     wasi_set_err(err, errlen, "more than 256 preopened directories");
@@ -309,6 +311,8 @@ wasi_ctx *wasi_new(const wasi_config *cfg, char *err, size_t errlen) {
     if (!ctx->dirs[i].host || !ctx->dirs[i].guest) goto fail;
     if (!open_preopen(ctx, i, err, errlen)) goto fail;
   }
+  if (ctx->channels && !wasi_ch_attach(ctx, ctx->channels, err, errlen))
+    goto fail;  /* channels: /ch after the preopens */
   return ctx;
 fail:
   wasi_free(ctx);
@@ -328,6 +332,7 @@ void wasi_free(wasi_ctx *ctx) {
   }
   free(ctx->dirs);
   wasi_poll_clear(ctx);
+  wasi_channels_free(ctx->channels);
   free(ctx);
 }
 

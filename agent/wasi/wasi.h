@@ -43,6 +43,8 @@ typedef struct {
   const wasi_preopen *preopens;
   /* NULL: the process's own fd 0, 1, 2. */
   const wasi_stream *stdio[3];
+  /* Channels (wasi-channel.h), taken over by the context; NULL: none. */
+  struct wasi_channels *channels;
 } wasi_config;
 
 /* A new context, or NULL with a message in ERR (a preopen that is not a
