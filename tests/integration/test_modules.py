@@ -447,6 +447,59 @@ def refused(r, words, *args, rc=1):
     log(f"refused {args[0]}: {err.strip()}")
 
 
+def raw_create(r, payload, name):
+    """Uploads PAYLOAD as a program (retained, by its hash) and asks for a
+    module of it on control with raw MQTT, as any ARTS client may: the
+    orchestrator's answer's data."""
+    import hashlib
+    import uuid as uuidlib
+    sha = hashlib.sha256(payload).hexdigest()
+    base = ["-h", "127.0.0.1", "-p", str(r.port), "-V", "5", "-q", "1"]
+    blob = r.path(f"{name}.bin")
+    with open(blob, "wb") as f:
+        f.write(payload)
+    subprocess.run(["mosquitto_pub"] + base + ["-r", "-t",
+                   f"{r.name}/proc/program/{sha}", "-f", blob],
+                   check=True, timeout=60)
+    oid = str(uuidlib.uuid4())
+    req = {"object_id": oid, "action": "create", "type": "arts_req",
+           "data": {"type": "module", "name": name, "filename": name + ".wasm",
+                    "filetype": "WA", "sha256": sha, "args": [], "env": [],
+                    "apis": ["wasm", "wasi"], "fault_crash": "ignore"}}
+    sub = subprocess.Popen(["mosquitto_sub"] + base + ["-t",
+                           f"{r.name}/proc/control", "-W", "20"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)   # subscribed
+        subprocess.run(["mosquitto_pub"] + base + ["-t",
+                       f"{r.name}/proc/control", "-m", json.dumps(req)],
+                       check=True, timeout=30)
+        for line in sub.stdout:
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if m.get("object_id") == oid and m.get("type") == "arts_resp":
+                return m.get("data") or {}
+    finally:
+        sub.kill()
+        sub.wait()
+    raise TestFailure(f"no answer to the create of {name}")
+
+
+def refused_raw(r, payload, name, words):
+    before = snapshot_of_modules(r)
+    ans = raw_create(r, payload, name)
+    det = ans.get("details") or {}
+    check(ans.get("result") == "error", f"create of {name} answered {ans!r}")
+    msg = (det.get("error") or "").lower()
+    check(any(w in msg for w in words),
+          f"create of {name}: error does not say why ({words}): {ans!r}")
+    after = snapshot_of_modules(r)
+    check(before == after, f"create of {name} changed the realm: {before} -> {after}")
+    log(f"refused raw create of {name}: {det.get('error')} ({det.get('code')})")
+
+
 def case_bad():
     """Bad requests get an error that says why and change nothing."""
     with Realm(agent_interval_ms=500) as r:
@@ -470,6 +523,12 @@ def case_bad():
             f.write(b"\0asm\1\0\0\0")
             f.truncate(32 * 1024 * 1024 + 1)
         refused(r, ["more than", "too large", "large"], "start", big, rc=2)
+        # The same bytes from a client that does not check them first: the
+        # orchestrator does not store them, and says so.
+        refused_raw(r, b"MZ this is not WebAssembly\n", "junk",
+                    ["webassembly", "not found", "no program", "upload"])
+        refused_raw(r, b"\0asm\1\0\0\0" + bytes(32 * 1024 * 1024 - 7),
+                    "big", ["large", "not found", "no program", "upload"])
         refused(r, ["fit", "full"], "start", demo("sleeper"), "--on", "alpha")
         start(r, "sleeper", 1000, name="two")
         start(r, "sleeper", 1000, name="three")
