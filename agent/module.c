@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent-error.h"
+#include "channels.h"
 #include "module.h"
 #include "snapshot.h"
 #include "wasi.h"
@@ -34,6 +35,7 @@ struct _AgentModule {
   char *dir;
   GBytes *program, *snapshot;
   char **argv, **env;
+  struct _AgentModuleChannels *channels;  /* channels.h */
   wasm_limits limits;
 
   pthread_t thread;
@@ -220,9 +222,14 @@ static gboolean module_instantiate(AgentModule *m, char *err, size_t errlen)
   cfg.env = (const char *const *)m->env;
   module_preopens(m, &cfg, pre);
   module_streams(m, &cfg, io);
+  err[0] = '\0';
+  cfg.channels = agent_module_channels_create(m->channels, err, errlen);
+  if (err[0])
+    return FALSE;
   m->wasi = wasi_new(&cfg, err, errlen);
   if (!m->wasi)
     return FALSE;
+  agent_module_channels_bind(m->channels, wasi_ctx_channels(m->wasi));
   funcs = wasi_host_funcs(&nfuncs);
   return module_set_inst(m, wasm_instantiate(m->wm, funcs, nfuncs, m->wasi,
                                              &m->limits, err, errlen));
@@ -292,6 +299,7 @@ static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
     module_bad(err, errlen, why);
     goto out;
   }
+  agent_module_channels_bind(m->channels, wasi_ctx_channels(m->wasi));
   funcs = wasi_host_funcs(&nfuncs);
   if (!module_set_inst(m, wasm_snapshot_instantiate(s, m->wm, funcs, nfuncs,
                                                     m->wasi, NULL, why,
@@ -488,6 +496,7 @@ AgentModule *agent_module_start(const AgentModuleSpec *spec,
   m->env = spec->env ? g_strdupv((char **)spec->env) : g_new0(char *, 1);
   m->limits.max_memory = spec->max_memory;
   m->limits.fuel = spec->fuel;
+  m->channels = spec->channels;
   m->out_total = m->out_base = spec->out_offset;
   m->in = g_byte_array_new();
   g_mutex_init(&m->lock);
@@ -590,6 +599,7 @@ void agent_module_free(AgentModule *m)
   }
   if (m->inst)
     wasm_instance_free(m->inst);
+  agent_module_channels_unbind(m->channels);  /* before its set goes */
   if (m->wasi)
     wasi_free(m->wasi);
   wasm_module_free(m->wm);

@@ -81,6 +81,8 @@ typedef struct {
   guint64 fuel;             /* 0: unlimited */
   guint64 out_offset;       /* output offset to continue from;
                              * G_MAXUINT64: from the snapshot's WASI state */
+  struct _AgentModuleChannels *channels;  /* channels.h; NULL: none. Must
+                             * outlive the module (detach after free) */
 } AgentModuleSpec;
 
 /* Starts the module's thread; the first event it posts is STARTED. */
