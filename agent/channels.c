@@ -15,7 +15,6 @@ struct _AgentChannels {
   GPtrArray *modules;      /* AgentModuleChannels, borrowed */
   GAsyncQueue *out;        /* ChOut from module threads */
   gint flush_queued;       /* atomic: an idle flush is scheduled */
-  guint flush_id;
 };
 
 struct _AgentModuleChannels {
@@ -73,8 +72,8 @@ void agent_channels_free(AgentChannels *c)
 {
   if (!c)
     return;
-  if (c->flush_id)
-    g_source_remove(c->flush_id);
+  while (g_idle_remove_by_data(c))  /* a flush scheduled by a module */
+    ;
   g_hash_table_unref(c->subs);
   g_ptr_array_unref(c->modules);
   g_async_queue_unref(c->out);
@@ -157,7 +156,6 @@ static gboolean flush_out(gpointer data)
   AgentChannels *c = data;
   ChOut *m;
 
-  c->flush_id = 0;
   g_atomic_int_set(&c->flush_queued, 0);
   while ((m = g_async_queue_try_pop(c->out))) {
     char seq[24];

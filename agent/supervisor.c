@@ -12,6 +12,8 @@
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include "agent-error.h"
+#include "arts-channel.h"
+#include "channels.h"
 #include "control.h"
 #include "module.h"
 #include "program.h"
@@ -94,6 +96,7 @@ typedef struct {
   guint migrate_timer;
   ArtsEnvelope *checkpoint_req;
   int ckpt_mid;
+  AgentModuleChannels *chans;   /* channels.h; NULL: none */
 
   double last_cpu;
   guint64 last_instr;
@@ -127,6 +130,7 @@ struct _AgentSupervisor {
   guint kick_id;
   guint reconnect_id;
   gboolean draining;
+  AgentChannels *channels;      /* channels.h, once attached to MQTT */
 };
 
 static void sup_module_free(gpointer data);
@@ -656,6 +660,7 @@ static void sup_on_ended(SupModule *sm, AgentEvent *ev)
   gboolean deleted = sm->delete_reqs->len > 0;
 
   agent_module_free(g_steal_pointer(&sm->mod));
+  agent_channels_detach(g_steal_pointer(&sm->chans));
   sup_flush(sm);
   arts_mqtt_unsubscribe(s->mqtt, sm->stdin_topic);
   sm->ended_at = arts_now_ms();
@@ -770,6 +775,7 @@ static void sup_module_free(gpointer data)
     agent_module_free(sm->mod);
     sm->mod = NULL;
   }
+  agent_channels_detach(g_steal_pointer(&sm->chans));
   if (s->mqtt) {
     arts_mqtt_unsubscribe(s->mqtt, sm->stdin_topic);
     if (sm->state == SUP_WAIT_SNAPSHOT)
@@ -823,6 +829,7 @@ static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
   spec.max_memory = sm->max_memory;
   spec.fuel = sm->fuel;
   spec.out_offset = out_offset;
+  spec.channels = sm->chans;
   sm->state = SUP_STARTING;
   if (g_mkdir_with_parents(sm->dir, 0700) != 0) {
     g_set_error(&error, AGENT_ERROR, AGENT_ERROR_IO, "cannot create %s: %s",
@@ -961,6 +968,14 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
                 s->max_nmodules);
     return;
   }
+  {  /* channels: a bad list is refused before anything changes */
+    GPtrArray *chl = arts_channels_from_json(am->channels, &error);
+    if (!chl) {
+      sup_refuse(s, req, error);
+      return;
+    }
+    g_ptr_array_unref(chl);
+  }
   if (old)
     g_hash_table_remove(s->modules, am->uuid);
   if (am->sha256)
@@ -973,6 +988,9 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
     return;
   }
   sm = sup_module_new(s, c);
+  if (s->channels)  /* channels: subscribed now, before any snapshot */
+    sm->chans = agent_channels_attach(s->channels, sm->uuid, am->channels,
+                                      0, 0, NULL);
   sm->create_req = arts_envelope_new(req->type, req->action, req->object_id,
                                      req->data);
   g_hash_table_insert(s->modules, sm->uuid, sm);
@@ -1213,6 +1231,9 @@ gboolean agent_supervisor_on_message(AgentSupervisor *s, const char *topic,
 {
   g_autofree char *leaf = NULL, *rest = NULL;
 
+  if (s->channels && agent_channels_on_message(s->channels, topic, payload,
+                                               len, props, n_props))
+    return TRUE;
   if (!arts_topic_parse(s->realm, topic, &leaf, &rest) || !rest)
     return FALSE;
   if (g_str_equal(leaf, ARTS_TOPIC_CONTROL) &&
@@ -1372,6 +1393,8 @@ AgentSupervisor *agent_supervisor_new(const AgentSupervisorConfig *cfg,
 void agent_supervisor_attach(AgentSupervisor *s, ArtsMqtt *mqtt)
 {
   s->mqtt = mqtt;
+  if (!s->channels)
+    s->channels = agent_channels_new(mqtt, s->realm);
   agent_programs_attach(&s->programs, mqtt, sup_on_program, s);
   arts_mqtt_subscribe(mqtt, s->control_topic, 1);
 }
@@ -1408,6 +1431,7 @@ void agent_supervisor_free(AgentSupervisor *s)
   /* Freeing a module stops and joins its thread; then nothing posts. */
   if (s->modules)
     g_hash_table_destroy(s->modules);
+  agent_channels_free(s->channels);  /* after every module detached */
   if (s->sink.queue) {
     while ((ev = g_async_queue_try_pop(s->sink.queue)))
       agent_event_free(ev);
