@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include "arts-channel.h"
 #include "ctl.h"
 #include "ctl-output.h"
 #include "ctl-session.h"
@@ -116,6 +117,30 @@ static char *default_name(const char *path) {
   return g_strdup(base);
 }
 
+/* --channel NAME:MODE options as the module's channels (checked before). */
+static JsonArray *channels_array(char **specs) {
+  JsonArray *a = json_array_new();
+  for (char **c = specs; c && *c; c++) {
+    g_autoptr(ArtsChannel) ch = arts_channel_parse_spec(*c, NULL);
+    if (ch)
+      json_array_add_object_element(a, arts_channel_to_json(ch));
+  }
+  return a;
+}
+
+static gboolean check_channels(char **specs, GError **error) {
+  for (char **c = specs; c && *c; c++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ArtsChannel) ch = arts_channel_parse_spec(*c, &e);
+    if (!ch) {
+      g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "--channel: %s",
+                  e->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static JsonObject *start_request(const CtlOptions *o, const char *path,
                                  const char *sha, int argc, char **argv) {
   JsonObject *d = json_object_new();
@@ -132,7 +157,7 @@ static JsonObject *start_request(const CtlOptions *o, const char *path,
   json_object_set_array_member(d, "apis", strv_array((char **)apis, -1));
   json_object_set_string_member(d, "fault_crash",
                                 o->fault_crash ? o->fault_crash : "ignore");
-  json_object_set_array_member(d, "channels", json_array_new());
+  json_object_set_array_member(d, "channels", channels_array(o->channels));
   json_object_set_array_member(d, "peripherals", json_array_new());
   if (o->max_memory > 0 || o->fuel > 0) {
     JsonObject *r = json_object_new();
@@ -155,7 +180,7 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
   if (o->max_memory < 0 || o->fuel < 0)
     return usage("--max-memory and --fuel must not be negative");
   if (!check_fault_crash(o->fault_crash, &error) ||
-      !check_env(o->env, &error))
+      !check_env(o->env, &error) || !check_channels(o->channels, &error))
     return ctl_fail(error);
   const char *path = argv[0];
   int nargs = argc - 1;

@@ -36,6 +36,7 @@ typedef struct {
   char *name;            /* --name */
   char *on;              /* --on RUNTIME */
   char **env;            /* --env K=V, repeated */
+  char **channels;       /* --channel NAME:r|w|rw, repeated */
   char *fault_crash;     /* --fault-crash ignore|restart */
   gint64 max_memory;     /* --max-memory BYTES (0: none) */
   gint64 fuel;           /* --fuel N (0: none) */

@@ -23,7 +23,7 @@ static const struct {
   {"watch", ctl_cmd_watch, "follow realm events (runtimes joining, dying ...)"},
   {"history", ctl_cmd_history, "RUNTIME METRIC: stored history of one metric"},
   {"start", ctl_cmd_start, "PROG.wasm [-- ARGS]: run a program in the realm "
-                           "(--name, --on, --env, --fault-crash, --max-memory, --fuel)"},
+                           "(--name, --on, --env, --channel, --fault-crash, --max-memory, --fuel)"},
   {"stop", ctl_cmd_stop, "MODULE: end a module"},
   {"modules", ctl_cmd_modules, "list modules with runtime and state"},
   {"logs", ctl_cmd_logs, "MODULE: its output since it started (--follow)"},
@@ -89,6 +89,9 @@ int main(int argc, char **argv) {
      "chooses)", "RUNTIME"},
     {"env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &o.env,
      "start: an environment variable for the program (repeatable)", "K=V"},
+    {"channel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.channels,
+     "start: a channel the program may use, /ch/NAME (repeatable)",
+     "NAME:r|w|rw"},
     {"fault-crash", 0, 0, G_OPTION_ARG_STRING, &o.fault_crash,
      "start: when its runtime dies: ignore (default) or restart elsewhere",
      "POLICY"},
@@ -142,6 +145,7 @@ out:
   g_free(o.name);
   g_free(o.on);
   g_strfreev(o.env);
+  g_strfreev(o.channels);
   g_free(o.fault_crash);
   return status;
 }
