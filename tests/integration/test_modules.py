@@ -32,7 +32,7 @@ def demo(prog):
 
 def reference(prog, *args):
     """What the program prints when run alone by the engine."""
-    p = subprocess.run([binary("tests/wasm/arts-wasm"), "run", demo(prog)] +
+    p = subprocess.run([binary("agent/wasm/arts-wasm"), "run", demo(prog)] +
                        [str(a) for a in args], capture_output=True,
                        timeout=120)
     check(p.returncode == 0, f"arts-wasm run {prog} {args}: {p.returncode} "
