@@ -334,3 +334,43 @@ JsonArray *agent_module_channels_telemetry(AgentModuleChannels *mc)
   g_mutex_unlock(&mc->lock);
   return a;
 }
+
+void agent_module_channels_metrics(AgentModuleChannels *mc, ArtsTelemetry *t,
+                                   const char *uuid)
+{
+  wasi_channel_stats sum = { 0 };
+
+  if (!mc)
+    return;
+  g_mutex_lock(&mc->lock);
+  if (!mc->set) {
+    g_mutex_unlock(&mc->lock);
+    return;
+  }
+  for (size_t i = 0; i < wasi_channels_count(mc->set); i++) {
+    wasi_channel_stats st;
+    wasi_channels_stats(mc->set, i, &st);
+    sum.msgs_in += st.msgs_in;
+    sum.bytes_in += st.bytes_in;
+    sum.msgs_out += st.msgs_out;
+    sum.bytes_out += st.bytes_out;
+    sum.dropped += st.dropped;
+    sum.truncated += st.truncated;
+    sum.queued += st.queued;
+  }
+  g_mutex_unlock(&mc->lock);
+  arts_telemetry_add_module(t, uuid, "arts.channel.messages.in",
+                            (double)sum.msgs_in);
+  arts_telemetry_add_module(t, uuid, "arts.channel.bytes.in",
+                            (double)sum.bytes_in);
+  arts_telemetry_add_module(t, uuid, "arts.channel.messages.out",
+                            (double)sum.msgs_out);
+  arts_telemetry_add_module(t, uuid, "arts.channel.bytes.out",
+                            (double)sum.bytes_out);
+  arts_telemetry_add_module(t, uuid, "arts.channel.messages.dropped",
+                            (double)sum.dropped);
+  arts_telemetry_add_module(t, uuid, "arts.channel.messages.truncated",
+                            (double)sum.truncated);
+  arts_telemetry_add_module(t, uuid, "arts.channel.messages.queued",
+                            (double)sum.queued);
+}

@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 
 #include "arts-mqtt.h"
+#include "arts-protocol.h"
 #include "wasi-channel.h"
 
 G_BEGIN_DECLS
@@ -60,3 +61,9 @@ gboolean agent_channels_on_message(AgentChannels *c, const char *topic,
 JsonArray *agent_module_channels_telemetry(AgentModuleChannels *mc);
 
 G_END_DECLS
+
+/* Adds the module's channel counters, summed over its channels, to its
+ * telemetry entry in T (metric names arts.channel.*; nothing when the
+ * module has no channel set). */
+void agent_module_channels_metrics(AgentModuleChannels *mc, ArtsTelemetry *t,
+                                   const char *uuid);

@@ -1331,6 +1331,7 @@ static void sup_metrics(SupModule *sm, ArtsTelemetry *t, gint64 now_us)
                             (double)(arts_now_ms() - sm->started_at) / 1e3);
   arts_telemetry_add_module(t, sm->uuid, ARTS_METRIC_MOD_MIGRATIONS,
                             sm->migrations);
+  agent_module_channels_metrics(sm->chans, t, sm->uuid);  /* channels */
   sm->last_cpu = st.cpu_s;
   sm->last_instr = st.instructions;
   sm->last_us = now_us;

@@ -4,6 +4,9 @@ orchestrator and three real agents, driven with arts-ctl:
 - exchange: a producer on alpha and a consumer on beta exchange numbered
   messages while the consumer is migrated among the runtimes; the
   consumer sees every number once, in order (it says so and exits 0);
+- flood: a module that does not read gets far more messages than its
+  queue holds: the queue stays at its limit, the rest is dropped and
+  counted in its telemetry;
 - refused: a module opening a channel it does not list, one outside the
   channel space, or a listed one in the other direction, is refused;
   arts-ctl refuses bad channel names before anything is sent.
@@ -91,5 +94,42 @@ def case_refused():
                   f"arts-ctl accepted --channel {bad}: {rc} {err!r}")
 
 
+def channel_metrics(r, uuid):
+    for rt in r.runtimes():
+        for m in (rt.get("telemetry") or {}).get("modules") or []:
+            if m.get("uuid") == uuid:
+                return m.get("metrics") or {}
+    return {}
+
+
+def case_flood():
+    sent, limit = 3000, 1024
+    with Realm(agent_interval_ms=500) as r:
+        realm3(r)
+        s = start(r, "sleeper", 600, name="deaf", on="beta",
+                  extra=["--channel", "flood:r"])
+        wait_state(r, s["uuid"], lambda m: m.get("state") == "running", 20,
+                   "deaf running")
+        p = start(r, "producer", "flood", sent, 0, name="flooder",
+                  on="alpha", extra=["--channel", "flood:w"])
+        wait_state(r, p["uuid"], ended, 60, "flooder done")
+
+        def settled():
+            m = channel_metrics(r, s["uuid"])
+            return m if m.get("arts.channel.messages.dropped", 0) + \
+                m.get("arts.channel.messages.in", 0) >= sent else None
+        m = r.wait_for(settled, 30, "every flood message queued or dropped",
+                       interval=0.2)[0]
+        log(f"deaf: {m}")
+        check(m.get("arts.channel.messages.in") == limit and
+              m.get("arts.channel.messages.queued") == limit and
+              m.get("arts.channel.messages.dropped") == sent - limit,
+              f"queue limit not held: {m}")
+        pm = channel_metrics(r, p["uuid"])
+        check(not pm or pm.get("arts.channel.messages.out") in (None, sent),
+              f"producer counters: {pm}")
+
+
 if __name__ == "__main__":
-    run_cases({"exchange": case_exchange, "refused": case_refused})
+    run_cases({"exchange": case_exchange, "refused": case_refused,
+               "flood": case_flood})
