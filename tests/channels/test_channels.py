@@ -21,7 +21,7 @@ from realm import Realm, check, log, run_cases  # noqa: E402
 from test_modules import (demo, ended, logs, module, realm3,  # noqa: E402
                           start, uuid_of, wait_output, wait_state, NAMES)
 
-N_MESSAGES = int(os.environ.get("ARTS_CHANNEL_MESSAGES", "3000"))
+N_MESSAGES = int(os.environ.get("ARTS_CHANNEL_MESSAGES", "10000"))
 MIGRATIONS = int(os.environ.get("ARTS_CHANNEL_MIGRATIONS", "5"))
 
 
@@ -37,7 +37,7 @@ def case_exchange():
                   on="beta", extra=["--channel", "test/numbers:r"])
         wait_state(r, c["uuid"], lambda m: m.get("state") == "running", 20,
                    "consumer running")
-        start(r, "producer", "test/numbers", n, 2, name="producer",
+        start(r, "producer", "test/numbers", n, 1, name="producer",
               on="alpha", extra=["--channel", "test/numbers:w"])
         wait_output(r, "consumer", 20)
         uuids = {x: uuid_of(r, x) for x in NAMES}
