@@ -37,6 +37,9 @@ typedef struct {
   AgentRegistration reg;
   AgentTelemetry telemetry;
   AgentReplay replay;
+  /* The orchestrator answered our registration on this connection: only
+   * then is someone listening for replayed samples. */
+  gboolean registered;
   AgentSupervisor *sup;
   guint drain_id;
   gint64 drain_until;        /* monotonic us: give up draining */
@@ -100,7 +103,7 @@ static void agent_store(Agent *a, ArtsTelemetry *sample)
   if (a->store_failing)
     g_message("telemetry buffer is writable again");
   a->store_failing = FALSE;
-  if (arts_mqtt_is_connected(a->mqtt))
+  if (arts_mqtt_is_connected(a->mqtt) && a->registered)
     agent_replay_start(&a->replay);
 }
 
@@ -212,8 +215,17 @@ static void agent_on_reg_answer(ArtsMqtt *mqtt, const ArtsEnvelope *resp,
   else
     g_message("registered in realm %s as %s (%s)", a->opts->cfg.realm,
               a->opts->name, a->identity.uuid);
-  if (resp)
+  if (resp) {
     g_clear_handle_id(&a->reg_retry_id, g_source_remove);
+    /* Samples kept while the broker was away go out only once the
+     * orchestrator is known to be subscribed again: replayed at once on
+     * reconnect, they could reach the broker before the orchestrator's
+     * own session is back, and be lost to the realm's history. */
+    if (!a->registered && !a->stopping && arts_mqtt_is_connected(a->mqtt)) {
+      a->registered = TRUE;
+      agent_replay_start(&a->replay);
+    }
+  }
   /* After a possible retry, so that reg stays subscribed meanwhile. */
   agent_reg_answered(a);
 }
@@ -376,6 +388,7 @@ static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
   Agent *a = user_data;
 
   agent_supervisor_on_connect(a->sup, connected);
+  a->registered = FALSE;
   if (!connected) {
     agent_replay_stop(&a->replay);
     g_clear_handle_id(&a->reg_retry_id, g_source_remove);
@@ -389,7 +402,6 @@ static void agent_on_connect(ArtsMqtt *mqtt, gboolean connected,
   g_clear_handle_id(&a->reg_retry_id, g_source_remove);
   a->reg_retry_ms = 0;
   agent_register(a);
-  agent_replay_start(&a->replay);
 }
 
 static void agent_on_publish(ArtsMqtt *mqtt, int mid, int reason,

@@ -71,6 +71,14 @@ def pub(realm, topic, payload):
                     payload], check=True)
 
 
+def answer_create(realm, msg):
+    """Answers a reg create as the orchestrator does: the agent replays its
+    offline buffer only once its registration is answered."""
+    pub(realm, P + "reg",
+        '{"object_id":"%s","action":"create","type":"arts_resp",'
+        '"data":{"result":"ok","details":{}}}' % msg["payload"]["object_id"])
+
+
 def check_sample(d, uuid, interval_ms):
     check(d["type"] == "telemetry", "data.type telemetry")
     check(d["uuid"] == uuid, "stats uuid")
@@ -355,8 +363,10 @@ def test_offline_buffer(binary):
         down, up = outage(realm, 3)
         sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
         # The agent re-registers on reconnect...
-        back = sub.wait_for(is_reg("create"), timeout=15)[0]["w"]
-        # ...and replays what it sampled meanwhile.
+        create = sub.wait_for(is_reg("create"), timeout=15)[0]
+        back = create["w"]
+        # ...and, once answered, replays what it sampled meanwhile.
+        answer_create(realm, create)
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=6,
                                 timeout=15)
         time.sleep(1.5)
@@ -399,7 +409,9 @@ def test_buffer_bound(binary):
         sub.stop()
         down, up = outage(realm, 3)
         sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        back = sub.wait_for(is_reg("create"), timeout=15)[0]["w"]
+        create = sub.wait_for(is_reg("create"), timeout=15)[0]
+        back = create["w"]
+        answer_create(realm, create)
         sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=15)
         time.sleep(1.0)
         replayed = sub.snapshot(is_stats(uuid, replayed=True))
@@ -433,6 +445,7 @@ def test_buffer_restart(binary):
         realm.broker.start()
         sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
         again = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        answer_create(realm, sub.wait_for(is_reg("create"), timeout=15)[0])
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=4,
                                 timeout=15)
         time.sleep(1.0)
@@ -533,6 +546,8 @@ def test_buffer_backlog(binary):
         write_backlog(os.path.join(agent.state_dir, "telemetry-buffer.sqlite"),
                       uuid, n, first, 1000)
         agent = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        answer_create(realm,
+                      sub.wait_for(is_reg("create"), count=2, timeout=15)[1])
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=n,
                                 timeout=60)
         ts = [m["payload"]["data"]["ts"] for m in replayed]
@@ -576,6 +591,7 @@ def test_buffer_corrupt(binary):
         time.sleep(1.5)
         realm.broker.start()
         sub2 = realm.subscriber([P + "#"])
+        answer_create(realm, sub2.wait_for(is_reg("create"), timeout=15)[0])
         sub2.wait_for(is_stats(uuid, replayed=True), count=1, timeout=15)
 
 
