@@ -398,6 +398,12 @@ class World:
     def __exit__(self, *exc):
         for s in self.subs:
             s.close()
+        # Agents a case started (test_modules.py registers them here): a
+        # leftover agent would reconnect to whatever broker gets the port next.
+        for a in getattr(self, "agents", []):
+            if a.proc.poll() is None:
+                a.proc.kill()
+                a.proc.wait()
         if self.orch and self.orch.poll() is None:
             self.orch.kill()
             self.orch.wait()

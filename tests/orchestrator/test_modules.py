@@ -39,6 +39,7 @@ class Agent:
              *extra], stdout=out, stderr=subprocess.STDOUT)
         out.close()
         self.uuid = None
+        w.__dict__.setdefault("agents", []).append(self)
 
     def wait_registered(self, stats=True):
         def alive():
