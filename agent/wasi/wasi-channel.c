@@ -457,6 +457,7 @@ static bool get_str(rbuf *r, char *dst, size_t max) {
   uint64_t n = get_u64(r);
   if (r->bad) return false;
   if (n > max || n > r->len - r->pos) return fail(r, "bad string length");
+  if (memchr(r->p + r->pos, 0, n)) return fail(r, "NUL inside a string");
   memcpy(dst, r->p + r->pos, n);
   dst[n] = 0;
   r->pos += n;
