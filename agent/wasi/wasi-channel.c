@@ -438,8 +438,9 @@ typedef struct {
   bool bad;
 } rbuf;
 
+/* "bad snapshot: " first: the agent passes such messages on as they are. */
 static bool fail(rbuf *r, const char *what) {
-  if (!r->bad) set_err(r->err, r->errlen, "channel state: %s", what);
+  if (!r->bad) set_err(r->err, r->errlen, "bad snapshot: channel state: %s", what);
   r->bad = true;
   return false;
 }
@@ -766,14 +767,16 @@ bool wasi_ch_restore_check(wasi_ctx *ctx, char *err, size_t errlen) {
     if (f->kind != WASI_FD_CHANNEL && f->kind != WASI_FD_CHDIR) continue;
     if (!ctx->channels || (f->kind == WASI_FD_CHANNEL &&
                            (f->chan < 0 || (size_t)f->chan >= n))) {
-      set_err(err, errlen, "channel descriptor %u without its channel", i);
+      set_err(err, errlen,
+              "bad snapshot: channel descriptor %u without its channel", i);
       return false;
     }
     unsigned mode = wasi_channels_mode(ctx->channels, (size_t)f->chan);
     if (f->kind == WASI_FD_CHANNEL &&
         ((f->readable && !(mode & WASI_CH_READ)) ||
          (f->writable && !(mode & WASI_CH_WRITE)))) {
-      set_err(err, errlen, "channel descriptor %u beyond its mode", i);
+      set_err(err, errlen,
+              "bad snapshot: channel descriptor %u beyond its mode", i);
       return false;
     }
   }
