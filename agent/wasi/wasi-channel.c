@@ -440,7 +440,8 @@ typedef struct {
 
 /* "bad snapshot: " first: the agent passes such messages on as they are. */
 static bool fail(rbuf *r, const char *what) {
-  if (!r->bad) set_err(r->err, r->errlen, "bad snapshot: channel state: %s", what);
+  if (!r->bad)
+    set_err(r->err, r->errlen, "bad snapshot: channel state: %s", what);
   r->bad = true;
   return false;
 }
