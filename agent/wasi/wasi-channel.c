@@ -289,16 +289,20 @@ int wasi_channel_send(wasi_channels *set, size_t i, const void *buf,
   return 0;
 }
 
-static bool any_ready(wasi_channels *set, size_t i) {
-  if (i != SIZE_MAX) return set->ch[i].count > 0;
+/* Channels by bit (at most 64 of them: WASI_CH_MAX_CHANNELS). */
+static uint64_t chan_mask(size_t i) {
+  return i == SIZE_MAX ? UINT64_MAX : (uint64_t)1 << i;
+}
+
+static bool any_ready(wasi_channels *set, uint64_t mask) {
   for (size_t k = 0; k < set->n; k++)
-    if (set->ch[k].count) return true;
+    if ((mask >> k & 1) && set->ch[k].count) return true;
   return false;
 }
 
 /* Waits with the lock held; true when something is ready. */
-static bool wait_locked(wasi_channels *set, size_t i, int timeout_ms) {
-  if (any_ready(set, i) || timeout_ms <= 0) return any_ready(set, i);
+static bool wait_locked(wasi_channels *set, uint64_t mask, int timeout_ms) {
+  if (any_ready(set, mask) || timeout_ms <= 0) return any_ready(set, mask);
   struct timespec dl;
   clock_gettime(CLOCK_MONOTONIC, &dl);
   dl.tv_sec += timeout_ms / 1000;
@@ -307,18 +311,24 @@ static bool wait_locked(wasi_channels *set, size_t i, int timeout_ms) {
     dl.tv_sec++;
     dl.tv_nsec -= 1000000000L;
   }
-  while (!any_ready(set, i))
+  while (!any_ready(set, mask))
     if (pthread_cond_timedwait(&set->arrived, &set->lock, &dl) == ETIMEDOUT)
       break;
-  return any_ready(set, i);
+  return any_ready(set, mask);
+}
+
+bool wasi_channel_wait_mask(wasi_channels *set, uint64_t mask,
+                            int timeout_ms) {
+  if (!set) return false;
+  pthread_mutex_lock(&set->lock);
+  bool r = wait_locked(set, mask, timeout_ms);
+  pthread_mutex_unlock(&set->lock);
+  return r;
 }
 
 bool wasi_channel_wait(wasi_channels *set, size_t i, int timeout_ms) {
   if (!set || (i != SIZE_MAX && i >= set->n)) return false;
-  pthread_mutex_lock(&set->lock);
-  bool r = wait_locked(set, i, timeout_ms);
-  pthread_mutex_unlock(&set->lock);
-  return r;
+  return wasi_channel_wait_mask(set, chan_mask(i), timeout_ms);
 }
 
 long wasi_channel_recv(wasi_channels *set, size_t i, void *buf, size_t len,
@@ -326,7 +336,7 @@ long wasi_channel_recv(wasi_channels *set, size_t i, void *buf, size_t len,
   if (i >= set->n || !(set->ch[i].mode & WASI_CH_READ)) return -EBADF;
   pthread_mutex_lock(&set->lock);
   ch_chan *c = &set->ch[i];
-  if (!wait_locked(set, i, timeout_ms)) {
+  if (!wait_locked(set, chan_mask(i), timeout_ms)) {
     pthread_mutex_unlock(&set->lock);
     return -EAGAIN;
   }
@@ -750,15 +760,16 @@ long wasi_ch_poll_ready(wasi_ctx *ctx, uint32_t fd) {
 bool wasi_ch_poll_wait(wasi_ctx *ctx, const uint8_t *subs, uint32_t n,
                        uint64_t wait_ns) {
   if (!ctx->channels) return false;
+  uint64_t mask = 0;  /* only the polled channels: others may hold messages */
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *s = subs + 48 * i;
     wasi_fd *f = s[8] == 1 ? wasi_fd_get(ctx, wasi_ld32(s + 16)) : NULL;
-    if (!f || f->kind != WASI_FD_CHANNEL) continue;
-    int ms = (int)((wait_ns + 999999) / 1000000);
-    wasi_channel_wait(ctx->channels, SIZE_MAX, ms ? ms : 1);
-    return true;
+    if (f && f->kind == WASI_FD_CHANNEL) mask |= (uint64_t)1 << f->chan;
   }
-  return false;
+  if (!mask) return false;
+  int ms = (int)((wait_ns + 999999) / 1000000);
+  wasi_channel_wait_mask(ctx->channels, mask, ms ? ms : 1);
+  return true;
 }
 
 bool wasi_ch_restore_check(wasi_ctx *ctx, char *err, size_t errlen) {

@@ -90,6 +90,9 @@ long wasi_channel_peek(wasi_channels *set, size_t i);
 /* Waits up to TIMEOUT_MS until channel I (or, with I = SIZE_MAX, any
  * readable channel) has a message; true when one has. */
 bool wasi_channel_wait(wasi_channels *set, size_t i, int timeout_ms);
+/* The same for the channels whose bits are set in MASK (bit I: channel I). */
+bool wasi_channel_wait_mask(wasi_channels *set, uint64_t mask,
+                            int timeout_ms);
 
 /* The whole state (names, modes, limits, next sequence number, queues,
  * last sequence per publisher, counters) as a portable byte string;

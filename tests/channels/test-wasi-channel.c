@@ -150,6 +150,11 @@ static void test_dedup(void) {
   wasi_channel_stats st;
   wasi_channels_stats(s, 0, &st);
   CHECK(st.queued == 3);
+  /* A wait on one channel is not woken by another's messages. */
+  CHECK(!wasi_channel_wait(s, 1, 0));
+  CHECK(!wasi_channel_wait_mask(s, 1u << 1, 20));
+  CHECK(wasi_channel_wait_mask(s, 1u << 1 | 1u << 2, 0));
+  CHECK(wasi_channel_wait(s, 2, 0) && wasi_channel_wait(s, SIZE_MAX, 0));
   wasi_channels_free(s);
 }
 
