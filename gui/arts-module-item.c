@@ -13,7 +13,22 @@ struct _ArtsModuleItem {
   int migrations;
   gint64 started_at;
   ArtsSeries *cpu_series, *mem_series, *instr_series;
+  GPtrArray *migration_log; /* ArtsMigrationRecord*, oldest first */
 };
+
+/* Migrations seen are kept up to this many (the newest). */
+#define MIGRATION_LOG_MAX 50
+
+static void
+migration_record_free(gpointer data)
+{
+  ArtsMigrationRecord *r = data;
+
+  g_free(r->source);
+  g_free(r->target);
+  g_free(r->reason);
+  g_free(r);
+}
 
 G_DEFINE_FINAL_TYPE(ArtsModuleItem, arts_module_item, G_TYPE_OBJECT)
 
@@ -41,6 +56,7 @@ arts_module_item_finalize(GObject *object)
   g_clear_object(&self->cpu_series);
   g_clear_object(&self->mem_series);
   g_clear_object(&self->instr_series);
+  g_ptr_array_unref(self->migration_log);
   G_OBJECT_CLASS(arts_module_item_parent_class)->finalize(object);
 }
 
@@ -106,6 +122,7 @@ arts_module_item_init(ArtsModuleItem *self)
   self->cpu_series = arts_series_new(600);
   self->mem_series = arts_series_new(600);
   self->instr_series = arts_series_new(600);
+  self->migration_log = g_ptr_array_new_with_free_func(migration_record_free);
 }
 
 ArtsModuleItem *
@@ -254,4 +271,31 @@ arts_module_item_set_record(ArtsModuleItem *self, int migrations,
   self->started_at = started_at_ms;
   /* One notification for both: the module page redraws its rows. */
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+}
+
+void
+arts_module_item_add_migration(ArtsModuleItem *self, gint64 ts_ms,
+                               const char *source, const char *target,
+                               gboolean has_times, gint64 downtime_ms,
+                               const char *reason)
+{
+  ArtsMigrationRecord *r = g_new0(ArtsMigrationRecord, 1);
+
+  r->ts_ms = ts_ms;
+  r->source = g_strdup(source);
+  r->target = g_strdup(target);
+  r->has_times = has_times;
+  r->downtime_ms = downtime_ms;
+  r->reason = g_strdup(reason);
+  g_ptr_array_add(self->migration_log, r);
+  if (self->migration_log->len > MIGRATION_LOG_MAX)
+    g_ptr_array_remove_index(self->migration_log, 0);
+  /* The module page listens to every notification of its module. */
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+}
+
+GPtrArray *
+arts_module_item_get_migration_log(ArtsModuleItem *self)
+{
+  return self->migration_log;
 }

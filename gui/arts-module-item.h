@@ -40,4 +40,21 @@ gint64 arts_module_item_get_started_at(ArtsModuleItem *self);
 void arts_module_item_set_record(ArtsModuleItem *self, int migrations,
                                  gint64 started_at_ms);
 
+/* A migration seen on notif (module_migrated) while the dashboard was
+ * connected: the retained state only counts them. */
+typedef struct {
+  gint64 ts_ms;
+  char *source, *target;  /* runtime uuids; may be NULL */
+  gboolean has_times;
+  gint64 downtime_ms;
+  char *reason;           /* operator, drain, overload; may be NULL */
+} ArtsMigrationRecord;
+
+void arts_module_item_add_migration(ArtsModuleItem *self, gint64 ts_ms,
+                                    const char *source, const char *target,
+                                    gboolean has_times, gint64 downtime_ms,
+                                    const char *reason);
+/* ArtsMigrationRecord*, oldest first, at most the newest 50. */
+GPtrArray *arts_module_item_get_migration_log(ArtsModuleItem *self);
+
 G_END_DECLS

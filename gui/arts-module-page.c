@@ -20,9 +20,112 @@ struct _ArtsModulePage {
   GtkTextView *console;
   GtkEntry *input_entry;
   GtkLabel *state_value, *runtime_value, *started_value, *migrations_value;
+  AdwPreferencesGroup *migrations_group;
+  GPtrArray *migration_rows;    /* the group's rows, ours to remove */
+  gconstpointer shown_newest;   /* the newest record listed */
+  guint shown_len;
+  int shown_count;
+  gboolean stick;               /* the console follows its end */
 };
 
 G_DEFINE_FINAL_TYPE(ArtsModulePage, arts_module_page, GTK_TYPE_WIDGET)
+
+static char *
+runtime_label(ArtsModulePage *self, const char *uuid)
+{
+  ArtsRuntimeItem *rt = uuid ? arts_realm_model_lookup_runtime(self->model,
+                                                               uuid)
+                             : NULL;
+
+  if (rt)
+    return g_strdup(arts_runtime_item_get_name(rt));
+  return uuid ? g_strndup(uuid, 8) : g_strdup("?");
+}
+
+static const char *
+reason_label(const char *reason)
+{
+  if (g_strcmp0(reason, "operator") == 0)
+    /* Translators: why a program moved. */
+    return _("asked by an operator");
+  if (g_strcmp0(reason, "drain") == 0)
+    /* Translators: why a program moved: its runtime was being emptied. */
+    return _("its runtime was drained");
+  if (g_strcmp0(reason, "overload") == 0)
+    /* Translators: why a program moved. */
+    return _("its runtime was overloaded");
+  return reason;
+}
+
+static GtkWidget *
+migration_row(ArtsModulePage *self, const ArtsMigrationRecord *r)
+{
+  GtkWidget *row = adw_action_row_new();
+  g_autofree char *from = runtime_label(self, r->source);
+  g_autofree char *to = runtime_label(self, r->target);
+  g_autofree char *title = g_strdup_printf("%s → %s", from, to);
+  g_autofree char *when = arts_format_time(r->ts_ms);
+  g_autofree char *downtime = r->has_times
+      /* Translators: how long a program was paused while it moved. */
+      ? g_strdup_printf(_("%lld ms downtime"), (long long)r->downtime_ms)
+      : NULL;
+  const char *why = reason_label(r->reason);
+  g_autoptr(GString) sub = g_string_new(when);
+
+  if (downtime)
+    g_string_append_printf(sub, " · %s", downtime);
+  if (why)
+    g_string_append_printf(sub, " · %s", why);
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), sub->str);
+  gtk_widget_add_css_class(row, "migration-row");
+  return row;
+}
+
+/* The migrations seen while connected, newest first; the retained count
+ * tells how many came before. */
+static void
+update_migrations(ArtsModulePage *self)
+{
+  GPtrArray *log = arts_module_item_get_migration_log(self->module);
+  int count = arts_module_item_get_migrations(self->module);
+  gconstpointer newest = log->len ? log->pdata[log->len - 1] : NULL;
+  int earlier;
+
+  if (newest == self->shown_newest && log->len == self->shown_len &&
+      count == self->shown_count)
+    return;
+  self->shown_newest = newest;
+  self->shown_len = log->len;
+  self->shown_count = count;
+  for (guint i = 0; i < self->migration_rows->len; i++)
+    adw_preferences_group_remove(self->migrations_group,
+                                 self->migration_rows->pdata[i]);
+  g_ptr_array_set_size(self->migration_rows, 0);
+  for (guint i = log->len; i-- > 0;) {
+    GtkWidget *row = migration_row(self, log->pdata[i]);
+
+    adw_preferences_group_add(self->migrations_group, row);
+    g_ptr_array_add(self->migration_rows, row);
+  }
+  earlier = count - (int)log->len;
+  if (earlier > 0) {
+    g_autofree char *text = g_strdup_printf(
+        /* Translators: migrations of a program are listed as they are
+         * seen; this many happened before. */
+        g_dngettext(GETTEXT_PACKAGE,
+                    "%d earlier migration, before this dashboard connected",
+                    "%d earlier migrations, before this dashboard connected",
+                    earlier), earlier);
+
+    adw_preferences_group_set_description(self->migrations_group, text);
+  } else if (log->len == 0) {
+    adw_preferences_group_set_description(self->migrations_group,
+        _("It has not moved"));
+  } else {
+    adw_preferences_group_set_description(self->migrations_group, NULL);
+  }
+}
 
 static void
 update(ArtsModulePage *self)
@@ -50,6 +153,63 @@ update(ArtsModulePage *self)
   gtk_label_set_label(self->started_value, started);
   migrations = g_strdup_printf("%d", arts_module_item_get_migrations(m));
   gtk_label_set_label(self->migrations_value, migrations);
+  update_migrations(self);
+}
+
+/* The console follows its end while the reader is there, like a
+ * terminal: kept to the bottom as lines arrive (the height is known only
+ * after layout, so on the adjustment's change), let go when the reader
+ * scrolls up, taken again when they come back to the end. Only the
+ * reader's scrolling lets go: the text view moves the position itself
+ * while it measures new lines. */
+static void
+on_console_scrolled(GtkAdjustment *adj, ArtsModulePage *self)
+{
+  if (gtk_adjustment_get_value(adj) + gtk_adjustment_get_page_size(adj) >=
+      gtk_adjustment_get_upper(adj) - 4)
+    self->stick = TRUE;
+}
+
+static gboolean
+on_console_wheel(GtkEventControllerScroll *controller, double dx, double dy,
+                 ArtsModulePage *self)
+{
+  if (dy < 0)
+    self->stick = FALSE;
+  return FALSE;
+}
+
+static void
+on_console_bar_pressed(GtkGestureClick *gesture, int n_press, double x,
+                       double y, ArtsModulePage *self)
+{
+  self->stick = FALSE;
+}
+
+static gboolean
+on_console_key(GtkEventControllerKey *controller, guint keyval,
+               guint keycode, GdkModifierType state, ArtsModulePage *self)
+{
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_Page_Up ||
+      keyval == GDK_KEY_Home || keyval == GDK_KEY_KP_Up ||
+      keyval == GDK_KEY_KP_Page_Up)
+    self->stick = FALSE;
+  return FALSE;
+}
+
+static void
+on_console_grown(GtkAdjustment *adj, ArtsModulePage *self)
+{
+  if (self->stick)
+    gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj) -
+                                      gtk_adjustment_get_page_size(adj));
+}
+
+static void
+on_console_grown_notify(ArtsModulePage *self)
+{
+  on_console_grown(gtk_scrolled_window_get_vadjustment(
+                       self->console_scroller), self);
 }
 
 static void
@@ -57,13 +217,6 @@ append(ArtsModulePage *self, const char *text, gssize len)
 {
   GtkTextBuffer *buf = gtk_text_view_get_buffer(self->console);
   GtkTextIter end, start;
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(
-      self->console_scroller);
-  /* Follow the end only while the reader is at the end. */
-  gboolean at_end = gtk_adjustment_get_value(adj) +
-                        gtk_adjustment_get_page_size(adj) >=
-                    gtk_adjustment_get_upper(adj) - 4;
-
   gtk_text_buffer_get_end_iter(buf, &end);
   gtk_text_buffer_insert(buf, &end, text, len);
   if (gtk_text_buffer_get_char_count(buf) > CONSOLE_MAX_CHARS) {
@@ -71,10 +224,6 @@ append(ArtsModulePage *self, const char *text, gssize len)
     gtk_text_buffer_get_iter_at_offset(buf, &end,
         gtk_text_buffer_get_char_count(buf) - CONSOLE_MAX_CHARS);
     gtk_text_buffer_delete(buf, &start, &end);
-  }
-  if (at_end) {
-    gtk_text_buffer_get_end_iter(buf, &end);
-    gtk_text_view_scroll_to_iter(self->console, &end, 0, FALSE, 0, 1);
   }
 }
 
@@ -133,6 +282,14 @@ arts_module_page_show(ArtsModulePage *self, ArtsRealmModel *model,
     g_clear_signal_handler(&self->output_id, self->model);
   g_set_object(&self->model, model);
   g_set_object(&self->module, module);
+  self->shown_newest = NULL;
+  self->shown_len = 0;
+  self->shown_count = -1;
+  self->stick = TRUE;
+  for (guint i = 0; i < self->migration_rows->len; i++)
+    adw_preferences_group_remove(self->migrations_group,
+                                 self->migration_rows->pdata[i]);
+  g_ptr_array_set_size(self->migration_rows, 0);
   gtk_text_buffer_set_text(gtk_text_view_get_buffer(self->console), "", 0);
   arts_chart_set_series(self->cpu_chart,
       module ? arts_module_item_get_cpu_series(module) : NULL);
@@ -174,6 +331,7 @@ arts_module_page_dispose(GObject *object)
 
   if (self->console)
     arts_module_page_show(self, NULL, NULL);
+  g_clear_pointer(&self->migration_rows, g_ptr_array_unref);
   gtk_widget_dispose_template(GTK_WIDGET(self), ARTS_TYPE_MODULE_PAGE);
   /* Children the template does not name are ours to unparent. */
   for (GtkWidget *c; (c = gtk_widget_get_first_child(GTK_WIDGET(self)));)
@@ -203,6 +361,7 @@ arts_module_page_class_init(ArtsModulePageClass *klass)
   BIND(runtime_value);
   BIND(started_value);
   BIND(migrations_value);
+  BIND(migrations_group);
 #undef BIND
   gtk_widget_class_set_css_name(wc, "modulepage");
 }
@@ -210,7 +369,37 @@ arts_module_page_class_init(ArtsModulePageClass *klass)
 static void
 arts_module_page_init(ArtsModulePage *self)
 {
+  GtkAdjustment *adj;
+  GtkEventController *controller;
+
   gtk_widget_init_template(GTK_WIDGET(self));
+  self->migration_rows = g_ptr_array_new();
+  adj = gtk_scrolled_window_get_vadjustment(self->console_scroller);
+  /* GtkTextView sets the height with set_upper (notify) or configure
+   * (changed), depending on what it measured. */
+  g_signal_connect(adj, "changed", G_CALLBACK(on_console_grown), self);
+  g_signal_connect_swapped(adj, "notify::upper",
+                           G_CALLBACK(on_console_grown_notify), self);
+  g_signal_connect_swapped(adj, "notify::page-size",
+                           G_CALLBACK(on_console_grown_notify), self);
+  g_signal_connect(adj, "value-changed", G_CALLBACK(on_console_scrolled),
+                   self);
+  controller = gtk_event_controller_scroll_new(
+      GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase(controller, GTK_PHASE_CAPTURE);
+  g_signal_connect(controller, "scroll", G_CALLBACK(on_console_wheel), self);
+  gtk_widget_add_controller(GTK_WIDGET(self->console_scroller), controller);
+  controller = gtk_event_controller_key_new();
+  g_signal_connect(controller, "key-pressed", G_CALLBACK(on_console_key),
+                   self);
+  gtk_widget_add_controller(GTK_WIDGET(self->console), controller);
+  /* Holding the scrollbar lets go too; back at the end it takes again. */
+  controller = GTK_EVENT_CONTROLLER(gtk_gesture_click_new());
+  gtk_event_controller_set_propagation_phase(controller, GTK_PHASE_CAPTURE);
+  g_signal_connect(controller, "pressed", G_CALLBACK(on_console_bar_pressed),
+                   self);
+  gtk_widget_add_controller(
+      gtk_scrolled_window_get_vscrollbar(self->console_scroller), controller);
   g_signal_connect(self->input_entry, "activate", G_CALLBACK(on_input),
                    self);
 }

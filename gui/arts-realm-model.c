@@ -29,8 +29,49 @@ struct _ArtsRealmModel {
   GHashTable *pending;           /* object_id -> GTask */
   guint n_alive;
   guint silence_id;              /* judges runtimes without state */
-  GHashTable *output_next;       /* followed module uuid -> gint64* */
+  GHashTable *output_next;       /* followed module uuid -> Follow* */
+  guint follow_serial;
 };
+
+/* Live output that waits while the orchestrator's logs are fetched holds
+ * at most this much; older held bytes go (and show as a gap). */
+#define HELD_MAX (1024 * 1024)
+/* A logs answer says "more" at most this often per page opened. */
+#define LOGS_MAX_ROUNDS 16
+
+/* One followed module's output. */
+typedef struct {
+  guint serial;       /* tells a reopened page's follow from an old one */
+  gint64 next;        /* offset expected next; -1: from the first message */
+  gboolean fetching;  /* the logs answer is awaited: live output waits */
+  guint rounds;
+  GQueue held;        /* Held*, in order of arrival */
+  gsize held_bytes;
+} Follow;
+
+typedef struct {
+  gboolean has_offset;
+  gint64 offset;
+  GBytes *bytes;
+} Held;
+
+static void
+held_free(gpointer data)
+{
+  Held *h = data;
+
+  g_bytes_unref(h->bytes);
+  g_free(h);
+}
+
+static void
+follow_free(gpointer data)
+{
+  Follow *f = data;
+
+  g_queue_clear_full(&f->held, held_free);
+  g_free(f);
+}
 
 G_DEFINE_FINAL_TYPE(ArtsRealmModel, arts_realm_model, G_TYPE_OBJECT)
 
@@ -165,6 +206,9 @@ arts_realm_model_class_init(ArtsRealmModelClass *klass)
       G_TYPE_STRING, G_TYPE_BYTES, G_TYPE_INT64);
 }
 
+static void ask_logs(ArtsRealmModel *self, const char *uuid, Follow *f,
+                     gint64 since);
+
 static void
 arts_realm_model_init(ArtsRealmModel *self)
 {
@@ -176,7 +220,7 @@ arts_realm_model_init(ArtsRealmModel *self)
   self->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         g_object_unref);
   self->output_next = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                            g_free);
+                                            follow_free);
 }
 
 ArtsRealmModel *
@@ -490,6 +534,14 @@ handle_notif(ArtsRealmModel *self, const guint8 *payload, gsize len,
   item = arts_event_item_new(ev->event, ev->uuid, ev->name, ev->ts_ms,
                              ev->reason);
   add_event(self, item);
+  if (g_str_equal(ev->event, ARTS_EVENT_MODULE_MIGRATED)) {
+    ArtsModuleItem *m = g_hash_table_lookup(self->module_by_uuid, ev->uuid);
+
+    if (m)
+      arts_module_item_add_migration(m, ev->ts_ms, ev->source, ev->target,
+                                     ev->has_times, ev->downtime_ms,
+                                     ev->reason);
+  }
   return TRUE;
 }
 
@@ -532,30 +584,60 @@ handle_query_answer(ArtsRealmModel *self, const guint8 *payload, gsize len,
   return TRUE;
 }
 
+/* Shows LEN bytes of a followed module's output without what was already
+ * shown, with the gap before them. */
+static void
+emit_output(ArtsRealmModel *self, const char *uuid, Follow *f,
+            gboolean has_offset, gint64 offset, const guint8 *data, gsize len)
+{
+  gint64 gap = 0;
+  gsize skip = 0;
+  g_autoptr(GBytes) bytes = NULL;
+
+  /* Without a valid offset (an ARTS runtime), show it as it comes. */
+  if (has_offset) {
+    /* Joining a running program with no logs is no gap: start where it
+     * is. */
+    if (f->next < 0)
+      f->next = offset;
+    skip = arts_output_accept(&f->next, offset, len, &gap);
+  }
+  if (skip >= len && gap == 0)
+    return;
+  bytes = g_bytes_new(data + skip, len - skip);
+  g_signal_emit(self, signals[SIGNAL_OUTPUT], 0, uuid, bytes, gap);
+}
+
 static gboolean
 handle_output(ArtsRealmModel *self, const char *uuid, const guint8 *payload,
               gsize len, const ArtsMqttProp *mprops, guint n_props,
               GError **error)
 {
-  gint64 *next = uuid ? g_hash_table_lookup(self->output_next, uuid) : NULL;
-  gint64 offset = 0, gap = 0;
+  Follow *f = uuid ? g_hash_table_lookup(self->output_next, uuid) : NULL;
+  gint64 offset = 0;
   int fd = 1;
-  gsize skip = 0;
-  g_autoptr(GBytes) bytes = NULL;
+  gboolean has_offset;
+  Held *h;
 
-  if (!next)
+  if (!f)
     return TRUE; /* not followed (any more) */
-  /* Without a valid offset (an ARTS runtime), show it as it comes. */
-  if (arts_output_props_parse(mprops, n_props, &offset, &fd, NULL)) {
-    /* Joining a running program is no gap: start where it is. */
-    if (*next < 0)
-      *next = offset;
-    skip = arts_output_accept(next, offset, len, &gap);
-  }
-  if (skip >= len)
+  has_offset = arts_output_props_parse(mprops, n_props, &offset, &fd, NULL);
+  if (!f->fetching) {
+    emit_output(self, uuid, f, has_offset, offset, payload, len);
     return TRUE;
-  bytes = g_bytes_new(payload + skip, len - skip);
-  g_signal_emit(self, signals[SIGNAL_OUTPUT], 0, uuid, bytes, gap);
+  }
+  /* The earlier output comes first: this waits for it. */
+  h = g_new0(Held, 1);
+  h->has_offset = has_offset;
+  h->offset = offset;
+  h->bytes = g_bytes_new(payload, len);
+  g_queue_push_tail(&f->held, h);
+  f->held_bytes += len;
+  while (f->held_bytes > HELD_MAX) {
+    h = g_queue_pop_head(&f->held);
+    f->held_bytes -= g_bytes_get_size(h->bytes);
+    held_free(h);
+  }
   return TRUE;
 }
 
@@ -884,6 +966,114 @@ arts_realm_model_control_finish(ArtsRealmModel *self, GAsyncResult *result,
   return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+/* The logs are in (or will not come): the live output held meanwhile
+ * follows them, without the overlap. */
+static void
+release_held(ArtsRealmModel *self, const char *uuid, Follow *f)
+{
+  Held *h;
+
+  f->fetching = FALSE;
+  while ((h = g_queue_pop_head(&f->held))) {
+    gsize len;
+    const guint8 *data = g_bytes_get_data(h->bytes, &len);
+
+    emit_output(self, uuid, f, h->has_offset, h->offset, data, len);
+    held_free(h);
+  }
+  f->held_bytes = 0;
+}
+
+/* A logs answer for the follow numbered SERIAL of module UUID. */
+typedef struct {
+  char *uuid;
+  guint serial;
+  gint64 since;
+} LogsAsk;
+
+static void
+logs_ask_free(LogsAsk *a)
+{
+  g_free(a->uuid);
+  g_free(a);
+}
+
+/* Shows one chunk of the orchestrator's logs; FALSE when there is no more
+ * to ask for. */
+static gboolean
+apply_logs(ArtsRealmModel *self, LogsAsk *a, Follow *f, JsonObject *details,
+           GError **error)
+{
+  g_autoptr(ArtsLogChunk) chunk =
+      arts_log_chunk_from_json(details, "data.details", error);
+  ArtsModuleItem *m;
+  gsize len;
+  const guint8 *data;
+
+  if (!chunk)
+    return FALSE;
+  m = g_hash_table_lookup(self->module_by_uuid, a->uuid);
+  if (!g_str_equal(chunk->module, a->uuid) &&
+      !(m && g_strcmp0(chunk->module, arts_module_item_get_name(m)) == 0)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "data.details.module: %s is not the module asked for",
+                chunk->module);
+    return FALSE;
+  }
+  data = g_bytes_get_data(chunk->data, &len);
+  if (f->next < 0)
+    f->next = a->since;
+  /* A start above what was asked: the store no longer has those bytes,
+   * which emit_output reports as a gap. */
+  emit_output(self, a->uuid, f, TRUE, chunk->start_offset, data, len);
+  return chunk->more && len > 0 && ++f->rounds < LOGS_MAX_ROUNDS;
+}
+
+static void
+on_logs(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ArtsRealmModel *self = ARTS_REALM_MODEL(source);
+  LogsAsk *a = user_data;
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GError) error = NULL;
+  Follow *f = g_hash_table_lookup(self->output_next, a->uuid);
+
+  details = arts_realm_model_control_finish(self, result, &error);
+  if (!f || f->serial != a->serial) {
+    logs_ask_free(a); /* the page closed meanwhile */
+    return;
+  }
+  if (details && apply_logs(self, a, f, details, &error)) {
+    ask_logs(self, a->uuid, f, f->next);
+  } else {
+    /* No orchestrator, a module it does not know, or a bad answer: the
+     * console starts with the live output. */
+    if (error)
+      g_debug("logs of %s: %s", a->uuid, error->message);
+    release_held(self, a->uuid, f);
+  }
+  logs_ask_free(a);
+}
+
+static void
+ask_logs(ArtsRealmModel *self, const char *uuid, Follow *f, gint64 since)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) data = json_object_new();
+  LogsAsk *a = g_new0(LogsAsk, 1);
+
+  a->uuid = g_strdup(uuid);
+  a->serial = f->serial;
+  a->since = since;
+  task = g_task_new(self, NULL, on_logs, a);
+  g_task_set_source_tag(task, arts_realm_model_control_async);
+  json_object_set_string_member(data, "type", "logs");
+  json_object_set_string_member(data, "module", uuid);
+  json_object_set_int_member(data, "since_offset", since);
+  send_request(self, task, ARTS_TOPIC_QUERY, "query", data, TRUE,
+               QUERY_TIMEOUT_S);
+}
+
 void
 arts_realm_model_follow_output(ArtsRealmModel *self, const char *uuid,
                                gboolean follow)
@@ -891,12 +1081,18 @@ arts_realm_model_follow_output(ArtsRealmModel *self, const char *uuid,
   g_autofree char *topic = arts_topic(self->realm, ARTS_TOPIC_STDOUT, uuid);
 
   if (follow && !g_hash_table_contains(self->output_next, uuid)) {
-    gint64 *next = g_new(gint64, 1);
+    Follow *f = g_new0(Follow, 1);
 
-    *next = -1; /* from the first message on */
-    g_hash_table_insert(self->output_next, g_strdup(uuid), next);
+    f->serial = ++self->follow_serial;
+    f->next = -1;
+    f->fetching = TRUE;
+    g_queue_init(&f->held);
+    g_hash_table_insert(self->output_next, g_strdup(uuid), f);
+    /* Subscribed first, so that nothing falls between the logs and the
+     * live output: the overlap is dropped by offset. */
     if (self->mqtt)
       arts_mqtt_subscribe(self->mqtt, topic, 1);
+    ask_logs(self, uuid, f, 0);
   } else if (!follow && g_hash_table_remove(self->output_next, uuid)) {
     if (self->mqtt)
       arts_mqtt_unsubscribe(self->mqtt, topic);

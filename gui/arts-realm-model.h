@@ -65,9 +65,10 @@ gboolean arts_realm_model_upload_program(ArtsRealmModel *self,
                                          const void *bytes, gsize len,
                                          GError **error);
 
-/* Follows (or stops following) a module's output: ::output then brings
- * what it writes, in order, without repeats (by the offset the runtimes
- * send). Output written before is not fetched. */
+/* Follows (or stops following) a module's output: ::output first brings
+ * what it wrote before (the orchestrator's "logs" query; live output waits
+ * meanwhile), then what it writes, in order, without repeats or overlap
+ * (by the offset the runtimes send), gaps counted. */
 void arts_realm_model_follow_output(ArtsRealmModel *self, const char *uuid,
                                     gboolean follow);
 /* Sends TEXT to a module's stdin. */

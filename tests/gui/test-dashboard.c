@@ -40,7 +40,7 @@
 
 #define WAIT_S 30
 
-static void check_module_page(const char *runtime);
+static void check_module_page(const char *first, const char *runtime);
 
 static const char *
 env(const char *name)
@@ -981,7 +981,7 @@ check_drag_to_migrate(char **names)
   g_assert_false(named_chip_on(names[0], "ticker"));
   /* Read by dashboard.py, which then checks the realm's own record. */
   g_print("DRAG-TO-MIGRATE: ticker moved to %s\n", names[2]);
-  check_module_page(names[2]);
+  check_module_page(names[0], names[2]);
   check_stop(names[2]);
 }
 
@@ -998,11 +998,30 @@ console_has_lines(gpointer page)
   return lines >= 5;
 }
 
-/* The program's page follows its output: the counter's lines arrive in
- * order, each once (offsets drop repeats), and the page names it. */
-static void
-check_module_page(const char *runtime)
+/* The migrations the page lists, as "from → to" titles. */
+static GPtrArray *
+migration_rows(GtkWidget *page)
 {
+  g_autoptr(GPtrArray) rows = find_all(page, ADW_TYPE_ACTION_ROW);
+  GPtrArray *out = g_ptr_array_new();
+
+  for (guint i = 0; i < rows->len; i++)
+    if (gtk_widget_has_css_class(rows->pdata[i], "migration-row"))
+      g_ptr_array_add(out, rows->pdata[i]);
+  return out;
+}
+
+/* The program's page shows what it wrote before the page opened (the
+ * orchestrator's logs: the count starts at 0), then follows its output:
+ * the counter's lines arrive in order, each once (offsets drop the
+ * overlap of the logs and the live output, and repeats), the page names
+ * it and lists its migration from the first runtime to RUNTIME. */
+static void
+check_module_page(const char *first, const char *runtime)
+{
+  g_autoptr(GPtrArray) migrations = NULL;
+  g_autofree char *moved = g_strdup_printf("%s → %s", first, runtime);
+  const char *subtitle;
   ArtsModuleChip *chip = named_chip(runtime, "ticker");
   ArtsModulePage *page = ARTS_MODULE_PAGE(find_one(GTK_WIDGET(the_window()),
                                                    ARTS_TYPE_MODULE_PAGE));
@@ -1034,11 +1053,42 @@ check_module_page(const char *runtime)
     g_assert_true(*end == '\0');
     if (prev >= 0)
       g_assert_cmpint(v, ==, prev + 1);
+    else
+      g_assert_cmpint(v, ==, 0); /* written long before the page opened */
     prev = v;
     n++;
   }
   g_assert_cmpuint(n, >=, 5);
+  migrations = migration_rows(GTK_WIDGET(page));
+  g_assert_cmpuint(migrations->len, ==, 1);
+  g_assert_cmpstr(adw_preferences_row_get_title(migrations->pdata[0]), ==,
+                  moved);
+  subtitle = adw_action_row_get_subtitle(migrations->pdata[0]);
+  g_assert_nonnull(strstr(subtitle, "ms downtime"));
+  g_assert_nonnull(strstr(subtitle, "asked by an operator"));
+  g_print("MODULE-PAGE: %u lines from 0, migration %s (%s)\n", n, moved,
+          subtitle);
+  spin(300); /* the console's scroll to its end follows the layout */
   screenshot("module.png");
+  /* The console follows its end; the migrations are further down. */
+  {
+    GtkScrolledWindow *console = GTK_SCROLLED_WINDOW(gtk_widget_get_parent(
+        find_one(GTK_WIDGET(page), GTK_TYPE_TEXT_VIEW)));
+    GtkAdjustment *adj;
+    /* The page's own scroller comes first (outermost). */
+    g_autoptr(GPtrArray) scrollers = find_all(GTK_WIDGET(page),
+                                              GTK_TYPE_SCROLLED_WINDOW);
+
+    g_assert_true(scrollers->pdata[0] != (gpointer)console);
+    adj = gtk_scrolled_window_get_vadjustment(console);
+    g_assert_cmpfloat(gtk_adjustment_get_value(adj) +
+                      gtk_adjustment_get_page_size(adj), >=,
+                      gtk_adjustment_get_upper(adj) - 4);
+    adj = gtk_scrolled_window_get_vadjustment(scrollers->pdata[0]);
+    gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj));
+    spin(400);
+    screenshot("module-migrations.png");
+  }
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
                                            "win.back", NULL));
   spin(600);

@@ -347,6 +347,114 @@ test_events(void)
   g_assert_cmpstr(title, ==, "Runtime lab-laptop died");
 }
 
+/* ---- a followed module's output ---- */
+
+typedef struct {
+  GString *text;
+  guint n_gaps;
+} Console;
+
+static void
+on_output(ArtsRealmModel *m, const char *uuid, GBytes *bytes, gint64 gap,
+          Console *c)
+{
+  gsize len;
+  const char *data = g_bytes_get_data(bytes, &len);
+
+  g_assert_cmpstr(uuid, ==, MOD1);
+  if (gap > 0) {
+    g_string_append_printf(c->text, "[gap %lld]", (long long)gap);
+    c->n_gaps++;
+  }
+  g_string_append_len(c->text, data, len);
+}
+
+static void
+feed_output(ArtsRealmModel *m, gint64 offset, const char *text)
+{
+  g_autofree char *off = g_strdup_printf("%lld", (long long)offset);
+  ArtsMqttProp props[] = { { "offset", off }, { "fd", "1" } };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(arts_realm_model_handle_message_full(m,
+      REALM "/proc/stdout/" MOD1, (const guint8 *)text, strlen(text),
+      props, G_N_ELEMENTS(props), &error));
+  g_assert_no_error(error);
+}
+
+/* Live output that comes while the orchestrator's logs are asked for
+ * waits for them; here the logs cannot come (no broker), so it is shown
+ * as soon as the ask fails: in order, the repeat dropped, the gap marked,
+ * nothing before it invented. */
+static void
+test_output_held(void)
+{
+  g_autoptr(ArtsRealmModel) m = new_model();
+  Console c = { g_string_new(NULL), 0 };
+
+  g_signal_connect(m, "output", G_CALLBACK(on_output), &c);
+  arts_realm_model_follow_output(m, MOD1, TRUE);
+  feed_output(m, 10, "10\n11\n");
+  feed_output(m, 10, "10\n11\n");     /* a QoS 1 redelivery */
+  feed_output(m, 16, "12\n");
+  feed_output(m, 23, "14\n");          /* "13\n" lost: 4 bytes */
+  /* Nothing yet: the logs come first. */
+  g_assert_cmpuint(c.text->len, ==, 0);
+  while (c.text->len == 0)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpstr(c.text->str, ==, "10\n11\n12\n[gap 4]14\n");
+  g_assert_cmpuint(c.n_gaps, ==, 1);
+  /* From then on live, still by offset. */
+  feed_output(m, 23, "14\n");
+  feed_output(m, 26, "15\n");
+  g_assert_cmpstr(c.text->str, ==, "10\n11\n12\n[gap 4]14\n15\n");
+  /* Not followed any more: nothing shown. */
+  arts_realm_model_follow_output(m, MOD1, FALSE);
+  feed_output(m, 29, "16\n");
+  g_assert_cmpstr(c.text->str, ==, "10\n11\n12\n[gap 4]14\n15\n");
+  g_string_free(c.text, TRUE);
+}
+
+/* module_migrated events are kept with their module: from, to, downtime,
+ * why, when. */
+static void
+test_migration_log(void)
+{
+  g_autoptr(ArtsRealmModel) m = new_model();
+  ArtsModuleItem *mod;
+  ArtsMigrationRecord *r;
+
+  feed_ok(m, "state/module/" MOD1,
+          "{\"object_id\":\"0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b\","
+          "\"action\":\"update\",\"type\":\"arts_resp\",\"data\":{"
+          "\"type\":\"module\",\"uuid\":\"" MOD1 "\",\"name\":\"counter\","
+          "\"parent\":\"" RT1 "\",\"filename\":\"counter.wasm\","
+          "\"filetype\":\"WA\",\"apis\":[\"wasm\"],\"args\":[],\"env\":[],"
+          "\"channels\":[],\"peripherals\":[],\"resources\":null,"
+          "\"fault_crash\":\"ignore\",\"status\":\"A\","
+          "\"state\":\"running\",\"started_at\":1764024000200,"
+          "\"migrations\":3}}");
+  mod = arts_realm_model_lookup_module(m, MOD1);
+  g_assert_nonnull(mod);
+  g_assert_cmpuint(arts_module_item_get_migration_log(mod)->len, ==, 0);
+  feed_ok(m, "notif",
+          "{\"object_id\":\"1f2a3b4c-5d6e-4f7a-8b8c-9d0e1f2a3b4c\","
+          "\"action\":\"update\",\"type\":\"arts_resp\",\"data\":{"
+          "\"type\":\"event\",\"event\":\"module_migrated\","
+          "\"uuid\":\"" MOD1 "\",\"name\":\"counter\","
+          "\"ts\":1764024010175,\"reason\":\"drain\","
+          "\"runtime\":\"" RT2 "\",\"source\":\"" RT1 "\","
+          "\"target\":\"" RT2 "\",\"downtime_ms\":14,\"total_ms\":61}}");
+  g_assert_cmpuint(arts_module_item_get_migration_log(mod)->len, ==, 1);
+  r = arts_module_item_get_migration_log(mod)->pdata[0];
+  g_assert_cmpstr(r->source, ==, RT1);
+  g_assert_cmpstr(r->target, ==, RT2);
+  g_assert_true(r->has_times);
+  g_assert_cmpint(r->downtime_ms, ==, 14);
+  g_assert_cmpstr(r->reason, ==, "drain");
+  g_assert_cmpint(r->ts_ms, ==, 1764024010175);
+}
+
 static void
 test_history(void)
 {
@@ -461,6 +569,8 @@ main(int argc, char **argv)
   g_test_add_func("/realm-model/bad-messages", test_bad_messages);
   g_test_add_func("/realm-model/events", test_events);
   g_test_add_func("/realm-model/history", test_history);
+  g_test_add_func("/realm-model/output-held", test_output_held);
+  g_test_add_func("/realm-model/migration-log", test_migration_log);
   g_test_add_func("/series/ring", test_series);
   /* Last: it changes the process's locale. */
   g_test_add_func("/i18n/german", test_translation);
