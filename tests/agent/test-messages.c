@@ -123,6 +123,7 @@ static void test_telemetry(void)
   agent_telemetry_init(&tel, UUID, 500);
   g_autoptr(ArtsTelemetry) first = agent_telemetry_sample(&tel, &error);
   g_assert_no_error(error);
+  g_assert_nonnull(first);
   g_usleep(20000);
   g_autoptr(ArtsTelemetry) t = agent_telemetry_sample(&tel, &error);
   g_assert_no_error(error);

@@ -71,8 +71,8 @@ test_place_filters(void)
   const char *want[] = { "no runtime fits", "dead: dead",
                          "drain: draining", "old: lacks the \"wasi\" API",
                          "full: full: 8 of max_nmodules 8",
-                         "small: memory: 32 MiB available, the module may "
-                         "use 64 MiB", "ok: the module is already there" };
+                         "small: memory: 32 MiB available, the module may use 64 MiB",
+                         "ok: the module is already there" };
   for (guint i = 0; i < G_N_ELEMENTS(want); i++)
     if (!strstr(why, want[i]))
       g_error("\"%s\" not in \"%s\"", want[i], why);
