@@ -246,12 +246,13 @@ static gboolean module_hash_is(const wasm_module *wm, const char *hex)
 }
 
 /* The engine's snapshot messages mostly say "bad snapshot" already. */
+/* Every restore error reads "bad snapshot: ...", whichever layer said it. */
 static void module_bad(char *err, size_t errlen, const char *why)
 {
   if (strncmp(why, "bad snapshot", 12) == 0)
     snprintf(err, errlen, "%s", why);
   else
-    module_bad(err, errlen, why);
+    snprintf(err, errlen, "bad snapshot: %s", why);
 }
 
 /* A snapshot is hostile input: each engine step validates before it
