@@ -2,7 +2,8 @@
 # A local ARTS demo realm: builds ARTS, starts a mosquitto broker on a free
 # 127.0.0.1 port with a config written here, the orchestrator and three
 # agents (alpha, beta, gamma), starts a demo program on each (a counter on
-# alpha, a CPU burner on beta, a sleeper on gamma), then follows the realm
+# alpha, a CPU burner on beta, a sleeper on gamma, and a producer and a
+# consumer talking over a channel), then follows the realm
 # with `arts-ctl watch` (and opens the dashboard when there is a display).
 # Ctrl-C stops it all.
 #
@@ -91,6 +92,7 @@ start_broker() {
 listener $port 127.0.0.1
 allow_anonymous true
 persistence false
+set_tcp_nodelay true
 log_dest file $run/mosquitto.log
 log_type error
 log_type warning
@@ -164,8 +166,9 @@ start_demo() {
         return 0
     fi
     i=0
+    # shellcheck disable=SC2086
     while ! "$ctl" --broker "$url" --realm "$realm" start "$wasm" --on "$rt" \
-              -- "$@" >"$run/start-$prog.log" 2>&1; do
+              $demo_opts -- "$@" >"$run/start-$prog.log" 2>&1; do
         i=$((i + 1))
         if [ $i -gt 50 ]; then
             echo "demo.sh: could not start $prog on $rt:" >&2
@@ -176,9 +179,17 @@ start_demo() {
     done
     cat "$run/start-$prog.log"
 }
+demo_opts=""
 start_demo alpha counter
 start_demo beta cpu-burner
 start_demo gamma sleeper 5
+# Two programs that talk over a channel (docs/channels.md): the producer's
+# numbers reach the consumer on another runtime, also while either moves.
+demo_opts="--channel demo/numbers:w"
+start_demo alpha producer
+demo_opts="--channel demo/numbers:r"
+start_demo gamma consumer
+demo_opts=""
 
 cat <<EOF
 ARTS demo realm '$realm' is up.
@@ -191,6 +202,7 @@ Look at it from another shell:
 Programs (started above; try your own with "start PROG.wasm --on beta"):
   $ctl --broker $url --realm $realm modules
   $ctl --broker $url --realm $realm logs --follow counter
+  $ctl --broker $url --realm $realm logs --follow consumer
   $ctl --broker $url --realm $realm migrate counter gamma
   $ctl --broker $url --realm $realm stop sleeper
 EOF
