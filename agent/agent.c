@@ -150,7 +150,9 @@ static gboolean agent_keepalive(gpointer user_data)
 /* How long a create waits for the orchestrator's answer, and the pauses
  * between unanswered creates; how long a goodbye waits for its answer
  * before the agent leaves anyway. */
-#define AGENT_REG_ANSWER_MS 5000
+/* An orchestrator answers in milliseconds; a create lost while it was
+ * reconnecting is sent again soon, since the offline buffer waits for it. */
+#define AGENT_REG_ANSWER_MS 2000
 #define AGENT_REG_RETRY_MIN_MS 5000
 #define AGENT_REG_RETRY_MAX_MS 30000
 #define AGENT_GOODBYE_MS 1000

@@ -188,13 +188,17 @@ def outage(r):
         time.sleep(4.5)
         down_until = time.time() * 1000
         r.start_broker(conf)
-        # Replayed samples come first after the reconnect; wait for the
-        # first live one that was sampled after the broker came back.
-        def live_after():
+        # Live samples resume at once; the buffer follows once the
+        # orchestrator has answered the agent's registration again. The
+        # replay is done when a live sample reports an empty buffer.
+        def replay_done():
             msgs = read_samples(subfile)
             return msgs if any(not m["replayed"] and m["ts"] > down_until
+                               and m["buffered"] == 0
+                               and any(x["replayed"] for x in msgs)
                                for m in msgs) else None
-        msgs, _ = r.wait_for(live_after, 20.0, "live telemetry again")
+        msgs, _ = r.wait_for(replay_done, 20.0,
+                             "the outage replayed and live telemetry again")
     finally:
         sub.terminate()
         sub.wait()
@@ -252,7 +256,9 @@ def read_samples(path):
                 continue
             d = env.get("data", {})
             if d.get("type") == "telemetry":
-                msgs.append({"ts": d.get("ts"), "replayed": d.get("replayed")})
+                msgs.append({"ts": d.get("ts"), "replayed": d.get("replayed"),
+                             "buffered": d.get("metrics", {}).get(
+                                 "arts.agent.telemetry.buffered")})
     return msgs
 
 
