@@ -330,6 +330,9 @@ def case_target_dies(w):
     mark = w.sub.mark()
     env = envelope("migrate", {"type": "module", "name": "counter",
                                "target": "beta"})
+    # Frozen first, so that it cannot finish getting ready (a whole
+    # migration takes ~100 ms) before the kill lands.
+    b.proc.send_signal(signal.SIGSTOP)
     w.publish("control", env)
     w.sub.wait(lambda x: x["topic"] == f"{REALM}/proc/control/{b.uuid}"
                and x["json"] and x["json"]["action"] == "create"
