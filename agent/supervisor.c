@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 #include "agent-error.h"
 #include "arts-channel.h"
+#include "arts-program.h"
 #include "channels.h"
 #include "control.h"
 #include "module.h"
@@ -870,11 +871,10 @@ static void sup_program_ready(SupModule *sm, GBytes *bytes)
   gsize len;
   const guint8 *data = g_bytes_get_data(bytes, &len);
   JsonObject *d;
+  g_autoptr(GError) error = NULL;
 
-  if (!agent_is_wasm(data, len)) {
-    sup_refusef(s, sm->create_req, ARTS_ERROR_FIELD,
-                "the program is not WebAssembly (no \\0asm version 1 "
-                "header)");
+  if (!arts_wasm_check(data, len, &error)) {
+    sup_refuse(s, sm->create_req, error);
     g_hash_table_remove(s->modules, sm->uuid);
     return;
   }
