@@ -3,6 +3,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "agent-error.h"
+#include "arts-program.h"
 #include "program.h"
 
 typedef struct {
@@ -22,18 +23,6 @@ static void fetch_free(gpointer data)
   g_free(f->sha256);
   g_free(f->topic);
   g_free(f);
-}
-
-char *agent_sha256_hex(const guint8 *data, gsize len)
-{
-  return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-}
-
-gboolean agent_is_wasm(const guint8 *data, gsize len)
-{
-  static const guint8 head[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
-
-  return len >= sizeof head && memcmp(data, head, sizeof head) == 0;
 }
 
 gboolean agent_programs_init(AgentPrograms *p, const char *state_dir,
@@ -96,7 +85,7 @@ GBytes *agent_programs_load(AgentPrograms *p, const char *sha256,
   if (!bytes)
     return NULL;
   data = g_bytes_get_data(bytes, &len);
-  have = agent_sha256_hex(data, len);
+  have = arts_sha256_hex(data, len);
   if (!g_str_equal(have, sha256)) {
     /* Damaged on disk: fetch it again. */
     g_warning("cached program %s does not match its hash; removing it",
@@ -190,17 +179,15 @@ gboolean agent_programs_on_message(AgentPrograms *p, const char *sha256,
     return FALSE;
   if (len == 0)
     return TRUE;   /* a retained copy being removed */
-  have = agent_sha256_hex(payload, len);
-  if (len > AGENT_PROGRAM_MAX || !g_str_equal(have, sha256)) {
+  have = arts_sha256_hex(payload, len);
+  if (len > ARTS_MAX_PROGRAM || !g_str_equal(have, sha256)) {
     /* Not the program: keep waiting for the right bytes. */
     g_warning("program/%s: %" G_GSIZE_FORMAT " bytes with another hash "
               "(%s) ignored", sha256, len, have);
     return TRUE;
   }
-  if (!agent_is_wasm(payload, len)) {
-    g_set_error(&error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                "program %s is not WebAssembly (no \\0asm version 1 header)",
-                sha256);
+  if (!arts_wasm_check(payload, len, &error)) {
+    g_prefix_error(&error, "program %s: ", sha256);
     programs_done(p, sha256, NULL, error);
     return TRUE;
   }

@@ -10,12 +10,11 @@ G_BEGIN_DECLS
  * subscribes there, checks the bytes' hash, stores them atomically
  * (written to a temporary file, fsynced, renamed) and unsubscribes. A
  * fetch that brings nothing within AGENT_PROGRAM_WAIT_MS fails with a
- * message saying so. */
+ * message saying so. Hashes and the first checks on the bytes are
+ * common's (arts-program.h), shared with arts-ctl and the orchestrator. */
 
 #define AGENT_PROGRAM_DIR "programs"
 #define AGENT_PROGRAM_WAIT_MS 10000
-/* ARTS_MAX_PROGRAM of the wire (WIRE-MODULES.md). */
-#define AGENT_PROGRAM_MAX (32 * 1024 * 1024)
 
 /* A fetch ended: BYTES (verified) or ERROR. */
 typedef void (*AgentProgramFunc)(const char *sha256, GBytes *bytes,
@@ -50,9 +49,5 @@ void agent_programs_fetch(AgentPrograms *p, const char *sha256);
 /* A message on program/{sha256}: TRUE when it was one (handled). */
 gboolean agent_programs_on_message(AgentPrograms *p, const char *sha256,
                                    const guint8 *payload, gsize len);
-/* Lower-case hex SHA-256 of DATA. */
-char *agent_sha256_hex(const guint8 *data, gsize len);
-/* TRUE when DATA starts with the WebAssembly magic and version 1. */
-gboolean agent_is_wasm(const guint8 *data, gsize len);
 
 G_END_DECLS

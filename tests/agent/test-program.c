@@ -1,6 +1,7 @@
 /* The program cache on disk: hashes checked on every load, a damaged copy
  * removed (so that it is fetched again), file names confined to the
- * cache folder. */
+ * cache folder. Hashing and the WebAssembly header check are common's
+ * (arts-program.h), tested in tests/common/test-stream.c. */
 #include <string.h>
 #include <glib/gstdio.h>
 #include "arts-common.h"
@@ -28,22 +29,11 @@ static void teardown(AgentPrograms *p, char *dir)
   g_free(dir);
 }
 
-static void test_hash(void)
-{
-  g_autofree char *h = agent_sha256_hex((const guint8 *)"abc", 3);
-
-  g_assert_cmpstr(h, ==, "ba7816bf8f01cfea414140de5dae2223"
-                         "b00361a396177a9cb410ff61f20015ad");
-  g_assert_true(agent_is_wasm(wasm, sizeof wasm));
-  g_assert_false(agent_is_wasm(wasm, 7));
-  g_assert_false(agent_is_wasm((const guint8 *)"\0asm\2\0\0\0", 8));
-}
-
 static void test_load(void)
 {
   AgentPrograms p;
   char *dir = setup(&p);
-  g_autofree char *sha = agent_sha256_hex(wasm, sizeof wasm);
+  g_autofree char *sha = arts_sha256_hex(wasm, sizeof wasm);
   g_autofree char *name = g_strdup_printf("%s.wasm", sha);
   g_autofree char *path = g_build_filename(dir, AGENT_PROGRAM_DIR, name,
                                            NULL);
@@ -102,7 +92,6 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   /* The damaged-cache case warns, as it should. */
   g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_test_add_func("/program/hash", test_hash);
   g_test_add_func("/program/load", test_load);
   g_test_add_func("/program/load-file", test_load_file);
   return g_test_run();
