@@ -22,12 +22,15 @@
 #include "sha256.h"
 
 #define MAGIC "ARTSSNAP"
+#define IMAGE_MAGIC "ARTSMIMG"
+#define IMAGE_VERSION 1
 #define CHUNK 4096u                       /* memory is saved in 4 KiB chunks */
 #define CHUNKS_PER_PAGE (WASM_PAGE_SIZE / CHUNK)
 
 enum {
   SEC_END = 0, SEC_MODULE, SEC_STATE, SEC_MEMORY, SEC_GLOBALS, SEC_TABLES,
   SEC_SEGMENTS, SEC_FRAMES, SEC_HOST,
+  SEC_MEMORY_DELTA,             /* in SEC_MEMORY's place: chunks changed */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -211,33 +214,99 @@ static bool chunk_zero(const uint8_t *p) {
   return true;
 }
 
-static void dump_memory(dump_state *d, const wasm_instance *inst) {
-  const wasm_module *m = inst->module;
-  dump_var(d, m->nmems);
-  if (!m->nmems) return;
-  const wasm_memory *mem = inst->mems[0];
-  dump_var(d, mem->pages);
-  /* Runs of non-zero chunks: (gap since the last run, length, bytes). One
-   * pass over the memory: the run count is patched in afterwards (a
-   * padded 5-byte LEB128, as section lengths). */
+/* The chunks of an image: NULL where the image is zero. Chunks at or past
+ * N are zero too. */
+typedef struct {
+  const uint8_t **chunk;
+  uint64_t n;
+} image_chunks;
+
+/* Whether chunk I of DATA must travel: against no image, when it is not
+ * zero; against one, when it differs from the image's chunk. memcmp and
+ * the 64-byte zero test leave at the first difference, so unchanged
+ * memory is read once at memory speed and changed chunks cost little. */
+static bool chunk_differs(const uint8_t *data, uint64_t i,
+                          const image_chunks *img) {
+  const uint8_t *p = data + i * CHUNK;
+  if (img && i < img->n && img->chunk[i])
+    return memcmp(p, img->chunk[i], CHUNK) != 0;
+  return !chunk_zero(p);
+}
+
+static void dump_padded_var(dump_state *d, size_t at, uint64_t v) {
+  for (int k = 0; k < 5; k++)
+    d->buf[at + k] = (uint8_t)(((v >> (7 * k)) & 0x7f) | (k < 4 ? 0x80 : 0));
+}
+
+/* `var runs` then runs of the chunks of DATA (NCHUNKS of them) that
+ * differ from IMG (NULL: that are not zero): (gap since the last run,
+ * length, bytes). One pass over the memory, each chunk tested once: the
+ * run count is patched in afterwards (a padded 5-byte LEB128, as section
+ * lengths). */
+static void dump_runs(dump_state *d, const uint8_t *data, uint64_t nchunks,
+                      const image_chunks *img) {
   size_t count_at = d->len;
   dump_bytes(d, "\x80\x80\x80\x80\x00", 5);
-  uint64_t nchunks = mem->pages * CHUNKS_PER_PAGE, i = 0, last = 0;
-  uint64_t nruns = 0;
+  uint64_t i = 0, last = 0, nruns = 0;
   while (i < nchunks) {
-    if (chunk_zero(mem->data + i * CHUNK)) { i++; continue; }
-    uint64_t start = i;
-    while (i < nchunks && !chunk_zero(mem->data + i * CHUNK)) i++;
+    if (!chunk_differs(data, i, img)) { i++; continue; }
+    uint64_t start = i++;
+    while (i < nchunks && chunk_differs(data, i, img)) i++;
     dump_var(d, start - last);
     dump_var(d, i - start);
-    dump_bytes(d, mem->data + start * CHUNK, (size_t)((i - start) * CHUNK));
-    last = i;
+    dump_bytes(d, data + start * CHUNK, (size_t)((i - start) * CHUNK));
+    last = i++;   /* chunk I (if any) was just found equal */
     nruns++;
   }
-  if (d->oom) return;
-  for (int k = 0; k < 5; k++)
-    d->buf[count_at + k] = (uint8_t)(((nruns >> (7 * k)) & 0x7f) |
-                                     (k < 4 ? 0x80 : 0));
+  if (!d->oom) dump_padded_var(d, count_at, nruns);
+}
+
+static const wasm_memory *memory0(const wasm_instance *inst) {
+  return inst->module->nmems ? inst->mems[0] : NULL;
+}
+
+/* Section 3: the memory as it is. */
+static void dump_memory(dump_state *d, const wasm_instance *inst) {
+  const wasm_memory *mem = memory0(inst);
+  dump_var(d, inst->module->nmems);
+  if (!mem) return;
+  dump_var(d, mem->pages);
+  dump_runs(d, mem->data, mem->pages * CHUNKS_PER_PAGE, NULL);
+}
+
+static void dump_u32le(dump_state *d, uint32_t v) {
+  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+                  (uint8_t)(v >> 24)};
+  dump_bytes(d, b, 4);
+}
+
+/* A memory image as the delta writer sees it: its pages, its trailer and
+ * where each of its chunks is. */
+typedef struct {
+  uint64_t pages;
+  uint32_t crc;
+  image_chunks chunks;
+} image_ref;
+
+/* Section 9: the chunks that changed since IMG was taken. Memory only
+ * grows, so an image larger than the memory is not this instance's. */
+static bool dump_memory_delta(dump_state *d, const wasm_instance *inst,
+                              const image_ref *img, char *err,
+                              size_t errlen) {
+  const wasm_memory *mem = memory0(inst);
+  uint64_t pages = mem ? mem->pages : 0;
+  if (img->pages > pages) {
+    set_err(err, errlen, "the memory image has %llu pages, the memory %llu: "
+            "not an image of this instance", (unsigned long long)img->pages,
+            (unsigned long long)pages);
+    return false;
+  }
+  dump_var(d, inst->module->nmems);
+  dump_var(d, pages);
+  dump_var(d, img->pages);
+  dump_u32le(d, img->crc);
+  dump_runs(d, mem ? mem->data : NULL, pages * CHUNKS_PER_PAGE, &img->chunks);
+  return true;
 }
 
 static void dump_value(dump_state *d, const wasm_instance *inst, uint8_t type,
@@ -277,9 +346,18 @@ static bool dump_frames(dump_state *d, const wasm_instance *inst, char *err,
   return true;
 }
 
+/* The trailer of snapshots and images: CRC-32C of every byte before it. */
+static bool dump_crc(dump_state *d) {
+  if (d->oom) return false;
+  dump_u32le(d, crc32_of(d->buf, d->len));
+  return !d->oom;
+}
+
+/* The whole snapshot; its memory as a delta against IMG when not NULL. */
 static bool dump_all(dump_state *d, const wasm_instance *inst,
                      const char *host_name, const uint8_t *host,
-                     size_t host_len, char *err, size_t errlen) {
+                     size_t host_len, const image_ref *img, char *err,
+                     size_t errlen) {
   const wasm_module *m = inst->module;
   size_t at;
   dump_bytes(d, MAGIC, 8);
@@ -299,8 +377,13 @@ static bool dump_all(dump_state *d, const wasm_instance *inst,
   dump_var(d, inst->limits.max_stack_slots);
   if (!section_end(d, at, err, errlen)) return false;
 
-  at = section_begin(d, SEC_MEMORY);
-  dump_memory(d, inst);
+  if (img) {
+    at = section_begin(d, SEC_MEMORY_DELTA);
+    if (!dump_memory_delta(d, inst, img, err, errlen)) return false;
+  } else {
+    at = section_begin(d, SEC_MEMORY);
+    dump_memory(d, inst);
+  }
   if (!section_end(d, at, err, errlen)) return false;
 
   at = section_begin(d, SEC_GLOBALS);
@@ -343,32 +426,37 @@ static bool dump_all(dump_state *d, const wasm_instance *inst,
 
   dump_u8(d, SEC_END);
   dump_u8(d, 0);
-  if (d->oom) return false;
-  uint32_t crc = crc32_of(d->buf, d->len);
-  uint8_t c[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
-                  (uint8_t)(crc >> 24)};
-  dump_bytes(d, c, 4);
-  return !d->oom;
+  return dump_crc(d);
 }
 
-int wasm_snapshot_write(const wasm_instance *inst, const char *host_name,
-                        const uint8_t *host, size_t host_len, uint8_t **out,
-                        size_t *outlen, char *err, size_t errlen) {
+/* Snapshot into *OUT, its memory as a delta against IMG when not NULL. */
+static int snapshot_write(const wasm_instance *inst, const char *host_name,
+                          const uint8_t *host, size_t host_len,
+                          const image_ref *img, uint8_t **out, size_t *outlen,
+                          char *err, size_t errlen) {
   dump_state d = {0};
   const wasm_module *m = inst->module;
   uint64_t mem = m->nmems ? inst->mems[0]->pages * WASM_PAGE_SIZE : 0;
   /* A first guess that avoids most reallocations: module + an eighth of
    * the memory (at most 64 MiB) + the host state. */
   uint64_t guess = mem / 8 < (64u << 20) ? mem / 8 : (64u << 20);
+  if (img) guess = 0;   /* a delta is small, or grows by doubling */
   reserve(&d, m->len + (size_t)guess + host_len + 65536);
   set_err(err, errlen, "out of memory writing a snapshot");
-  if (!dump_all(&d, inst, host_name, host, host_len, err, errlen)) {
+  if (!dump_all(&d, inst, host_name, host, host_len, img, err, errlen)) {
     free(d.buf);
     return -1;
   }
   *out = d.buf;
   *outlen = d.len;
   return 0;
+}
+
+int wasm_snapshot_write(const wasm_instance *inst, const char *host_name,
+                        const uint8_t *host, size_t host_len, uint8_t **out,
+                        size_t *outlen, char *err, size_t errlen) {
+  return snapshot_write(inst, host_name, host, host_len, NULL, out, outlen,
+                        err, errlen);
 }
 
 int wasm_snapshot_write_file(const wasm_instance *inst, const char *host_name,
@@ -445,8 +533,12 @@ struct wasm_snapshot {
   wasm_limits limits;
   uint32_t nmems;
   uint64_t pages;
-  mem_run *runs;
+  mem_run *runs;        /* section 9: the chunks that differ from the image */
   uint64_t nruns;
+  bool delta;           /* memory is section 9, against an image: */
+  uint64_t image_pages;
+  uint32_t image_crc;
+  wasm_memimage *image; /* given by wasm_snapshot_use_image */
   saved_global *globals;
   uint32_t nglobals;
   saved_table *tables;
@@ -469,11 +561,20 @@ typedef struct {
   size_t errlen;
   bool bad;
   const char *where;
+  const char *kind;     /* what the input is, in messages; NULL: snapshot */
 } undump_state;
+
+/* A decoded memory image. DATA is NULL once an instance took it over. */
+struct wasm_memimage {
+  uint8_t *data;        /* pages x 64 KiB */
+  uint64_t pages;
+  uint32_t crc;         /* the image's trailer */
+};
 
 static bool bad(undump_state *u, const char *what) {
   if (!u->bad)
-    set_err(u->err, u->errlen, "bad snapshot: %s: %s", u->where, what);
+    set_err(u->err, u->errlen, "%s: %s: %s",
+            u->kind ? u->kind : "bad snapshot", u->where, what);
   u->bad = true;
   return false;
 }
@@ -521,6 +622,12 @@ static uint64_t load_u64le(undump_state *u) {
   return v;
 }
 
+static uint32_t load_u32le(undump_state *u) {
+  const uint8_t *b = load_bytes(u, 4);
+  return b ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+             (uint32_t)b[3] << 24 : 0;
+}
+
 static void undump_state_sec(undump_state *u, wasm_snapshot *s) {
   s->fuel_used = load_var(u);
   s->fuel_limit = load_var(u);
@@ -534,6 +641,32 @@ static void undump_state_sec(undump_state *u, wasm_snapshot *s) {
   s->limits.max_stack_slots = (uint32_t)st;
 }
 
+/* `var runs` then the runs of a memory of NCHUNKS chunks (sections 3 and
+ * 9, images): each within the memory, after the one before. NULL with U
+ * bad, or an array of *NRUNS runs pointing into the input. */
+static mem_run *load_runs(undump_state *u, uint64_t nchunks, uint64_t *nruns) {
+  *nruns = load_count(u, nchunks, 2 + CHUNK);
+  if (u->bad) return NULL;
+  mem_run *runs = calloc(*nruns ? *nruns : 1, sizeof *runs);
+  if (!runs) return bad(u, "out of memory"), NULL;
+  uint64_t at = 0;
+  for (uint64_t i = 0; i < *nruns; i++) {
+    uint64_t gap = load_var(u), n = load_var(u);
+    if (!u->bad && (n == 0 || gap > nchunks - at || n > nchunks - at - gap))
+      bad(u, "memory run outside the memory");
+    runs[i].start = at + gap;
+    runs[i].n = n;
+    runs[i].bytes = load_bytes(u, n * CHUNK);
+    if (u->bad) {
+      free(runs);
+      *nruns = 0;
+      return NULL;
+    }
+    at += gap + n;
+  }
+  return runs;
+}
+
 static void undump_memory(undump_state *u, wasm_snapshot *s) {
   s->nmems = (uint32_t)load_count(u, 1, 1);
   if (!s->nmems || u->bad) return;
@@ -542,27 +675,30 @@ static void undump_memory(undump_state *u, wasm_snapshot *s) {
     bad(u, "memory larger than 4 GiB");
     return;
   }
-  uint64_t nchunks = s->pages * CHUNKS_PER_PAGE;
-  s->nruns = load_count(u, nchunks, 2 + CHUNK);
+  s->runs = load_runs(u, s->pages * CHUNKS_PER_PAGE, &s->nruns);
+}
+
+/* Section 9: as section 3, plus the image the runs are against. */
+static void undump_memory_delta(undump_state *u, wasm_snapshot *s) {
+  s->delta = true;
+  s->nmems = (uint32_t)load_count(u, 1, 1);
+  s->pages = load_var(u);
+  s->image_pages = load_var(u);
+  s->image_crc = load_u32le(u);
   if (u->bad) return;
-  s->runs = calloc(s->nruns ? s->nruns : 1, sizeof *s->runs);
-  if (!s->runs) {
-    bad(u, "out of memory");
+  if (s->pages > WASM_MAX_PAGES) {
+    bad(u, "memory larger than 4 GiB");
     return;
   }
-  uint64_t at = 0;
-  for (uint64_t i = 0; i < s->nruns && !u->bad; i++) {
-    uint64_t gap = load_var(u), n = load_var(u);
-    if (u->bad) return;
-    if (n == 0 || gap > nchunks - at || n > nchunks - at - gap) {
-      bad(u, "memory run outside the memory");
-      return;
-    }
-    s->runs[i].start = at + gap;
-    s->runs[i].n = n;
-    s->runs[i].bytes = load_bytes(u, n * CHUNK);
-    at += gap + n;
+  if (s->image_pages > s->pages) {
+    bad(u, "the image is larger than the memory (memory never shrinks)");
+    return;
   }
+  if (!s->nmems && s->pages) {
+    bad(u, "pages without a memory");
+    return;
+  }
+  s->runs = load_runs(u, s->pages * CHUNKS_PER_PAGE, &s->nruns);
 }
 
 static bool is_ref(uint8_t t) {
@@ -686,6 +822,10 @@ static bool undump_section(undump_state *u, wasm_snapshot *s, uint8_t tag,
     break;
   case SEC_STATE: u->where = "state"; undump_state_sec(u, s); break;
   case SEC_MEMORY: u->where = "memory"; undump_memory(u, s); break;
+  case SEC_MEMORY_DELTA:
+    u->where = "memory delta";
+    undump_memory_delta(u, s);
+    break;
   case SEC_GLOBALS: u->where = "globals"; undump_globals(u, s); break;
   case SEC_TABLES: u->where = "tables"; undump_tables(u, s); break;
   case SEC_SEGMENTS:
@@ -727,7 +867,9 @@ static bool undump_all(undump_state *u, wasm_snapshot *s) {
     uint8_t tag = load_u8(u);
     uint64_t len = load_var(u);
     if (u->bad) return false;
-    if (tag != want) return bad(u, "sections missing or out of order");
+    /* Section 9 (a delta) stands in section 3's place. */
+    if (tag != want && !(want == SEC_MEMORY && tag == SEC_MEMORY_DELTA))
+      return bad(u, "sections missing or out of order");
     if (len > (uint64_t)(u->end - u->p)) return bad(u, "section truncated");
     if (!undump_section(u, s, tag, u->p + len)) return false;
   }
@@ -740,6 +882,7 @@ static bool undump_all(undump_state *u, wasm_snapshot *s) {
 
 void wasm_snapshot_free(wasm_snapshot *s) {
   if (!s) return;
+  wasm_memimage_free(s->image);
   free(s->runs);
   free(s->globals);
   for (uint32_t i = 0; s->tables && i < s->ntables; i++)
@@ -867,11 +1010,21 @@ void wasm_snapshot_describe(const wasm_snapshot *s, FILE *out) {
   for (int i = 0; i < 32; i++) fprintf(out, "%02x", s->hash[i]);
   uint64_t chunks = 0;
   for (uint64_t i = 0; i < s->nruns; i++) chunks += s->runs[i].n;
-  fprintf(out, "\nmemory       %u memory, %llu pages (%llu KiB), %llu KiB "
-          "saved in %llu runs\n", s->nmems, (unsigned long long)s->pages,
-          (unsigned long long)s->pages * 64,
-          (unsigned long long)chunks * (CHUNK / 1024),
-          (unsigned long long)s->nruns);
+  if (s->delta)
+    fprintf(out, "\nmemory       %u memory, %llu pages (%llu KiB), a delta "
+            "against a memory image of %llu pages (CRC-32C %08x): %llu "
+            "chunks (%llu KiB) changed, in %llu runs\n", s->nmems,
+            (unsigned long long)s->pages, (unsigned long long)s->pages * 64,
+            (unsigned long long)s->image_pages, s->image_crc,
+            (unsigned long long)chunks,
+            (unsigned long long)chunks * (CHUNK / 1024),
+            (unsigned long long)s->nruns);
+  else
+    fprintf(out, "\nmemory       %u memory, %llu pages (%llu KiB), %llu KiB "
+            "saved in %llu runs\n", s->nmems, (unsigned long long)s->pages,
+            (unsigned long long)s->pages * 64,
+            (unsigned long long)chunks * (CHUNK / 1024),
+            (unsigned long long)s->nruns);
   fprintf(out, "globals      %u\ntables       %u\nsegments     %u data, "
           "%u element\n", s->nglobals, s->ntables, s->ndatas, s->nelems);
   fprintf(out, "fuel         %llu used, limit %llu\n",
@@ -912,6 +1065,52 @@ wasm_module *wasm_snapshot_load_module(const wasm_snapshot *s,
 
 /* ---- restore: check against the module, then apply ---- */
 
+static int check_image(const wasm_snapshot *s, char *err, size_t errlen) {
+  if (!s->image) {
+    set_err(err, errlen, "bad snapshot: its memory is a delta against a "
+            "memory image, and no image was given");
+    return -1;
+  }
+  if (!s->image->data) {
+    set_err(err, errlen, "bad snapshot: its memory image went to an "
+            "instance made before");
+    return -1;
+  }
+  return 0;
+}
+
+/* The last step of a delta restore, once everything else is checked and
+ * applied: the image's buffer becomes the memory, grown with zeros, the
+ * changed chunks written over it. Nothing fails after the buffer changes
+ * hands, so a refused restore leaves the image to the snapshot intact. */
+static int adopt_image(const wasm_snapshot *s, wasm_instance *inst,
+                       char *err, size_t errlen) {
+  wasm_memimage *img = s->image;
+  if (!s->nmems) return 0;
+  size_t have = (size_t)img->pages * WASM_PAGE_SIZE;
+  size_t want = (size_t)s->pages * WASM_PAGE_SIZE;
+  if (want > have) {
+    /* realloc moves large blocks by remapping them, not by copying */
+    uint8_t *d = realloc(img->data, want);
+    if (!d) {
+      set_err(err, errlen, "out of memory for %llu pages",
+              (unsigned long long)s->pages);
+      return -1;
+    }
+    img->data = d;
+    memset(d + have, 0, want - have);
+  }
+  for (uint64_t i = 0; i < s->nruns; i++)
+    memcpy(img->data + s->runs[i].start * CHUNK, s->runs[i].bytes,
+           (size_t)(s->runs[i].n * CHUNK));
+  wasm_memory *mem = inst->mems[0];
+  free(mem->data);
+  mem->data = img->data;
+  mem->pages = s->pages;
+  img->data = NULL;
+  return 0;
+}
+
 static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
                           char *err, size_t errlen) {
   const wasm_module *m = inst->module;
@@ -929,6 +1128,7 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
             (unsigned long long)s->pages);
     return -1;
   }
+  if (s->delta) return check_image(s, err, errlen);  /* adopted last */
   /* A fresh zeroed block (calloc maps large ones lazily) instead of the
    * instantiated memory: nothing to clear, and untouched pages cost
    * nothing. The engine keeps memory in malloc'd blocks (it reallocs them
@@ -1072,8 +1272,177 @@ wasm_instance *wasm_snapshot_instantiate(const wasm_snapshot *s,
       goto fail;
     }
   }
+  if (s->delta && adopt_image(s, inst, err, errlen) < 0) goto fail;
   return inst;
 fail:
   wasm_instance_free(inst);
   return NULL;
+}
+
+/* ---- pre-copy: memory images and delta snapshots ----
+ * The source sends an image of the memory while the module runs on; at
+ * the final pause only the chunks that differ from it travel. Changes are
+ * found by comparing contents, not by tracking writes: the interpreter's
+ * stores cost nothing more, and writes from every path (WASI host calls,
+ * bulk memory, a grow) are caught alike. */
+
+int wasm_memimage_write(const wasm_instance *inst, uint8_t **out,
+                        size_t *outlen, char *err, size_t errlen) {
+  const wasm_memory *mem = memory0(inst);
+  uint64_t pages = mem ? mem->pages : 0;
+  uint64_t nchunks = pages * CHUNKS_PER_PAGE;
+  dump_state d = {0};
+  /* Room for the worst case at once: the buffer is only touched as far as
+   * it is written, and a full memory is not copied again to grow it. */
+  reserve(&d, (size_t)(pages * WASM_PAGE_SIZE + nchunks * 4 + 64));
+  dump_bytes(&d, IMAGE_MAGIC, 8);
+  dump_u8(&d, IMAGE_VERSION);
+  dump_var(&d, pages);
+  if (mem) dump_runs(&d, mem->data, nchunks, NULL);
+  else dump_var(&d, 0);
+  if (!dump_crc(&d)) {
+    free(d.buf);
+    set_err(err, errlen, "out of memory writing a memory image");
+    return -1;
+  }
+  *out = d.buf;
+  *outlen = d.len;
+  return 0;
+}
+
+/* Header, runs and trailer of the image in BUF: magic, then the CRC when
+ * CHECK_CRC (an image made by this process is trusted not to be damaged,
+ * and its checksum would cost a pass over 64 MiB at the final pause),
+ * version and every bound. 0, or -1 with ERR. */
+static int image_parse(const uint8_t *buf, size_t len, bool check_crc,
+                       uint64_t *pages, uint32_t *crc, mem_run **runs,
+                       uint64_t *nruns, char *err, size_t errlen) {
+  if (len < 8 + 1 + 1 + 1 + 4) {
+    set_err(err, errlen, "bad memory image: %zu bytes is too short", len);
+    return -1;
+  }
+  if (memcmp(buf, IMAGE_MAGIC, 8) != 0) {
+    set_err(err, errlen, "bad memory image: not an ARTS memory image "
+            "(magic)");
+    return -1;
+  }
+  *crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
+         (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+  if (check_crc && crc32_of(buf, len - 4) != *crc) {
+    set_err(err, errlen, "bad memory image: checksum mismatch (damaged or "
+            "truncated)");
+    return -1;
+  }
+  if (buf[8] != IMAGE_VERSION) {
+    set_err(err, errlen, "memory image format version %u is not supported "
+            "(this engine reads version %u)", buf[8], IMAGE_VERSION);
+    return -1;
+  }
+  undump_state u = {buf + 9, buf + len - 4, err, errlen, false, "header",
+                    "bad memory image"};
+  *pages = load_var(&u);
+  if (!u.bad && *pages > WASM_MAX_PAGES) bad(&u, "memory larger than 4 GiB");
+  u.where = "runs";
+  *runs = u.bad ? NULL : load_runs(&u, *pages * CHUNKS_PER_PAGE, nruns);
+  if (!u.bad && u.p != u.end) bad(&u, "trailing bytes");
+  if (u.bad) {
+    free(*runs);
+    *runs = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+wasm_memimage *wasm_memimage_read(const uint8_t *buf, size_t len, char *err,
+                                  size_t errlen) {
+  uint64_t pages, nruns;
+  uint32_t crc;
+  mem_run *runs;
+  if (image_parse(buf, len, true, &pages, &crc, &runs, &nruns, err,
+                  errlen) < 0)
+    return NULL;
+  wasm_memimage *img = calloc(1, sizeof *img);
+  /* calloc maps a large block lazily: the zero chunks cost nothing, and
+   * the others are copied once, straight from the input. */
+  uint8_t *data = calloc(pages ? pages * WASM_PAGE_SIZE : 1, 1);
+  if (!img || !data) {
+    free(img);
+    free(data);
+    free(runs);
+    set_err(err, errlen, "out of memory for a memory image of %llu pages",
+            (unsigned long long)pages);
+    return NULL;
+  }
+  for (uint64_t i = 0; i < nruns; i++)
+    memcpy(data + runs[i].start * CHUNK, runs[i].bytes,
+           (size_t)(runs[i].n * CHUNK));
+  free(runs);
+  img->data = data;
+  img->pages = pages;
+  img->crc = crc;
+  return img;
+}
+
+uint32_t wasm_memimage_pages(const wasm_memimage *img) {
+  return (uint32_t)img->pages;
+}
+
+void wasm_memimage_free(wasm_memimage *img) {
+  if (!img) return;
+  free(img->data);
+  free(img);
+}
+
+int wasm_snapshot_write_delta(const wasm_instance *inst,
+                              const char *host_name, const uint8_t *host,
+                              size_t host_len, const uint8_t *image,
+                              size_t image_len, uint8_t **out, size_t *outlen,
+                              char *err, size_t errlen) {
+  image_ref img = {0};
+  mem_run *runs;
+  uint64_t nruns;
+  if (image_parse(image, image_len, false, &img.pages, &img.crc, &runs,
+                  &nruns, err, errlen) < 0)
+    return -1;
+  /* Where each chunk of the image is, so the writer compares chunk I of
+   * the memory with chunk I of the image without searching. */
+  img.chunks.n = img.pages * CHUNKS_PER_PAGE;
+  img.chunks.chunk = calloc(img.chunks.n ? img.chunks.n : 1,
+                            sizeof *img.chunks.chunk);
+  if (!img.chunks.chunk) {
+    free(runs);
+    set_err(err, errlen, "out of memory");
+    return -1;
+  }
+  for (uint64_t i = 0; i < nruns; i++)
+    for (uint64_t k = 0; k < runs[i].n; k++)
+      img.chunks.chunk[runs[i].start + k] = runs[i].bytes + k * CHUNK;
+  free(runs);
+  int rc = snapshot_write(inst, host_name, host, host_len, &img, out, outlen,
+                          err, errlen);
+  free(img.chunks.chunk);
+  return rc;
+}
+
+bool wasm_snapshot_needs_image(const wasm_snapshot *s) { return s->delta; }
+
+int wasm_snapshot_use_image(wasm_snapshot *s, wasm_memimage *img, char *err,
+                            size_t errlen) {
+  if (!s->delta) {
+    set_err(err, errlen, "the snapshot holds its whole memory: it takes no "
+            "memory image");
+    return -1;
+  }
+  if (s->image) {
+    set_err(err, errlen, "the snapshot has its memory image already");
+    return -1;
+  }
+  if (!img || img->pages != s->image_pages || img->crc != s->image_crc) {
+    set_err(err, errlen, "bad snapshot: the memory image is not the one the "
+            "delta was made against (the delta's: %llu pages, CRC-32C %08x)",
+            (unsigned long long)s->image_pages, s->image_crc);
+    return -1;
+  }
+  s->image = img;
+  return 0;
 }

@@ -75,3 +75,49 @@ wasm_instance *wasm_snapshot_instantiate(const wasm_snapshot *s,
                                          size_t nimports, void *host_ctx,
                                          const wasm_limits *limits,
                                          char *err, size_t errlen);
+
+/* Pre-copy (docs/snapshot-format.md, "Memory images and delta snapshots").
+ * A migration source sends a memory image while the module still runs,
+ * then at the final pause only the 4 KiB chunks that differ from it. */
+typedef struct wasm_memimage wasm_memimage;
+
+/* Image of memory 0 of INST (paused, or idle; no other thread running it):
+ * magic, version, pages, runs of non-zero 4 KiB chunks, CRC-32C trailer,
+ * into a malloc'd *OUT. An instance without memory gives an image of 0
+ * pages. 0, or -1 with ERR. */
+int wasm_memimage_write(const wasm_instance *inst, uint8_t **out,
+                        size_t *outlen, char *err, size_t errlen);
+/* Checks (magic, version, CRC, every bound) and decodes LEN bytes into a
+ * memory buffer of pages x 64 KiB (calloc'd). Hostile input: NULL + ERR. */
+wasm_memimage *wasm_memimage_read(const uint8_t *buf, size_t len,
+                                  char *err, size_t errlen);
+uint32_t wasm_memimage_pages(const wasm_memimage *img);
+void wasm_memimage_free(wasm_memimage *img);
+
+/* A snapshot like wasm_snapshot_write's, except that its memory section is
+ * a delta (section tag 9 in place of 3) against IMAGE (IMAGE_LEN bytes,
+ * as wasm_memimage_write gave them, trusted: made by this process):
+ * the chunks of memory 0 that differ from the image (a chunk beyond the
+ * image's pages counts as differing when it is not all zero), including
+ * chunks that became zero; it records the image's pages and its CRC-32C
+ * trailer. */
+int wasm_snapshot_write_delta(const wasm_instance *inst,
+                              const char *host_name, const uint8_t *host,
+                              size_t host_len, const uint8_t *image,
+                              size_t image_len, uint8_t **out, size_t *outlen,
+                              char *err, size_t errlen);
+/* TRUE when S (from wasm_snapshot_read) has a delta memory section: it
+ * can only be instantiated after wasm_snapshot_use_image(). */
+bool wasm_snapshot_needs_image(const wasm_snapshot *s);
+/* Gives S the decoded image its delta was made against. Checks the
+ * image's pages and CRC against the ones the delta records (a mismatch:
+ * -1 with ERR, e.g. "bad snapshot: the memory image is not the one the
+ * delta was made against", and IMG stays the caller's). On success S owns
+ * IMG: wasm_snapshot_instantiate() then adopts its buffer as the memory
+ * (grown with zeros to the snapshot's pages, the delta's chunks written
+ * over it), without copying 64 MiB; wasm_snapshot_free() frees an IMG not
+ * used. A full snapshot, or one that already has its image: -1. The buffer
+ * goes to the first instance made from S: a second
+ * wasm_snapshot_instantiate() of the same delta snapshot is refused. */
+int wasm_snapshot_use_image(wasm_snapshot *s, wasm_memimage *img,
+                            char *err, size_t errlen);

@@ -1,0 +1,403 @@
+/* Pre-copy: a memory image taken at a pause, the program run on (chunks
+ * changed, zeros written over filled ones, memory grown), a delta
+ * snapshot at a second pause, and a restore from image + delta in a fresh
+ * instance that must be the source's state byte for byte and finish with
+ * the output of an unmigrated run. Then the refusals: a delta without its
+ * image, another image, damaged images, a full snapshot given an image,
+ * an image used twice.
+ *
+ * usage: test-precopy PRECOPY.wasm [MIB]
+ * (the precopy program: it fills MIB MiB, default 8; times are printed,
+ * not asserted) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snapshot.h"
+#include "wasi.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
+  __FILE__, __LINE__, #c); failures++; } } while (0)
+
+#define HOST "wasi_snapshot_preview1"
+
+typedef struct {
+  char *buf;
+  size_t len, cap;
+  wasm_instance *pause;   /* paused after each line when set */
+} sink;
+
+static long sink_write(void *c, const void *b, size_t n) {
+  sink *s = c;
+  if (s->len + n > s->cap) {
+    s->cap = (s->len + n) * 2;
+    s->buf = realloc(s->buf, s->cap);
+  }
+  memcpy(s->buf + s->len, b, n);
+  s->len += n;
+  /* The program flushes once per line: pause right after it, at the
+   * same instruction in every run. */
+  if (s->pause && memchr(b, '\n', n)) wasm_request_pause(s->pause);
+  return (long)n;
+}
+
+static uint8_t *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*len ? *len : 1);
+  if (fread(b, 1, *len, f) != *len) *len = 0;
+  fclose(f);
+  return b;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* main returned 0 (_start finishes) or called exit(0). */
+static bool ended_ok(wasm_instance *inst, wasm_result r) {
+  return r == WASM_FINISHED || (r == WASM_EXITED && wasm_exit_status(inst) == 0);
+}
+
+static uint32_t crc32_ref(const uint8_t *p, size_t n) {
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= p[i];
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
+  }
+  return ~c;
+}
+
+static void reseal(uint8_t *b, size_t len) {
+  uint32_t c = crc32_ref(b, len - 4);
+  for (int i = 0; i < 4; i++) b[len - 4 + i] = (uint8_t)(c >> (8 * i));
+}
+
+/* The pieces of a restore that outlive wasm_snapshot_instantiate. */
+typedef struct {
+  wasm_snapshot *s;
+  wasm_module *m;
+  wasi_ctx *w;
+  wasm_instance *inst;
+} restored;
+
+static void restored_free(restored *r) {
+  wasm_instance_free(r->inst);
+  wasi_free(r->w);
+  wasm_module_free(r->m);
+  wasm_snapshot_free(r->s);
+  memset(r, 0, sizeof *r);
+}
+
+/* Reads SNAP and instantiates it, after giving it IMG when not NULL
+ * (IMG is the snapshot's after that, even on failure). 0 or -1 + ERR. */
+static int restore(const uint8_t *snap, size_t len, wasm_memimage *img,
+                   sink *out, restored *r, char *err, size_t errlen) {
+  memset(r, 0, sizeof *r);
+  r->s = wasm_snapshot_read(snap, len, err, errlen);
+  if (!r->s) {
+    wasm_memimage_free(img);
+    return -1;
+  }
+  if (img && wasm_snapshot_use_image(r->s, img, err, errlen) < 0) {
+    wasm_memimage_free(img);
+    return -1;
+  }
+  r->m = wasm_snapshot_load_module(r->s, NULL, err, errlen);
+  if (!r->m) return -1;
+  size_t hlen, nf;
+  const uint8_t *h = wasm_snapshot_host_state(r->s, NULL, &hlen);
+  static wasi_stream so;
+  so = (wasi_stream){out, NULL, sink_write};
+  wasi_config cfg = {.stdio = {NULL, &so, &so}};
+  r->w = wasi_restore(h, hlen, &cfg, err, errlen);
+  if (!r->w) return -1;
+  const wasm_host_func *f = wasi_host_funcs(&nf);
+  r->inst = wasm_snapshot_instantiate(r->s, r->m, f, nf, r->w, NULL, err,
+                                      errlen);
+  return r->inst ? 0 : -1;
+}
+
+/* Every byte of a small image flipped, then every prefix: refused (the
+ * checksum), never a crash. Then flipped and re-sealed: refused by a
+ * bound or accepted as a well-formed image, never a crash. */
+static void damaged_images(const uint8_t *img, size_t len) {
+  uint8_t *b = malloc(len);
+  char err[256];
+  int refused = 0, accepted = 0;
+  for (size_t i = 0; i < len; i++) {
+    memcpy(b, img, len);
+    b[i] ^= 0xff;
+    wasm_memimage *m = wasm_memimage_read(b, len, err, sizeof err);
+    if (m) wasm_memimage_free(m);
+    else refused++;
+  }
+  CHECK(refused == (int)len);
+  printf("image bytes flipped: %d/%zu refused, e.g. \"%s\"\n", refused, len,
+         err);
+  refused = 0;
+  for (size_t cut = 0; cut < len; cut++) {
+    wasm_memimage *m = wasm_memimage_read(img, cut, err, sizeof err);
+    if (m) wasm_memimage_free(m);
+    else refused++;
+  }
+  CHECK(refused == (int)len);
+  printf("image truncated: %d/%zu refused, e.g. \"%s\"\n", refused, len, err);
+  /* Re-sealed: only the structure stands between the bytes and memory.
+   * The header and run headers are where the bounds are; chunk bytes are
+   * data (every value is a valid image), so only the first ones count. */
+  refused = 0;
+  size_t n = len < 256 ? len - 4 : 256;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(b, img, len);
+    b[i] ^= 0xff;
+    reseal(b, len);
+    wasm_memimage *m = wasm_memimage_read(b, len, err, sizeof err);
+    if (m) {
+      accepted++;
+      CHECK(wasm_memimage_pages(m) <= 65536);
+      wasm_memimage_free(m);
+    } else {
+      refused++;
+    }
+  }
+  CHECK(refused + accepted == (int)n && refused > 0);
+  printf("image bytes flipped and re-sealed: %d refused, %d accepted as "
+         "another image, e.g. \"%s\"\n", refused, accepted, err);
+  free(b);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PRECOPY.wasm [MIB]\n", argv[0]);
+    return 2;
+  }
+  const char *mib = argc > 2 ? argv[2] : "8";
+  size_t wlen;
+  uint8_t *wbytes = read_all(argv[1], &wlen);
+  char err[512];
+  if (!wbytes || !wlen) {
+    fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 1;
+  }
+  wasm_module *m = wasm_module_load(wbytes, wlen, NULL, err, sizeof err);
+  if (!m) {
+    fprintf(stderr, "load: %s\n", err);
+    return 1;
+  }
+  size_t nf;
+  const wasm_host_func *funcs = wasi_host_funcs(&nf);
+  const char *args[] = {"precopy", mib};
+
+  /* The reference: an unmigrated run. */
+  sink ref = {0};
+  wasi_stream rs = {&ref, NULL, sink_write};
+  wasi_config cfg = {.argc = 2, .argv = args, .stdio = {NULL, &rs, &rs}};
+  wasi_ctx *w = wasi_new(&cfg, err, sizeof err);
+  wasm_instance *inst = wasm_instantiate(m, funcs, nf, w, NULL, err,
+                                         sizeof err);
+  CHECK(inst && ended_ok(inst, wasm_invoke(inst, "_start", NULL, 0)));
+  wasm_instance_free(inst);
+  wasi_free(w);
+
+  /* The source: paused after its first line for the image, after its
+   * second for the delta. */
+  sink src = {0};
+  wasi_stream ss = {&src, NULL, sink_write};
+  cfg.stdio[1] = cfg.stdio[2] = &ss;
+  w = wasi_new(&cfg, err, sizeof err);
+  inst = wasm_instantiate(m, funcs, nf, w, NULL, err, sizeof err);
+  src.pause = inst;
+  if (wasm_invoke(inst, "_start", NULL, 0) != WASM_PAUSED) {
+    fprintf(stderr, "the source did not pause at its first line\n");
+    return 1;
+  }
+  uint64_t image_mem = wasm_memory_size(inst);
+  uint8_t *image, *full, *delta, *host;
+  size_t image_len, full_len, delta_len, hlen;
+  double t0 = now_ms();
+  CHECK(wasm_memimage_write(inst, &image, &image_len, err, sizeof err) == 0);
+  double t_image = now_ms() - t0;
+
+  CHECK(wasm_resume(inst) == WASM_PAUSED);
+  CHECK(wasm_memory_size(inst) > image_mem);  /* it grew in between */
+  size_t prefix = src.len;
+  CHECK(wasi_save(w, &host, &hlen, err, sizeof err) == 0);
+  t0 = now_ms();
+  CHECK(wasm_snapshot_write_delta(inst, HOST, host, hlen, image, image_len,
+                                  &delta, &delta_len, err, sizeof err) == 0);
+  double t_delta = now_ms() - t0;
+  t0 = now_ms();
+  CHECK(wasm_snapshot_write(inst, HOST, host, hlen, &full, &full_len, err,
+                            sizeof err) == 0);
+  double t_full = now_ms() - t0;
+  /* A second image, of the memory as it is now: the wrong one below. */
+  uint8_t *later;
+  size_t later_len;
+  CHECK(wasm_memimage_write(inst, &later, &later_len, err, sizeof err) == 0);
+
+  /* The source goes on as if nothing happened. */
+  src.pause = NULL;
+  CHECK(ended_ok(inst, wasm_resume(inst)));
+  CHECK(src.len == ref.len && memcmp(src.buf, ref.buf, ref.len) == 0);
+  wasm_instance_free(inst);
+  wasi_free(w);
+
+  printf("memory %s MiB filled: image %zu bytes (%.1f ms), delta snapshot "
+         "%zu bytes (%.1f ms), full snapshot %zu bytes (%.1f ms)\n", mib,
+         image_len, t_image, delta_len, t_delta, full_len, t_full);
+  /* A few dozen chunks changed out of thousands: the delta is a small
+   * fraction of the full snapshot. */
+  CHECK(delta_len * 8 < full_len);
+
+  /* The target: image decoded ahead, delta restored over it. */
+  t0 = now_ms();
+  wasm_memimage *img = wasm_memimage_read(image, image_len, err, sizeof err);
+  double t_read = now_ms() - t0;
+  CHECK(img != NULL);
+  if (!img) return 1;
+  CHECK((uint64_t)wasm_memimage_pages(img) * 65536 == image_mem);
+  sink dst = {0};
+  dst.buf = malloc(prefix);
+  dst.cap = dst.len = prefix;
+  memcpy(dst.buf, src.buf, prefix);
+  restored r;
+  t0 = now_ms();
+  int rc = restore(delta, delta_len, img, &dst, &r, err, sizeof err);
+  double t_restore = now_ms() - t0;
+  CHECK(rc == 0);
+  if (rc < 0) {
+    fprintf(stderr, "restore: %s\n", err);
+    return 1;
+  }
+  printf("image decoded in %.1f ms, delta restored in %.1f ms\n", t_read,
+         t_restore);
+  CHECK(wasm_snapshot_needs_image(r.s));
+  wasm_snapshot_describe(r.s, stdout);
+
+  /* Byte for byte the source's state: its full snapshot is the source's
+   * (memory, globals, tables, frames, fuel). */
+  uint8_t *again;
+  size_t again_len;
+  CHECK(wasm_snapshot_write(r.inst, HOST, host, hlen, &again, &again_len, err,
+                            sizeof err) == 0);
+  CHECK(again_len == full_len && memcmp(again, full, full_len) == 0);
+  free(again);
+  CHECK(ended_ok(r.inst, wasm_resume(r.inst)));
+  CHECK(dst.len == ref.len && memcmp(dst.buf, ref.buf, ref.len) == 0);
+
+  /* The same snapshot cannot make a second instance: the image went to
+   * the first. */
+  size_t nf2;
+  const wasm_host_func *f2 = wasi_host_funcs(&nf2);
+  wasm_instance *twice = wasm_snapshot_instantiate(r.s, r.m, f2, nf2, r.w,
+                                                   NULL, err, sizeof err);
+  CHECK(!twice && strstr(err, "bad snapshot"));
+  printf("instantiated twice: \"%s\"\n", err);
+  wasm_instance_free(twice);
+  restored_free(&r);
+
+  /* A delta without its image. */
+  CHECK(restore(delta, delta_len, NULL, &dst, &r, err, sizeof err) < 0 &&
+        strstr(err, "bad snapshot") && strstr(err, "image"));
+  printf("delta without image: \"%s\"\n", err);
+  restored_free(&r);
+
+  /* Another image: another CRC (same process, later), other pages (a
+   * fresh instance's). Refused, and the image stays the caller's. */
+  wasm_snapshot *ds = wasm_snapshot_read(delta, delta_len, err, sizeof err);
+  CHECK(ds && wasm_snapshot_needs_image(ds));
+  wasm_memimage *wrong = wasm_memimage_read(later, later_len, err,
+                                            sizeof err);
+  CHECK(wrong && wasm_snapshot_use_image(ds, wrong, err, sizeof err) < 0 &&
+        strstr(err, "not the one"));
+  printf("another image: \"%s\"\n", err);
+  wasm_memimage_free(wrong);
+  w = wasi_new(&cfg, err, sizeof err);
+  inst = wasm_instantiate(m, funcs, nf, w, NULL, err, sizeof err);
+  uint8_t *fresh;
+  size_t fresh_len;
+  CHECK(wasm_memimage_write(inst, &fresh, &fresh_len, err, sizeof err) == 0);
+  wasm_instance_free(inst);
+  wasi_free(w);
+  wrong = wasm_memimage_read(fresh, fresh_len, err, sizeof err);
+  CHECK(wrong && (uint64_t)wasm_memimage_pages(wrong) * 65536 < image_mem);
+  CHECK(wrong && wasm_snapshot_use_image(ds, wrong, err, sizeof err) < 0);
+  wasm_memimage_free(wrong);
+  /* The right one is still taken after the refusals, once only. */
+  wasm_memimage *right = wasm_memimage_read(image, image_len, err,
+                                            sizeof err);
+  CHECK(right && wasm_snapshot_use_image(ds, right, err, sizeof err) == 0);
+  wasm_memimage *dup = wasm_memimage_read(image, image_len, err, sizeof err);
+  CHECK(dup && wasm_snapshot_use_image(ds, dup, err, sizeof err) < 0);
+  wasm_memimage_free(dup);
+  wasm_snapshot_free(ds);   /* frees RIGHT, never used */
+
+  /* A full snapshot takes no image. */
+  wasm_snapshot *fs = wasm_snapshot_read(full, full_len, err, sizeof err);
+  CHECK(fs && !wasm_snapshot_needs_image(fs));
+  wasm_memimage *extra = wasm_memimage_read(image, image_len, err,
+                                            sizeof err);
+  CHECK(extra && wasm_snapshot_use_image(fs, extra, err, sizeof err) < 0);
+  printf("full snapshot + image: \"%s\"\n", err);
+  wasm_memimage_free(extra);
+  wasm_snapshot_free(fs);
+
+  /* A delta whose recorded image is larger than its memory: refused at
+   * read, even well sealed. Section 3's place holds tag 9, then len5,
+   * memories, pages, image pages. */
+  {
+    uint8_t *b = malloc(delta_len);
+    memcpy(b, delta, delta_len);
+    size_t at = 9;
+    while (at < delta_len && b[at] != 9) {
+      uint32_t n = 0;
+      for (int i = 0; i < 5; i++)
+        n |= (uint32_t)(b[at + 1 + i] & 0x7f) << (7 * i);
+      at += 6 + n;
+    }
+    CHECK(at < delta_len);
+    size_t p = at + 6 + 1;             /* past tag, len5, memories */
+    size_t pages_at = p;
+    while (b[p] & 0x80) p++;           /* pages */
+    p++;
+    /* Same LEB128 length: image pages := pages + 1 is too much for one
+     * byte in general, so set pages to 0 instead (image pages > 0). */
+    for (size_t k = pages_at; k < p - 1; k++) b[k] = 0x80;
+    b[p - 1] = 0;
+    reseal(b, delta_len);
+    wasm_snapshot *bs = wasm_snapshot_read(b, delta_len, err, sizeof err);
+    CHECK(!bs);
+    printf("delta image larger than memory: \"%s\"\n", err);
+    wasm_snapshot_free(bs);
+    free(b);
+  }
+
+  /* Damaged images: the fresh instance's one is small. */
+  damaged_images(fresh, fresh_len);
+
+  free(fresh);
+  free(later);
+  free(image);
+  free(delta);
+  free(full);
+  free(host);
+  free(ref.buf);
+  free(src.buf);
+  free(dst.buf);
+  wasm_module_free(m);
+  free(wbytes);
+  if (failures) {
+    fprintf(stderr, "%d checks failed\n", failures);
+    return 1;
+  }
+  printf("all checks passed\n");
+  return 0;
+}
