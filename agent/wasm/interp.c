@@ -103,41 +103,6 @@ static inline uint64_t rotr64(uint64_t x, uint64_t n)
   return n ? (x >> n) | (x << (64 - n)) : x;
 }
 
-/* Saturating truncations (0xfc 0..7). */
-static uint64_t trunc_sat(uint32_t kind, uint64_t s)
-{
-  double x = (kind & 2) ? f64_of(s) : (double)f32_of(s);
-  bool is_signed = !(kind & 1);
-  if (isnan(x))
-    return 0;
-  if (kind < 4) {
-    if (is_signed) {
-      if (x <= -2147483649.0)
-        return (uint32_t)INT32_MIN;
-      if (x >= 2147483648.0)
-        return (uint32_t)INT32_MAX;
-      return (uint32_t)(int32_t)x;
-    }
-    if (x <= -1.0)
-      return 0;
-    if (x >= 4294967296.0)
-      return UINT32_MAX;
-    return (uint32_t)x;
-  }
-  if (is_signed) {
-    if (x < -9223372036854775808.0)
-      return (uint64_t)INT64_MIN;
-    if (x >= 9223372036854775808.0)
-      return (uint64_t)INT64_MAX;
-    return (uint64_t)(int64_t)x;
-  }
-  if (x <= -1.0)
-    return 0;
-  if (x >= 18446744073709551616.0)
-    return UINT64_MAX;
-  return (uint64_t)x;
-}
-
 /* ---- bulk memory and tables (not hot) ---- */
 
 static const char *grow_memory(wasm_instance *inst, uint32_t delta,
@@ -398,6 +363,51 @@ static int32_t thread_offsets[OP_COUNT];
     NEXT();                                                             \
   }
 
+/* Float-to-int truncation: 0xa8..0xb1 trap on NaN and out-of-range
+ * values, their saturating twins 0xfc 0..7 clamp them; one table of
+ * ranges serves both. A row: wasm op, 0xfc sub-op, source type and
+ * getter, "A is not below the lowest int", "A is below the highest int +
+ * 1" (written per source type, so no rounding slips in), the conversion
+ * of an A in range, and the saturated results below and above. */
+#define F2I_OPS(X)                                                      \
+  X(0xa8, 0, float, f32_of, a >= -2147483648.0f, a < 2147483648.0f,    \
+    (uint32_t)(int32_t), (uint32_t)INT32_MIN, (uint32_t)INT32_MAX)      \
+  X(0xa9, 1, float, f32_of, a > -1.0f, a < 4294967296.0f,              \
+    (uint32_t), 0, UINT32_MAX)                                          \
+  X(0xaa, 2, double, f64_of, a > -2147483649.0, a < 2147483648.0,      \
+    (uint32_t)(int32_t), (uint32_t)INT32_MIN, (uint32_t)INT32_MAX)      \
+  X(0xab, 3, double, f64_of, a > -1.0, a < 4294967296.0,               \
+    (uint32_t), 0, UINT32_MAX)                                          \
+  X(0xae, 4, float, f32_of, a >= -9223372036854775808.0f,              \
+    a < 9223372036854775808.0f,                                         \
+    (uint64_t)(int64_t), (uint64_t)INT64_MIN, (uint64_t)INT64_MAX)      \
+  X(0xaf, 5, float, f32_of, a > -1.0f, a < 18446744073709551616.0f,    \
+    (uint64_t), 0, UINT64_MAX)                                          \
+  X(0xb0, 6, double, f64_of, a >= -9223372036854775808.0,              \
+    a < 9223372036854775808.0,                                          \
+    (uint64_t)(int64_t), (uint64_t)INT64_MIN, (uint64_t)INT64_MAX)      \
+  X(0xb1, 7, double, f64_of, a > -1.0, a < 18446744073709551616.0,     \
+    (uint64_t), 0, UINT64_MAX)
+#define TRUNC(op, k, T, get, above_min, below_max, conv, lo, hi)        \
+  op_##op: {                                                            \
+    T a = get(S(2));                                                    \
+    if (isnan(a))                                                       \
+      TRAP("invalid conversion to integer");                            \
+    if (!((above_min) && (below_max)))                                  \
+      TRAP("integer overflow");                                         \
+    S(1) = conv(a);                                                     \
+    pc += 3;                                                            \
+    NEXT();                                                             \
+  }
+#define TRUNC_SAT(op, k, T, get, above_min, below_max, conv, lo, hi)    \
+  op_trunc_sat_##k: {                                                   \
+    T a = get(S(2));                                                    \
+    S(1) = isnan(a) ? 0 : !(above_min) ? lo : !(below_max) ? hi : conv(a); \
+    pc += 3;                                                            \
+    NEXT();                                                             \
+  }
+#define TRUNC_SAT_LABEL(op, k, ...) [OP_TRUNC_SAT + k] = &&op_trunc_sat_##k,
+
 /* Label names op_0xNN for wasm-numbered ops. */
 #define L(n) [n] = &&op_##n
 
@@ -439,10 +449,7 @@ wasm_result wasm_interp_run(wasm_instance *root)
     L(0xae), L(0xaf), L(0xb0), L(0xb1), L(0xb2), L(0xb3), L(0xb4),
     L(0xb5), L(0xb6), L(0xb7), L(0xb8), L(0xb9), L(0xba), L(0xbb),
     L(0xc0), L(0xc1), L(0xc2), L(0xc3), L(0xc4),
-    [OP_TRUNC_SAT + 0] = &&op_trunc_sat_0, [OP_TRUNC_SAT + 1] = &&op_trunc_sat_1,
-    [OP_TRUNC_SAT + 2] = &&op_trunc_sat_2, [OP_TRUNC_SAT + 3] = &&op_trunc_sat_3,
-    [OP_TRUNC_SAT + 4] = &&op_trunc_sat_4, [OP_TRUNC_SAT + 5] = &&op_trunc_sat_5,
-    [OP_TRUNC_SAT + 6] = &&op_trunc_sat_6, [OP_TRUNC_SAT + 7] = &&op_trunc_sat_7,
+    F2I_OPS(TRUNC_SAT_LABEL)
     [OP_MEMORY_INIT] = &&op_memory_init, [OP_DATA_DROP] = &&op_data_drop,
     [OP_MEMORY_COPY] = &&op_memory_copy, [OP_MEMORY_FILL] = &&op_memory_fill,
     [OP_TABLE_INIT] = &&op_table_init, [OP_ELEM_DROP] = &&op_elem_drop,
@@ -917,87 +924,8 @@ op_0xa6:
   S(1) = (S(2) & 0x7fffffffffffffffull) | (S(3) & 0x8000000000000000ull);
   pc += 4;
   NEXT();
-op_0xa8: { /* i32.trunc_f32_s */
-  float a = f32_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a >= -2147483648.0f && a < 2147483648.0f))
-    TRAP("integer overflow");
-  S(1) = (uint32_t)(int32_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xa9: {
-  float a = f32_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a > -1.0f && a < 4294967296.0f))
-    TRAP("integer overflow");
-  S(1) = (uint32_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xaa: {
-  double a = f64_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a > -2147483649.0 && a < 2147483648.0))
-    TRAP("integer overflow");
-  S(1) = (uint32_t)(int32_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xab: {
-  double a = f64_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a > -1.0 && a < 4294967296.0))
-    TRAP("integer overflow");
-  S(1) = (uint32_t)a;
-  pc += 3;
-  NEXT();
-}
+  F2I_OPS(TRUNC)
   I64_UN(0xac, (int64_t)(int32_t)a)
-op_0xae: {
-  float a = f32_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f))
-    TRAP("integer overflow");
-  S(1) = (uint64_t)(int64_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xaf: {
-  float a = f32_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a > -1.0f && a < 18446744073709551616.0f))
-    TRAP("integer overflow");
-  S(1) = (uint64_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xb0: {
-  double a = f64_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0))
-    TRAP("integer overflow");
-  S(1) = (uint64_t)(int64_t)a;
-  pc += 3;
-  NEXT();
-}
-op_0xb1: {
-  double a = f64_of(S(2));
-  if (isnan(a))
-    TRAP("invalid conversion to integer");
-  if (!(a > -1.0 && a < 18446744073709551616.0))
-    TRAP("integer overflow");
-  S(1) = (uint64_t)a;
-  pc += 3;
-  NEXT();
-}
   UN(0xb2, int32_t, (int32_t), of_f32, (float)a)
   UN(0xb3, uint32_t, (uint32_t), of_f32, (float)a)
   UN(0xb4, int64_t, (int64_t), of_f32, (float)a)
@@ -1014,19 +942,7 @@ op_0xb1: {
   I64_UN(0xc3, (int64_t)(int16_t)a)
   I64_UN(0xc4, (int64_t)(int32_t)a)
 
-#define TRUNC_SAT(k)                                                    \
-  op_trunc_sat_##k:                                                     \
-    S(1) = trunc_sat(k, S(2));                                          \
-    pc += 3;                                                            \
-    NEXT();
-  TRUNC_SAT(0)
-  TRUNC_SAT(1)
-  TRUNC_SAT(2)
-  TRUNC_SAT(3)
-  TRUNC_SAT(4)
-  TRUNC_SAT(5)
-  TRUNC_SAT(6)
-  TRUNC_SAT(7)
+  F2I_OPS(TRUNC_SAT)
 
 op_memory_init: {
   const char *e = memory_init(inst, pc[1], (uint32_t)S(2), (uint32_t)S(3),
