@@ -303,74 +303,91 @@ gboolean agent_channels_on_message(AgentChannels *c, const char *topic,
   return TRUE;
 }
 
-static void add_metric(JsonObject *o, const char *name, guint64 v)
+/* Channel I's counters under their wire names (ARTS_METRIC_CH_*). */
+static const struct {
+  const char *name;
+  size_t off;
+} ch_counters[] = {
+  { ARTS_METRIC_CH_MSGS_IN, G_STRUCT_OFFSET(wasi_channel_stats, msgs_in) },
+  { ARTS_METRIC_CH_BYTES_IN, G_STRUCT_OFFSET(wasi_channel_stats, bytes_in) },
+  { ARTS_METRIC_CH_MSGS_OUT, G_STRUCT_OFFSET(wasi_channel_stats, msgs_out) },
+  { ARTS_METRIC_CH_BYTES_OUT,
+    G_STRUCT_OFFSET(wasi_channel_stats, bytes_out) },
+  { ARTS_METRIC_CH_DROPPED, G_STRUCT_OFFSET(wasi_channel_stats, dropped) },
+  { ARTS_METRIC_CH_TRUNCATED,
+    G_STRUCT_OFFSET(wasi_channel_stats, truncated) },
+  { ARTS_METRIC_CH_QUEUED, G_STRUCT_OFFSET(wasi_channel_stats, queued) },
+};
+
+static guint64 ch_counter(const wasi_channel_stats *st, guint k)
 {
-  json_object_set_int_member(o, name, (gint64)MIN(v, (guint64)G_MAXINT64));
+  return G_STRUCT_MEMBER(uint64_t, st, ch_counters[k].off);
 }
 
-JsonArray *agent_module_channels_telemetry(AgentModuleChannels *mc)
+static guint wire_mode(unsigned wasi_mode)
 {
-  JsonArray *a = json_array_new();
-
-  if (!mc)
-    return a;
-  g_mutex_lock(&mc->lock);
-  for (guint i = 0; mc->set && i < wasi_channels_count(mc->set); i++) {
-    wasi_channel_stats st;
-    JsonObject *e = json_object_new(), *m = json_object_new();
-    wasi_channels_stats(mc->set, i, &st);
-    json_object_set_string_member(e, "channel",
-                                  wasi_channels_name(mc->set, i));
-    add_metric(m, "arts.channel.messages.in", st.msgs_in);
-    add_metric(m, "arts.channel.bytes.in", st.bytes_in);
-    add_metric(m, "arts.channel.messages.out", st.msgs_out);
-    add_metric(m, "arts.channel.bytes.out", st.bytes_out);
-    add_metric(m, "arts.channel.messages.dropped", st.dropped);
-    add_metric(m, "arts.channel.messages.truncated", st.truncated);
-    add_metric(m, "arts.channel.messages.queued", st.queued);
-    json_object_set_object_member(e, "metrics", m);
-    json_array_add_object_element(a, e);
-  }
-  g_mutex_unlock(&mc->lock);
-  return a;
+  return (wasi_mode & WASI_CH_READ ? ARTS_CHANNEL_READ : 0) |
+         (wasi_mode & WASI_CH_WRITE ? ARTS_CHANNEL_WRITE : 0);
 }
 
+/* Each channel's counters go into its entry of the module's "channels"
+ * and, summed, into the module's metrics (what history and charts keep:
+ * metric names cannot carry a channel name). Copied under the lock, put
+ * into T after it. */
 void agent_module_channels_metrics(AgentModuleChannels *mc, ArtsTelemetry *t,
                                    const char *uuid)
 {
-  wasi_channel_stats sum = { 0 };
+  wasi_channel_stats st[ARTS_TELEMETRY_CHANNELS_MAX];
+  char *names[ARTS_TELEMETRY_CHANNELS_MAX];
+  guint modes[ARTS_TELEMETRY_CHANNELS_MAX];
+  size_t n = 0;
 
   if (!mc)
     return;
   g_mutex_lock(&mc->lock);
-  if (!mc->set) {
-    g_mutex_unlock(&mc->lock);
-    return;
-  }
-  for (size_t i = 0; i < wasi_channels_count(mc->set); i++) {
-    wasi_channel_stats st;
-    wasi_channels_stats(mc->set, i, &st);
-    sum.msgs_in += st.msgs_in;
-    sum.bytes_in += st.bytes_in;
-    sum.msgs_out += st.msgs_out;
-    sum.bytes_out += st.bytes_out;
-    sum.dropped += st.dropped;
-    sum.truncated += st.truncated;
-    sum.queued += st.queued;
+  for (; mc->set && n < wasi_channels_count(mc->set) &&
+         n < ARTS_TELEMETRY_CHANNELS_MAX; n++) {
+    wasi_channels_stats(mc->set, n, &st[n]);
+    names[n] = g_strdup(wasi_channels_name(mc->set, n));
+    modes[n] = wire_mode(wasi_channels_mode(mc->set, n));
   }
   g_mutex_unlock(&mc->lock);
-  arts_telemetry_add_module(t, uuid, "arts.channel.messages.in",
-                            (double)sum.msgs_in);
-  arts_telemetry_add_module(t, uuid, "arts.channel.bytes.in",
-                            (double)sum.bytes_in);
-  arts_telemetry_add_module(t, uuid, "arts.channel.messages.out",
-                            (double)sum.msgs_out);
-  arts_telemetry_add_module(t, uuid, "arts.channel.bytes.out",
-                            (double)sum.bytes_out);
-  arts_telemetry_add_module(t, uuid, "arts.channel.messages.dropped",
-                            (double)sum.dropped);
-  arts_telemetry_add_module(t, uuid, "arts.channel.messages.truncated",
-                            (double)sum.truncated);
-  arts_telemetry_add_module(t, uuid, "arts.channel.messages.queued",
-                            (double)sum.queued);
+  if (n == 0)
+    return;  /* no set bound (yet): nothing measured */
+  for (guint k = 0; k < G_N_ELEMENTS(ch_counters); k++) {
+    guint64 sum = 0;
+    for (size_t i = 0; i < n; i++)
+      sum += ch_counter(&st[i], k);
+    arts_telemetry_add_module(t, uuid, ch_counters[k].name, (double)sum);
+  }
+  for (size_t i = 0; i < n; i++) {
+    ArtsChannelMetrics *cm = arts_telemetry_channel(t, uuid, names[i],
+                                                    modes[i]);
+    for (guint k = 0; k < G_N_ELEMENTS(ch_counters); k++)
+      arts_channel_metrics_set(cm, ch_counters[k].name,
+                               (double)ch_counter(&st[i], k));
+    g_free(names[i]);
+  }
+}
+
+void agent_channels_limits_from_module(const ArtsModule *am, gsize *msg_max,
+                                       gsize *queue_max)
+{
+  /* The decoder bounded both (ARTS_CHANNEL_*_LIMIT); 0 is the default. */
+  *msg_max = am ? (gsize)CLAMP(am->channel_msg_max, 0,
+                               ARTS_CHANNEL_MSG_MAX_LIMIT) : 0;
+  *queue_max = am ? (gsize)CLAMP(am->channel_queue_max, 0,
+                                 ARTS_CHANNEL_QUEUE_MAX_LIMIT) : 0;
+}
+
+AgentModuleChannels *agent_channels_attach_module(AgentChannels *c,
+                                                  const char *uuid,
+                                                  const ArtsModule *am,
+                                                  GError **error)
+{
+  gsize msg_max, queue_max;
+
+  agent_channels_limits_from_module(am, &msg_max, &queue_max);
+  return agent_channels_attach(c, uuid, am ? am->channels : NULL, msg_max,
+                               queue_max, error);
 }

@@ -56,14 +56,22 @@ gboolean agent_channels_on_message(AgentChannels *c, const char *topic,
                                    const guint8 *payload, gsize len,
                                    const ArtsMqttProp *props, guint n_props);
 
-/* Per-channel counters for the module's telemetry entry: an array of
- * {"channel": name, "metrics": {"arts.channel.messages.in": N, ...}}. */
-JsonArray *agent_module_channels_telemetry(AgentModuleChannels *mc);
-
-G_END_DECLS
-
-/* Adds the module's channel counters, summed over its channels, to its
- * telemetry entry in T (metric names arts.channel.*; nothing when the
- * module has no channel set). */
+/* Adds the module's channel counters to its telemetry entry in T: per
+ * channel in the entry's "channels" ({"channel", "mode", "metrics":
+ * {"arts.channel.messages.in": N, ...}}) and summed over its channels in
+ * its metrics (same names). Nothing when the module has no channel set
+ * (none listed, or not bound yet). */
 void agent_module_channels_metrics(AgentModuleChannels *mc, ArtsTelemetry *t,
                                    const char *uuid);
+
+/* The module's channel limits from its resources (channel_msg_max,
+ * channel_queue_max; 0 = the engine's default). AM may be NULL. */
+void agent_channels_limits_from_module(const ArtsModule *am, gsize *msg_max,
+                                       gsize *queue_max);
+/* agent_channels_attach() with AM's channels and limits. */
+AgentModuleChannels *agent_channels_attach_module(AgentChannels *c,
+                                                  const char *uuid,
+                                                  const ArtsModule *am,
+                                                  GError **error);
+
+G_END_DECLS

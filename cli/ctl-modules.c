@@ -159,11 +159,17 @@ static JsonObject *start_request(const CtlOptions *o, const char *path,
                                 o->fault_crash ? o->fault_crash : "ignore");
   json_object_set_array_member(d, "channels", channels_array(o->channels));
   json_object_set_array_member(d, "peripherals", json_array_new());
-  if (o->max_memory > 0 || o->fuel > 0) {
+  if (o->max_memory > 0 || o->fuel > 0 || o->channel_msg_max > 0 ||
+      o->channel_queue_max > 0) {
     JsonObject *r = json_object_new();
     if (o->max_memory > 0)
       json_object_set_int_member(r, "max_memory", o->max_memory);
     json_object_set_int_member(r, "fuel", o->fuel);
+    if (o->channel_msg_max > 0)
+      json_object_set_int_member(r, "channel_msg_max", o->channel_msg_max);
+    if (o->channel_queue_max > 0)
+      json_object_set_int_member(r, "channel_queue_max",
+                                 o->channel_queue_max);
     json_object_set_object_member(d, "resources", r);
   } else {
     json_object_set_null_member(d, "resources");
@@ -179,6 +185,12 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
     return usage("start needs a program: start PROG.wasm [-- ARGS...]");
   if (o->max_memory < 0 || o->fuel < 0)
     return usage("--max-memory and --fuel must not be negative");
+  if (o->channel_msg_max < 0 ||
+      o->channel_msg_max > ARTS_CHANNEL_MSG_MAX_LIMIT)
+    return usage("--channel-msg-max: 1 to 1048576 bytes");
+  if (o->channel_queue_max < 0 ||
+      o->channel_queue_max > ARTS_CHANNEL_QUEUE_MAX_LIMIT)
+    return usage("--channel-queue-max: 1 to 100000 messages");
   if (!check_fault_crash(o->fault_crash, &error) ||
       !check_env(o->env, &error) || !check_channels(o->channels, &error))
     return ctl_fail(error);

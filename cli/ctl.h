@@ -40,6 +40,8 @@ typedef struct {
   char *fault_crash;     /* --fault-crash ignore|restart */
   gint64 max_memory;     /* --max-memory BYTES (0: none) */
   gint64 fuel;           /* --fuel N (0: none) */
+  gint64 channel_msg_max;   /* --channel-msg-max BYTES (0: default) */
+  gint64 channel_queue_max; /* --channel-queue-max N (0: default) */
   /* logs */
   gboolean follow;       /* --follow */
 } CtlOptions;

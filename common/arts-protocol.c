@@ -3,6 +3,7 @@
  * and nothing of the input is kept (decoders copy what they keep). */
 #include <math.h>
 #include <string.h>
+#include "arts-channel.h"
 #include "arts-error.h"
 #include "arts-ids.h"
 #include "arts-protocol.h"
@@ -1081,6 +1082,8 @@ void arts_module_free(ArtsModule *m) {
   g_free(m->restore_migration);
   g_free(m->runtime_name);
   g_free(m->error);
+  if (m->channel_stats)
+    g_ptr_array_unref(m->channel_stats);
   g_free(m);
 }
 
@@ -1114,6 +1117,8 @@ ArtsModule *arts_module_copy(const ArtsModule *m) {
   c->restore_migration = g_strdup(m->restore_migration);
   c->runtime_name = g_strdup(m->runtime_name);
   c->error = g_strdup(m->error);
+  c->channel_stats = m->channel_stats
+    ? arts_channel_metrics_list_copy(m->channel_stats) : NULL;
   return c;
 }
 
@@ -1122,12 +1127,13 @@ static const char *const module_fields[] = {
   "args", "env", "channels", "peripherals", "resources", "fault_crash",
   "status", "sha256", "send_to_runtime", "updated_at", "target", "migration",
   "reason", "restore", "state", "runtime_name", "started_at", "exit_code",
-  "error", "migrations", NULL
+  "error", "migrations", "channel_stats", NULL
 };
 /* ARTS clients reserve CPU time with {"period": us, "runtime": us}: known,
  * checked, kept in the node, not enforced. */
 static const char *const resources_fields[] = {
-  "max_memory", "fuel", "period", "runtime", NULL
+  "max_memory", "fuel", "period", "runtime", "channel_msg_max",
+  "channel_queue_max", NULL
 };
 static const char *const restore_fields[] = {
   "migration", "checkpoint", NULL
@@ -1150,7 +1156,35 @@ static gboolean resources_from_json(JsonObject *o, const char *path,
          arts_json_get_int(r, rp, "period", FALSE, 0, G_MAXINT64, &period,
                            error) &&
          arts_json_get_int(r, rp, "runtime", FALSE, 0, G_MAXINT64, &runtime,
+                           error) &&
+         arts_json_get_int(r, rp, "channel_msg_max", FALSE, 1,
+                           ARTS_CHANNEL_MSG_MAX_LIMIT, &m->channel_msg_max,
+                           error) &&
+         arts_json_get_int(r, rp, "channel_queue_max", FALSE, 1,
+                           ARTS_CHANNEL_QUEUE_MAX_LIMIT, &m->channel_queue_max,
                            error);
+}
+
+/* "channel_stats": {"ts": ms, "channels": [...]} (the orchestrator's
+ * latest per-channel counters of the module). */
+static gboolean channel_stats_from_json(JsonObject *o, const char *path,
+                                        ArtsModule *m, GError **error) {
+  static const char *const fields[] = { "ts", "channels", NULL };
+  JsonObject *cs;
+  JsonArray *a;
+  if (!arts_json_get_object(o, path, "channel_stats", FALSE, &cs, error))
+    return FALSE;
+  if (!cs)
+    return TRUE;
+  g_autofree char *cp = arts_field_path(path, "channel_stats");
+  if (!arts_json_check_fields(cs, cp, fields, error) ||
+      !arts_json_get_int(cs, cp, "ts", TRUE, 0, G_MAXINT64,
+                         &m->channel_stats_ts_ms, error) ||
+      !arts_json_get_array(cs, cp, "channels", TRUE, &a, error))
+    return FALSE;
+  g_autofree char *ap = arts_field_path(cp, "channels");
+  m->channel_stats = arts_channel_metrics_list_from_json(a, ap, error);
+  return m->channel_stats != NULL;
 }
 
 /* {"migration": id} (a migration's target) or {"checkpoint": true}
@@ -1304,6 +1338,7 @@ ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
       !arts_json_get_string(o, path, "updated_at", FALSE, &updated, error) ||
       !resources_from_json(o, path, m, error) ||
       !module_view_from_json(o, path, m, error) ||
+      !channel_stats_from_json(o, path, m, error) ||
       !module_checks(m, path, error))
     return NULL;
   if (!m->apis)
@@ -1328,6 +1363,10 @@ static JsonObject *resources_to_json(const ArtsModule *m) {
   JsonObject *r = json_object_new();
   json_object_set_int_member(r, "max_memory", m->max_memory);
   json_object_set_int_member(r, "fuel", m->fuel);
+  if (m->channel_msg_max)
+    json_object_set_int_member(r, "channel_msg_max", m->channel_msg_max);
+  if (m->channel_queue_max)
+    json_object_set_int_member(r, "channel_queue_max", m->channel_queue_max);
   return r;
 }
 
@@ -1365,6 +1404,16 @@ static void module_view_to_json(const ArtsModule *m, JsonObject *o) {
   json_object_set_int_member(o, "migrations", m->migrations);
 }
 
+static void channel_stats_to_json(const ArtsModule *m, JsonObject *o) {
+  if (!m->channel_stats)
+    return;
+  JsonObject *cs = json_object_new();
+  json_object_set_int_member(cs, "ts", m->channel_stats_ts_ms);
+  json_object_set_array_member(
+      cs, "channels", arts_channel_metrics_list_to_json(m->channel_stats));
+  json_object_set_object_member(o, "channel_stats", cs);
+}
+
 JsonObject *arts_module_to_json(const ArtsModule *m) {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "module");
@@ -1392,7 +1441,8 @@ JsonObject *arts_module_to_json(const ArtsModule *m) {
       m->peripherals ? array_copy(m->peripherals) : json_array_new());
   if (m->resources)
     json_object_set_member(o, "resources", arts_json_deep_copy(m->resources));
-  else if (m->max_memory || m->fuel)
+  else if (m->max_memory || m->fuel || m->channel_msg_max ||
+           m->channel_queue_max)
     json_object_set_object_member(o, "resources", resources_to_json(m));
   else
     json_object_set_null_member(o, "resources");
@@ -1406,6 +1456,7 @@ JsonObject *arts_module_to_json(const ArtsModule *m) {
   if (m->send_to_runtime)
     json_object_set_string_member(o, "send_to_runtime", m->send_to_runtime);
   module_view_to_json(m, o);
+  channel_stats_to_json(m, o);
   return o;
 }
 
@@ -1425,11 +1476,35 @@ static GArray *metrics_new(void) {
   return a;
 }
 
+ArtsChannelMetrics *arts_channel_metrics_new(const char *channel,
+                                             guint mode) {
+  ArtsChannelMetrics *cm = g_new0(ArtsChannelMetrics, 1);
+  cm->channel = g_strdup(channel);
+  cm->mode = mode;
+  cm->metrics = metrics_new();
+  return cm;
+}
+
+void arts_channel_metrics_free(ArtsChannelMetrics *cm) {
+  if (!cm)
+    return;
+  g_free(cm->channel);
+  g_array_unref(cm->metrics);
+  g_free(cm);
+}
+
+static GPtrArray *channel_list_new(void) {
+  return g_ptr_array_new_with_free_func(
+      (GDestroyNotify)arts_channel_metrics_free);
+}
+
 static void module_metrics_free(gpointer p) {
   ArtsModuleMetrics *mm = p;
   g_free(mm->module_uuid);
   g_free(mm->name);
   g_array_unref(mm->metrics);
+  if (mm->channels)
+    g_ptr_array_unref(mm->channels);
   g_free(mm);
 }
 
@@ -1523,6 +1598,74 @@ double arts_module_metrics_get(const ArtsModuleMetrics *mm, const char *name) {
   return NAN;
 }
 
+static double metrics_get(const GArray *a, const char *name) {
+  for (guint i = 0; i < a->len; i++) {
+    ArtsMetric *m = &g_array_index(a, ArtsMetric, i);
+    if (g_str_equal(m->name, name))
+      return m->value;
+  }
+  return NAN;
+}
+
+static ArtsChannelMetrics *channel_find(const GPtrArray *list,
+                                        const char *channel) {
+  for (guint i = 0; list && i < list->len; i++) {
+    ArtsChannelMetrics *cm = g_ptr_array_index(list, i);
+    if (g_str_equal(cm->channel, channel))
+      return cm;
+  }
+  return NULL;
+}
+
+ArtsChannelMetrics *arts_telemetry_channel(ArtsTelemetry *t,
+                                           const char *module_uuid,
+                                           const char *channel, guint mode) {
+  ArtsModuleMetrics *mm = module_entry(t, module_uuid);
+  if (!mm->channels)
+    mm->channels = channel_list_new();
+  ArtsChannelMetrics *cm = channel_find(mm->channels, channel);
+  if (!cm) {
+    cm = arts_channel_metrics_new(channel, mode);
+    g_ptr_array_add(mm->channels, cm);
+  } else if (mode) {
+    cm->mode = mode;
+  }
+  return cm;
+}
+
+const ArtsChannelMetrics *arts_module_metrics_channel(
+    const ArtsModuleMetrics *mm, const char *channel) {
+  return channel_find(mm->channels, channel);
+}
+
+void arts_channel_metrics_set(ArtsChannelMetrics *cm, const char *name,
+                              double value) {
+  metrics_set(cm->metrics, name, value);
+}
+
+double arts_channel_metrics_get(const ArtsChannelMetrics *cm,
+                                const char *name) {
+  return metrics_get(cm->metrics, name);
+}
+
+static void metrics_copy_into(GArray *to, const GArray *from) {
+  for (guint j = 0; j < from->len; j++) {
+    ArtsMetric *m = &g_array_index(from, ArtsMetric, j);
+    metrics_set(to, m->name, m->value);
+  }
+}
+
+GPtrArray *arts_channel_metrics_list_copy(const GPtrArray *list) {
+  GPtrArray *c = channel_list_new();
+  for (guint i = 0; i < list->len; i++) {
+    const ArtsChannelMetrics *cm = g_ptr_array_index(list, i);
+    ArtsChannelMetrics *cc = arts_channel_metrics_new(cm->channel, cm->mode);
+    metrics_copy_into(cc->metrics, cm->metrics);
+    g_ptr_array_add(c, cc);
+  }
+  return c;
+}
+
 ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t) {
   ArtsTelemetry *c = arts_telemetry_new(t->runtime_uuid, t->timestamp_ms,
                                         t->interval_ms);
@@ -1536,10 +1679,9 @@ ArtsTelemetry *arts_telemetry_copy(const ArtsTelemetry *t) {
     ArtsModuleMetrics *cm = module_entry(c, mm->module_uuid);
     cm->name = g_strdup(mm->name);
     cm->state = mm->state;
-    for (guint j = 0; j < mm->metrics->len; j++) {
-      ArtsMetric *m = &g_array_index(mm->metrics, ArtsMetric, j);
-      metrics_set(cm->metrics, m->name, m->value);
-    }
+    metrics_copy_into(cm->metrics, mm->metrics);
+    if (mm->channels)
+      cm->channels = arts_channel_metrics_list_copy(mm->channels);
   }
   return c;
 }
@@ -1585,8 +1727,99 @@ static const char *const telemetry_fields[] = {
   "type", "uuid", "ts", "interval_ms", "replayed", "metrics", "modules", NULL
 };
 static const char *const module_metrics_fields[] = {
-  "uuid", "name", "state", "metrics", NULL
+  "uuid", "name", "state", "metrics", "channels", NULL
 };
+static JsonObject *metrics_to_json(GArray *a);
+
+static const char *const channel_metrics_fields[] = {
+  "channel", "mode", "metrics", NULL
+};
+
+static ArtsChannelMetrics *channel_metrics_from_json(JsonNode *e,
+                                                     const char *ep,
+                                                     GError **error) {
+  g_autofree char *channel = NULL, *mode_s = NULL;
+  JsonObject *eo, *mo;
+  guint mode = 0;
+  if (!JSON_NODE_HOLDS_OBJECT(e)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: expected an object", ep);
+    return NULL;
+  }
+  eo = json_node_get_object(e);
+  if (!arts_json_check_fields(eo, ep, channel_metrics_fields, error) ||
+      !arts_json_get_string(eo, ep, "channel", TRUE, &channel, error) ||
+      !arts_json_get_string(eo, ep, "mode", FALSE, &mode_s, error) ||
+      !arts_json_get_object(eo, ep, "metrics", TRUE, &mo, error))
+    return NULL;
+  g_autoptr(GError) why = NULL;
+  if (!arts_channel_name_valid(channel, &why)) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD, "%s.channel: %s", ep,
+                why->message);
+    return NULL;
+  }
+  if (mode_s && !(mode = arts_channel_mode_parse(mode_s))) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s.mode: expected \"r\", \"w\" or \"rw\"", ep);
+    return NULL;
+  }
+  if (json_object_get_size(mo) > ARTS_CHANNEL_METRICS_MAX) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s.metrics: more than %d metrics", ep,
+                ARTS_CHANNEL_METRICS_MAX);
+    return NULL;
+  }
+  ArtsChannelMetrics *cm = arts_channel_metrics_new(channel, mode);
+  g_autofree char *mp = g_strdup_printf("%s.metrics", ep);
+  if (!metrics_from_json(mo, mp, cm->metrics, error)) {
+    arts_channel_metrics_free(cm);
+    return NULL;
+  }
+  return cm;
+}
+
+GPtrArray *arts_channel_metrics_list_from_json(JsonArray *a,
+                                               const char *path,
+                                               GError **error) {
+  guint len = json_array_get_length(a);
+  if (len > ARTS_TELEMETRY_CHANNELS_MAX) {
+    g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                "%s: more than %d channels", path,
+                ARTS_TELEMETRY_CHANNELS_MAX);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) list = channel_list_new();
+  for (guint i = 0; i < len; i++) {
+    g_autofree char *ep = g_strdup_printf("%s[%u]", path, i);
+    ArtsChannelMetrics *cm =
+        channel_metrics_from_json(json_array_get_element(a, i), ep, error);
+    if (!cm)
+      return NULL;
+    if (channel_find(list, cm->channel)) {
+      g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                  "%s.channel: \"%s\" twice", ep, cm->channel);
+      arts_channel_metrics_free(cm);
+      return NULL;
+    }
+    g_ptr_array_add(list, cm);
+  }
+  return g_steal_pointer(&list);
+}
+
+JsonArray *arts_channel_metrics_list_to_json(const GPtrArray *list) {
+  JsonArray *a = json_array_new();
+  for (guint i = 0; list && i < list->len; i++) {
+    const ArtsChannelMetrics *cm = g_ptr_array_index(list, i);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "channel", cm->channel);
+    if (cm->mode)
+      json_object_set_string_member(o, "mode",
+                                    arts_channel_mode_to_string(cm->mode));
+    json_object_set_object_member(o, "metrics", metrics_to_json(cm->metrics));
+    json_array_add_object_element(a, o);
+  }
+  return a;
+}
 
 static gboolean modules_from_json(JsonArray *a, const char *path,
                                   ArtsTelemetry *t, GError **error) {
@@ -1605,6 +1838,7 @@ static gboolean modules_from_json(JsonArray *a, const char *path,
       return FALSE;
     }
     JsonObject *eo = json_node_get_object(e), *mo;
+    JsonArray *chans;
     g_autofree char *uuid = NULL, *name = NULL;
     ArtsModuleState state = 0;
     if (!arts_json_check_fields(eo, ep, module_metrics_fields, error) ||
@@ -1612,7 +1846,8 @@ static gboolean modules_from_json(JsonArray *a, const char *path,
         !arts_json_get_string_len(eo, ep, "name", FALSE, 1, 255, &name,
                                   error) ||
         !arts_json_get_module_state(eo, ep, "state", FALSE, &state, error) ||
-        !arts_json_get_object(eo, ep, "metrics", TRUE, &mo, error))
+        !arts_json_get_object(eo, ep, "metrics", TRUE, &mo, error) ||
+        !arts_json_get_array(eo, ep, "channels", FALSE, &chans, error))
       return FALSE;
     g_autofree char *mp = g_strdup_printf("%s.metrics", ep);
     ArtsModuleMetrics *mm = module_entry(t, uuid);
@@ -1620,6 +1855,15 @@ static gboolean modules_from_json(JsonArray *a, const char *path,
       arts_telemetry_set_module_info(t, uuid, name, state);
     if (!metrics_from_json(mo, mp, mm->metrics, error))
       return FALSE;
+    if (chans) {
+      g_autofree char *cp = g_strdup_printf("%s.channels", ep);
+      GPtrArray *list = arts_channel_metrics_list_from_json(chans, cp, error);
+      if (!list)
+        return FALSE;
+      if (mm->channels)   /* the same module twice: the last one counts */
+        g_ptr_array_unref(mm->channels);
+      mm->channels = list;
+    }
   }
   return TRUE;
 }
@@ -1685,6 +1929,9 @@ JsonObject *arts_telemetry_to_json(const ArtsTelemetry *t) {
       json_object_set_string_member(mo, "state",
                                     arts_module_state_to_string(mm->state));
     json_object_set_object_member(mo, "metrics", metrics_to_json(mm->metrics));
+    if (mm->channels)
+      json_object_set_array_member(
+          mo, "channels", arts_channel_metrics_list_to_json(mm->channels));
     json_array_add_object_element(mods, mo);
   }
   json_object_set_array_member(o, "modules", mods);

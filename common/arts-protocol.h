@@ -161,6 +161,13 @@ ArtsRuntime *arts_runtime_copy(const ArtsRuntime *rt);
 void arts_runtime_free(ArtsRuntime *rt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsRuntime, arts_runtime_free)
 
+/* One channel's counters (telemetry, module view); defined below. */
+typedef struct _ArtsChannelMetrics ArtsChannelMetrics;
+
+/* Channel limits a module may ask for in resources (docs/channels.md). */
+#define ARTS_CHANNEL_MSG_MAX_LIMIT   1048576  /* channel_msg_max, bytes */
+#define ARTS_CHANNEL_QUEUE_MAX_LIMIT 100000   /* channel_queue_max, messages */
+
 /* An ARTS module: {uuid, name, parent, filename, filetype ("WA"), apis, args,
  * env, channels, peripherals, resources, fault_crash, status}. */
 typedef struct {
@@ -182,6 +189,8 @@ typedef struct {
   /* Issue 4; all optional, 0/NULL/FALSE when not stated. */
   gint64 max_memory;     /* resources.max_memory, bytes */
   gint64 fuel;           /* resources.fuel, instructions; 0: no limit */
+  gint64 channel_msg_max;   /* resources.channel_msg_max, bytes; 0: default */
+  gint64 channel_queue_max; /* resources.channel_queue_max; 0: default */
   char *target;          /* migrate: runtime uuid or name */
   char *migration;       /* migrate on control/{rt}: the migration's id */
   char *reason;          /* delete: "migrated" = release after migration */
@@ -196,6 +205,10 @@ typedef struct {
   gint64 exit_code;
   char *error;           /* failed: the trap or error */
   int migrations;        /* completed migrations */
+  /* "channel_stats": {"ts", "channels": [...]}: the latest per-channel
+   * counters its runtime reported (orchestrator view); NULL: none. */
+  gint64 channel_stats_ts_ms;
+  GPtrArray *channel_stats;  /* of ArtsChannelMetrics* */
 } ArtsModule;
 
 /* Decoding checks every field that is present, requires none (a create from
@@ -203,8 +216,10 @@ typedef struct {
  * uuid): callers check what their action needs. Defaults: filetype "WA",
  * fault_crash "ignore", empty apis/args/env. parent, send_to_runtime and
  * target are a runtime's uuid (kept in lower case) or name; resources is
- * null or {"max_memory", "fuel"} (integers >= 0) and is kept both as the
- * node and in max_memory/fuel; restore is {"migration": id} or
+ * null or {"max_memory", "fuel"} (integers >= 0), "channel_msg_max"
+ * (1..ARTS_CHANNEL_MSG_MAX_LIMIT), "channel_queue_max"
+ * (1..ARTS_CHANNEL_QUEUE_MAX_LIMIT), ARTS's "period"/"runtime", and is
+ * kept both as the node and in the fields; restore is {"migration": id} or
  * {"checkpoint": true}; migration ids are 1..128 of [A-Za-z0-9_-.:].
  * Encoding writes resources from the node when there is one, else from
  * max_memory/fuel. */
@@ -237,6 +252,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArtsModule, arts_module_free)
 #define ARTS_METRIC_MOD_IO_WRITE    "arts.module.io.write"          /* By, counter */
 #define ARTS_METRIC_MOD_UPTIME      "arts.module.uptime"            /* s */
 #define ARTS_METRIC_MOD_MIGRATIONS  "arts.module.migrations"        /* 1, counter */
+/* Per channel (data.modules[].channels[].metrics), and summed over a
+ * module's channels in data.modules[].metrics; all counts (1). */
+#define ARTS_METRIC_CH_MSGS_IN      "arts.channel.messages.in"        /* counter */
+#define ARTS_METRIC_CH_BYTES_IN     "arts.channel.bytes.in"           /* By, counter */
+#define ARTS_METRIC_CH_MSGS_OUT     "arts.channel.messages.out"       /* counter */
+#define ARTS_METRIC_CH_BYTES_OUT    "arts.channel.bytes.out"          /* By, counter */
+#define ARTS_METRIC_CH_DROPPED      "arts.channel.messages.dropped"   /* counter */
+#define ARTS_METRIC_CH_TRUNCATED    "arts.channel.messages.truncated" /* counter */
+#define ARTS_METRIC_CH_QUEUED       "arts.channel.messages.queued"    /* gauge */
 /* The agent's own offline buffer. */
 #define ARTS_METRIC_AGENT_TELEMETRY_DROPPED  "arts.agent.telemetry.dropped"  /* 1, counter */
 #define ARTS_METRIC_AGENT_TELEMETRY_BUFFERED "arts.agent.telemetry.buffered" /* 1, gauge */
@@ -246,11 +270,23 @@ typedef struct {
   double value;
 } ArtsMetric;
 
+/* {"channel": NAME, "mode": "r"|"w"|"rw", "metrics": {...}}: at most
+ * ARTS_CHANNEL_METRICS_MAX metrics, at most ARTS_TELEMETRY_CHANNELS_MAX
+ * channels per module, names unique. */
+#define ARTS_CHANNEL_METRICS_MAX 32
+#define ARTS_TELEMETRY_CHANNELS_MAX 64
+struct _ArtsChannelMetrics {
+  char *channel;         /* a valid channel name (arts-channel.h) */
+  guint mode;            /* ARTS_CHANNEL_READ | _WRITE; 0: not stated */
+  GArray *metrics;       /* of ArtsMetric */
+};
+
 typedef struct {
   char *module_uuid;
   GArray *metrics;       /* of ArtsMetric */
   char *name;            /* may be NULL */
   ArtsModuleState state; /* 0: not stated */
+  GPtrArray *channels;   /* of ArtsChannelMetrics*; NULL: not stated */
 } ArtsModuleMetrics;
 
 typedef struct {
@@ -279,6 +315,31 @@ ArtsModuleMetrics *arts_telemetry_get_module(const ArtsTelemetry *t,
                                              const char *module_uuid);
 /* NAN when absent. */
 double arts_module_metrics_get(const ArtsModuleMetrics *mm, const char *name);
+/* The entry of CHANNEL in the module's entry, both created on first use
+ * (the module's "channels" too); MODE 0 keeps what is there. Callers keep
+ * to ARTS_TELEMETRY_CHANNELS_MAX (the decoder refuses more). */
+ArtsChannelMetrics *arts_telemetry_channel(ArtsTelemetry *t,
+                                           const char *module_uuid,
+                                           const char *channel, guint mode);
+/* The channel's entry or NULL. */
+const ArtsChannelMetrics *arts_module_metrics_channel(
+    const ArtsModuleMetrics *mm, const char *channel);
+void arts_channel_metrics_set(ArtsChannelMetrics *cm, const char *name,
+                              double value);
+/* NAN when absent. */
+double arts_channel_metrics_get(const ArtsChannelMetrics *cm,
+                                const char *name);
+ArtsChannelMetrics *arts_channel_metrics_new(const char *channel, guint mode);
+void arts_channel_metrics_free(ArtsChannelMetrics *cm);
+/* A GPtrArray of ArtsChannelMetrics* (it frees them), deep copied. */
+GPtrArray *arts_channel_metrics_list_copy(const GPtrArray *list);
+/* [{"channel", "mode", "metrics"}, ...] <-> a list; the decoder checks
+ * every entry (names, modes, metrics, bounds, duplicates); PATH names the
+ * array in errors. */
+GPtrArray *arts_channel_metrics_list_from_json(JsonArray *a,
+                                               const char *path,
+                                               GError **error);
+JsonArray *arts_channel_metrics_list_to_json(const GPtrArray *list);
 ArtsTelemetry *arts_telemetry_from_json(JsonObject *data, GError **error);
 ArtsTelemetry *arts_telemetry_from_json_at(JsonObject *o, const char *path,
                                            GError **error);

@@ -195,20 +195,27 @@ orch_mods_log(OrchModules *mods, const char *topic, const char *object_id,
 
 /* ---- placement over the realm ---- */
 
-static int
-count_on(OrchModules *mods, const char *runtime)
+GPtrArray *
+orch_mods_on(OrchModules *mods, const char *runtime, ArtsStatus status)
 {
-  int n = 0;
+  GPtrArray *out = g_ptr_array_new();
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, mods->mods);
   while (g_hash_table_iter_next(&it, NULL, &v)) {
     OrchMod *mod = v;
-    if (mod->m->status == ARTS_STATUS_ALIVE && mod->m->parent
+    if (mod->m->status == status && mod->m->parent
         && strcmp(mod->m->parent, runtime) == 0)
-      n++;
+      g_ptr_array_add(out, mod);
   }
-  return n;
+  return out;
+}
+
+static int
+count_on(OrchModules *mods, const char *runtime)
+{
+  g_autoptr(GPtrArray) on = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);
+  return (int)on->len;
 }
 
 const char *
@@ -344,14 +351,31 @@ handle_snapshot(OrchModules *mods, const char *topic, const char *uuid,
   OrchMod *mod = g_hash_table_lookup(mods->mods, uuid);
   if (!mod || len == 0)
     return;
+  gint64 migrations;
+  gboolean delta = FALSE;
   if (!arts_snapshot_props_parse(props, n_props, &kind, &migration, &offset,
-                                 &error)) {
+                                 &error) ||
+      !arts_snapshot_props_parse_extra(props, n_props, &migrations, &delta,
+                                       &error)) {
     orch_mods_log(mods, topic, NULL, "snapshot dropped: %s", error->message);
+    return;
+  }
+  if (offset < 0 || kind == ARTS_SNAPSHOT_PRECOPY) {
+    orch_mods_log(mods, topic, NULL, "snapshot dropped: %s",
+                  offset < 0 ? "user property stdout_offset: missing"
+                             : "a memory image is not a snapshot");
     return;
   }
   if (mod->own_snapshot && kind == ARTS_SNAPSHOT_CHECKPOINT) {
     mod->own_snapshot = FALSE;
     return;   /* the one we restored it from, coming back */
+  }
+  /* A delta is useless without the image only the target has: recovery
+   * keeps to the last whole snapshot (docs/orchestrator.md). */
+  if (delta) {
+    if (mod->mig && migration)
+      orch_migration_snapshot(mods, mod, migration);
+    return;
   }
   g_autoptr(GBytes) b = g_bytes_new(payload, len);
   if (!orch_modstore_save_checkpoint(mods->ms, uuid, b, offset,
@@ -587,6 +611,21 @@ drop_stray(OrchModules *mods, OrchMod *mod, const char *runtime)
                   mods->set.step_timeout_ms, NULL, NULL, NULL);
 }
 
+/* The latest per-channel counters ride on the module: query answers carry
+ * them as they are now, state/module and the row as of the module's last
+ * change (an ended module keeps its final ones). Not a change by itself:
+ * republishing every module every second would flood the retained state. */
+static void
+keep_channel_stats(OrchMod *mod, const ArtsModuleMetrics *mm, gint64 ts_ms)
+{
+  if (!mm->channels)  /* live samples of its parent only (the caller) */
+    return;
+  if (mod->m->channel_stats)
+    g_ptr_array_unref(mod->m->channel_stats);
+  mod->m->channel_stats = arts_channel_metrics_list_copy(mm->channels);
+  mod->m->channel_stats_ts_ms = ts_ms;
+}
+
 void
 orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
 {
@@ -611,6 +650,7 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
     double cpu = arts_module_metrics_get(mm, ARTS_METRIC_PROC_CPU_UTIL);
     if (isfinite(cpu))
       mod->cpu = cpu;
+    keep_channel_stats(mod, mm, t->timestamp_ms);
     /* A report we missed (we were restarting while it was sent): the
      * telemetry's state of a running module wins over ours. */
     if (mm->state == ARTS_MODULE_RUNNING && !mod->busy && !mod->mig

@@ -224,6 +224,113 @@ static void test_telemetry_roundtrip(void) {
   g_assert_cmpstr(s1, ==, s2);
 }
 
+/* Per-channel counters: built, encoded, decoded, copied, bounded. */
+static void test_telemetry_channels(void) {
+  g_autoptr(ArtsTelemetry) t = arts_telemetry_new(RT_UUID, 1764024000000, 1000);
+  arts_telemetry_add_module(t, MOD_UUID, ARTS_METRIC_CH_MSGS_IN, 12);
+  ArtsChannelMetrics *cm = arts_telemetry_channel(t, MOD_UUID, "sensors/temp",
+                                                  1 /* read */);
+  arts_channel_metrics_set(cm, ARTS_METRIC_CH_MSGS_IN, 12);
+  arts_channel_metrics_set(cm, ARTS_METRIC_CH_DROPPED, 3);
+  g_assert_true(arts_telemetry_channel(t, MOD_UUID, "sensors/temp", 0) == cm);
+  cm = arts_telemetry_channel(t, MOD_UUID, "alerts", 2 /* write */);
+  arts_channel_metrics_set(cm, ARTS_METRIC_CH_BYTES_OUT, 640);
+  g_autoptr(JsonObject) j = arts_telemetry_to_json(t);
+  g_autofree char *s = to_string(j);
+  g_assert_nonnull(strstr(s, "\"channels\":[{\"channel\":\"sensors/temp\","
+                             "\"mode\":\"r\",\"metrics\":{"));
+  g_autoptr(ArtsEnvelope) env = wire(ARTS_TYPE_RUNTIME_RESP, "update", j);
+  g_autoptr(GError) err = NULL;
+  g_autoptr(ArtsTelemetry) back = arts_telemetry_from_json(env->data, &err);
+  g_assert_no_error(err);
+  ArtsModuleMetrics *mm = arts_telemetry_get_module(back, MOD_UUID);
+  g_assert_nonnull(mm);
+  g_assert_cmpfloat(arts_module_metrics_get(mm, ARTS_METRIC_CH_MSGS_IN), ==,
+                    12);
+  g_assert_cmpuint(mm->channels->len, ==, 2);
+  const ArtsChannelMetrics *c0 = arts_module_metrics_channel(mm,
+                                                             "sensors/temp");
+  g_assert_nonnull(c0);
+  g_assert_cmpuint(c0->mode, ==, 1);
+  g_assert_cmpfloat(arts_channel_metrics_get(c0, ARTS_METRIC_CH_DROPPED), ==,
+                    3);
+  g_assert_true(isnan(arts_channel_metrics_get(c0, ARTS_METRIC_CH_BYTES_IN)));
+  g_assert_cmpuint(arts_module_metrics_channel(mm, "alerts")->mode, ==, 2);
+  g_assert_null(arts_module_metrics_channel(mm, "other"));
+  g_autoptr(ArtsTelemetry) c = arts_telemetry_copy(back);
+  g_autoptr(JsonObject) j2 = arts_telemetry_to_json(c);
+  g_autofree char *s2 = to_string(j2);
+  g_assert_cmpstr(s, ==, s2);
+
+  /* A module without channels has no "channels" key. */
+  g_autoptr(ArtsTelemetry) plain = arts_telemetry_new(RT_UUID, 1, 1000);
+  arts_telemetry_add_module(plain, MOD_UUID, ARTS_METRIC_PROC_CPU_TIME, 1);
+  g_autoptr(JsonObject) pj = arts_telemetry_to_json(plain);
+  g_autofree char *ps = to_string(pj);
+  g_assert_null(strstr(ps, "channels"));
+
+  /* Bounds: 65 channels, 33 metrics in one channel. */
+  for (int k = 0; k < 2; k++) {
+    g_autoptr(GString) js = g_string_new("{\"type\":\"telemetry\",\"uuid\":\""
+                                         RT_UUID "\",\"ts\":1,\"metrics\":{},"
+                                         "\"modules\":[{\"uuid\":\"" MOD_UUID
+                                         "\",\"metrics\":{},\"channels\":[");
+    if (k == 0) {
+      for (int i = 0; i <= ARTS_TELEMETRY_CHANNELS_MAX; i++)
+        g_string_append_printf(js, "%s{\"channel\":\"c%d\",\"metrics\":{}}",
+                               i ? "," : "", i);
+    } else {
+      g_string_append(js, "{\"channel\":\"c\",\"metrics\":{");
+      for (int i = 0; i <= ARTS_CHANNEL_METRICS_MAX; i++)
+        g_string_append_printf(js, "%s\"m%d\":1", i ? "," : "", i);
+      g_string_append(js, "}}");
+    }
+    g_string_append(js, "]}]}");
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(JsonObject) o = arts_json_parse_object(js->str, js->len, &e2);
+    g_assert_no_error(e2);
+    g_autoptr(ArtsTelemetry) no = arts_telemetry_from_json(o, &e2);
+    g_assert_null(no);
+    g_assert_error(e2, ARTS_ERROR, ARTS_ERROR_FIELD);
+    g_assert_nonnull(strstr(e2->message, k == 0 ? "more than 64 channels"
+                                                : "more than 32 metrics"));
+  }
+}
+
+/* Channel limits in resources, and the orchestrator's channel_stats. */
+static void test_module_channel_fields(void) {
+  g_autoptr(GError) err = NULL;
+  const char *json = "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\","
+    "\"resources\":{\"channel_msg_max\":256,\"channel_queue_max\":8},"
+    "\"channel_stats\":{\"ts\":1764024001000,\"channels\":[{\"channel\":"
+    "\"demo/numbers\",\"mode\":\"rw\",\"metrics\":{"
+    "\"arts.channel.messages.in\":5}}]}}";
+  g_autoptr(JsonObject) o = arts_json_parse_object(json, strlen(json), &err);
+  g_assert_no_error(err);
+  g_autoptr(ArtsModule) m = arts_module_from_json(o, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(m->channel_msg_max, ==, 256);
+  g_assert_cmpint(m->channel_queue_max, ==, 8);
+  g_assert_cmpint(m->channel_stats_ts_ms, ==, 1764024001000);
+  g_assert_cmpuint(m->channel_stats->len, ==, 1);
+  ArtsChannelMetrics *cm = m->channel_stats->pdata[0];
+  g_assert_cmpuint(cm->mode, ==, 3);
+  g_autoptr(ArtsModule) c = arts_module_copy(m);
+  g_autoptr(JsonObject) j1 = arts_module_to_json(m);
+  g_autoptr(JsonObject) j2 = arts_module_to_json(c);
+  g_autofree char *s1 = to_string(j1), *s2 = to_string(j2);
+  g_assert_cmpstr(s1, ==, s2);
+  g_assert_nonnull(strstr(s1, "\"channel_queue_max\":8"));
+  g_assert_nonnull(strstr(s1, "\"channel_stats\":{\"ts\":1764024001000,"));
+  /* Built from the fields (no node): the limits go out too. */
+  g_autoptr(ArtsModule) b = arts_module_new();
+  b->channel_queue_max = 4;
+  g_autoptr(JsonObject) bj = arts_module_to_json(b);
+  g_autofree char *bs = to_string(bj);
+  g_assert_nonnull(strstr(bs, "\"resources\":{\"max_memory\":0,\"fuel\":0,"
+                              "\"channel_queue_max\":4}"));
+}
+
 static void test_event_log_query_roundtrip(void) {
   g_autoptr(GError) err = NULL;
   g_autoptr(ArtsEvent) e = arts_event_new(ARTS_EVENT_RUNTIME_DIED, RT_UUID,
@@ -506,6 +613,52 @@ static const BadCase bad_cases[] = {
     "data.modules[0].pid: unknown field" },
   { TELEMETRY, "{" TEL_HEAD ",\"host\":\"x\"}", ARTS_ERROR_UNKNOWN,
     "data.host: unknown field" },
+  /* per-channel counters */
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":{}}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels: expected an array" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"metrics\":{}}]}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels[0].channel: missing" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a\"}]}]}",
+    ARTS_ERROR_FIELD, "data.modules[0].channels[0].metrics: missing" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a/#\","
+    "\"metrics\":{}}]}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels[0].channel: channel name \"a/#\": character 2 "
+    "not allowed (only A-Z a-z 0-9 _ . - and '/' between parts)" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a\",\"mode\":\"x\","
+    "\"metrics\":{}}]}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels[0].mode: expected \"r\", \"w\" or \"rw\"" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a\","
+    "\"metrics\":{\"n\":true}}]}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels[0].metrics.n: expected a number" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a\",\"metrics\":{}},"
+    "{\"channel\":\"a\",\"metrics\":{}}]}]}", ARTS_ERROR_FIELD,
+    "data.modules[0].channels[1].channel: \"a\" twice" },
+  { TELEMETRY, "{" TEL_HEAD ",\"modules\":[{\"uuid\":\"" MOD_UUID "\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"a\",\"metrics\":{},"
+    "\"topic\":\"x\"}]}]}", ARTS_ERROR_UNKNOWN,
+    "data.modules[0].channels[0].topic: unknown field" },
+  /* channel limits in resources, counters in the module view */
+  { MODULE, "{\"resources\":{\"channel_msg_max\":0}}", ARTS_ERROR_FIELD,
+    "data.resources.channel_msg_max: 0 out of range (1..1048576)" },
+  { MODULE, "{\"resources\":{\"channel_queue_max\":100001}}",
+    ARTS_ERROR_FIELD,
+    "data.resources.channel_queue_max: 100001 out of range (1..100000)" },
+  { MODULE, "{\"resources\":{\"channel_queue_max\":\"9\"}}",
+    ARTS_ERROR_FIELD,
+    "data.resources.channel_queue_max: expected an integer" },
+  { MODULE, "{\"channel_stats\":{\"channels\":[]}}", ARTS_ERROR_FIELD,
+    "data.channel_stats.ts: missing" },
+  { MODULE, "{\"channel_stats\":{\"ts\":1,\"channels\":[1]}}",
+    ARTS_ERROR_FIELD, "data.channel_stats.channels[0]: expected an object" },
+  { MODULE, "{\"channel_stats\":{\"ts\":1,\"channels\":[],\"x\":1}}",
+    ARTS_ERROR_UNKNOWN, "data.channel_stats.x: unknown field" },
 
   /* event */
   { EVENT, "{\"uuid\":\"" RT_UUID "\",\"ts\":1,\"event\":\"x\"}",
@@ -772,6 +925,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/protocol/runtime-arts-compat", test_runtime_arts_compat);
   g_test_add_func("/protocol/module-roundtrip", test_module_roundtrip);
   g_test_add_func("/protocol/telemetry-roundtrip", test_telemetry_roundtrip);
+  g_test_add_func("/protocol/telemetry-channels", test_telemetry_channels);
+  g_test_add_func("/protocol/module-channel-fields",
+                  test_module_channel_fields);
   g_test_add_func("/protocol/event-log-query-roundtrip",
                   test_event_log_query_roundtrip);
   g_test_add_func("/protocol/history-roundtrip", test_history_roundtrip);
