@@ -195,27 +195,20 @@ orch_mods_log(OrchModules *mods, const char *topic, const char *object_id,
 
 /* ---- placement over the realm ---- */
 
-GPtrArray *
-orch_mods_on(OrchModules *mods, const char *runtime, ArtsStatus status)
+static int
+count_on(OrchModules *mods, const char *runtime)
 {
-  GPtrArray *out = g_ptr_array_new();
+  int n = 0;
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, mods->mods);
   while (g_hash_table_iter_next(&it, NULL, &v)) {
     OrchMod *mod = v;
-    if (mod->m->status == status && mod->m->parent
+    if (mod->m->status == ARTS_STATUS_ALIVE && mod->m->parent
         && strcmp(mod->m->parent, runtime) == 0)
-      g_ptr_array_add(out, mod);
+      n++;
   }
-  return out;
-}
-
-static int
-count_on(OrchModules *mods, const char *runtime)
-{
-  g_autoptr(GPtrArray) on = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);
-  return (int)on->len;
+  return n;
 }
 
 const char *
@@ -351,31 +344,14 @@ handle_snapshot(OrchModules *mods, const char *topic, const char *uuid,
   OrchMod *mod = g_hash_table_lookup(mods->mods, uuid);
   if (!mod || len == 0)
     return;
-  gint64 migrations;
-  gboolean delta = FALSE;
   if (!arts_snapshot_props_parse(props, n_props, &kind, &migration, &offset,
-                                 &error) ||
-      !arts_snapshot_props_parse_extra(props, n_props, &migrations, &delta,
-                                       &error)) {
+                                 &error)) {
     orch_mods_log(mods, topic, NULL, "snapshot dropped: %s", error->message);
-    return;
-  }
-  if (offset < 0 || kind == ARTS_SNAPSHOT_PRECOPY) {
-    orch_mods_log(mods, topic, NULL, "snapshot dropped: %s",
-                  offset < 0 ? "user property stdout_offset: missing"
-                             : "a memory image is not a snapshot");
     return;
   }
   if (mod->own_snapshot && kind == ARTS_SNAPSHOT_CHECKPOINT) {
     mod->own_snapshot = FALSE;
     return;   /* the one we restored it from, coming back */
-  }
-  /* A delta is useless without the image only the target has: recovery
-   * keeps to the last whole snapshot (docs/orchestrator.md). */
-  if (delta) {
-    if (mod->mig && migration)
-      orch_migration_snapshot(mods, mod, migration);
-    return;
   }
   g_autoptr(GBytes) b = g_bytes_new(payload, len);
   if (!orch_modstore_save_checkpoint(mods->ms, uuid, b, offset,
