@@ -166,16 +166,8 @@ static const char *resolve_module(CtlSession *s, const char *key,
 
 int ctl_cmd_logs(const CtlOptions *o, int argc, char **argv) {
   g_autoptr(GError) error = NULL;
-  if (argc != 1) {
-    g_set_error(&error, CTL_ERROR, CTL_ERROR_USAGE,
-                "logs takes one module (name or uuid)");
-    return ctl_fail(error);
-  }
-  g_autoptr(CtlSession) s = ctl_session_new(o, &error);
+  g_autoptr(CtlSession) s = ctl_module_session(o, "logs", argc, TRUE, &error);
   if (!s)
-    return ctl_fail(error);
-  ctl_session_track_modules(s);
-  if (!ctl_session_connect(s, &error))
     return ctl_fail(error);
   g_autofree char *uuid = g_strdup(resolve_module(s, argv[0], &error));
   if (!uuid)
@@ -238,16 +230,8 @@ static gboolean on_input(gint fd, GIOCondition cond, gpointer user_data) {
 
 int ctl_cmd_stdin(const CtlOptions *o, int argc, char **argv) {
   g_autoptr(GError) error = NULL;
-  if (argc != 1) {
-    g_set_error(&error, CTL_ERROR, CTL_ERROR_USAGE,
-                "stdin takes one module (name or uuid)");
-    return ctl_fail(error);
-  }
-  g_autoptr(CtlSession) s = ctl_session_new(o, &error);
+  g_autoptr(CtlSession) s = ctl_module_session(o, "stdin", argc, TRUE, &error);
   if (!s)
-    return ctl_fail(error);
-  ctl_session_track_modules(s);
-  if (!ctl_session_connect(s, &error))
     return ctl_fail(error);
   JsonObject *m = ctl_session_find_module(s, argv[0], &error);
   if (!m)

@@ -3,7 +3,6 @@
  * program/{sha256}) and asks the orchestrator on control; the others name
  * a module by uuid or name and let the orchestrator resolve it, so that a
  * request means the same from every tool. */
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include "arts-channel.h"
@@ -33,20 +32,6 @@ static void set_module_key(JsonObject *data, const char *key) {
                                 key);
 }
 
-static CtlSession *open_session(const CtlOptions *o, gboolean realm,
-                                gboolean modules, GError **error) {
-  g_autoptr(CtlSession) s = ctl_session_new(o, error);
-  if (!s)
-    return NULL;
-  if (realm)
-    ctl_session_track_realm(s);
-  if (modules)
-    ctl_session_track_modules(s);
-  if (!ctl_session_connect(s, error))
-    return NULL;
-  return g_steal_pointer(&s);
-}
-
 /* The runtime's name when the session knows it, else its uuid. */
 static const char *runtime_label(CtlSession *s, const char *uuid) {
   if (!uuid)
@@ -60,28 +45,14 @@ static const char *runtime_label(CtlSession *s, const char *uuid) {
 
 /* ---- start -------------------------------------------------------------- */
 
+/* Common's reader (the same checks as every other uploader); a file it
+ * refuses is a bad command line: exit 2, before anything is sent. */
 static GBytes *read_program(const char *path, GError **error) {
-  GStatBuf st;
-  if (g_stat(path, &st) == 0 && st.st_size > ARTS_MAX_PROGRAM) {
-    g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-                "%s: %lld bytes is more than the realm takes (%d bytes)", path,
-                (long long)st.st_size, ARTS_MAX_PROGRAM);
-    return NULL;
-  }
-  char *bytes;
-  gsize len;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &bytes, &len, &local)) {
-    g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s", local->message);
-    return NULL;
-  }
-  if (!arts_wasm_check(bytes, len, &local)) {
-    g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-                "%s is not a WebAssembly program: %s", path, local->message);
-    g_free(bytes);
-    return NULL;
-  }
-  return g_bytes_new_take(bytes, len);
+  GBytes *prog = arts_program_read(path, NULL, &local);
+  if (!prog)
+    g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, local->message);
+  return prog;
 }
 
 static gboolean check_fault_crash(const char *v, GError **error) {
@@ -209,7 +180,7 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
   g_autofree char *sha = arts_sha256_hex(bytes, len);
 
   CtlOptions po = ctl_options_patient(o, CTL_START_TIMEOUT_MS);
-  g_autoptr(CtlSession) s = open_session(&po, TRUE, FALSE, &error);
+  g_autoptr(CtlSession) s = ctl_session_open(&po, TRUE, FALSE, &error);
   if (!s)
     return ctl_fail(error);
   /* Retained, so that the orchestrator, and a runtime that lacks it,
@@ -241,10 +212,9 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
 
 int ctl_cmd_stop(const CtlOptions *o, int argc, char **argv) {
   g_autoptr(GError) error = NULL;
-  if (argc != 1)
-    return usage("stop takes one module (name or uuid)");
   CtlOptions po = ctl_options_patient(o, CTL_STOP_TIMEOUT_MS);
-  g_autoptr(CtlSession) s = open_session(&po, FALSE, FALSE, &error);
+  g_autoptr(CtlSession) s =
+      ctl_module_session(&po, "stop", argc, FALSE, &error);
   if (!s)
     return ctl_fail(error);
   g_autoptr(JsonObject) data = json_object_new();
@@ -277,7 +247,7 @@ int ctl_cmd_modules(const CtlOptions *o, int argc, char **argv) {
   g_autoptr(GError) error = NULL;
   if (argc != 0)
     return usage("modules takes no arguments");
-  g_autoptr(CtlSession) s = open_session(o, TRUE, TRUE, &error);
+  g_autoptr(CtlSession) s = ctl_session_open(o, TRUE, TRUE, &error);
   if (!s)
     return ctl_fail(error);
   g_autoptr(GPtrArray) all = ctl_session_modules(s);
@@ -332,7 +302,7 @@ int ctl_cmd_migrate(const CtlOptions *o, int argc, char **argv) {
   if (argc != 2)
     return usage("migrate takes a module and a runtime: migrate MODULE RUNTIME");
   CtlOptions po = ctl_options_patient(o, CTL_MIGRATE_TIMEOUT_MS);
-  g_autoptr(CtlSession) s = open_session(&po, TRUE, FALSE, &error);
+  g_autoptr(CtlSession) s = ctl_session_open(&po, TRUE, FALSE, &error);
   if (!s)
     return ctl_fail(error);
   g_autoptr(JsonObject) data = json_object_new();

@@ -57,16 +57,6 @@ static JsonObject *runtime_json(JsonObject *rt, JsonObject *stats) {
   return o;
 }
 
-static CtlSession *open_realm(const CtlOptions *o, GError **error) {
-  g_autoptr(CtlSession) s = ctl_session_new(o, error);
-  if (!s)
-    return NULL;
-  ctl_session_track_realm(s);
-  if (!ctl_session_connect(s, error))
-    return NULL;
-  return g_steal_pointer(&s);
-}
-
 static void print_runtimes_table(CtlSession *s, GPtrArray *all) {
   static const char *const head[] = {"NAME", "UUID", "STATUS", "CPU",
                                      "MEMORY USED/AVAILABLE", "LOAD",
@@ -102,7 +92,7 @@ int ctl_cmd_runtimes(const CtlOptions *o, int argc, char **argv) {
                 "runtimes takes no arguments");
     return ctl_fail(error);
   }
-  g_autoptr(CtlSession) s = open_realm(o, &error);
+  g_autoptr(CtlSession) s = ctl_session_open(o, TRUE, FALSE, &error);
   if (!s)
     return ctl_fail(error);
   g_autoptr(GPtrArray) all = ctl_session_runtimes(s);
@@ -153,7 +143,7 @@ int ctl_cmd_stats(const CtlOptions *o, int argc, char **argv) {
                 "usage: arts-ctl stats RUNTIME (a name or uuid)");
     return ctl_fail(error);
   }
-  g_autoptr(CtlSession) s = open_realm(o, &error);
+  g_autoptr(CtlSession) s = ctl_session_open(o, TRUE, FALSE, &error);
   if (!s)
     return ctl_fail(error);
   JsonObject *rt = ctl_session_find_runtime(s, argv[0], &error);

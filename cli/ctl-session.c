@@ -273,13 +273,19 @@ static int compare_modules(gconstpointer a, gconstpointer b) {
   return sa < sb ? -1 : sa > sb;
 }
 
-GPtrArray *ctl_session_modules(CtlSession *s) {
+/* The values of TABLE (borrowed), in no order yet. */
+static GPtrArray *table_values(GHashTable *table) {
   GPtrArray *out = g_ptr_array_new();
   GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, s->modules);
-  while (g_hash_table_iter_next(&it, &key, &value))
+  gpointer value;
+  g_hash_table_iter_init(&it, table);
+  while (g_hash_table_iter_next(&it, NULL, &value))
     g_ptr_array_add(out, value);
+  return out;
+}
+
+GPtrArray *ctl_session_modules(CtlSession *s) {
+  GPtrArray *out = table_values(s->modules);
   g_ptr_array_sort(out, compare_modules);
   return out;
 }
@@ -449,6 +455,30 @@ gboolean ctl_session_connect(CtlSession *s, GError **error) {
   return ok;
 }
 
+CtlSession *ctl_session_open(const CtlOptions *o, gboolean realm,
+                             gboolean modules, GError **error) {
+  g_autoptr(CtlSession) s = ctl_session_new(o, error);
+  if (!s)
+    return NULL;
+  if (realm)
+    ctl_session_track_realm(s);
+  if (modules)
+    ctl_session_track_modules(s);
+  if (!ctl_session_connect(s, error))
+    return NULL;
+  return g_steal_pointer(&s);
+}
+
+CtlSession *ctl_module_session(const CtlOptions *o, const char *cmd,
+                               int argc, gboolean modules, GError **error) {
+  if (argc != 1) {
+    g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
+                "%s takes one module (name or uuid)", cmd);
+    return NULL;
+  }
+  return ctl_session_open(o, FALSE, modules, error);
+}
+
 static int compare_runtimes(gconstpointer a, gconstpointer b) {
   JsonObject *ra = *(JsonObject *const *)a, *rb = *(JsonObject *const *)b;
   int c = g_strcmp0(ctl_json_string(ra, "name", ""),
@@ -459,12 +489,9 @@ static int compare_runtimes(gconstpointer a, gconstpointer b) {
 }
 
 GPtrArray *ctl_session_runtimes(CtlSession *s) {
-  GPtrArray *out = g_ptr_array_new();
+  GPtrArray *out = table_values(s->runtimes);
   GHashTableIter it;
   gpointer key, value;
-  g_hash_table_iter_init(&it, s->runtimes);
-  while (g_hash_table_iter_next(&it, &key, &value))
-    g_ptr_array_add(out, value);
   /* Telemetry without a state message: no orchestrator keeps this realm
    * (or it has not seen the runtime yet). Show it anyway. */
   g_hash_table_iter_init(&it, s->stats);

@@ -49,6 +49,16 @@ void ctl_session_track_modules(CtlSession *s);
  * quiet period after the last one, bounded by --timeout. */
 gboolean ctl_session_connect(CtlSession *s, GError **error);
 
+/* ctl_session_new(), keeping the realm (REALM) and the modules (MODULES),
+ * then ctl_session_connect(). */
+CtlSession *ctl_session_open(const CtlOptions *o, gboolean realm,
+                             gboolean modules, GError **error);
+/* The start of the commands about one module (logs, stdin, stop): ARGC
+ * must be 1 (a name or uuid; else a usage error naming CMD), then
+ * ctl_session_open() without the realm. */
+CtlSession *ctl_module_session(const CtlOptions *o, const char *cmd,
+                               int argc, gboolean modules, GError **error);
+
 /* Runtimes by uuid: the data of their state message (uuid, name, status,
  * last_seen, platform ...), borrowed. Runtimes seen only in stats/ (no
  * orchestrator) appear with status "?". Sorted by name, then uuid. */
