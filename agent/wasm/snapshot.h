@@ -13,7 +13,14 @@
  *   inst = wasm_snapshot_instantiate(s, m, imports, ctx)  everything else
  *   wasm_resume(inst)
  * A snapshot is hostile input: every step checks before it changes
- * anything, and refuses with a message in ERR. */
+ * anything, and refuses with a message in ERR.
+ *
+ * Pre-copy (a migration's memory sent while the module still runs):
+ *   source: pause, img = wasm_memimage_write, resume; send img; ...
+ *           final pause, wasm_snapshot_write_delta(..., img)
+ *   target: m = wasm_memimage_read(img) ahead of time; on the delta:
+ *           wasm_snapshot_read, wasm_snapshot_needs_image ->
+ *           wasm_snapshot_use_image(s, m), then as above. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
