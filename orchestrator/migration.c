@@ -344,11 +344,7 @@ orch_migration_start(OrchModules *mods, OrchMod *mod, const char *target,
   g_message("migration %s: %s from %s to %s (%s)", mig->id, mod->m->name,
             orch_rt_name(mods, mig->source), orch_rt_name(mods, target),
             reason);
-  JsonObject *data = orch_mod_wire(mod);
-  json_object_set_string_member(data, "parent", target);
-  JsonObject *restore = json_object_new();
-  json_object_set_string_member(restore, "migration", mig->id);
-  json_object_set_object_member(data, "restore", restore);
+  JsonObject *data = orch_mod_restore_wire(mod, target, mig->id);
   orch_rt_request(mods, target, "create", data, mods->set.step_timeout_ms,
                   on_ready, mig_ref(mig), mig_unref);
 }
@@ -489,16 +485,7 @@ orch_drain_start(OrchModules *mods, const char *runtime, const char *topic,
                               req->data);
   dr->not_moved = g_string_new(NULL);
   dr->left = 1;
-  g_autoptr(GPtrArray) here = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, mods->mods);
-  while (g_hash_table_iter_next(&it, NULL, &v)) {
-    OrchMod *mod = v;
-    if (mod->m->status == ARTS_STATUS_ALIVE && mod->m->parent
-        && strcmp(mod->m->parent, runtime) == 0)
-      g_ptr_array_add(here, mod);
-  }
+  g_autoptr(GPtrArray) here = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);
   g_message("draining %s: %u modules to move", orch_rt_name(mods, runtime),
             here->len);
   for (guint i = 0; i < here->len; i++) {
@@ -564,14 +551,10 @@ orch_overload_check(OrchModules *mods, const char *runtime,
     return;
   /* The heaviest module that has not moved lately. */
   OrchMod *heavy = NULL;
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, mods->mods);
-  while (g_hash_table_iter_next(&it, NULL, &v)) {
-    OrchMod *mod = v;
-    if (mod->m->status != ARTS_STATUS_ALIVE || !mod->m->parent
-        || strcmp(mod->m->parent, runtime) != 0 || mod->mig || mod->busy
-        || mod->m->state != ARTS_MODULE_RUNNING
+  g_autoptr(GPtrArray) here = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);
+  for (guint i = 0; i < here->len; i++) {
+    OrchMod *mod = here->pdata[i];
+    if (mod->mig || mod->busy || mod->m->state != ARTS_MODULE_RUNNING
         || (mod->moved_us && now - mod->moved_us
             < (gint64)mods->set.overload_quiet_ms * 1000))
       continue;

@@ -176,21 +176,29 @@ blob_at(sqlite3_stmt *q, int col)
   return g_bytes_new(p, p ? (gsize)n : 0);
 }
 
+/* Steps Q (bound) to its one row: TRUE when there is one (read it, then
+ * done(Q)); FALSE, Q reset, when there is none or on an error (set). */
+static gboolean
+one_row(OrchModStore *ms, sqlite3_stmt *q, GError **error)
+{
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc == SQLITE_DONE)
+    done(q);
+  else
+    ms_fail(ms, q, error);
+  return FALSE;
+}
+
 GBytes *
 orch_modstore_load_program(OrchModStore *ms, const char *sha256,
                            GError **error)
 {
   sqlite3_stmt *q = st(ms, MS_PROGRAM_LOAD);
   bind_text(q, 1, sha256);
-  int rc = sqlite3_step(q);
-  if (rc == SQLITE_DONE) {
-    done(q);
+  if (!one_row(ms, q, error))
     return NULL;
-  }
-  if (rc != SQLITE_ROW) {
-    ms_fail(ms, q, error);
-    return NULL;
-  }
   GBytes *b = blob_at(q, 0);
   done(q);
   return b;
@@ -333,15 +341,8 @@ orch_modstore_load_checkpoint(OrchModStore *ms, const char *module,
 {
   sqlite3_stmt *q = st(ms, MS_CHECKPOINT_LOAD);
   bind_text(q, 1, module);
-  int rc = sqlite3_step(q);
-  if (rc == SQLITE_DONE) {
-    done(q);
+  if (!one_row(ms, q, error))
     return NULL;
-  }
-  if (rc != SQLITE_ROW) {
-    ms_fail(ms, q, error);
-    return NULL;
-  }
   GBytes *b = blob_at(q, 0);
   if (stdout_offset)
     *stdout_offset = sqlite3_column_int64(q, 1);

@@ -99,8 +99,17 @@ gboolean orch_rt_request(OrchModules *mods, const char *runtime,
                          guint timeout_ms, OrchRtFunc fn, gpointer user_data,
                          GDestroyNotify notify);
 JsonObject *orch_mod_wire(const OrchMod *mod);
+/* orch_mod_wire() for a create on RUNTIME that restores the module
+ * (docs/protocol.md, "Modules, programs and migration"): from the snapshot
+ * of MIGRATION, or from its checkpoint when MIGRATION is NULL. */
+JsonObject *orch_mod_restore_wire(const OrchMod *mod, const char *runtime,
+                                  const char *migration);
 JsonObject *orch_mod_simple(const OrchMod *mod, const char *extra_key,
                             const char *extra_value);
+/* The modules on RUNTIME (their parent) whose status is STATUS, borrowed,
+ * in no order. */
+GPtrArray *orch_mods_on(OrchModules *mods, const char *runtime,
+                        ArtsStatus status);
 OrchRtLoad *orch_rt_load(OrchModules *mods, const char *runtime);
 const char *orch_rt_name(OrchModules *mods, const char *uuid);
 /* Placement over the realm now: the runtime uuid (static to the realm) or

@@ -195,20 +195,27 @@ orch_mods_log(OrchModules *mods, const char *topic, const char *object_id,
 
 /* ---- placement over the realm ---- */
 
-static int
-count_on(OrchModules *mods, const char *runtime)
+GPtrArray *
+orch_mods_on(OrchModules *mods, const char *runtime, ArtsStatus status)
 {
-  int n = 0;
+  GPtrArray *out = g_ptr_array_new();
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, mods->mods);
   while (g_hash_table_iter_next(&it, NULL, &v)) {
     OrchMod *mod = v;
-    if (mod->m->status == ARTS_STATUS_ALIVE && mod->m->parent
+    if (mod->m->status == status && mod->m->parent
         && strcmp(mod->m->parent, runtime) == 0)
-      n++;
+      g_ptr_array_add(out, mod);
   }
-  return n;
+  return out;
+}
+
+static int
+count_on(OrchModules *mods, const char *runtime)
+{
+  g_autoptr(GPtrArray) on = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);
+  return (int)on->len;
 }
 
 const char *

@@ -110,31 +110,54 @@ orch_mods_republish_program(OrchModules *mods, const char *sha256)
 
 /* ---- create ---- */
 
+/* An operator's request on TOPIC about module UUID, answered when the
+ * work it started ends. */
 typedef struct {
   char *uuid;
   char *topic;
   ArtsEnvelope *req;
-} CreateCtx;
+} OpCtx;
+
+static OpCtx *
+op_ctx_new(const OrchMod *mod, const char *topic, const ArtsEnvelope *req)
+{
+  OpCtx *c = g_new0(OpCtx, 1);
+  c->uuid = g_strdup(mod->m->uuid);
+  c->topic = g_strdup(topic);
+  c->req = arts_envelope_new(req->type, req->action, req->object_id,
+                             req->data);
+  return c;
+}
 
 static void
-create_ctx_free(gpointer p)
+op_ctx_free(gpointer p)
 {
-  CreateCtx *c = p;
+  OpCtx *c = p;
   g_free(c->uuid);
   g_free(c->topic);
   arts_envelope_free(c->req);
   g_free(c);
 }
 
+/* The module a runtime's answer is about, no longer busy; NULL when it is
+ * gone meanwhile. */
+static OrchMod *
+answered_mod(OrchModules *mods, const OpCtx *c)
+{
+  OrchMod *mod = g_hash_table_lookup(mods->mods, c->uuid);
+  if (mod)
+    mod->busy = FALSE;
+  return mod;
+}
+
 static void
 on_created(OrchModules *mods, JsonObject *details, const GError *error,
            gpointer user_data)
 {
-  CreateCtx *c = user_data;
-  OrchMod *mod = g_hash_table_lookup(mods->mods, c->uuid);
+  OpCtx *c = user_data;
+  OrchMod *mod = answered_mod(mods, c);
   if (!mod)
     return;
-  mod->busy = FALSE;
   if (error) {
     /* Nothing changed: the module never existed. */
     g_autoptr(GError) e = g_error_new(
@@ -181,13 +204,9 @@ create_placed(OrchModules *mods, const char *topic, const ArtsEnvelope *req,
   mod->ckpt_us = g_get_monotonic_time();
   g_hash_table_replace(mods->mods, mod->m->uuid, mod);
   orch_mod_changed(mods, mod);
-  CreateCtx *c = g_new0(CreateCtx, 1);
-  c->uuid = g_strdup(mod->m->uuid);
-  c->topic = g_strdup(topic);
-  c->req = arts_envelope_new(req->type, req->action, req->object_id,
-                             req->data);
+  OpCtx *c = op_ctx_new(mod, topic, req);
   orch_rt_request(mods, rt, "create", orch_mod_wire(mod), CREATE_TIMEOUT_MS,
-                  on_created, c, create_ctx_free);
+                  on_created, c, op_ctx_free);
 }
 
 static void waiting_dropped(OrchModules *mods, WaitingCreate *w);
@@ -327,11 +346,10 @@ static void
 on_stopped(OrchModules *mods, JsonObject *details, const GError *error,
            gpointer user_data)
 {
-  CreateCtx *c = user_data;
-  OrchMod *mod = g_hash_table_lookup(mods->mods, c->uuid);
+  OpCtx *c = user_data;
+  OrchMod *mod = answered_mod(mods, c);
   if (!mod)
     return;
-  mod->busy = FALSE;
   mod->stopping = FALSE;
   g_autoptr(ArtsControlResult) r = NULL;
   if (details)
@@ -417,22 +435,13 @@ handle_delete(OrchModules *mods, const char *topic, const ArtsEnvelope *req)
   }
   mod->busy = TRUE;
   mod->stopping = TRUE;
-  CreateCtx *c = g_new0(CreateCtx, 1);
-  c->uuid = g_strdup(mod->m->uuid);
-  c->topic = g_strdup(topic);
-  c->req = arts_envelope_new(req->type, req->action, req->object_id,
-                             req->data);
+  OpCtx *c = op_ctx_new(mod, topic, req);
   orch_rt_request(mods, mod->m->parent, "delete",
                   orch_mod_simple(mod, NULL, NULL), STOP_TIMEOUT_MS,
-                  on_stopped, c, create_ctx_free);
+                  on_stopped, c, op_ctx_free);
 }
 
 /* ---- migrate (operator) ---- */
-
-typedef struct {
-  char *topic;
-  ArtsEnvelope *req;
-} OpCtx;
 
 static void
 on_operator_migrated(OrchModules *mods, OrchMod *mod,
@@ -442,9 +451,7 @@ on_operator_migrated(OrchModules *mods, OrchMod *mod,
   OpCtx *c = user_data;
   g_autoptr(JsonObject) out = result ? arts_migration_to_json(result) : NULL;
   orch_mods_answer(mods, c->topic, c->req, out, error);
-  g_free(c->topic);
-  arts_envelope_free(c->req);
-  g_free(c);
+  op_ctx_free(c);
 }
 
 static void
@@ -465,12 +472,8 @@ handle_migrate(OrchModules *mods, const char *topic, const ArtsEnvelope *req,
     orch_mods_answer(mods, topic, req, NULL, error);
     return;
   }
-  OpCtx *c = g_new0(OpCtx, 1);
-  c->topic = g_strdup(topic);
-  c->req = arts_envelope_new(req->type, req->action, req->object_id,
-                             req->data);
   orch_migration_start(mods, mod, rt->uuid, "operator", on_operator_migrated,
-                       c);
+                       op_ctx_new(mod, topic, req));
 }
 
 static void

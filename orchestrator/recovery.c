@@ -130,12 +130,8 @@ start_on(OrchModules *mods, OrchMod *mod, const char *runtime,
   mod->busy = TRUE;
   mod->ckpt_us = g_get_monotonic_time();
   orch_mod_changed(mods, mod);
-  JsonObject *data = orch_mod_wire(mod);
-  if (have) {
-    JsonObject *restore = json_object_new();
-    json_object_set_boolean_member(restore, "checkpoint", TRUE);
-    json_object_set_object_member(data, "restore", restore);
-  }
+  JsonObject *data = have ? orch_mod_restore_wire(mod, runtime, NULL)
+                          : orch_mod_wire(mod);
   RestartCtx *c = g_new0(RestartCtx, 1);
   c->uuid = g_strdup(mod->m->uuid);
   c->runtime = g_strdup(runtime);
@@ -163,18 +159,16 @@ orch_recovery_restart(OrchModules *mods, OrchMod *mod)
   start_on(mods, mod, target, TRUE, FALSE);
 }
 
+/* orch_mods_on() without the modules that a migration, start or stop is
+ * busy with: that work decides where they end up. */
 static GPtrArray *
 modules_on(OrchModules *mods, const char *runtime, ArtsStatus status)
 {
-  GPtrArray *out = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, mods->mods);
-  while (g_hash_table_iter_next(&it, NULL, &v)) {
-    OrchMod *mod = v;
-    if (mod->m->status == status && !mod->mig && !mod->busy
-        && mod->m->parent && strcmp(mod->m->parent, runtime) == 0)
-      g_ptr_array_add(out, mod);
+  GPtrArray *out = orch_mods_on(mods, runtime, status);
+  for (guint i = out->len; i-- > 0;) {
+    OrchMod *mod = out->pdata[i];
+    if (mod->mig || mod->busy)
+      g_ptr_array_remove_index(out, i);
   }
   return out;
 }

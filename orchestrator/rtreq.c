@@ -108,16 +108,36 @@ orch_rt_fail_pending(OrchModules *mods, const char *runtime)
 }
 
 /* The module as a runtime gets it: no orchestrator view. */
-JsonObject *
-orch_mod_wire(const OrchMod *mod)
+static ArtsModule *
+mod_wire_copy(const OrchMod *mod)
 {
-  g_autoptr(ArtsModule) w = arts_module_copy(mod->m);
+  ArtsModule *w = arts_module_copy(mod->m);
   w->state = 0;
   w->status = ARTS_STATUS_ALIVE;
   g_clear_pointer(&w->runtime_name, g_free);
   g_clear_pointer(&w->error, g_free);
   w->started_at_ms = 0;
   w->has_exit_code = FALSE;
+  return w;
+}
+
+JsonObject *
+orch_mod_wire(const OrchMod *mod)
+{
+  g_autoptr(ArtsModule) w = mod_wire_copy(mod);
+  return arts_module_to_json(w);
+}
+
+JsonObject *
+orch_mod_restore_wire(const OrchMod *mod, const char *runtime,
+                      const char *migration)
+{
+  g_autoptr(ArtsModule) w = mod_wire_copy(mod);
+  g_free(w->parent);
+  w->parent = g_strdup(runtime);
+  g_free(w->restore_migration);
+  w->restore_migration = g_strdup(migration);
+  w->restore_checkpoint = migration == NULL;
   return arts_module_to_json(w);
 }
 
