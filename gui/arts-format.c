@@ -2,6 +2,7 @@
 #include "arts-format.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 
 char *
 arts_format_percent(double fraction)
@@ -82,4 +83,13 @@ arts_format_count_rate(double per_s)
   }
   /* Translators: a rate, e.g. "410 M/s" (millions per second). */
   return g_strdup_printf(_("%.3g %s/s"), per_s, prefixes[i]);
+}
+
+char *
+arts_format_count(double n)
+{
+  if (!isfinite(n) || n < 0)
+    return g_strdup("—");
+  /* The ' flag groups thousands as the locale does (none in C). */
+  return g_strdup_printf("%'.0f", n);
 }

@@ -14,6 +14,9 @@ struct _ArtsModuleItem {
   gint64 started_at;
   ArtsSeries *cpu_series, *mem_series, *instr_series;
   GPtrArray *migration_log; /* ArtsMigrationRecord*, oldest first */
+  GPtrArray *declared;      /* ArtsChannel*, from its state */
+  GPtrArray *counters;      /* ArtsChannelMetrics*, the newest sample */
+  gint64 counters_ts;
 };
 
 /* Migrations seen are kept up to this many (the newest). */
@@ -41,6 +44,7 @@ enum {
   PROP_CPU,
   PROP_STATE,
   PROP_MOVING,
+  PROP_CHANNELS,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -57,6 +61,8 @@ arts_module_item_finalize(GObject *object)
   g_clear_object(&self->mem_series);
   g_clear_object(&self->instr_series);
   g_ptr_array_unref(self->migration_log);
+  g_ptr_array_unref(self->declared);
+  g_ptr_array_unref(self->counters);
   G_OBJECT_CLASS(arts_module_item_parent_class)->finalize(object);
 }
 
@@ -74,6 +80,7 @@ arts_module_item_get_property(GObject *object, guint id, GValue *value,
   case PROP_CPU: g_value_set_double(value, self->cpu); break;
   case PROP_STATE: g_value_set_int(value, self->state); break;
   case PROP_MOVING: g_value_set_boolean(value, self->moving); break;
+  case PROP_CHANNELS: g_value_set_pointer(value, self->counters); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
 }
@@ -111,6 +118,8 @@ arts_module_item_class_init(ArtsModuleItemClass *klass)
   props[PROP_STATE] = g_param_spec_int("state", NULL, NULL, 0, G_MAXINT, 0,
                                        ro);
   props[PROP_MOVING] = g_param_spec_boolean("moving", NULL, NULL, FALSE, ro);
+  /* The channel counters or the declared channels changed. */
+  props[PROP_CHANNELS] = g_param_spec_pointer("channels", NULL, NULL, ro);
   g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -123,6 +132,10 @@ arts_module_item_init(ArtsModuleItem *self)
   self->mem_series = arts_series_new(600);
   self->instr_series = arts_series_new(600);
   self->migration_log = g_ptr_array_new_with_free_func(migration_record_free);
+  self->declared = g_ptr_array_new_with_free_func(
+      (GDestroyNotify)arts_channel_free);
+  self->counters = g_ptr_array_new_with_free_func(
+      (GDestroyNotify)arts_channel_metrics_free);
 }
 
 ArtsModuleItem *
@@ -298,4 +311,55 @@ GPtrArray *
 arts_module_item_get_migration_log(ArtsModuleItem *self)
 {
   return self->migration_log;
+}
+
+static gboolean
+same_declared(GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++) {
+    ArtsChannel *x = a->pdata[i], *y = b->pdata[i];
+    if (x->mode != y->mode || g_strcmp0(x->name, y->name) != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+void
+arts_module_item_set_declared_channels(ArtsModuleItem *self,
+                                       GPtrArray *channels)
+{
+  g_autoptr(GPtrArray) list = channels ? channels
+      : g_ptr_array_new_with_free_func((GDestroyNotify)arts_channel_free);
+
+  if (same_declared(self->declared, list))
+    return;
+  g_ptr_array_unref(self->declared);
+  self->declared = g_steal_pointer(&list);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CHANNELS]);
+}
+
+GPtrArray *
+arts_module_item_get_declared_channels(ArtsModuleItem *self)
+{
+  return self->declared;
+}
+
+void
+arts_module_item_set_channel_counters(ArtsModuleItem *self,
+                                      const GPtrArray *list, gint64 ts_ms)
+{
+  if (!list || ts_ms < self->counters_ts)
+    return;
+  g_ptr_array_unref(self->counters);
+  self->counters = arts_channel_metrics_list_copy(list);
+  self->counters_ts = ts_ms;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CHANNELS]);
+}
+
+GPtrArray *
+arts_module_item_get_channel_counters(ArtsModuleItem *self)
+{
+  return self->counters;
 }

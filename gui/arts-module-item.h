@@ -1,5 +1,7 @@
 #pragma once
 #include <glib-object.h>
+#include "arts-common.h"
+#include "arts-channel.h"
 #include "arts-series.h"
 
 G_BEGIN_DECLS
@@ -56,5 +58,20 @@ void arts_module_item_add_migration(ArtsModuleItem *self, gint64 ts_ms,
                                     const char *reason);
 /* ArtsMigrationRecord*, oldest first, at most the newest 50. */
 GPtrArray *arts_module_item_get_migration_log(ArtsModuleItem *self);
+
+/* Its channels as its state lists them (ArtsChannel*: name, mode); takes
+ * CHANNELS (NULL: none). Notifies "channels" when they changed. */
+void arts_module_item_set_declared_channels(ArtsModuleItem *self,
+                                            GPtrArray *channels);
+/* ArtsChannel*, never NULL. */
+GPtrArray *arts_module_item_get_declared_channels(ArtsModuleItem *self);
+/* Per-channel counters (ArtsChannelMetrics*) of a sample taken at TS_MS
+ * (telemetry, or the orchestrator's channel_stats); LIST is copied. An
+ * older sample than the one held is ignored. Notifies "channels". */
+void arts_module_item_set_channel_counters(ArtsModuleItem *self,
+                                           const GPtrArray *list,
+                                           gint64 ts_ms);
+/* ArtsChannelMetrics*, never NULL; empty before any sample. */
+GPtrArray *arts_module_item_get_channel_counters(ArtsModuleItem *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
+#include <math.h>
 
 /* The console keeps the newest output only. */
 #define CONSOLE_MAX_CHARS (256 * 1024)
@@ -21,6 +22,8 @@ struct _ArtsModulePage {
   GtkEntry *input_entry;
   GtkLabel *state_value, *runtime_value, *started_value, *migrations_value;
   AdwPreferencesGroup *migrations_group;
+  AdwPreferencesGroup *channels_group;
+  GtkGrid *channels_grid;
   GPtrArray *migration_rows;    /* the group's rows, ours to remove */
   gconstpointer shown_newest;   /* the newest record listed */
   guint shown_len;
@@ -127,6 +130,140 @@ update_migrations(ArtsModulePage *self)
   }
 }
 
+/* ---- channels: a small table of each channel's counters ---- */
+
+static const char *
+mode_label(guint mode)
+{
+  if (mode == (ARTS_CHANNEL_READ | ARTS_CHANNEL_WRITE))
+    /* Translators: a channel the program both reads and writes. */
+    return _("read, write");
+  if (mode == ARTS_CHANNEL_READ)
+    /* Translators: a channel the program reads. */
+    return _("read");
+  if (mode == ARTS_CHANNEL_WRITE)
+    /* Translators: a channel the program writes. */
+    return _("write");
+  return "—";
+}
+
+static GtkWidget *
+cell(GtkGrid *grid, int col, int row, const char *text, gboolean number)
+{
+  GtkWidget *l = gtk_label_new(text);
+
+  gtk_label_set_xalign(GTK_LABEL(l), number ? 1.0f : 0.0f);
+  if (number)
+    gtk_widget_add_css_class(l, "numeric");
+  gtk_grid_attach(grid, l, col, row, 1, 1);
+  return l;
+}
+
+static const char *const channel_columns[] = {
+  /* Translators: column headings of the module page's channel table. */
+  N_("Channel"), N_("Mode"), N_("Messages in"), N_("Messages out"),
+  N_("Bytes in"), N_("Bytes out"), N_("Dropped"),
+};
+
+static void
+channel_header(GtkGrid *grid)
+{
+  for (guint c = 0; c < G_N_ELEMENTS(channel_columns); c++) {
+    GtkWidget *l = cell(grid, (int)c, 0, _(channel_columns[c]), c >= 2);
+
+    gtk_widget_add_css_class(l, "caption-heading");
+    gtk_widget_add_css_class(l, "dim-label");
+  }
+}
+
+static char *
+count_text(const ArtsChannelMetrics *cm, const char *name)
+{
+  return arts_format_count(cm ? arts_channel_metrics_get(cm, name) : NAN);
+}
+
+static char *
+bytes_text(const ArtsChannelMetrics *cm, const char *name)
+{
+  double v = cm ? arts_channel_metrics_get(cm, name) : NAN;
+
+  return arts_format_bytes(isfinite(v) ? (gint64)v : -1);
+}
+
+static void
+channel_row(GtkGrid *grid, int row, const char *name, guint mode,
+            const ArtsChannelMetrics *cm)
+{
+  g_autofree char *in = count_text(cm, ARTS_METRIC_CH_MSGS_IN);
+  g_autofree char *out = count_text(cm, ARTS_METRIC_CH_MSGS_OUT);
+  g_autofree char *bin = bytes_text(cm, ARTS_METRIC_CH_BYTES_IN);
+  g_autofree char *bout = bytes_text(cm, ARTS_METRIC_CH_BYTES_OUT);
+  g_autofree char *drop = count_text(cm, ARTS_METRIC_CH_DROPPED);
+  double dropped = cm ? arts_channel_metrics_get(cm, ARTS_METRIC_CH_DROPPED)
+                      : NAN;
+  GtkWidget *l = cell(grid, 0, row, name, FALSE);
+
+  gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_selectable(GTK_LABEL(l), TRUE);
+  gtk_widget_set_hexpand(l, TRUE);
+  gtk_widget_add_css_class(l, "channel-name");
+  cell(grid, 1, row, mode_label(mode), FALSE);
+  cell(grid, 2, row, in, TRUE);
+  cell(grid, 3, row, out, TRUE);
+  cell(grid, 4, row, bin, TRUE);
+  cell(grid, 5, row, bout, TRUE);
+  l = cell(grid, 6, row, drop, TRUE);
+  if (dropped > 0)
+    gtk_widget_add_css_class(l, "warning");
+}
+
+/* The declared channels (its state) with their counters (its runtime's
+ * telemetry, or the orchestrator's last ones); counters of a channel the
+ * state does not list (an older state) are shown too. Rebuilt on every
+ * sample: at most 64 rows of labels. */
+static void
+update_channels(ArtsModulePage *self)
+{
+  GPtrArray *declared = arts_module_item_get_declared_channels(self->module);
+  GPtrArray *counters = arts_module_item_get_channel_counters(self->module);
+  GtkWidget *w = GTK_WIDGET(self->channels_grid);
+  int row = 1;
+
+  for (GtkWidget *c; (c = gtk_widget_get_first_child(w));)
+    gtk_grid_remove(self->channels_grid, c);
+  if (declared->len == 0 && counters->len == 0) {
+    gtk_widget_set_visible(w, FALSE);
+    adw_preferences_group_set_description(self->channels_group,
+        /* Translators: the module page's channel table, empty. */
+        _("It uses no channels"));
+    return;
+  }
+  gtk_widget_set_visible(w, TRUE);
+  adw_preferences_group_set_description(self->channels_group,
+      _("Messages through each channel, as its runtime counts them"));
+  channel_header(self->channels_grid);
+  for (guint i = 0; i < declared->len; i++) {
+    ArtsChannel *ch = declared->pdata[i];
+    const ArtsChannelMetrics *cm = NULL;
+
+    for (guint j = 0; j < counters->len && !cm; j++)
+      if (g_str_equal(((ArtsChannelMetrics *)counters->pdata[j])->channel,
+                      ch->name))
+        cm = counters->pdata[j];
+    channel_row(self->channels_grid, row++, ch->name, ch->mode, cm);
+  }
+  for (guint j = 0; j < counters->len; j++) {
+    const ArtsChannelMetrics *cm = counters->pdata[j];
+    gboolean listed = FALSE;
+
+    for (guint i = 0; i < declared->len && !listed; i++)
+      listed = g_str_equal(((ArtsChannel *)declared->pdata[i])->name,
+                           cm->channel);
+    if (!listed)
+      channel_row(self->channels_grid, row++, cm->channel, cm->mode, cm);
+  }
+}
+
 static void
 update(ArtsModulePage *self)
 {
@@ -154,6 +291,7 @@ update(ArtsModulePage *self)
   migrations = g_strdup_printf("%d", arts_module_item_get_migrations(m));
   gtk_label_set_label(self->migrations_value, migrations);
   update_migrations(self);
+  update_channels(self);
 }
 
 /* The console follows its end while the reader is there, like a
@@ -362,6 +500,8 @@ arts_module_page_class_init(ArtsModulePageClass *klass)
   BIND(started_value);
   BIND(migrations_value);
   BIND(migrations_group);
+  BIND(channels_group);
+  BIND(channels_grid);
 #undef BIND
   gtk_widget_class_set_css_name(wc, "modulepage");
 }

@@ -396,6 +396,11 @@ handle_module_state(ArtsRealmModel *self, const char *uuid,
   }
   m = ensure_module(self, uuid);
   arts_module_item_set_name(m, mod->name);
+  /* The decoder keeps channels as sent; a bad list only hides them. */
+  arts_module_item_set_declared_channels(m,
+      mod->channels ? arts_channels_from_json(mod->channels, NULL) : NULL);
+  arts_module_item_set_channel_counters(m, mod->channel_stats,
+                                        mod->channel_stats_ts_ms);
   if (mod->status)
     arts_module_item_set_status(m, (char)mod->status);
   arts_module_item_set_state(m, mod->state);
@@ -484,8 +489,11 @@ apply_module_metrics(ArtsRealmModel *self, const char *runtime_uuid,
                          t->timestamp_ms, metric->value);
       }
     }
-    if (!t->replayed)
+    if (!t->replayed) {
+      arts_module_item_set_channel_counters(m, mm->channels,
+                                            t->timestamp_ms);
       place_module(self, m, runtime_uuid);
+    }
   }
 }
 

@@ -7,6 +7,9 @@ orchestrator and three real agents, driven with arts-ctl:
 - flood: a module that does not read gets far more messages than its
   queue holds: the queue stays at its limit, the rest is dropped and
   counted in its telemetry;
+- limits: per-module limits from resources (a queue of 16, messages of
+  at most 2 bytes) drop and count per channel in telemetry; the
+  orchestrator keeps the counters of a stopped module;
 - refused: a module opening a channel it does not list, one outside the
   channel space, or a listed one in the other direction, is refused;
   arts-ctl refuses bad channel names before anything is sent.
@@ -94,12 +97,25 @@ def case_refused():
                   f"arts-ctl accepted --channel {bad}: {rc} {err!r}")
 
 
-def channel_metrics(r, uuid):
+def module_entry(r, uuid):
+    """The module's entry in its runtime's latest telemetry, or {}."""
     for rt in r.runtimes():
         for m in (rt.get("telemetry") or {}).get("modules") or []:
             if m.get("uuid") == uuid:
-                return m.get("metrics") or {}
+                return m
     return {}
+
+
+def channel_metrics(r, uuid):
+    return module_entry(r, uuid).get("metrics") or {}
+
+
+def per_channel(r, uuid, name):
+    """(mode, metrics) of channel NAME in the module's telemetry entry."""
+    for c in module_entry(r, uuid).get("channels") or []:
+        if c.get("channel") == name:
+            return c.get("mode"), c.get("metrics") or {}
+    return None, {}
 
 
 def case_flood():
@@ -128,8 +144,85 @@ def case_flood():
         pm = channel_metrics(r, p["uuid"])
         check(not pm or pm.get("arts.channel.messages.out") in (None, sent),
               f"producer counters: {pm}")
+        # The same counters per channel, with the channel's mode.
+        mode, cm = per_channel(r, s["uuid"], "flood")
+        check(mode == "r" and
+              cm.get("arts.channel.messages.in") == limit and
+              cm.get("arts.channel.messages.dropped") == sent - limit and
+              cm.get("arts.channel.messages.out") == 0,
+              f"per-channel counters of deaf: {mode} {cm}")
+
+
+def stopped_stats(r, uuid):
+    """The orchestrator's channel_stats of an ended module, by channel."""
+    for m in r.ctl_json("modules"):
+        if m.get("uuid") == uuid and m.get("status") in ("D", "E"):
+            cs = m.get("channel_stats") or {}
+            return {c["channel"]: c.get("metrics") or {}
+                    for c in cs.get("channels") or []}
+    return None
+
+
+def case_limits():
+    """Per-module limits from resources (arts-ctl start --channel-queue-max,
+    --channel-msg-max): a module with a queue of 16 keeps 16 and drops the
+    rest; one with messages of at most 2 bytes drops the 3-byte numbers;
+    each counted per channel in its telemetry and kept by the
+    orchestrator after it stopped."""
+    sent = 150
+    with Realm(agent_interval_ms=500) as r:
+        realm3(r)
+        rc, out, err = r.ctl("start", demo("sleeper"), "--channel", "lim:r",
+                             "--channel-queue-max", "100001", check_rc=False)
+        check(rc == 2 and "--channel-queue-max" in err,
+              f"arts-ctl accepted a queue limit of 100001: {rc} {err!r}")
+        small = start(r, "sleeper", 600, name="small", on="beta",
+                      extra=["--channel", "lim:r", "--channel", "side:w",
+                             "--channel-queue-max", "16"])
+        picky = start(r, "sleeper", 600, name="picky", on="gamma",
+                      extra=["--channel", "lim:r", "--channel-msg-max", "2"])
+        for m in (small, picky):
+            wait_state(r, m["uuid"], lambda x: x.get("state") == "running",
+                       20, f"{m['name']} running")
+        p = start(r, "producer", "lim", sent, 0, name="limiter", on="alpha",
+                  extra=["--channel", "lim:w"])
+        wait_state(r, p["uuid"], ended, 60, "limiter done")
+
+        def settled(m):
+            def f():
+                _, c = per_channel(r, m["uuid"], "lim")
+                done = c.get("arts.channel.messages.dropped", 0) + \
+                    c.get("arts.channel.messages.in", 0)
+                return c if done >= sent else None
+            return f
+        sc = r.wait_for(settled(small), 30, "small: every message counted",
+                        interval=0.2)[0]
+        pc = r.wait_for(settled(picky), 30, "picky: every message counted",
+                        interval=0.2)[0]
+        log(f"small: {sc}\npicky: {pc}")
+        check(sc.get("arts.channel.messages.in") == 16 and
+              sc.get("arts.channel.messages.queued") == 16 and
+              sc.get("arts.channel.messages.dropped") == sent - 16,
+              f"queue limit 16 not held per channel: {sc}")
+        # 1..99 fit in 2 bytes, 100..150 do not.
+        check(pc.get("arts.channel.messages.in") == 99 and
+              pc.get("arts.channel.messages.dropped") == sent - 99,
+              f"message limit 2 not held per channel: {pc}")
+        mode, side = per_channel(r, small["uuid"], "side")
+        check(mode == "w" and side.get("arts.channel.messages.in") == 0,
+              f"the unused channel of small: {mode} {side}")
+        sums = channel_metrics(r, small["uuid"])
+        check(sums.get("arts.channel.messages.dropped") == sent - 16,
+              f"summed counters of small: {sums}")
+        # The orchestrator keeps the final counters with the module.
+        r.ctl("stop", "small")
+        kept = r.wait_for(lambda: stopped_stats(r, small["uuid"]), 20,
+                          "small's counters kept after it stopped",
+                          interval=0.2)[0]
+        check(kept.get("lim", {}).get("arts.channel.messages.dropped") ==
+              sent - 16, f"orchestrator's channel_stats of small: {kept}")
 
 
 if __name__ == "__main__":
     run_cases({"exchange": case_exchange, "refused": case_refused,
-               "flood": case_flood})
+               "flood": case_flood, "limits": case_limits})

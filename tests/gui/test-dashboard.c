@@ -154,6 +154,33 @@ label_with_class(GtkWidget *root, const char *cls)
   return NULL;
 }
 
+/* The first widget under ROOT with CSS class CLS. */
+static GtkWidget *
+widget_with_class(GtkWidget *root, const char *cls)
+{
+  g_autoptr(GPtrArray) all = find_all(root, GTK_TYPE_WIDGET);
+
+  for (guint i = 0; i < all->len; i++) {
+    if (gtk_widget_has_css_class(all->pdata[i], cls))
+      return all->pdata[i];
+  }
+  return NULL;
+}
+
+/* The preferences group under ROOT whose description is TEXT. */
+static AdwPreferencesGroup *
+group_described(GtkWidget *root, const char *text)
+{
+  g_autoptr(GPtrArray) groups = find_all(root, ADW_TYPE_PREFERENCES_GROUP);
+
+  for (guint i = 0; i < groups->len; i++) {
+    if (g_strcmp0(adw_preferences_group_get_description(groups->pdata[i]),
+                  text) == 0)
+      return groups->pdata[i];
+  }
+  return NULL;
+}
+
 static ArtsWindow *
 the_window(void)
 {
@@ -1068,6 +1095,10 @@ check_module_page(const char *first, const char *runtime)
   g_assert_nonnull(strstr(subtitle, "asked by an operator"));
   g_print("MODULE-PAGE: %u lines from 0, migration %s (%s)\n", n, moved,
           subtitle);
+  /* The ticker has no channels: the table is hidden, the group says so. */
+  g_assert_false(gtk_widget_get_visible(widget_with_class(GTK_WIDGET(page),
+                                                          "channel-table")));
+  g_assert_nonnull(group_described(GTK_WIDGET(page), "It uses no channels"));
   spin(300); /* the console's scroll to its end follows the layout */
   screenshot("module.png");
   /* The console follows its end; the migrations are further down. */
@@ -1093,6 +1124,145 @@ check_module_page(const char *first, const char *runtime)
                                            "win.back", NULL));
   spin(600);
   g_assert_null(arts_module_page_get_module(page));
+}
+
+/* ---- a module's channels ---- */
+
+/* Runs arts-ctl against the test's realm; its exit status. */
+static int
+run_ctl(const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  int status = -1;
+
+  g_ptr_array_add(argv, g_build_filename(env("ARTS_BUILD_DIR"), "cli",
+                                         "arts-ctl", NULL));
+  g_ptr_array_add(argv, g_strdup("--broker"));
+  g_ptr_array_add(argv, g_strdup(env("ARTS_TEST_BROKER")));
+  g_ptr_array_add(argv, g_strdup("--realm"));
+  g_ptr_array_add(argv, g_strdup(env("ARTS_TEST_REALM")));
+  g_ptr_array_add(argv, g_strdup("--timeout"));
+  g_ptr_array_add(argv, g_strdup("60000"));
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, g_strdup(args[i]));
+  g_ptr_array_add(argv, NULL);
+  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                             G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                             &status, &error));
+  g_assert_no_error(error);
+  g_test_message("arts-ctl %s: %s%s", args[0], out, err);
+  return g_spawn_check_wait_status(status, NULL) ? 0 : 1;
+}
+
+/* The channel table's cell at COL, ROW (row 0: the headings). */
+static const char *
+channel_cell(GtkWidget *page, int col, int row)
+{
+  GtkWidget *grid = widget_with_class(page, "channel-table");
+  GtkWidget *l = grid ? gtk_grid_get_child_at(GTK_GRID(grid), col, row)
+                      : NULL;
+
+  return l && GTK_IS_LABEL(l) ? gtk_label_get_label(GTK_LABEL(l)) : NULL;
+}
+
+static gboolean
+listener_counted(gpointer page)
+{
+  return g_strcmp0(channel_cell(page, 2, 1), "40") == 0;
+}
+
+static ArtsModuleItem *
+module_named(const char *name)
+{
+  ArtsRealmModel *model = arts_window_get_model(the_window());
+  GListModel *rts = arts_realm_model_get_runtimes(model);
+
+  for (guint i = 0; i < g_list_model_get_n_items(rts); i++) {
+    g_autoptr(ArtsRuntimeItem) rt = g_list_model_get_item(rts, i);
+    GListModel *mods = arts_runtime_item_get_modules(rt);
+
+    for (guint j = 0; j < g_list_model_get_n_items(mods); j++) {
+      g_autoptr(ArtsModuleItem) m = g_list_model_get_item(mods, j);
+      if (g_str_equal(arts_module_item_get_name(m), name))
+        return m;  /* the runtime's list keeps it */
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+listener_shown(gpointer data)
+{
+  return module_named("listener") != NULL;
+}
+
+/* A consumer on the first runtime reads 40 numbers that a producer on the
+ * third writes over a channel (arts-ctl, as a script would start them);
+ * the consumer's page lists the channel with its mode and its counters,
+ * live from telemetry: 40 messages in, 71 bytes (1..9 are one byte,
+ * 10..40 two), none out, none dropped. */
+static void
+check_channels(char **names)
+{
+  g_autofree char *consumer = g_build_filename(env("ARTS_BUILD_DIR"),
+      "data", "demo", "consumer.wasm", NULL);
+  g_autofree char *producer = g_build_filename(env("ARTS_BUILD_DIR"),
+      "data", "demo", "producer.wasm", NULL);
+  const char *listen[] = { "start", consumer, "--name", "listener", "--on",
+                           names[0], "--channel", "gui/numbers:r", "--",
+                           "gui/numbers", "0", NULL };
+  const char *talk[] = { "start", producer, "--name", "talker", "--on",
+                         names[2], "--channel", "gui/numbers:w", "--",
+                         "gui/numbers", "40", "20", NULL };
+  const char *stop[] = { "stop", "listener", NULL };
+  ArtsModulePage *page = ARTS_MODULE_PAGE(find_one(GTK_WIDGET(the_window()),
+                                                   ARTS_TYPE_MODULE_PAGE));
+  GtkWidget *grid;
+
+  if (!g_file_test(consumer, G_FILE_TEST_EXISTS)) {
+    g_test_message("no %s: the channel table not checked", consumer);
+    return;
+  }
+  g_assert_cmpint(run_ctl(listen), ==, 0);
+  g_assert_true(wait_until(listener_shown, NULL));
+  spin(1500);  /* subscribed before the first message */
+  g_assert_cmpint(run_ctl(talk), ==, 0);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+      "win.show-module", "s",
+      arts_module_item_get_uuid(module_named("listener"))));
+  spin(600);
+  g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(page)));
+  g_assert_true(wait_until(listener_counted, page));
+  grid = widget_with_class(GTK_WIDGET(page), "channel-table");
+  g_assert_true(gtk_widget_get_visible(grid));
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 0, 0), ==, "Channel");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 0, 1), ==, "gui/numbers");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 1, 1), ==, "read");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 3, 1), ==, "0");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 4, 1), ==, "71 bytes");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 5, 1), ==, "0 bytes");
+  g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 6, 1), ==, "0");
+  g_assert_null(channel_cell(GTK_WIDGET(page), 0, 2));
+  g_print("CHANNELS: gui/numbers read, 40 in, 71 bytes\n");
+  {
+    g_autoptr(GPtrArray) scrollers = find_all(GTK_WIDGET(page),
+                                              GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(
+        scrollers->pdata[0]);
+    graphene_point_t p;
+
+    g_assert_true(gtk_widget_compute_point(grid,
+        gtk_scrolled_window_get_child(scrollers->pdata[0]),
+        &GRAPHENE_POINT_INIT(0, 0), &p));
+    gtk_adjustment_set_value(adj, p.y - 120);
+    screenshot("module-channels.png");
+  }
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(the_window()),
+                                           "win.back", NULL));
+  spin(600);
+  g_assert_cmpint(run_ctl(stop), ==, 0);
 }
 
 /* ---- the scenario ---- */
@@ -1277,6 +1447,7 @@ scenario(gpointer data)
   check_module_chip(names);
   check_start_dialog();
   check_drag_to_migrate(names);
+  check_channels(names);
 
   kill_victim();
   g_assert_true(wait_until(is_dead, (gpointer)victim));

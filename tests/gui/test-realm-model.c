@@ -236,6 +236,57 @@ test_module_state(void)
   g_assert_null(arts_realm_model_lookup_module(m, MOD1));
 }
 
+/* Per-channel counters reach the module's item from its runtime's
+ * telemetry; the orchestrator's older channel_stats in a later state do
+ * not replace them; the state's channel list says name and mode. */
+static void
+test_channel_counters(void)
+{
+  g_autoptr(ArtsRealmModel) m = new_model();
+  g_autofree char *s1 = state_json(RT1, "a", "A");
+  const char *stats =
+    "{\"object_id\":\"" MOD1 "\",\"action\":\"update\","
+    "\"type\":\"runtime_resp\",\"data\":{\"type\":\"telemetry\","
+    "\"uuid\":\"" RT1 "\",\"ts\":2000,\"metrics\":{},"
+    "\"modules\":[{\"uuid\":\"" MOD1 "\",\"name\":\"consumer\","
+    "\"metrics\":{},\"channels\":[{\"channel\":\"demo/numbers\","
+    "\"mode\":\"r\",\"metrics\":{\"arts.channel.messages.in\":12,"
+    "\"arts.channel.messages.dropped\":2}}]}]}}";
+  const char *state =
+    "{\"object_id\":\"" MOD1 "\",\"action\":\"update\","
+    "\"type\":\"arts_resp\",\"data\":{\"type\":\"module\","
+    "\"uuid\":\"" MOD1 "\",\"name\":\"consumer\",\"parent\":\"" RT1
+    "\",\"status\":\"A\",\"state\":\"running\","
+    "\"channels\":[{\"path\":\"demo/numbers\",\"mode\":\"r\"},"
+    "{\"path\":\"alerts\",\"mode\":\"w\"}],"
+    "\"channel_stats\":{\"ts\":1000,\"channels\":[{\"channel\":"
+    "\"demo/numbers\",\"metrics\":{\"arts.channel.messages.in\":3}}]}}}";
+  ArtsModuleItem *mod;
+  GPtrArray *c;
+  ArtsChannel *ch;
+
+  feed_ok(m, "state/runtime/" RT1, s1);
+  feed_ok(m, "stats/" RT1, stats);
+  mod = arts_realm_model_lookup_module(m, MOD1);
+  g_assert_nonnull(mod);
+  c = arts_module_item_get_channel_counters(mod);
+  g_assert_cmpuint(c->len, ==, 1);
+  g_assert_cmpfloat(arts_channel_metrics_get(c->pdata[0],
+                                             ARTS_METRIC_CH_MSGS_IN), ==, 12);
+  g_assert_cmpuint(((ArtsChannelMetrics *)c->pdata[0])->mode, ==,
+                   ARTS_CHANNEL_READ);
+  g_assert_cmpuint(arts_module_item_get_declared_channels(mod)->len, ==, 0);
+  feed_ok(m, "state/module/" MOD1, state);
+  c = arts_module_item_get_channel_counters(mod);
+  g_assert_cmpfloat(arts_channel_metrics_get(c->pdata[0],
+                                             ARTS_METRIC_CH_MSGS_IN), ==, 12);
+  c = arts_module_item_get_declared_channels(mod);
+  g_assert_cmpuint(c->len, ==, 2);
+  ch = c->pdata[1];
+  g_assert_cmpstr(ch->name, ==, "alerts");
+  g_assert_cmpuint(ch->mode, ==, ARTS_CHANNEL_WRITE);
+}
+
 /* Each bad message is refused, says why, and leaves the model as it was. */
 static void
 test_bad_messages(void)
@@ -566,6 +617,7 @@ main(int argc, char **argv)
   g_test_add_func("/realm-model/stats-before-state", test_stats_before_state);
   g_test_add_func("/realm-model/modules", test_modules);
   g_test_add_func("/realm-model/module-state", test_module_state);
+  g_test_add_func("/realm-model/channel-counters", test_channel_counters);
   g_test_add_func("/realm-model/bad-messages", test_bad_messages);
   g_test_add_func("/realm-model/events", test_events);
   g_test_add_func("/realm-model/history", test_history);
