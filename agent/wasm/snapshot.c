@@ -533,9 +533,9 @@ struct wasm_snapshot {
   wasm_limits limits;
   uint32_t nmems;
   uint64_t pages;
-  mem_run *runs;        /* section 9: the chunks that differ from the image */
+  mem_run *runs;        /* non-zero chunks; in a delta, changed chunks */
   uint64_t nruns;
-  bool delta;           /* memory is section 9, against an image: */
+  bool delta;           /* memory is section 9, against this image: */
   uint64_t image_pages;
   uint32_t image_crc;
   wasm_memimage *image; /* given by wasm_snapshot_use_image */
@@ -1087,6 +1087,11 @@ static int adopt_image(const wasm_snapshot *s, wasm_instance *inst,
                        char *err, size_t errlen) {
   wasm_memimage *img = s->image;
   if (!s->nmems) return 0;
+  if (s->pages > SIZE_MAX / WASM_PAGE_SIZE) {
+    set_err(err, errlen, "bad snapshot: memory larger than this machine's "
+            "address space");
+    return -1;
+  }
   size_t have = (size_t)img->pages * WASM_PAGE_SIZE;
   size_t want = (size_t)s->pages * WASM_PAGE_SIZE;
   if (want > have) {
@@ -1119,6 +1124,7 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
             s->nmems, m->nmems);
     return -1;
   }
+  if (s->delta && check_image(s, err, errlen) < 0) return -1;
   if (!m->nmems) return 0;
   wasm_memory *mem = inst->mems[0];
   if (s->pages < m->mems[0].min || s->pages > mem->max_pages ||
@@ -1128,7 +1134,7 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
             (unsigned long long)s->pages);
     return -1;
   }
-  if (s->delta) return check_image(s, err, errlen);  /* adopted last */
+  if (s->delta) return 0;  /* the image is adopted last: adopt_image */
   /* A fresh zeroed block (calloc maps large ones lazily) instead of the
    * instantiated memory: nothing to clear, and untouched pages cost
    * nothing. The engine keeps memory in malloc'd blocks (it reallocs them
@@ -1342,6 +1348,8 @@ static int image_parse(const uint8_t *buf, size_t len, bool check_crc,
                     "bad memory image"};
   *pages = load_var(&u);
   if (!u.bad && *pages > WASM_MAX_PAGES) bad(&u, "memory larger than 4 GiB");
+  if (!u.bad && *pages > SIZE_MAX / WASM_PAGE_SIZE)
+    bad(&u, "memory larger than this machine's address space");
   u.where = "runs";
   *runs = u.bad ? NULL : load_runs(&u, *pages * CHUNKS_PER_PAGE, nruns);
   if (!u.bad && u.p != u.end) bad(&u, "trailing bytes");

@@ -6,7 +6,7 @@
  * image, another image, damaged images, a full snapshot given an image,
  * an image used twice.
  *
- * usage: test-precopy PRECOPY.wasm [MIB]
+ * usage: test-precopy PRECOPY.wasm [MIB] [--soft-crc]
  * (the precopy program: it fills MIB MiB, default 8; times are printed,
  * not asserted) */
 #include <stdio.h>
@@ -174,12 +174,105 @@ static void damaged_images(const uint8_t *img, size_t len) {
   free(b);
 }
 
+/* A module without memory: its image has 0 pages, its delta no chunks,
+ * and the delta still wants its image. */
+static void no_memory(void) {
+  static const uint8_t wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,             /* type () -> () */
+    0x03, 0x02, 0x01, 0x00,                         /* one function */
+    0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,        /* exported as f */
+    0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,             /* body: end */
+  };
+  char err[256];
+  wasm_module *m = wasm_module_load(wasm, sizeof wasm, NULL, err, sizeof err);
+  wasm_instance *inst = m ? wasm_instantiate(m, NULL, 0, NULL, NULL, err,
+                                             sizeof err) : NULL;
+  CHECK(inst != NULL);
+  if (!inst) return;
+  uint8_t *image, *delta;
+  size_t ilen, dlen;
+  CHECK(wasm_memimage_write(inst, &image, &ilen, err, sizeof err) == 0);
+  CHECK(wasm_snapshot_write_delta(inst, "none", NULL, 0, image, ilen, &delta,
+                                  &dlen, err, sizeof err) == 0);
+  wasm_memimage *img = wasm_memimage_read(image, ilen, err, sizeof err);
+  CHECK(img && wasm_memimage_pages(img) == 0);
+  wasm_snapshot *s = wasm_snapshot_read(delta, dlen, err, sizeof err);
+  CHECK(s && wasm_snapshot_needs_image(s));
+  wasm_instance *r = s ? wasm_snapshot_instantiate(s, m, NULL, 0, NULL, NULL,
+                                                   err, sizeof err) : NULL;
+  CHECK(!r && strstr(err, "no image"));
+  CHECK(s && img && wasm_snapshot_use_image(s, img, err, sizeof err) == 0);
+  r = s ? wasm_snapshot_instantiate(s, m, NULL, 0, NULL, NULL, err,
+                                    sizeof err) : NULL;
+  CHECK(r && wasm_invoke(r, "f", NULL, 0) == WASM_FINISHED);
+  printf("module without memory: image %zu bytes, delta %zu bytes\n", ilen,
+         dlen);
+  wasm_instance_free(r);
+  wasm_snapshot_free(s);
+  free(image);
+  free(delta);
+  wasm_instance_free(inst);
+  wasm_module_free(m);
+}
+
+static size_t skip_var(const uint8_t *b, size_t p) {
+  while (b[p] & 0x80) p++;
+  return p + 1;
+}
+
+/* Every byte of the delta section's header (tag, length, memories,
+ * pages, image pages, image CRC, run count, first run's gap and count),
+ * flipped and re-sealed, then restored with the right image: refused,
+ * never a crash (the ASan build runs this too). The chunk bytes after it
+ * are data: any value is valid. */
+static void damaged_delta_headers(const uint8_t *delta, size_t len,
+                                  const uint8_t *image, size_t ilen) {
+  size_t at = 9;
+  while (at + 6 <= len && delta[at] != 9) {
+    uint32_t n = 0;
+    for (int i = 0; i < 5; i++)
+      n |= (uint32_t)(delta[at + 1 + i] & 0x7f) << (7 * i);
+    at += 6 + n;
+  }
+  CHECK(at + 64 < len);
+  if (at + 64 >= len) return;
+  size_t end = skip_var(delta, at + 6);           /* memories */
+  end = skip_var(delta, skip_var(delta, end));    /* pages, image pages */
+  end = skip_var(delta, end + 4);                 /* crc, runs */
+  end = skip_var(delta, skip_var(delta, end));    /* gap, count */
+  uint8_t *b = malloc(len);
+  char err[512];
+  int refused = 0;
+  for (size_t i = at; i < end; i++) {
+    memcpy(b, delta, len);
+    b[i] ^= 0xff;
+    reseal(b, len);
+    wasm_memimage *img = wasm_memimage_read(image, ilen, err, sizeof err);
+    restored r;
+    sink out = {0};
+    if (restore(b, len, img, &out, &r, err, sizeof err) < 0) refused++;
+    restored_free(&r);
+    free(out.buf);
+  }
+  CHECK(refused == (int)(end - at));
+  printf("delta header bytes flipped and re-sealed: %d/%zu refused, e.g. "
+         "\"%s\"\n", refused, end - at, err);
+  free(b);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s PRECOPY.wasm [MIB]\n", argv[0]);
+    fprintf(stderr, "usage: %s PRECOPY.wasm [MIB] [--soft-crc]\n", argv[0]);
     return 2;
   }
-  const char *mib = argc > 2 ? argv[2] : "8";
+  const char *mib = "8";
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--soft-crc") == 0)  /* the table CRC, not SSE4.2 */
+      setenv("ARTS_SNAPSHOT_SOFT_CRC", "1", 1);
+    else
+      mib = argv[i];
+  }
   size_t wlen;
   uint8_t *wbytes = read_all(argv[1], &wlen);
   char err[512];
@@ -397,6 +490,8 @@ int main(int argc, char **argv) {
 
   /* Damaged images: the fresh instance's one is small. */
   damaged_images(fresh, fresh_len);
+  damaged_delta_headers(delta, delta_len, image, image_len);
+  no_memory();
 
   free(fresh);
   free(later);
