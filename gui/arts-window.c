@@ -324,15 +324,22 @@ show_runtime_action(GSimpleAction *action, GVariant *param,
     show_runtime(self, item);
 }
 
+/* The module an action's parameter names by uuid, or NULL. */
+static ArtsModuleItem *
+param_module(ArtsWindow *self, GVariant *param)
+{
+  return self->model
+      ? arts_realm_model_lookup_module(self->model,
+                                       g_variant_get_string(param, NULL))
+      : NULL;
+}
+
 static void
 show_module_action(GSimpleAction *action, GVariant *param,
                    gpointer user_data)
 {
   ArtsWindow *self = user_data;
-  ArtsModuleItem *module = self->model
-      ? arts_realm_model_lookup_module(self->model,
-                                       g_variant_get_string(param, NULL))
-      : NULL;
+  ArtsModuleItem *module = param_module(self, param);
 
   if (!module)
     return;
@@ -388,6 +395,16 @@ typedef struct {
   ArtsModuleItem *module; /* a reference */
   char *target_name;
 } ModuleRequest;
+
+static ModuleRequest *
+module_request_new(ArtsWindow *self, ArtsModuleItem *module)
+{
+  ModuleRequest *r = g_new0(ModuleRequest, 1);
+
+  r->self = g_object_ref(self);
+  r->module = g_object_ref(module);
+  return r;
+}
 
 static void
 module_request_free(ModuleRequest *r)
@@ -445,9 +462,7 @@ migrate_module_action(GSimpleAction *action, GVariant *param,
   json_object_set_string_member(data, "type", "module");
   json_object_set_string_member(data, "uuid", module_uuid);
   json_object_set_string_member(data, "target", target_uuid);
-  r = g_new0(ModuleRequest, 1);
-  r->self = g_object_ref(self);
-  r->module = g_object_ref(module);
+  r = module_request_new(self, module);
   r->target_name = g_strdup(arts_runtime_item_get_name(target));
   arts_module_item_set_moving(module, TRUE);
   arts_realm_model_control_async(self->model, "migrate", data, NULL,
@@ -495,10 +510,7 @@ stop_module_action(GSimpleAction *action, GVariant *param,
                    gpointer user_data)
 {
   ArtsWindow *self = user_data;
-  ArtsModuleItem *module = self->model
-      ? arts_realm_model_lookup_module(self->model,
-                                       g_variant_get_string(param, NULL))
-      : NULL;
+  ArtsModuleItem *module = param_module(self, param);
   ArtsRuntimeItem *rt;
   GtkWidget *dialog;
   ModuleRequest *r;
@@ -524,9 +536,7 @@ stop_module_action(GSimpleAction *action, GVariant *param,
                                           "cancel");
   adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog),
                                         "cancel");
-  r = g_new0(ModuleRequest, 1);
-  r->self = g_object_ref(self);
-  r->module = g_object_ref(module);
+  r = module_request_new(self, module);
   g_signal_connect(dialog, "response", G_CALLBACK(on_stop_response), r);
   gtk_window_present(GTK_WINDOW(dialog));
 }
