@@ -1299,8 +1299,10 @@ int wasm_memimage_write(const wasm_instance *inst, uint8_t **out,
   uint64_t nchunks = pages * CHUNKS_PER_PAGE;
   dump_state d = {0};
   /* Room for the worst case at once: the buffer is only touched as far as
-   * it is written, and a full memory is not copied again to grow it. */
-  reserve(&d, (size_t)(pages * WASM_PAGE_SIZE + nchunks * 4 + 64));
+   * it is written, and a full memory is not copied again to grow it. Where
+   * that much address space is refused, it grows as it goes. */
+  if (!reserve(&d, (size_t)(pages * WASM_PAGE_SIZE + nchunks * 4 + 64)))
+    d.oom = false;
   dump_bytes(&d, IMAGE_MAGIC, 8);
   dump_u8(&d, IMAGE_VERSION);
   dump_var(&d, pages);
