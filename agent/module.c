@@ -34,6 +34,8 @@ struct _AgentModule {
   char *sha256;
   char *dir;
   GBytes *program, *snapshot;
+  wasm_memimage *image;       /* restore: what a delta snapshot needs */
+  GBytes *image_bytes;        /* source: the last pre-copy image (thread) */
   char **argv, **env;
   struct _AgentModuleChannels *channels;  /* channels.h */
   wasm_limits limits;
@@ -70,6 +72,7 @@ void agent_event_free(AgentEvent *ev)
   if (!ev)
     return;
   g_clear_pointer(&ev->bytes, g_bytes_unref);
+  g_clear_pointer(&ev->input, g_bytes_unref);
   g_free(ev->error);
   g_free(ev);
 }
@@ -255,6 +258,28 @@ static void module_bad(char *err, size_t errlen, const char *why)
     snprintf(err, errlen, "bad snapshot: %s", why);
 }
 
+/* A delta snapshot is restored over the memory image that came before it
+ * (pre-copy); the snapshot takes the image over. */
+static gboolean module_use_image(AgentModule *m, wasm_snapshot *s, char *err,
+                                 size_t errlen)
+{
+  char why[400];
+
+  if (!wasm_snapshot_needs_image(s))
+    return TRUE;
+  if (!m->image) {
+    snprintf(err, errlen, "bad snapshot: it is a delta, and no memory "
+             "image came before it");
+    return FALSE;
+  }
+  if (wasm_snapshot_use_image(s, m->image, why, sizeof why) < 0) {
+    module_bad(err, errlen, why);
+    return FALSE;
+  }
+  m->image = NULL;
+  return TRUE;
+}
+
 /* A snapshot is hostile input: each engine step validates before it
  * changes anything; a failure leaves nothing behind but a message. */
 static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
@@ -277,6 +302,8 @@ static gboolean module_restore(AgentModule *m, char *err, size_t errlen)
     module_bad(err, errlen, why);
     return FALSE;
   }
+  if (!module_use_image(m, s, err, errlen))
+    goto out;
   host = wasm_snapshot_host_state(s, &hname, &hlen);
   if (!hname || strcmp(hname, MODULE_HOST_NAME) != 0) {
     snprintf(err, errlen, "bad snapshot: host state \"%.64s\" is not WASI",
@@ -338,6 +365,42 @@ static guint module_take(AgentModule *m, gboolean held)
   return orders;
 }
 
+/* Pre-copy: the image travels while the module runs on; the migration's
+ * snapshot then only holds the chunks that changed since. */
+static void module_precopy(AgentModule *m)
+{
+  AgentEvent *ev = module_event(AGENT_EVENT_PRECOPY);
+  uint8_t *out = NULL;
+  size_t outlen = 0;
+  char err[512];
+
+  g_clear_pointer(&m->image_bytes, g_bytes_unref);
+  if (wasm_memimage_write(m->inst, &out, &outlen, err, sizeof err) < 0) {
+    ev->error = g_strdup(err);
+  } else {
+    m->image_bytes = g_bytes_new_with_free_func(out, outlen, free, out);
+    ev->bytes = g_bytes_ref(m->image_bytes);
+  }
+  module_post(m, ev);
+}
+
+static int module_snapshot_write(AgentModule *m, const uint8_t *host,
+                                 size_t hlen, gboolean delta, uint8_t **out,
+                                 size_t *outlen, char *err, size_t errlen)
+{
+  gsize ilen;
+  const guint8 *image;
+
+  if (!delta)
+    return wasm_snapshot_write(m->inst, MODULE_HOST_NAME, host, hlen, out,
+                               outlen, err, errlen);
+  image = g_bytes_get_data(m->image_bytes, &ilen);
+  return wasm_snapshot_write_delta(m->inst, MODULE_HOST_NAME, host, hlen,
+                                   image, ilen, out, outlen, err, errlen);
+}
+
+/* A migration's snapshot also carries the stdin the program has not read
+ * yet: it is the target's to read. A checkpoint is always whole. */
 static void module_snapshot(AgentModule *m, gboolean checkpoint)
 {
   AgentEvent *ev = module_event(AGENT_EVENT_SNAPSHOT);
@@ -346,16 +409,22 @@ static void module_snapshot(AgentModule *m, gboolean checkpoint)
   char err[512];
 
   ev->checkpoint = checkpoint;
+  ev->delta = !checkpoint && m->image_bytes;
   g_mutex_lock(&m->lock);
   ev->offset = m->out_total;
+  if (!checkpoint && m->in->len > 0)
+    ev->input = g_bytes_new(m->in->data, m->in->len);
+  ev->input_eof = !checkpoint && m->in_eof;
   g_mutex_unlock(&m->lock);
   if (wasi_save(m->wasi, &host, &hlen, err, sizeof err) < 0 ||
-      wasm_snapshot_write(m->inst, MODULE_HOST_NAME, host, hlen, &out,
-                          &outlen, err, sizeof err) < 0)
+      module_snapshot_write(m, host, hlen, ev->delta, &out, &outlen, err,
+                            sizeof err) < 0)
     ev->error = g_strdup(err);
   else
     ev->bytes = g_bytes_new_with_free_func(out, outlen, free, out);
   free(host);
+  if (!checkpoint)
+    g_clear_pointer(&m->image_bytes, g_bytes_unref);
   module_post(m, ev);
 }
 
@@ -415,6 +484,10 @@ static void module_run(AgentModule *m)
       stopped = TRUE;
       break;
     }
+    if (orders & AGENT_ORDER_PRECOPY)
+      module_precopy(m);
+    if ((orders & AGENT_ORDER_RESUME) && !(orders & AGENT_ORDER_HOLD))
+      g_clear_pointer(&m->image_bytes, g_bytes_unref);  /* called off */
     if ((orders & AGENT_ORDER_HOLD) && (orders & AGENT_ORDER_RESUME) &&
         !held) {
       /* Called off before it began: no snapshot needed. */
@@ -472,12 +545,30 @@ static void *module_main(void *arg)
   m->restored = m->snapshot != NULL;
   g_clear_pointer(&m->program, g_bytes_unref);
   g_clear_pointer(&m->snapshot, g_bytes_unref);
+  g_clear_pointer(&m->image, wasm_memimage_free);
   module_post(m, ev);
   module_run(m);
   return NULL;
 }
 
 /* --- the supervisor's side ---------------------------------------------- */
+
+wasm_memimage *agent_module_image_read(const guint8 *data, gsize len,
+                                       GError **error)
+{
+  char why[400];
+  wasm_memimage *img = wasm_memimage_read(data, len, why, sizeof why);
+
+  if (!img)
+    g_set_error(error, AGENT_ERROR, AGENT_ERROR_IO, "bad memory image: %s",
+                why);
+  return img;
+}
+
+void agent_module_image_free(wasm_memimage *image)
+{
+  wasm_memimage_free(image);
+}
 
 AgentModule *agent_module_start(const AgentModuleSpec *spec,
                                 AgentEventSink *sink, GError **error)
@@ -493,6 +584,7 @@ AgentModule *agent_module_start(const AgentModuleSpec *spec,
   m->dir = g_strdup(spec->dir);
   m->program = spec->program ? g_bytes_ref(spec->program) : NULL;
   m->snapshot = spec->snapshot ? g_bytes_ref(spec->snapshot) : NULL;
+  m->image = spec->image;
   m->argv = g_strdupv((char **)spec->argv);
   m->env = spec->env ? g_strdupv((char **)spec->env) : g_new0(char *, 1);
   m->limits.max_memory = spec->max_memory;
@@ -500,6 +592,11 @@ AgentModule *agent_module_start(const AgentModuleSpec *spec,
   m->channels = spec->channels;
   m->out_total = m->out_base = spec->out_offset;
   m->in = g_byte_array_new();
+  if (spec->input)
+    g_byte_array_append(m->in, g_bytes_get_data(spec->input, NULL),
+                        (guint)MIN(g_bytes_get_size(spec->input),
+                                   AGENT_STDIN_MAX));
+  m->in_eof = spec->input_eof;
   g_mutex_init(&m->lock);
   g_cond_init(&m->orders_cond);
   g_cond_init(&m->io_cond);
@@ -606,6 +703,8 @@ void agent_module_free(AgentModule *m)
   wasm_module_free(m->wm);
   g_clear_pointer(&m->program, g_bytes_unref);
   g_clear_pointer(&m->snapshot, g_bytes_unref);
+  g_clear_pointer(&m->image, wasm_memimage_free);
+  g_clear_pointer(&m->image_bytes, g_bytes_unref);
   g_byte_array_unref(m->in);
   g_strfreev(m->argv);
   g_strfreev(m->env);

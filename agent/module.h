@@ -21,6 +21,8 @@ typedef enum {
   AGENT_ORDER_CHECKPOINT = 1 << 2,  /* snapshot, then go on */
   AGENT_ORDER_RESUME = 1 << 3,      /* leave a hold */
   AGENT_ORDER_SAMPLE = 1 << 4,      /* record instructions and memory */
+  AGENT_ORDER_PRECOPY = 1 << 5,     /* image of the memory, then go on: the
+                                     * next HOLD snapshot is a delta */
 } AgentOrder;
 
 typedef enum {
@@ -30,6 +32,7 @@ typedef enum {
   AGENT_EVENT_SNAPSHOT,  /* bytes (or error), offset = output offset */
   AGENT_EVENT_RESUMED,   /* a hold ended */
   AGENT_EVENT_ENDED,     /* the thread is done: join with agent_module_free */
+  AGENT_EVENT_PRECOPY,   /* bytes: a memory image (or error); it runs on */
 } AgentEventKind;
 
 typedef enum {
@@ -44,7 +47,10 @@ typedef struct {
   gpointer owner;        /* the spec's owner */
   int fd;                /* OUTPUT: 1 or 2 */
   guint64 offset;        /* OUTPUT: of the first byte; SNAPSHOT: at the pause */
-  GBytes *bytes;         /* OUTPUT, SNAPSHOT */
+  GBytes *bytes;         /* OUTPUT, SNAPSHOT, PRECOPY */
+  GBytes *input;         /* SNAPSHOT (hold): stdin not yet read, or NULL */
+  gboolean input_eof;    /* SNAPSHOT (hold): and its end had come */
+  gboolean delta;        /* SNAPSHOT: against the last PRECOPY image */
   char *error;           /* STARTED, SNAPSHOT, ENDED(TRAPPED) */
   gboolean checkpoint;   /* SNAPSHOT: taken for a checkpoint */
   gint64 ts_ms;
@@ -75,6 +81,10 @@ typedef struct {
   const char *dir;          /* host directory, seen as /data and . */
   GBytes *program;          /* fresh start: the .wasm bytes */
   GBytes *snapshot;         /* restore: the snapshot (program ignored) */
+  struct wasm_memimage *image;  /* restore: the decoded memory image a
+                             * delta snapshot needs, or NULL; taken */
+  GBytes *input;            /* restore: stdin the source had not read */
+  gboolean input_eof;       /* restore: the end of stdin had come */
   const char *const *argv;  /* argv[0] is the program's name */
   const char *const *env;   /* "K=V", NULL-terminated, may be NULL */
   guint64 max_memory;       /* 0: the engine's default */
@@ -84,6 +94,12 @@ typedef struct {
   struct _AgentModuleChannels *channels;  /* channels.h; NULL: none. Must
                              * outlive the module (detach after free) */
 } AgentModuleSpec;
+
+/* Decodes and checks a pre-copy memory image (AGENT_EVENT_PRECOPY's bytes,
+ * arrived from another runtime) for a later restore's spec.image. */
+struct wasm_memimage *agent_module_image_read(const guint8 *data, gsize len,
+                                              GError **error);
+void agent_module_image_free(struct wasm_memimage *image);
 
 /* Starts the module's thread; the first event it posts is STARTED. */
 AgentModule *agent_module_start(const AgentModuleSpec *spec,

@@ -6,6 +6,7 @@
  * loop watches, so everything below runs on the main thread: MQTT,
  * answers, output batching, acknowledgements. */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -14,6 +15,7 @@
 #include "agent-error.h"
 #include "arts-channel.h"
 #include "arts-program.h"
+#include "arts-stream.h"
 #include "channels.h"
 #include "control.h"
 #include "module.h"
@@ -33,6 +35,11 @@
 #define SUP_MIGRATE_MS 10000
 /* How long a restore-ready module waits for its snapshot. */
 #define SUP_RESTORE_WAIT_MS 60000
+/* Pre-copy (docs/agent.md, "Live migration"): a module with at least this
+ * much linear memory sends an image of it while it runs on, and at the
+ * pause only what changed since. Below it, one whole snapshot is quicker
+ * than two messages. */
+#define SUP_PRECOPY_MIN ((guint64)2 << 20)
 /* Largest snapshot accepted: 4 GiB of memory could not be restored by
  * this runtime anyway. */
 #define SUP_SNAPSHOT_MAX ((gsize)1 << 30)
@@ -68,6 +75,8 @@ typedef struct {
   SupState state;
   char *dir;
   char *stdout_topic, *stdin_topic, *snapshot_topic;
+  char *snapshot_sub;           /* snapshot/{uuid}/#: with its subtopics */
+  char *ready_topic;            /* snapshot/{uuid}/ready */
   AgentModule *mod;             /* while the thread lives */
   gboolean restore;             /* waits for a snapshot, not a program */
   char *restore_migration;      /* the migration it waits for, or NULL */
@@ -91,6 +100,17 @@ typedef struct {
   char *migration;
   gint64 paused_at;
   GBytes *snap;                 /* taken, waiting for output PUBACKs */
+  gboolean snap_delta;          /* snap is a delta against the pre-copy */
+  GBytes *snap_input;           /* stdin not yet read at the pause: a
+                                 * byte "end of input came" (0/1), then
+                                 * the bytes (docs/protocol.md) */
+  int precopy_mid;              /* pre-copy image awaiting PUBACK; -1:
+                                 * asked of the thread, not yet taken */
+  gboolean precopy;             /* in pre-copy: waits for the target */
+  gsize precopy_bytes;
+  struct wasm_memimage *image;  /* target: the pre-copy that came */
+  GBytes *input;                /* target: the source's unread stdin */
+  gboolean input_eof;
   guint64 snap_offset;
   int snap_mid;                 /* snapshot publish awaiting PUBACK */
   gsize snap_bytes;
@@ -137,7 +157,7 @@ struct _AgentSupervisor {
 static void sup_module_free(gpointer data);
 static void sup_answer_deletes(SupModule *sm);
 static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
-                      guint64 out_offset);
+                      guint64 out_offset, AgentModuleSpec *more);
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -421,8 +441,13 @@ static void sup_migrate_end(SupModule *sm)
   g_clear_pointer(&sm->migrate_req, arts_envelope_free);
   g_clear_pointer(&sm->migration, g_free);
   g_clear_pointer(&sm->snap, g_bytes_unref);
+  g_clear_pointer(&sm->snap_input, g_bytes_unref);
   g_clear_handle_id(&sm->migrate_timer, g_source_remove);
   sm->snap_mid = 0;
+  sm->precopy_mid = 0;
+  if (sm->precopy && sm->s->mqtt)
+    arts_mqtt_unsubscribe(sm->s->mqtt, sm->ready_topic);
+  sm->precopy = FALSE;
 }
 
 /* The migration cannot go on: say why, and the module goes on here. */
@@ -450,24 +475,26 @@ static gboolean sup_migrate_timeout(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static int sup_publish_snapshot(SupModule *sm, GBytes *snap, guint64 offset,
-                                const char *kind, const char *migration)
+/* SUFFIX: "" for the snapshot itself, ARTS_SNAPSHOT_PRECOPY_SUFFIX or
+ * ARTS_SNAPSHOT_INPUT_SUFFIX for what goes before it (docs/protocol.md). */
+static int sup_publish_snapshot(SupModule *sm, const char *suffix,
+                                GBytes *snap, guint64 offset,
+                                ArtsSnapshotKind kind, gboolean delta)
 {
   AgentSupervisor *s = sm->s;
-  char off[24], migs[16];
-  ArtsMqttProp props[4] = {
-    { "kind", kind }, { "stdout_offset", off }, { "migrations", migs },
-    { "migration", migration },
-  };
+  ArtsSnapshotProps p;
   gsize len;
   const guint8 *data = g_bytes_get_data(snap, &len);
   g_autoptr(GError) error = NULL;
+  g_autofree char *topic = g_strconcat(sm->snapshot_topic, suffix, NULL);
   int mid;
 
-  snprintf(off, sizeof off, "%" G_GUINT64_FORMAT, offset);
-  snprintf(migs, sizeof migs, "%u", sm->migrations);
-  mid = arts_mqtt_publish(s->mqtt, sm->snapshot_topic, data, len, 1, FALSE,
-                          props, migration ? 4 : 3, &error);
+  arts_snapshot_props_init(&p, kind, kind == ARTS_SNAPSHOT_CHECKPOINT
+                                     ? NULL : sm->migration,
+                           (gint64)MIN(offset, (guint64)G_MAXINT64));
+  arts_snapshot_props_add(&p, sm->migrations, delta);
+  mid = arts_mqtt_publish(s->mqtt, topic, data, len, 1, FALSE, p.props,
+                          p.n_props, &error);
   if (mid < 0) {
     g_warning("snapshot of %s not sent: %s", sm->uuid, error->message);
     return -1;
@@ -491,12 +518,85 @@ static void sup_migrate_progress(SupModule *sm)
   g_debug("module %s: output acknowledged, publishing the snapshot %"
           G_GINT64_FORMAT " ms after the pause", sm->uuid,
           arts_now_ms() - sm->paused_at);
-  sm->snap_mid = sup_publish_snapshot(sm, sm->snap, sm->snap_offset,
-                                      "migration", sm->migration);
+  /* Same publisher, QoS 1: the broker hands the input on before the
+   * snapshot, and the target feeds it before the program reads on. */
+  if (sm->snap_input &&
+      sup_publish_snapshot(sm, ARTS_SNAPSHOT_INPUT_SUFFIX, sm->snap_input,
+                           sm->snap_offset, ARTS_SNAPSHOT_MIGRATION,
+                           FALSE) < 0) {
+    sup_migrate_fail(sm, "the unread input could not be published");
+    return;
+  }
+  sm->snap_mid = sup_publish_snapshot(sm, "", sm->snap, sm->snap_offset,
+                                      ARTS_SNAPSHOT_MIGRATION,
+                                      sm->snap_delta);
   g_clear_pointer(&sm->snap, g_bytes_unref);
+  g_clear_pointer(&sm->snap_input, g_bytes_unref);
   if (sm->snap_mid < 0) {
     sm->snap_mid = 0;
     sup_migrate_fail(sm, "the snapshot could not be published");
+  }
+}
+
+/* The image is at the broker; the pause waits for the target's word that
+ * it has decoded it (sup_precopy_ready): the delta would otherwise queue
+ * behind the image on the target's connection, and count as downtime. */
+static void sup_precopy_acked(SupModule *sm, int reason)
+{
+  sm->precopy_mid = 0;
+  if (!sm->migrate_req)
+    return;
+  if (reason >= 0x80) {
+    g_autofree char *why =
+      g_strdup_printf("the broker refused the memory image (reason "
+                      "0x%02x)", reason);
+    sup_migrate_fail(sm, why);
+    return;
+  }
+  g_debug("module %s: memory image of %" G_GSIZE_FORMAT " bytes is out",
+          sm->uuid, sm->precopy_bytes);
+}
+
+/* The target has the image: now the pause, and only what changed. */
+static void sup_precopy_ready(SupModule *sm, const char *migration,
+                              const guint8 *payload, gsize len)
+{
+  g_autofree char *said = g_strndup((const char *)payload, MIN(len, 300));
+
+  if (!sm->migrate_req || !sm->precopy || !migration ||
+      !g_str_equal(migration, sm->migration))
+    return;
+  arts_mqtt_unsubscribe(sm->s->mqtt, sm->ready_topic);
+  sm->precopy = FALSE;
+  if (!g_str_equal(said, "ok")) {
+    g_autofree char *why = g_strdup_printf("the target has no memory "
+                                           "image: %s", said);
+    sup_migrate_fail(sm, why);
+    return;
+  }
+  sup_order(sm, AGENT_ORDER_HOLD);
+}
+
+static void sup_on_precopy_event(SupModule *sm, AgentEvent *ev)
+{
+  if (!sm->migrate_req || sm->precopy_mid != -1)
+    return;   /* called off meanwhile: the thread dropped its image */
+  sm->precopy_mid = 0;
+  if (ev->error) {
+    g_warning("module %s: no memory image (%s); sending the whole "
+              "snapshot", sm->uuid, ev->error);
+    arts_mqtt_unsubscribe(sm->s->mqtt, sm->ready_topic);
+    sm->precopy = FALSE;
+    sup_order(sm, AGENT_ORDER_HOLD);
+    return;
+  }
+  sm->precopy_bytes = g_bytes_get_size(ev->bytes);
+  sm->precopy_mid = sup_publish_snapshot(sm, ARTS_SNAPSHOT_PRECOPY_SUFFIX,
+                                         ev->bytes, 0, ARTS_SNAPSHOT_PRECOPY,
+                                         FALSE);
+  if (sm->precopy_mid < 0) {
+    sm->precopy_mid = 0;
+    sup_migrate_fail(sm, "the memory image could not be published");
   }
 }
 
@@ -505,6 +605,10 @@ static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
   AgentSupervisor *s = sm->s;
   JsonObject *d;
 
+  if (mid == sm->precopy_mid) {
+    sup_precopy_acked(sm, reason);
+    return;
+  }
   if (mid == sm->ckpt_mid && sm->checkpoint_req) {
     if (reason >= 0x80) {
       sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_MQTT,
@@ -541,6 +645,21 @@ static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
   sup_state(sm, SUP_PAUSED);
 }
 
+static GBytes *sup_input_message(GBytes *input, gboolean eof)
+{
+  GByteArray *a;
+  guint8 flag = eof ? 1 : 0;
+
+  if (!input && !eof)
+    return NULL;
+  a = g_byte_array_new();
+  g_byte_array_append(a, &flag, 1);
+  if (input)
+    g_byte_array_append(a, g_bytes_get_data(input, NULL),
+                        (guint)g_bytes_get_size(input));
+  return g_byte_array_free_to_bytes(a);
+}
+
 static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
 {
   AgentSupervisor *s = sm->s;
@@ -556,8 +675,8 @@ static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
     }
     sm->snap_bytes = g_bytes_get_size(ev->bytes);
     sm->snap_offset = ev->offset;
-    sm->ckpt_mid = sup_publish_snapshot(sm, ev->bytes, ev->offset,
-                                        "checkpoint", NULL);
+    sm->ckpt_mid = sup_publish_snapshot(sm, "", ev->bytes, ev->offset,
+                                        ARTS_SNAPSHOT_CHECKPOINT, FALSE);
     if (sm->ckpt_mid < 0) {
       sm->ckpt_mid = 0;
       sup_refusef(s, sm->checkpoint_req, ARTS_ERROR_MQTT,
@@ -574,7 +693,10 @@ static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
     return;
   }
   g_clear_pointer(&sm->snap, g_bytes_unref);
+  g_clear_pointer(&sm->snap_input, g_bytes_unref);
   sm->snap = g_bytes_ref(ev->bytes);
+  sm->snap_delta = ev->delta;
+  sm->snap_input = sup_input_message(ev->input, ev->input_eof);
   sm->snap_offset = ev->offset;
   g_debug("module %s: snapshot taken %" G_GINT64_FORMAT " ms after the "
           "pause", sm->uuid, ev->ts_ms - sm->paused_at);
@@ -709,6 +831,9 @@ static void sup_on_event(AgentSupervisor *s, AgentEvent *ev)
   case AGENT_EVENT_SNAPSHOT:
     sup_on_snapshot_event(sm, ev);
     break;
+  case AGENT_EVENT_PRECOPY:
+    sup_on_precopy_event(sm, ev);
+    break;
   case AGENT_EVENT_RESUMED:
     if (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING)
       sup_state(sm, SUP_RUNNING);
@@ -761,6 +886,9 @@ static SupModule *sup_module_new(AgentSupervisor *s, AgentControl *c)
   sm->stdout_topic = arts_topic(s->realm, ARTS_TOPIC_STDOUT, sm->uuid);
   sm->stdin_topic = arts_topic(s->realm, ARTS_TOPIC_STDIN, sm->uuid);
   sm->snapshot_topic = arts_topic(s->realm, SUP_TOPIC_SNAPSHOT, sm->uuid);
+  sm->snapshot_sub = g_strconcat(sm->snapshot_topic, "/#", NULL);
+  sm->ready_topic = g_strconcat(sm->snapshot_topic,
+                                ARTS_SNAPSHOT_READY_SUFFIX, NULL);
   g_queue_init(&sm->out);
   sm->delete_reqs = g_ptr_array_new_with_free_func(
     (GDestroyNotify)arts_envelope_free);
@@ -780,7 +908,7 @@ static void sup_module_free(gpointer data)
   if (s->mqtt) {
     arts_mqtt_unsubscribe(s->mqtt, sm->stdin_topic);
     if (sm->state == SUP_WAIT_SNAPSHOT)
-      arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
+      arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_sub);
   }
   /* The module's directory goes when the program left nothing in it. */
   if (sm->dir)
@@ -804,16 +932,27 @@ static void sup_module_free(gpointer data)
   g_free(sm->stdout_topic);
   g_free(sm->stdin_topic);
   g_free(sm->snapshot_topic);
+  g_free(sm->snapshot_sub);
+  g_free(sm->ready_topic);
+  g_clear_pointer(&sm->image, agent_module_image_free);
+  g_clear_pointer(&sm->input, g_bytes_unref);
   g_free(sm);
 }
 
+/* MORE: a restore's image and input (taken), or NULL. */
 static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
-                      guint64 out_offset)
+                      guint64 out_offset, AgentModuleSpec *more)
 {
   AgentSupervisor *s = sm->s;
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_autoptr(GError) error = NULL;
   AgentModuleSpec spec = { 0 };
+
+  if (more) {
+    spec.image = g_steal_pointer(&more->image);
+    spec.input = more->input;
+    spec.input_eof = more->input_eof;
+  }
 
   g_ptr_array_add(argv, sm->program_name);
   for (guint i = 0; sm->args && sm->args[i]; i++)
@@ -837,7 +976,9 @@ static void sup_start(SupModule *sm, GBytes *program, GBytes *snapshot,
                 sm->dir, g_strerror(errno));
   } else {
     sm->mod = agent_module_start(&spec, &s->sink, &error);
+    spec.image = NULL;   /* the module's now, also when it failed */
   }
+  g_clear_pointer(&spec.image, agent_module_image_free);
   if (sm->mod)
     return;
   if (sm->create_req) {
@@ -855,7 +996,7 @@ static gboolean sup_restore_timeout(gpointer user_data)
   SupModule *sm = user_data;
 
   sm->restore_timer = 0;
-  arts_mqtt_unsubscribe(sm->s->mqtt, sm->snapshot_topic);
+  arts_mqtt_unsubscribe(sm->s->mqtt, sm->snapshot_sub);
   sm->error = g_strdup_printf("no snapshot arrived within %d s",
                               SUP_RESTORE_WAIT_MS / 1000);
   sm->ended_at = arts_now_ms();
@@ -879,11 +1020,11 @@ static void sup_program_ready(SupModule *sm, GBytes *bytes)
     return;
   }
   if (!sm->restore) {
-    sup_start(sm, bytes, NULL, 0);
+    sup_start(sm, bytes, NULL, 0, NULL);
     return;
   }
   sm->state = SUP_WAIT_SNAPSHOT;
-  arts_mqtt_subscribe(s->mqtt, sm->snapshot_topic, 1);
+  arts_mqtt_subscribe(s->mqtt, sm->snapshot_sub, 1);
   sm->restore_timer = g_timeout_add(SUP_RESTORE_WAIT_MS, sup_restore_timeout,
                                     sm);
   d = json_object_new();
@@ -1054,8 +1195,17 @@ static void sup_migrate(AgentSupervisor *s, const ArtsEnvelope *req,
   g_message("module %s: migration %s to %s", sm->uuid, c->migration,
             c->target ? c->target : "(unnamed target)");
   if (sm->state == SUP_RUNNING) {
+    AgentModuleStats st;
+    agent_module_stats(sm->mod, &st);
     sm->paused_at = 0;
     sup_state(sm, SUP_MIGRATING);
+    if (st.memory >= SUP_PRECOPY_MIN) {
+      sm->precopy_mid = -1;
+      sm->precopy = TRUE;
+      arts_mqtt_subscribe(s->mqtt, sm->ready_topic, 1);
+      sup_order(sm, AGENT_ORDER_PRECOPY);
+      return;
+    }
   }
   sup_order(sm, AGENT_ORDER_HOLD);
 }
@@ -1155,59 +1305,139 @@ static void sup_control(AgentSupervisor *s, const char *topic,
 
 /* --- snapshots and stdin arriving ---------------------------------------- */
 
-static const char *sup_prop(const ArtsMqttProp *props, guint n,
-                            const char *name)
+/* The restore fails before it began: nothing runs, the orchestrator is
+ * told by the module's state. */
+static void sup_restore_fail(SupModule *sm, const char *fmt, ...)
+  G_GNUC_PRINTF(2, 3);
+static void sup_restore_fail(SupModule *sm, const char *fmt, ...)
 {
-  for (guint i = 0; i < n; i++)
-    if (g_str_equal(props[i].name, name))
-      return props[i].value;
-  return NULL;
+  va_list ap;
+
+  va_start(ap, fmt);
+  sm->error = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  sm->ended_at = arts_now_ms();
+  g_clear_handle_id(&sm->restore_timer, g_source_remove);
+  arts_mqtt_unsubscribe(sm->s->mqtt, sm->snapshot_sub);
+  g_message("module %s: %s", sm->uuid, sm->error);
+  sup_state(sm, SUP_FAILED);
 }
 
-static gboolean sup_parse_u64(const char *s, guint64 *out)
+static void sup_say_ready(SupModule *sm, const GError *error)
 {
-  return s && g_ascii_string_to_unsigned(s, 10, 0, G_MAXINT64, out, NULL);
+  ArtsSnapshotProps p;
+  g_autofree char *said = error ? g_strdup_printf("error: %s",
+                                                  error->message)
+                                : g_strdup("ok");
+  g_autoptr(GError) local = NULL;
+
+  arts_snapshot_props_init(&p, ARTS_SNAPSHOT_PRECOPY, sm->restore_migration,
+                           0);
+  if (arts_mqtt_publish(sm->s->mqtt, sm->ready_topic, said, strlen(said), 1,
+                        FALSE, p.props, p.n_props, &local) < 0)
+    g_warning("module %s: cannot answer the memory image: %s", sm->uuid,
+              local->message);
 }
 
-static void sup_snapshot_in(AgentSupervisor *s, const char *uuid,
+/* What comes before a migration's snapshot: the pre-copy memory image
+ * (decoded now, while the source still runs the module) and the input
+ * the source had not read. A bad image is only logged: the delta that
+ * needs it then fails to restore, and the module goes on at the source. */
+static void sup_before_snapshot(SupModule *sm, ArtsSnapshotKind kind,
+                                const char *suffix, const guint8 *payload,
+                                gsize len)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal(suffix, ARTS_SNAPSHOT_INPUT_SUFFIX) &&
+      kind == ARTS_SNAPSHOT_MIGRATION && payload[0] <= 1) {
+    g_clear_pointer(&sm->input, g_bytes_unref);
+    sm->input = g_bytes_new(payload + 1, MIN(len - 1, AGENT_STDIN_MAX));
+    sm->input_eof = payload[0] == 1;
+    return;
+  }
+  if (!g_str_equal(suffix, ARTS_SNAPSHOT_PRECOPY_SUFFIX) ||
+      kind != ARTS_SNAPSHOT_PRECOPY)
+    return;
+  g_clear_pointer(&sm->image, agent_module_image_free);
+  sm->image = agent_module_image_read(payload, len, &error);
+  if (!sm->image)
+    g_warning("module %s: %s", sm->uuid, error->message);
+  else
+    g_debug("module %s: memory image of %" G_GSIZE_FORMAT " bytes decoded",
+            sm->uuid, len);
+  sup_say_ready(sm, error);
+}
+
+/* TOPIC_REST is "{uuid}" or "{uuid}/precopy" or "{uuid}/input". */
+static void sup_snapshot_in(AgentSupervisor *s, const char *topic_rest,
                             const guint8 *payload, gsize len,
                             const ArtsMqttProp *props, guint n_props)
 {
+  const char *slash = strchr(topic_rest, '/');
+  g_autofree char *uuid = g_strndup(topic_rest, slash ? (gsize)(slash -
+                                    topic_rest) : strlen(topic_rest));
   SupModule *sm = g_hash_table_lookup(s->modules, uuid);
-  const char *kind = sup_prop(props, n_props, "kind");
-  const char *migration = sup_prop(props, n_props, "migration");
-  guint64 offset = G_MAXUINT64, migs = 0;
+  ArtsSnapshotKind kind;
+  g_autofree char *migration = NULL;
+  gint64 offset = -1, migs = -1;
+  gboolean delta = FALSE;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) snap = NULL;
+  AgentModuleSpec more = { 0 };
 
-  if (!sm || sm->state != SUP_WAIT_SNAPSHOT || len == 0)
+  if (!sm || len == 0)
+    return;
+  if (!arts_snapshot_props_parse(props, n_props, &kind, &migration, &offset,
+                                 &error)) {
+    g_debug("module %s: snapshot ignored: %s", uuid, error->message);
+    return;
+  }
+  if (slash && g_str_equal(slash, ARTS_SNAPSHOT_READY_SUFFIX)) {
+    sup_precopy_ready(sm, migration, payload, len);
+    return;
+  }
+  if (sm->state != SUP_WAIT_SNAPSHOT)
     return;
   if (sm->restore_migration &&
-      (!kind || !g_str_equal(kind, "migration") || !migration ||
+      (kind == ARTS_SNAPSHOT_CHECKPOINT || !migration ||
        !g_str_equal(migration, sm->restore_migration))) {
     g_debug("module %s: snapshot of another migration ignored", uuid);
     return;
   }
   if (len > SUP_SNAPSHOT_MAX) {
-    sm->error = g_strdup_printf("restore failed: snapshot of %"
-                                G_GSIZE_FORMAT " bytes is too large", len);
-    sm->ended_at = arts_now_ms();
-    arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
-    sup_state(sm, SUP_FAILED);
+    sup_restore_fail(sm, "restore failed: snapshot of %" G_GSIZE_FORMAT
+                     " bytes is too large", len);
     return;
   }
-  /* A missing offset is taken from the WASI state (bytes written so far). */
-  if (!sup_parse_u64(sup_prop(props, n_props, "stdout_offset"), &offset))
-    offset = G_MAXUINT64;
-  if (sup_parse_u64(sup_prop(props, n_props, "migrations"), &migs))
+  if (slash) {
+    sup_before_snapshot(sm, kind, slash, payload, len);
+    return;
+  }
+  if (kind == ARTS_SNAPSHOT_PRECOPY)
+    return;
+  if (!arts_snapshot_props_parse_extra(props, n_props, &migs, &delta,
+                                       &error)) {
+    sup_restore_fail(sm, "restore failed: %s", error->message);
+    return;
+  }
+  if (migs >= 0)
     sm->migrations = (guint)MIN(migs, G_MAXUINT - 1);
-  if (kind && g_str_equal(kind, "migration"))
+  if (kind == ARTS_SNAPSHOT_MIGRATION)
     sm->migrations++;
   g_clear_handle_id(&sm->restore_timer, g_source_remove);
-  arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_topic);
+  arts_mqtt_unsubscribe(s->mqtt, sm->snapshot_sub);
   snap = g_bytes_new(payload, len);
-  g_message("module %s: snapshot arrived (%" G_GSIZE_FORMAT " bytes), "
-            "restoring", uuid, len);
-  sup_start(sm, NULL, snap, offset);
+  g_message("module %s: %s%s arrived (%" G_GSIZE_FORMAT " bytes), restoring",
+            uuid, delta ? "delta " : "", "snapshot", len);
+  more.image = delta ? g_steal_pointer(&sm->image) : NULL;
+  more.input = sm->input;
+  more.input_eof = sm->input_eof;
+  /* A missing offset is taken from the WASI state (bytes written so far). */
+  sup_start(sm, NULL, snap, offset < 0 ? G_MAXUINT64 : (guint64)offset,
+            &more);
+  g_clear_pointer(&sm->image, agent_module_image_free);
+  g_clear_pointer(&sm->input, g_bytes_unref);
 }
 
 static void sup_stdin(AgentSupervisor *s, const char *uuid,

@@ -87,7 +87,9 @@ gboolean arts_output_props_parse(const ArtsMqttProp *props, guint n_props,
 }
 
 const char *arts_snapshot_kind_to_string(ArtsSnapshotKind k) {
-  return k == ARTS_SNAPSHOT_CHECKPOINT ? "checkpoint" : "migration";
+  return k == ARTS_SNAPSHOT_CHECKPOINT ? "checkpoint"
+         : k == ARTS_SNAPSHOT_PRECOPY  ? "precopy"
+                                       : "migration";
 }
 
 void arts_snapshot_props_init(ArtsSnapshotProps *p, ArtsSnapshotKind kind,
@@ -105,6 +107,38 @@ void arts_snapshot_props_init(ArtsSnapshotProps *p, ArtsSnapshotKind kind,
   }
 }
 
+void arts_snapshot_props_add(ArtsSnapshotProps *p, guint migrations,
+                             gboolean delta) {
+  g_snprintf(p->migrations, sizeof p->migrations, "%u", migrations);
+  p->props[p->n_props++] = (ArtsMqttProp){ ARTS_PROP_MIGRATIONS,
+                                           p->migrations };
+  if (delta)
+    p->props[p->n_props++] = (ArtsMqttProp){ ARTS_PROP_BASE,
+                                             ARTS_BASE_PRECOPY };
+}
+
+gboolean arts_snapshot_props_parse_extra(const ArtsMqttProp *props,
+                                         guint n_props, gint64 *migrations,
+                                         gboolean *delta, GError **error) {
+  const char *base, *count;
+  if (!prop_get(props, n_props, ARTS_PROP_MIGRATIONS, &count, error) ||
+      !prop_get(props, n_props, ARTS_PROP_BASE, &base, error))
+    return FALSE;
+  *migrations = -1;
+  if (count && !arts_parse_offset(count, migrations)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                        "user property migrations: expected a decimal count");
+    return FALSE;
+  }
+  if (base && !g_str_equal(base, ARTS_BASE_PRECOPY)) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
+                        "user property base: expected \"precopy\"");
+    return FALSE;
+  }
+  *delta = base != NULL;
+  return TRUE;
+}
+
 gboolean arts_snapshot_props_parse(const ArtsMqttProp *props, guint n_props,
                                    ArtsSnapshotKind *kind, char **migration,
                                    gint64 *stdout_offset, GError **error) {
@@ -117,10 +151,12 @@ gboolean arts_snapshot_props_parse(const ArtsMqttProp *props, guint n_props,
     *kind = ARTS_SNAPSHOT_MIGRATION;
   } else if (k && g_str_equal(k, "checkpoint")) {
     *kind = ARTS_SNAPSHOT_CHECKPOINT;
+  } else if (k && g_str_equal(k, "precopy")) {
+    *kind = ARTS_SNAPSHOT_PRECOPY;
   } else {
     g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                        k ? "user property kind: expected \"migration\" or "
-                            "\"checkpoint\""
+                        k ? "user property kind: expected \"migration\", "
+                            "\"checkpoint\" or \"precopy\""
                           : "user property kind: missing");
     return FALSE;
   }
@@ -130,13 +166,17 @@ gboolean arts_snapshot_props_parse(const ArtsMqttProp *props, guint n_props,
                         "A-Z a-z 0-9 _ - . :");
     return FALSE;
   }
-  if (!mig && *kind == ARTS_SNAPSHOT_MIGRATION) {
+  if (!mig && *kind != ARTS_SNAPSHOT_CHECKPOINT) {
     g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_FIELD,
                         "user property migration: missing");
     return FALSE;
   }
-  if (!prop_offset(props, n_props, ARTS_PROP_STDOUT_OFFSET, stdout_offset,
-                   error))
+  const char *off;
+  if (!prop_get(props, n_props, ARTS_PROP_STDOUT_OFFSET, &off, error))
+    return FALSE;
+  *stdout_offset = -1;
+  if (off && !prop_offset(props, n_props, ARTS_PROP_STDOUT_OFFSET,
+                          stdout_offset, error))
     return FALSE;
   *migration = g_strdup(mig);
   return TRUE;

@@ -13,7 +13,16 @@ G_BEGIN_DECLS
  *                      together), fd = "1" | "2"
  *   snapshot/{module}: kind = "migration" | "checkpoint",
  *                      migration = the migration's id (kind migration),
- *                      stdout_offset = decimal output offset at the pause
+ *                      stdout_offset = decimal output offset at the pause,
+ *                      migrations = decimal count of completed migrations
+ *                      (optional), base = "precopy" when the snapshot is a
+ *                      delta against the pre-copy image (optional)
+ *   snapshot/{module}/precopy: kind = "precopy", migration: the memory
+ *                      image sent while the module runs on
+ *   snapshot/{module}/input: kind = "migration", migration: the stdin
+ *                      the source had not read at the pause
+ *   snapshot/{module}/ready: kind = "precopy", migration: the target has
+ *                      the image (payload "ok", or "error: ...")
  *
  * Parsers refuse missing, repeated or malformed properties of theirs
  * (ARTS_ERROR_FIELD naming the property) and ignore other properties. */
@@ -22,6 +31,15 @@ G_BEGIN_DECLS
 #define ARTS_PROP_KIND          "kind"
 #define ARTS_PROP_MIGRATION     "migration"
 #define ARTS_PROP_STDOUT_OFFSET "stdout_offset"
+#define ARTS_PROP_MIGRATIONS    "migrations"
+#define ARTS_PROP_BASE          "base"
+#define ARTS_BASE_PRECOPY       "precopy"
+/* Subtopics of snapshot/{module} (a subscription to snapshot/+ does not
+ * see them: only a migration's target reads them). */
+#define ARTS_SNAPSHOT_PRECOPY_SUFFIX "/precopy"
+#define ARTS_SNAPSHOT_INPUT_SUFFIX   "/input"
+/* Target -> source: the image is decoded ("ok") or not ("error: why"). */
+#define ARTS_SNAPSHOT_READY_SUFFIX   "/ready"
 
 /* A snapshot is at most this large: MQTT's packet limit (268,435,455) less
  * room for the topic and properties. */
@@ -44,6 +62,7 @@ gboolean arts_output_props_parse(const ArtsMqttProp *props, guint n_props,
 typedef enum {
   ARTS_SNAPSHOT_MIGRATION = 1,
   ARTS_SNAPSHOT_CHECKPOINT,
+  ARTS_SNAPSHOT_PRECOPY,     /* a memory image, not a snapshot */
 } ArtsSnapshotKind;
 
 const char *arts_snapshot_kind_to_string(ArtsSnapshotKind k);
@@ -52,15 +71,27 @@ const char *arts_snapshot_kind_to_string(ArtsSnapshotKind k);
  * ARTS_SNAPSHOT_MIGRATION and may be NULL for a checkpoint. It must be a
  * valid migration id (1..128 of [A-Za-z0-9_-.:]); a longer one is cut. */
 typedef struct {
-  ArtsMqttProp props[3];
+  ArtsMqttProp props[5];
   guint n_props;
   char stdout_offset[24];
   char migration[129];
+  char migrations[24];
 } ArtsSnapshotProps;
 
 void arts_snapshot_props_init(ArtsSnapshotProps *p, ArtsSnapshotKind kind,
                               const char *migration, gint64 stdout_offset);
-/* *migration is newly allocated or NULL (checkpoints without one). */
+/* Adds the optional properties: the module's completed migrations, and
+ * base = "precopy" for a delta snapshot. */
+void arts_snapshot_props_add(ArtsSnapshotProps *p, guint migrations,
+                             gboolean delta);
+/* The optional ones on the receiving side: *migrations is -1 when absent
+ * (a malformed count is refused), *delta TRUE for base = "precopy" (any
+ * other base is refused: this reader cannot restore it). */
+gboolean arts_snapshot_props_parse_extra(const ArtsMqttProp *props,
+                                         guint n_props, gint64 *migrations,
+                                         gboolean *delta, GError **error);
+/* *migration is newly allocated or NULL (checkpoints without one);
+ * *stdout_offset is -1 when the property is absent (an ARTS writer's). */
 gboolean arts_snapshot_props_parse(const ArtsMqttProp *props, guint n_props,
                                    ArtsSnapshotKind *kind, char **migration,
                                    gint64 *stdout_offset, GError **error);

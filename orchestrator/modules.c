@@ -351,14 +351,31 @@ handle_snapshot(OrchModules *mods, const char *topic, const char *uuid,
   OrchMod *mod = g_hash_table_lookup(mods->mods, uuid);
   if (!mod || len == 0)
     return;
+  gint64 migrations;
+  gboolean delta = FALSE;
   if (!arts_snapshot_props_parse(props, n_props, &kind, &migration, &offset,
-                                 &error)) {
+                                 &error) ||
+      !arts_snapshot_props_parse_extra(props, n_props, &migrations, &delta,
+                                       &error)) {
     orch_mods_log(mods, topic, NULL, "snapshot dropped: %s", error->message);
+    return;
+  }
+  if (offset < 0 || kind == ARTS_SNAPSHOT_PRECOPY) {
+    orch_mods_log(mods, topic, NULL, "snapshot dropped: %s",
+                  offset < 0 ? "user property stdout_offset: missing"
+                             : "a memory image is not a snapshot");
     return;
   }
   if (mod->own_snapshot && kind == ARTS_SNAPSHOT_CHECKPOINT) {
     mod->own_snapshot = FALSE;
     return;   /* the one we restored it from, coming back */
+  }
+  /* A delta is useless without the image only the target has: recovery
+   * keeps to the last whole snapshot (docs/orchestrator.md). */
+  if (delta) {
+    if (mod->mig && migration)
+      orch_migration_snapshot(mods, mod, migration);
+    return;
   }
   g_autoptr(GBytes) b = g_bytes_new(payload, len);
   if (!orch_modstore_save_checkpoint(mods->ms, uuid, b, offset,

@@ -232,12 +232,57 @@ static void test_snapshot_props(void) {
   g_assert_cmpint(off, ==, 0);
   g_assert_cmpstr(arts_snapshot_kind_to_string(ARTS_SNAPSHOT_CHECKPOINT), ==,
                   "checkpoint");
+  /* No offset (an ARTS writer): -1, "unknown". */
+  ArtsMqttProp bare[1] = { { "kind", "checkpoint" } };
+  g_assert_true(arts_snapshot_props_parse(bare, 1, &kind, &mig, &off, &err));
+  g_assert_cmpint(off, ==, -1);
+  /* Pre-copy: an image and a delta snapshot against it. */
+  arts_snapshot_props_init(&p, ARTS_SNAPSHOT_PRECOPY, "m-7", 0);
+  arts_snapshot_props_add(&p, 3, FALSE);
+  g_assert_cmpuint(p.n_props, ==, 4);
+  g_assert_true(arts_snapshot_props_parse(p.props, p.n_props, &kind, &mig,
+                                          &off, &err));
+  g_assert_cmpint(kind, ==, ARTS_SNAPSHOT_PRECOPY);
+  g_assert_cmpstr(mig, ==, "m-7");
+  g_free(mig);
+  gint64 migs = 0;
+  gboolean delta = TRUE;
+  g_assert_true(arts_snapshot_props_parse_extra(p.props, p.n_props, &migs,
+                                                &delta, &err));
+  g_assert_cmpint(migs, ==, 3);
+  g_assert_false(delta);
+  arts_snapshot_props_init(&p, ARTS_SNAPSHOT_MIGRATION, "m-7", 10);
+  arts_snapshot_props_add(&p, 0, TRUE);
+  g_assert_true(arts_snapshot_props_parse_extra(p.props, p.n_props, &migs,
+                                                &delta, &err));
+  g_assert_cmpint(migs, ==, 0);
+  g_assert_true(delta);
+  g_assert_true(arts_snapshot_props_parse_extra(bare, 1, &migs, &delta,
+                                                &err));
+  g_assert_cmpint(migs, ==, -1);
+  g_assert_false(delta);
+  ArtsMqttProp odd[2][2] = {
+    { { "migrations", "x" }, { "kind", "migration" } },
+    { { "base", "full" }, { "kind", "migration" } },
+  };
+  const char *odd_msg[2] = {
+    "user property migrations: expected a decimal count",
+    "user property base: expected \"precopy\"",
+  };
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr(GError) e = NULL;
+    g_assert_false(arts_snapshot_props_parse_extra(odd[i], 2, &migs, &delta,
+                                                   &e));
+    g_assert_error(e, ARTS_ERROR, ARTS_ERROR_FIELD);
+    g_assert_cmpstr(e->message, ==, odd_msg[i]);
+  }
 
   static const struct { ArtsMqttProp props[4]; guint n; const char *msg; }
       bad[] = {
     { { { "stdout_offset", "1" } }, 1, "user property kind: missing" },
     { { { "kind", "backup" }, { "stdout_offset", "1" } }, 2,
-      "user property kind: expected \"migration\" or \"checkpoint\"" },
+      "user property kind: expected \"migration\", \"checkpoint\" or "
+      "\"precopy\"" },
     { { { "kind", "migration" }, { "stdout_offset", "1" } }, 2,
       "user property migration: missing" },
     { { { "kind", "migration" }, { "migration", "a b" },
@@ -246,8 +291,6 @@ static void test_snapshot_props(void) {
     { { { "kind", "migration" }, { "migration", "" },
         { "stdout_offset", "1" } }, 3,
       "user property migration: expected 1..128 of A-Z a-z 0-9 _ - . :" },
-    { { { "kind", "checkpoint" } }, 1,
-      "user property stdout_offset: missing" },
     { { { "kind", "checkpoint" }, { "stdout_offset", "-5" } }, 2,
       "user property stdout_offset: expected a decimal byte offset" },
     { { { "kind", "checkpoint" }, { "kind", "migration" },
