@@ -13,95 +13,50 @@
 #include "ops-private.h"
 #include "simd-private.h"
 
-static inline float f32_of(uint64_t s)
-{
-  uint32_t u = (uint32_t)s;
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
+/* A slot's bits as a float of type F (the low half for f32) and back. */
+#define BITCASTS(F, U, get, put)                                        \
+  static inline F get(uint64_t s)                                       \
+  {                                                                     \
+    U u = (U)s;                                                         \
+    F f;                                                                \
+    memcpy(&f, &u, sizeof f);                                           \
+    return f;                                                           \
+  }                                                                     \
+  static inline uint64_t put(F f)                                       \
+  {                                                                     \
+    U u;                                                                \
+    memcpy(&u, &f, sizeof u);                                           \
+    return u;                                                           \
+  }
+BITCASTS(float, uint32_t, f32_of, of_f32)
+BITCASTS(double, uint64_t, f64_of, of_f64)
 
-static inline uint64_t of_f32(float f)
-{
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return u;
-}
+/* WebAssembly min and max (MAX): NaN wins, -0 < +0. */
+#define MINMAX_FN(T, name)                                              \
+  static inline T name(T a, T b, bool max)                              \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    if (a == 0 && b == 0)                                               \
+      return !signbit(a) == max ? a : b;                                \
+    return (max ? a > b : a < b) ? a : b;                               \
+  }
+MINMAX_FN(float, fminmax32)
+MINMAX_FN(double, fminmax64)
 
-static inline double f64_of(uint64_t s)
-{
-  double d;
-  memcpy(&d, &s, 8);
-  return d;
-}
-
-static inline uint64_t of_f64(double d)
-{
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
-
-/* WebAssembly min/max: NaN wins, -0 < +0. */
-static inline float fmin32(float a, float b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-
-static inline float fmax32(float a, float b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-
-static inline double fmin64(double a, double b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-
-static inline double fmax64(double a, double b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-
-static inline uint32_t rotl32(uint32_t x, uint32_t n)
-{
-  n &= 31;
-  return n ? (x << n) | (x >> (32 - n)) : x;
-}
-
-static inline uint32_t rotr32(uint32_t x, uint32_t n)
-{
-  n &= 31;
-  return n ? (x >> n) | (x << (32 - n)) : x;
-}
-
-static inline uint64_t rotl64(uint64_t x, uint64_t n)
-{
-  n &= 63;
-  return n ? (x << n) | (x >> (64 - n)) : x;
-}
-
-static inline uint64_t rotr64(uint64_t x, uint64_t n)
-{
-  n &= 63;
-  return n ? (x >> n) | (x << (64 - n)) : x;
-}
+#define ROTATES(T, bits)                                                \
+  static inline T rotl##bits(T x, T n)                                  \
+  {                                                                     \
+    n &= bits - 1;                                                      \
+    return n ? (x << n) | (x >> (bits - n)) : x;                        \
+  }                                                                     \
+  static inline T rotr##bits(T x, T n)                                  \
+  {                                                                     \
+    n &= bits - 1;                                                      \
+    return n ? (x >> n) | (x << (bits - n)) : x;                        \
+  }
+ROTATES(uint32_t, 32)
+ROTATES(uint64_t, 64)
 
 /* ---- bulk memory and tables (not hot) ---- */
 
@@ -159,10 +114,18 @@ static uint32_t grow_table(wasm_table *t, uint64_t init, uint32_t delta)
 /* The run-time reference of a constant expression item (elements). */
 uint64_t wasm_elem_item_ref(wasm_instance *inst, const wasm_const_expr *e);
 
-static const char *table_init(wasm_instance *inst, uint32_t tab, uint32_t seg,
-                              uint32_t d, uint32_t s, uint32_t n)
+/* Slot K of the op at PC, in frame FP. */
+#define S(k) fp[pc[k]]
+
+/* The bulk ops read their operands from the op's cells (PC) and the
+ * frame (FP), as the ops of ops-private.h list them, and return a trap
+ * message or NULL. */
+static const char *table_init(wasm_instance *inst, const uint64_t *fp,
+                              const uint32_t *pc)
 {
-  wasm_table *t = inst->tables[tab];
+  uint32_t seg = pc[2], d = (uint32_t)S(3), s = (uint32_t)S(4),
+           n = (uint32_t)S(5);
+  wasm_table *t = inst->tables[pc[1]];
   const wasm_elem_seg *es = &inst->module->elems[seg];
   uint32_t count = inst->elem_dropped[seg] ? 0 : es->count;
   if ((uint64_t)s + n > count || (uint64_t)d + n > t->size)
@@ -172,10 +135,11 @@ static const char *table_init(wasm_instance *inst, uint32_t tab, uint32_t seg,
   return NULL;
 }
 
-static const char *table_copy(wasm_instance *inst, uint32_t dt, uint32_t st,
-                              uint32_t d, uint32_t s, uint32_t n)
+static const char *table_copy(wasm_instance *inst, const uint64_t *fp,
+                              const uint32_t *pc)
 {
-  wasm_table *td = inst->tables[dt], *ts = inst->tables[st];
+  uint32_t d = (uint32_t)S(3), s = (uint32_t)S(4), n = (uint32_t)S(5);
+  wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
   if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
     return "out of bounds table access";
   if (n)
@@ -183,10 +147,12 @@ static const char *table_copy(wasm_instance *inst, uint32_t dt, uint32_t st,
   return NULL;
 }
 
-static const char *table_fill(wasm_instance *inst, uint32_t tab, uint32_t i,
-                              uint64_t v, uint32_t n)
+static const char *table_fill(wasm_instance *inst, const uint64_t *fp,
+                              const uint32_t *pc)
 {
-  wasm_table *t = inst->tables[tab];
+  uint32_t i = (uint32_t)S(2), n = (uint32_t)S(4);
+  uint64_t v = S(3);
+  wasm_table *t = inst->tables[pc[1]];
   if ((uint64_t)i + n > t->size)
     return "out of bounds table access";
   for (uint32_t k = 0; k < n; k++)
@@ -194,9 +160,11 @@ static const char *table_fill(wasm_instance *inst, uint32_t tab, uint32_t i,
   return NULL;
 }
 
-static const char *memory_init(wasm_instance *inst, uint32_t seg, uint32_t d,
-                               uint32_t s, uint32_t n)
+static const char *memory_init(wasm_instance *inst, const uint64_t *fp,
+                               const uint32_t *pc)
 {
+  uint32_t seg = pc[1], d = (uint32_t)S(2), s = (uint32_t)S(3),
+           n = (uint32_t)S(4);
   wasm_memory *mem = inst->mems[0];
   const wasm_data_seg *ds = &inst->module->datas[seg];
   uint32_t len = inst->data_dropped[seg] ? 0 : ds->len;
@@ -213,7 +181,6 @@ static const char *memory_init(wasm_instance *inst, uint32_t seg, uint32_t d,
 #define NEXT() goto *(void *)((char *)&&op_bad + (int32_t)*pc)
 static int32_t thread_offsets[OP_COUNT];
 #define TRAP(msg) do { trap_msg = (msg); goto trap; } while (0)
-#define S(k) fp[pc[k]]
 
 #define LOAD_INST()                                                     \
   do {                                                                  \
@@ -231,137 +198,252 @@ static int32_t thread_offsets[OP_COUNT];
     }                                                                   \
   } while (0)
 
-#define EA(size)                                                        \
+#define PAUSE_CHECK()                                                   \
+  do {                                                                  \
+    if (__builtin_expect(                                               \
+          atomic_load_explicit(pflag, memory_order_relaxed), 0))        \
+      goto pause;                                                       \
+  } while (0)
+/* Charges N instructions (N is read again to give them back). */
+#define CHARGE(n)                                                       \
+  do {                                                                  \
+    if (__builtin_expect((fuel -= (n)) < 0, 0)) {                       \
+      fuel += (n);                                                      \
+      TRAP("out of fuel");                                              \
+    }                                                                   \
+  } while (0)
+/* Conditional branches: ... target refund; a taken branch gives back the
+ * fuel its block charged for the instructions it skips. AT is the index
+ * of the target cell, LEN the op's length. */
+#define BRANCH_IF(cond, at, len)                                        \
+  do {                                                                  \
+    if (cond) {                                                         \
+      fuel += pc[(at) + 1];                                             \
+      pc = code + pc[at];                                               \
+    } else {                                                            \
+      pc += (len);                                                      \
+    }                                                                   \
+    NEXT();                                                             \
+  } while (0)
+/* A bulk op's handler: its helper returns a trap message or NULL. */
+#define BULK(name, len)                                                 \
+  op_##name: {                                                          \
+    const char *e_ = name(inst, fp, pc);                                \
+    if (e_)                                                             \
+      TRAP(e_);                                                         \
+    pc += (len);                                                        \
+    NEXT();                                                             \
+  }
+
+/* Memory accesses. The address is fp[a] + offset, or for OP_MEMX
+ * (u32)(fp[a] + imm) + offset (a folded i32.add); K is a's cell. */
+#define ADDR(k) ((uint64_t)(uint32_t)S(k) + pc[3])
+#define ADDRX(k) ((uint64_t)(uint32_t)((uint32_t)S(k) + pc[4]) + pc[3])
+#define EA(addr, size)                                                  \
   ({                                                                    \
-    uint64_t ea_ = (uint64_t)(uint32_t)S(2) + pc[3];                    \
+    uint64_t ea_ = (addr);                                              \
     if (__builtin_expect(ea_ + (size) > memsize, 0))                    \
       TRAP("out of bounds memory access");                              \
     mem + ea_;                                                          \
   })
-
-#define LOAD(op, T, conv)                                               \
-  op_##op: {                                                            \
+#define LOAD_AT(label, addr, len, T, conv)                              \
+  label: {                                                              \
     T v_;                                                               \
-    memcpy(&v_, EA(sizeof(T)), sizeof(T));                              \
+    memcpy(&v_, EA(addr(2), sizeof(T)), sizeof(T));                     \
     S(1) = conv(v_);                                                    \
-    pc += 4;                                                            \
+    pc += (len);                                                        \
     NEXT();                                                             \
   }
-#define STORE(op, T)                                                    \
-  op_##op: {                                                            \
-    uint64_t ea_ = (uint64_t)(uint32_t)S(1) + pc[3];                    \
-    if (__builtin_expect(ea_ + sizeof(T) > memsize, 0))                 \
-      TRAP("out of bounds memory access");                              \
+#define STORE_AT(label, addr, len, T)                                   \
+  label: {                                                              \
+    uint8_t *p_ = EA(addr(1), sizeof(T));                               \
     T v_ = (T)S(2);                                                     \
-    memcpy(mem + ea_, &v_, sizeof(T));                                  \
-    pc += 4;                                                            \
+    memcpy(p_, &v_, sizeof(T));                                         \
+    pc += (len);                                                        \
     NEXT();                                                             \
   }
-
-/* The same with the address (u32)(fp[a] + imm) (a folded i32.add). */
-#define EAX(size)                                                       \
-  ({                                                                    \
-    uint64_t ea_ = (uint64_t)(uint32_t)((uint32_t)S(2) + pc[4]) + pc[3]; \
-    if (__builtin_expect(ea_ + (size) > memsize, 0))                    \
-      TRAP("out of bounds memory access");                              \
-    mem + ea_;                                                          \
-  })
-#define LOADX(op, T, conv)                                              \
-  op_memx_##op: {                                                       \
-    T v_;                                                               \
-    memcpy(&v_, EAX(sizeof(T)), sizeof(T));                             \
-    S(1) = conv(v_);                                                    \
-    pc += 5;                                                            \
-    NEXT();                                                             \
-  }
-#define STOREX(op, T)                                                   \
-  op_memx_##op: {                                                       \
-    uint64_t ea_ = (uint64_t)(uint32_t)((uint32_t)S(1) + pc[4]) + pc[3]; \
-    if (__builtin_expect(ea_ + sizeof(T) > memsize, 0))                 \
-      TRAP("out of bounds memory access");                              \
-    T v_ = (T)S(2);                                                     \
-    memcpy(mem + ea_, &v_, sizeof(T));                                  \
-    pc += 5;                                                            \
-    NEXT();                                                             \
-  }
+#define LOAD(op, T, conv) LOAD_AT(op_##op, ADDR, 4, T, conv)
+#define STORE(op, T) STORE_AT(op_##op, ADDR, 4, T)
+#define LOADX(op, T, conv) LOAD_AT(op_memx_##op, ADDRX, 5, T, conv)
+#define STOREX(op, T) STORE_AT(op_memx_##op, ADDRX, 5, T)
 
 #define U32(x) ((uint64_t)(uint32_t)(x))
-#define I32_BIN(op, expr)                                               \
-  op_##op: {                                                            \
-    uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);                    \
-    (void)a; (void)b;                                                   \
-    S(1) = (uint32_t)(expr);                                            \
-    pc += 4;                                                            \
-    NEXT();                                                             \
-  }
-#define I64_BIN(op, expr)                                               \
-  op_##op: {                                                            \
-    uint64_t a = S(2), b = S(3);                                        \
-    S(1) = (uint64_t)(expr);                                            \
-    pc += 4;                                                            \
-    NEXT();                                                             \
-  }
-#define I32_UN(op, expr)                                                \
-  op_##op: {                                                            \
-    uint32_t a = (uint32_t)S(2);                                        \
-    S(1) = (uint32_t)(expr);                                            \
-    pc += 3;                                                            \
-    NEXT();                                                             \
-  }
-#define I64_UN(op, expr)                                                \
-  op_##op: {                                                            \
-    uint64_t a = S(2);                                                  \
-    S(1) = (uint64_t)(expr);                                            \
-    pc += 3;                                                            \
-    NEXT();                                                             \
-  }
-#define F32_BIN(op, expr)                                               \
-  op_##op: {                                                            \
-    float a = f32_of(S(2)), b = f32_of(S(3));                           \
-    S(1) = of_f32(expr);                                                \
-    pc += 4;                                                            \
-    NEXT();                                                             \
-  }
-#define F64_BIN(op, expr)                                               \
-  op_##op: {                                                            \
-    double a = f64_of(S(2)), b = f64_of(S(3));                          \
-    S(1) = of_f64(expr);                                                \
-    pc += 4;                                                            \
-    NEXT();                                                             \
-  }
-#define F32_CMP(op, expr)                                               \
-  op_##op: {                                                            \
-    float a = f32_of(S(2)), b = f32_of(S(3));                           \
-    S(1) = (expr) ? 1 : 0;                                              \
-    pc += 4;                                                            \
-    NEXT();                                                             \
-  }
-#define F64_CMP(op, expr)                                               \
-  op_##op: {                                                            \
-    double a = f64_of(S(2)), b = f64_of(S(3));                          \
-    S(1) = (expr) ? 1 : 0;                                              \
-    pc += 4;                                                            \
+#define ID(x) (x)
+/* The loads and stores: wasm op, memory type, conversion to a slot. */
+#define MEM_OPS(LD, ST)                                                 \
+  LD(0x28, uint32_t, U32) LD(0x29, uint64_t, ID)                        \
+  LD(0x2a, uint32_t, U32) LD(0x2b, uint64_t, ID)                        \
+  LD(0x2c, int8_t, U32) LD(0x2d, uint8_t, U32)                          \
+  LD(0x2e, int16_t, U32) LD(0x2f, uint16_t, U32)                        \
+  LD(0x30, int8_t, (uint64_t)(int64_t)) LD(0x31, uint8_t, (uint64_t))   \
+  LD(0x32, int16_t, (uint64_t)(int64_t)) LD(0x33, uint16_t, (uint64_t)) \
+  LD(0x34, int32_t, (uint64_t)(int64_t)) LD(0x35, uint32_t, (uint64_t)) \
+  ST(0x36, uint32_t) ST(0x37, uint64_t) ST(0x38, uint32_t)              \
+  ST(0x39, uint64_t) ST(0x3a, uint8_t) ST(0x3b, uint16_t)               \
+  ST(0x3c, uint8_t) ST(0x3d, uint16_t) ST(0x3e, uint32_t)
+
+/* LABEL(op_, 0x46) is op_0x46 also when the opcode comes from a macro. */
+#define PASTE(a, b) a##b
+#define LABEL(prefix, op) PASTE(prefix, op)
+
+/* Value ops: a from slot 2 read by GET, b (unused by unary ops) from
+ * BVAL, the result EXPR written to slot 1 by PUT; LEN cells. */
+#define VALUE_OP(label, T, get, bval, put, expr, len)                   \
+  label: {                                                              \
+    T a = get(S(2)), b = (bval);                                        \
+    (void)b;                                                            \
+    S(1) = put(expr);                                                   \
+    pc += (len);                                                        \
     NEXT();                                                             \
   }
 #define UN(op, T, get, put, expr)                                       \
-  op_##op: {                                                            \
-    T a = get(S(2));                                                    \
+  VALUE_OP(LABEL(op_, op), T, get, 0, put, expr, 3)
+#define I32_UN(op, expr) UN(op, uint32_t, (uint32_t), U32, expr)
+#define I64_UN(op, expr) UN(op, uint64_t, ID, ID, expr)
+#define F32_UN(op, expr) UN(op, float, f32_of, of_f32, expr)
+#define F64_UN(op, expr) UN(op, double, f64_of, of_f64, expr)
+#define I32_BIN(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), uint32_t, (uint32_t), (uint32_t)S(3), U32, expr, 4)
+#define I64_BIN(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), uint64_t, ID, S(3), ID, expr, 4)
+#define F32_BIN(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), float, f32_of, f32_of(S(3)), of_f32, expr, 4)
+#define F64_BIN(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), double, f64_of, f64_of(S(3)), of_f64, expr, 4)
+#define F32_CMP(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), float, f32_of, f32_of(S(3)), U32, expr, 4)
+#define F64_CMP(op, expr)                                               \
+  VALUE_OP(LABEL(op_, op), double, f64_of, f64_of(S(3)), U32, expr, 4)
+/* The same with a constant right operand (OP_I32_IMM, OP_I64_IMM; the
+ * i64 one sign-extended from 32 bits). */
+#define I32_IMM(op, expr)                                               \
+  VALUE_OP(LABEL(op_i32_imm_, op), uint32_t, (uint32_t), pc[3], U32, expr, 4)
+#define I64_IMM(op, expr)                                               \
+  VALUE_OP(LABEL(op_i64_imm_, op), uint64_t, ID,                        \
+           (uint64_t)(int64_t)(int32_t)pc[3], ID, expr, 4)
+#define I32_IMM_LABEL(op, expr)                                         \
+  [OP_I32_IMM + op - 0x46] = &&LABEL(op_i32_imm_, op),
+#define I64_IMM_LABEL(op, expr)                                         \
+  [OP_I64_IMM + op - 0x51] = &&LABEL(op_i64_imm_, op),
+
+/* The numeric ops that exist in both widths, one row each: the opcodes
+ * (COL picks one: W32 or W64) and one expression of a and b for both.
+ * SGN(x) is x as signed, MASK(x) the mask of a shift count, SIGN_BIT(x)
+ * its top bit, and CLZ, CTZ, POPCNT, ROTL, ROTR, FMINMAX, LIBM pick the
+ * function of x's width. Each table is expanded once per width, where
+ * the opcode order puts it. */
+#define W32(op32, op64) op32
+#define W64(op32, op64) op64
+#define SGN(x) _Generic((x), uint32_t: (int32_t)(x), uint64_t: (int64_t)(x))
+#define MASK(x) ((int)sizeof(x) * 8 - 1)
+#define SIGN_BIT(x) ((__typeof__(x))1 << MASK(x))
+#define BY_WIDTH(x, f32, f64) _Generic((x), uint32_t: f32(x), uint64_t: f64(x))
+#define CLZ(x) BY_WIDTH(x, __builtin_clz, __builtin_clzll)
+#define CTZ(x) BY_WIDTH(x, __builtin_ctz, __builtin_ctzll)
+#define POPCNT(x) BY_WIDTH(x, __builtin_popcount, __builtin_popcountll)
+#define ROTL(x, n) _Generic((x), uint32_t: rotl32, uint64_t: rotl64)(x, n)
+#define ROTR(x, n) _Generic((x), uint32_t: rotr32, uint64_t: rotr64)(x, n)
+#define FMINMAX(x) _Generic((x), float: fminmax32, double: fminmax64)
+#define LIBM(fn, x) _Generic((x), float: fn##f, double: fn)(x)
+
+/* The integer ones have an immediate form too. */
+#define INT_CMP_OPS(X, COL)                                             \
+  X(COL(0x46, 0x51), a == b) X(COL(0x47, 0x52), a != b)                 \
+  X(COL(0x48, 0x53), SGN(a) < SGN(b)) X(COL(0x49, 0x54), a < b)         \
+  X(COL(0x4a, 0x55), SGN(a) > SGN(b)) X(COL(0x4b, 0x56), a > b)         \
+  X(COL(0x4c, 0x57), SGN(a) <= SGN(b)) X(COL(0x4d, 0x58), a <= b)       \
+  X(COL(0x4e, 0x59), SGN(a) >= SGN(b)) X(COL(0x4f, 0x5a), a >= b)
+#define INT_ARITH_OPS(X, COL)                                           \
+  X(COL(0x6a, 0x7c), a + b) X(COL(0x6b, 0x7d), a - b)                   \
+  X(COL(0x6c, 0x7e), a * b)
+#define INT_BIT_OPS(X, COL)                                             \
+  X(COL(0x71, 0x83), a & b) X(COL(0x72, 0x84), a | b)                   \
+  X(COL(0x73, 0x85), a ^ b) X(COL(0x74, 0x86), a << (b & MASK(a)))      \
+  X(COL(0x75, 0x87), SGN(a) >> (b & MASK(a)))                           \
+  X(COL(0x76, 0x88), a >> (b & MASK(a)))                                \
+  X(COL(0x77, 0x89), ROTL(a, b)) X(COL(0x78, 0x8a), ROTR(a, b))
+#define INT_IMM_OPS(X, COL)                                             \
+  INT_CMP_OPS(X, COL) INT_ARITH_OPS(X, COL) INT_BIT_OPS(X, COL)
+#define FLOAT_CMP_OPS(X, COL)                                           \
+  X(COL(0x5b, 0x61), a == b) X(COL(0x5c, 0x62), a != b)                 \
+  X(COL(0x5d, 0x63), a < b) X(COL(0x5e, 0x64), a > b)                   \
+  X(COL(0x5f, 0x65), a <= b) X(COL(0x60, 0x66), a >= b)
+/* Division and remainder: a zero divisor traps, and so does the
+ * overflowing INT_MIN / -1 (OVF); rem_s by -1 is 0 (C's % would trap). */
+#define INT_DIV_OPS(X, COL)                                             \
+  X(COL(0x6d, 0x7f), a == SIGN_BIT(a) && SGN(b) == -1, SGN(a) / SGN(b)) \
+  X(COL(0x6e, 0x80), 0, a / b)                                          \
+  X(COL(0x6f, 0x81), 0, SGN(b) == -1 ? 0 : SGN(a) % SGN(b))             \
+  X(COL(0x70, 0x82), 0, a % b)
+/* i32 0x67..0x78, i64 0x79..0x8a */
+#define INT_OPS(UN_, BIN, DIV, COL)                                     \
+  UN_(COL(0x67, 0x79), a ? CLZ(a) : MASK(a) + 1)                        \
+  UN_(COL(0x68, 0x7a), a ? CTZ(a) : MASK(a) + 1)                        \
+  UN_(COL(0x69, 0x7b), POPCNT(a))                                       \
+  INT_ARITH_OPS(BIN, COL)                                               \
+  INT_DIV_OPS(DIV, COL)                                                 \
+  INT_BIT_OPS(BIN, COL)
+/* f32 0x8b..0x98, f64 0x99..0xa6; abs, neg and copysign work on the
+ * bits (I_UN, I_BIN), so NaN payloads pass unchanged */
+#define FLOAT_OPS(I_UN, F_UN, F_BIN, I_BIN, COL)                        \
+  I_UN(COL(0x8b, 0x99), a & ~SIGN_BIT(a))                               \
+  I_UN(COL(0x8c, 0x9a), a ^ SIGN_BIT(a))                                \
+  F_UN(COL(0x8d, 0x9b), isnan(a) ? a + a : LIBM(ceil, a))               \
+  F_UN(COL(0x8e, 0x9c), isnan(a) ? a + a : LIBM(floor, a))              \
+  F_UN(COL(0x8f, 0x9d), isnan(a) ? a + a : LIBM(trunc, a))              \
+  F_UN(COL(0x90, 0x9e), isnan(a) ? a + a : LIBM(nearbyint, a))          \
+  F_UN(COL(0x91, 0x9f), LIBM(sqrt, a))                                  \
+  F_BIN(COL(0x92, 0xa0), a + b)                                         \
+  F_BIN(COL(0x93, 0xa1), a - b)                                         \
+  F_BIN(COL(0x94, 0xa2), a * b)                                         \
+  F_BIN(COL(0x95, 0xa3), a / b)                                         \
+  F_BIN(COL(0x96, 0xa4), FMINMAX(a)(a, b, false))                       \
+  F_BIN(COL(0x97, 0xa5), FMINMAX(a)(a, b, true))                        \
+  I_BIN(COL(0x98, 0xa6), (a & ~SIGN_BIT(a)) | (b & SIGN_BIT(b)))
+/* int to float conversions: the source type and its getter */
+#define TO_FLOAT_OPS(X, COL)                                            \
+  X(COL(0xb2, 0xb7), int32_t, (int32_t))                                \
+  X(COL(0xb3, 0xb8), uint32_t, (uint32_t))                              \
+  X(COL(0xb4, 0xb9), int64_t, (int64_t))                                \
+  X(COL(0xb5, 0xba), uint64_t, (uint64_t))
+#define TO_F32(op, T, get) UN(op, T, get, of_f32, (float)a)
+#define TO_F64(op, T, get) UN(op, T, get, of_f64, (double)a)
+
+#define DIV_OP(op, T, put, ovf, expr)                                   \
+  LABEL(op_, op): {                                                     \
+    T a = (T)S(2), b = (T)S(3);                                         \
+    if (b == 0)                                                         \
+      TRAP("integer divide by zero");                                   \
+    if (ovf)                                                            \
+      TRAP("integer overflow");                                         \
     S(1) = put(expr);                                                   \
-    pc += 3;                                                            \
+    pc += 4;                                                            \
     NEXT();                                                             \
   }
-#define ID(x) (x)
-#define BR_CMP(op, T, cond)                                             \
-  op_##op: {                                                            \
+#define I32_DIV(op, ovf, expr) DIV_OP(op, uint32_t, U32, ovf, expr)
+#define I64_DIV(op, ovf, expr) DIV_OP(op, uint64_t, ID, ovf, expr)
+
+/* Fused i32 compare-and-branch, with b from a slot (a b target refund)
+ * or an immediate (a imm target refund). */
+#define BR_CMP_OPS(X)                                                   \
+  X(EQ, uint32_t, a == b) X(NE, uint32_t, a != b)                       \
+  X(LT_S, int32_t, a < b) X(LT_U, uint32_t, a < b)                      \
+  X(GT_S, int32_t, a > b) X(GT_U, uint32_t, a > b)                      \
+  X(LE_S, int32_t, a <= b) X(LE_U, uint32_t, a <= b)                    \
+  X(GE_S, int32_t, a >= b) X(GE_U, uint32_t, a >= b)
+#define BR_CMP(name, T, cond)                                           \
+  op_br_i32_##name: {                                                   \
     T a = (T)S(1), b = (T)S(2);                                         \
-    if (cond) {                                                         \
-      fuel += pc[4];                                                    \
-      pc = code + pc[3];                                                \
-    } else {                                                            \
-      pc += 5;                                                          \
-    }                                                                   \
-    NEXT();                                                             \
+    BRANCH_IF(cond, 3, 5);                                              \
   }
+#define BR_IMM(name, T, cond)                                           \
+  op_br_imm_##name: {                                                   \
+    T a = (T)S(1), b = (T)pc[2];                                        \
+    BRANCH_IF(cond, 3, 5);                                              \
+  }
+#define BR_CMP_LABELS(name, ...)                                        \
+  [OP_BR_I32_##name] = &&op_br_i32_##name,                              \
+  [OP_BR_I32_IMM + OP_BR_I32_##name - OP_BR_I32_EQ] = &&op_br_imm_##name,
 
 /* Float-to-int truncation: 0xa8..0xb1 trap on NaN and out-of-range
  * values, their saturating twins 0xfc 0..7 clamp them; one table of
@@ -409,7 +491,10 @@ static int32_t thread_offsets[OP_COUNT];
 #define TRUNC_SAT_LABEL(op, k, ...) [OP_TRUNC_SAT + k] = &&op_trunc_sat_##k,
 
 /* Label names op_0xNN for wasm-numbered ops. */
-#define L(n) [n] = &&op_##n
+#define L(n) [n] = &&LABEL(op_, n)
+#define NUM_LABEL(op, ...) L(op),
+#define MEM_LABEL(op, ...) L(op),
+#define MEMX_LABEL(op, ...) [OP_MEMX + op - 0x28] = &&op_memx_##op,
 
 wasm_result wasm_interp_run(wasm_instance *root)
 {
@@ -429,26 +514,18 @@ wasm_result wasm_interp_run(wasm_instance *root)
     [OP_GLOBAL_GET128] = &&op_global_get128,
     [OP_GLOBAL_SET128] = &&op_global_set128,
     [OP_REF_FUNC] = &&op_ref_func, [OP_I32_WRAP] = &&op_i32_wrap,
-    L(0x28), L(0x29), L(0x2a), L(0x2b), L(0x2c), L(0x2d), L(0x2e), L(0x2f),
-    L(0x30), L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37),
-    L(0x38), L(0x39), L(0x3a), L(0x3b), L(0x3c), L(0x3d), L(0x3e),
+    MEM_OPS(MEM_LABEL, MEM_LABEL)
     [OP_MEMORY_SIZE] = &&op_memory_size, [OP_MEMORY_GROW] = &&op_memory_grow,
-    L(0x45), L(0x46), L(0x47), L(0x48), L(0x49), L(0x4a), L(0x4b), L(0x4c),
-    L(0x4d), L(0x4e), L(0x4f), L(0x50), L(0x51), L(0x52), L(0x53), L(0x54),
-    L(0x55), L(0x56), L(0x57), L(0x58), L(0x59), L(0x5a), L(0x5b), L(0x5c),
-    L(0x5d), L(0x5e), L(0x5f), L(0x60), L(0x61), L(0x62), L(0x63), L(0x64),
-    L(0x65), L(0x66), L(0x67), L(0x68), L(0x69), L(0x6a), L(0x6b), L(0x6c),
-    L(0x6d), L(0x6e), L(0x6f), L(0x70), L(0x71), L(0x72), L(0x73), L(0x74),
-    L(0x75), L(0x76), L(0x77), L(0x78), L(0x79), L(0x7a), L(0x7b), L(0x7c),
-    L(0x7d), L(0x7e), L(0x7f), L(0x80), L(0x81), L(0x82), L(0x83), L(0x84),
-    L(0x85), L(0x86), L(0x87), L(0x88), L(0x89), L(0x8a), L(0x8b), L(0x8c),
-    L(0x8d), L(0x8e), L(0x8f), L(0x90), L(0x91), L(0x92), L(0x93), L(0x94),
-    L(0x95), L(0x96), L(0x97), L(0x98), L(0x99), L(0x9a), L(0x9b), L(0x9c),
-    L(0x9d), L(0x9e), L(0x9f), L(0xa0), L(0xa1), L(0xa2), L(0xa3), L(0xa4),
-    L(0xa5), L(0xa6), L(0xa8), L(0xa9), L(0xaa), L(0xab), L(0xac),
-    L(0xae), L(0xaf), L(0xb0), L(0xb1), L(0xb2), L(0xb3), L(0xb4),
-    L(0xb5), L(0xb6), L(0xb7), L(0xb8), L(0xb9), L(0xba), L(0xbb),
+    L(0x45), L(0x50), L(0xac), L(0xb6), L(0xbb),
     L(0xc0), L(0xc1), L(0xc2), L(0xc3), L(0xc4),
+    INT_CMP_OPS(NUM_LABEL, W32) INT_CMP_OPS(NUM_LABEL, W64)
+    FLOAT_CMP_OPS(NUM_LABEL, W32) FLOAT_CMP_OPS(NUM_LABEL, W64)
+    INT_OPS(NUM_LABEL, NUM_LABEL, NUM_LABEL, W32)
+    INT_OPS(NUM_LABEL, NUM_LABEL, NUM_LABEL, W64)
+    FLOAT_OPS(NUM_LABEL, NUM_LABEL, NUM_LABEL, NUM_LABEL, W32)
+    FLOAT_OPS(NUM_LABEL, NUM_LABEL, NUM_LABEL, NUM_LABEL, W64)
+    TO_FLOAT_OPS(NUM_LABEL, W32) TO_FLOAT_OPS(NUM_LABEL, W64)
+    F2I_OPS(NUM_LABEL)
     F2I_OPS(TRUNC_SAT_LABEL)
     [OP_MEMORY_INIT] = &&op_memory_init, [OP_DATA_DROP] = &&op_data_drop,
     [OP_MEMORY_COPY] = &&op_memory_copy, [OP_MEMORY_FILL] = &&op_memory_fill,
@@ -458,87 +535,11 @@ wasm_result wasm_interp_run(wasm_instance *root)
     [OP_TABLE_GET] = &&op_table_get, [OP_TABLE_SET] = &&op_table_set,
     [OP_REF_IS_NULL] = &&op_ref_is_null,
     [OP_SIMD] = &&op_simd, [OP_SIMD_MEM] = &&op_simd_mem,
-    [OP_MEMX + 0x28 - 0x28] = &&op_memx_0x28,
-    [OP_MEMX + 0x29 - 0x28] = &&op_memx_0x29,
-    [OP_MEMX + 0x2a - 0x28] = &&op_memx_0x2a,
-    [OP_MEMX + 0x2b - 0x28] = &&op_memx_0x2b,
-    [OP_MEMX + 0x2c - 0x28] = &&op_memx_0x2c,
-    [OP_MEMX + 0x2d - 0x28] = &&op_memx_0x2d,
-    [OP_MEMX + 0x2e - 0x28] = &&op_memx_0x2e,
-    [OP_MEMX + 0x2f - 0x28] = &&op_memx_0x2f,
-    [OP_MEMX + 0x30 - 0x28] = &&op_memx_0x30,
-    [OP_MEMX + 0x31 - 0x28] = &&op_memx_0x31,
-    [OP_MEMX + 0x32 - 0x28] = &&op_memx_0x32,
-    [OP_MEMX + 0x33 - 0x28] = &&op_memx_0x33,
-    [OP_MEMX + 0x34 - 0x28] = &&op_memx_0x34,
-    [OP_MEMX + 0x35 - 0x28] = &&op_memx_0x35,
-    [OP_MEMX + 0x36 - 0x28] = &&op_memx_0x36,
-    [OP_MEMX + 0x37 - 0x28] = &&op_memx_0x37,
-    [OP_MEMX + 0x38 - 0x28] = &&op_memx_0x38,
-    [OP_MEMX + 0x39 - 0x28] = &&op_memx_0x39,
-    [OP_MEMX + 0x3a - 0x28] = &&op_memx_0x3a,
-    [OP_MEMX + 0x3b - 0x28] = &&op_memx_0x3b,
-    [OP_MEMX + 0x3c - 0x28] = &&op_memx_0x3c,
-    [OP_MEMX + 0x3d - 0x28] = &&op_memx_0x3d,
-    [OP_MEMX + 0x3e - 0x28] = &&op_memx_0x3e,
-    [OP_I32_IMM + 0x46 - 0x46] = &&op_i32_imm_46,
-    [OP_I32_IMM + 0x47 - 0x46] = &&op_i32_imm_47,
-    [OP_I32_IMM + 0x48 - 0x46] = &&op_i32_imm_48,
-    [OP_I32_IMM + 0x49 - 0x46] = &&op_i32_imm_49,
-    [OP_I32_IMM + 0x4a - 0x46] = &&op_i32_imm_4a,
-    [OP_I32_IMM + 0x4b - 0x46] = &&op_i32_imm_4b,
-    [OP_I32_IMM + 0x4c - 0x46] = &&op_i32_imm_4c,
-    [OP_I32_IMM + 0x4d - 0x46] = &&op_i32_imm_4d,
-    [OP_I32_IMM + 0x4e - 0x46] = &&op_i32_imm_4e,
-    [OP_I32_IMM + 0x4f - 0x46] = &&op_i32_imm_4f,
-    [OP_I32_IMM + 0x6a - 0x46] = &&op_i32_imm_6a,
-    [OP_I32_IMM + 0x6b - 0x46] = &&op_i32_imm_6b,
-    [OP_I32_IMM + 0x6c - 0x46] = &&op_i32_imm_6c,
-    [OP_I32_IMM + 0x71 - 0x46] = &&op_i32_imm_71,
-    [OP_I32_IMM + 0x72 - 0x46] = &&op_i32_imm_72,
-    [OP_I32_IMM + 0x73 - 0x46] = &&op_i32_imm_73,
-    [OP_I32_IMM + 0x74 - 0x46] = &&op_i32_imm_74,
-    [OP_I32_IMM + 0x75 - 0x46] = &&op_i32_imm_75,
-    [OP_I32_IMM + 0x76 - 0x46] = &&op_i32_imm_76,
-    [OP_I32_IMM + 0x77 - 0x46] = &&op_i32_imm_77,
-    [OP_I32_IMM + 0x78 - 0x46] = &&op_i32_imm_78,
-    [OP_I64_IMM + 0x51 - 0x51] = &&op_i64_imm_51,
-    [OP_I64_IMM + 0x52 - 0x51] = &&op_i64_imm_52,
-    [OP_I64_IMM + 0x53 - 0x51] = &&op_i64_imm_53,
-    [OP_I64_IMM + 0x54 - 0x51] = &&op_i64_imm_54,
-    [OP_I64_IMM + 0x55 - 0x51] = &&op_i64_imm_55,
-    [OP_I64_IMM + 0x56 - 0x51] = &&op_i64_imm_56,
-    [OP_I64_IMM + 0x57 - 0x51] = &&op_i64_imm_57,
-    [OP_I64_IMM + 0x58 - 0x51] = &&op_i64_imm_58,
-    [OP_I64_IMM + 0x59 - 0x51] = &&op_i64_imm_59,
-    [OP_I64_IMM + 0x5a - 0x51] = &&op_i64_imm_5a,
-    [OP_I64_IMM + 0x7c - 0x51] = &&op_i64_imm_7c,
-    [OP_I64_IMM + 0x7d - 0x51] = &&op_i64_imm_7d,
-    [OP_I64_IMM + 0x7e - 0x51] = &&op_i64_imm_7e,
-    [OP_I64_IMM + 0x83 - 0x51] = &&op_i64_imm_83,
-    [OP_I64_IMM + 0x84 - 0x51] = &&op_i64_imm_84,
-    [OP_I64_IMM + 0x85 - 0x51] = &&op_i64_imm_85,
-    [OP_I64_IMM + 0x86 - 0x51] = &&op_i64_imm_86,
-    [OP_I64_IMM + 0x87 - 0x51] = &&op_i64_imm_87,
-    [OP_I64_IMM + 0x88 - 0x51] = &&op_i64_imm_88,
-    [OP_I64_IMM + 0x89 - 0x51] = &&op_i64_imm_89,
-    [OP_I64_IMM + 0x8a - 0x51] = &&op_i64_imm_8a,
-    [OP_BR_I32_IMM + 0] = &&op_br_imm_eq,
-    [OP_BR_I32_IMM + 1] = &&op_br_imm_ne,
-    [OP_BR_I32_IMM + 2] = &&op_br_imm_lt_s,
-    [OP_BR_I32_IMM + 3] = &&op_br_imm_lt_u,
-    [OP_BR_I32_IMM + 4] = &&op_br_imm_gt_s,
-    [OP_BR_I32_IMM + 5] = &&op_br_imm_gt_u,
-    [OP_BR_I32_IMM + 6] = &&op_br_imm_le_s,
-    [OP_BR_I32_IMM + 7] = &&op_br_imm_le_u,
-    [OP_BR_I32_IMM + 8] = &&op_br_imm_ge_s,
-    [OP_BR_I32_IMM + 9] = &&op_br_imm_ge_u,
-    [OP_BR_I32_EQZ] = &&op_br_i32_eqz, [OP_BR_I32_EQ] = &&op_br_i32_eq,
-    [OP_BR_I32_NE] = &&op_br_i32_ne, [OP_BR_I32_LT_S] = &&op_br_i32_lt_s,
-    [OP_BR_I32_LT_U] = &&op_br_i32_lt_u, [OP_BR_I32_GT_S] = &&op_br_i32_gt_s,
-    [OP_BR_I32_GT_U] = &&op_br_i32_gt_u, [OP_BR_I32_LE_S] = &&op_br_i32_le_s,
-    [OP_BR_I32_LE_U] = &&op_br_i32_le_u, [OP_BR_I32_GE_S] = &&op_br_i32_ge_s,
-    [OP_BR_I32_GE_U] = &&op_br_i32_ge_u,
+    MEM_OPS(MEMX_LABEL, MEMX_LABEL)
+    INT_IMM_OPS(I32_IMM_LABEL, W32)
+    INT_IMM_OPS(I64_IMM_LABEL, W64)
+    [OP_BR_I32_EQZ] = &&op_br_i32_eqz,
+    BR_CMP_OPS(BR_CMP_LABELS)
   };
 #pragma GCC diagnostic pop
 
@@ -586,43 +587,22 @@ op_unreachable:
 op_br:
   pc = code + pc[1];
   NEXT();
-/* conditional branches: ... target refund; a taken branch gives back the
- * fuel its block charged for the instructions it skips */
 op_br_if:
-  if ((uint32_t)S(1)) {
-    fuel += pc[3];
-    pc = code + pc[2];
-  } else {
-    pc += 4;
-  }
-  NEXT();
+  BRANCH_IF((uint32_t)S(1), 2, 4);
 op_br_unless:
-  if (!(uint32_t)S(1)) {
-    fuel += pc[3];
-    pc = code + pc[2];
-  } else {
-    pc += 4;
-  }
-  NEXT();
+  BRANCH_IF(!(uint32_t)S(1), 2, 4);
 op_br_table: {
   uint32_t i = (uint32_t)S(1), n = pc[2];
   pc = code + pc[3 + (i < n ? i : n)];
   NEXT();
 }
 op_loop:
-  if (__builtin_expect(atomic_load_explicit(pflag, memory_order_relaxed), 0))
-    goto pause;
-  if (__builtin_expect((fuel -= pc[1]) < 0, 0)) {
-    fuel += pc[1];
-    TRAP("out of fuel");
-  }
+  PAUSE_CHECK();
+  CHARGE(pc[1]);
   pc += 2;
   NEXT();
 op_fuel:
-  if (__builtin_expect((fuel -= pc[1]) < 0, 0)) {
-    fuel += pc[1];
-    TRAP("out of fuel");
-  }
+  CHARGE(pc[1]);
   pc += 2;
   NEXT();
 op_copy:
@@ -686,53 +666,8 @@ op_i32_wrap:
   pc += 3;
   NEXT();
 
-  LOAD(0x28, uint32_t, U32)
-  LOAD(0x29, uint64_t, ID)
-  LOAD(0x2a, uint32_t, U32)
-  LOAD(0x2b, uint64_t, ID)
-  LOAD(0x2c, int8_t, U32)
-  LOAD(0x2d, uint8_t, U32)
-  LOAD(0x2e, int16_t, U32)
-  LOAD(0x2f, uint16_t, U32)
-  LOAD(0x30, int8_t, (uint64_t)(int64_t))
-  LOAD(0x31, uint8_t, (uint64_t))
-  LOAD(0x32, int16_t, (uint64_t)(int64_t))
-  LOAD(0x33, uint16_t, (uint64_t))
-  LOAD(0x34, int32_t, (uint64_t)(int64_t))
-  LOAD(0x35, uint32_t, (uint64_t))
-  STORE(0x36, uint32_t)
-  STORE(0x37, uint64_t)
-  STORE(0x38, uint32_t)
-  STORE(0x39, uint64_t)
-  STORE(0x3a, uint8_t)
-  STORE(0x3b, uint16_t)
-  STORE(0x3c, uint8_t)
-  STORE(0x3d, uint16_t)
-  STORE(0x3e, uint32_t)
-
-  LOADX(0x28, uint32_t, U32)
-  LOADX(0x29, uint64_t, ID)
-  LOADX(0x2a, uint32_t, U32)
-  LOADX(0x2b, uint64_t, ID)
-  LOADX(0x2c, int8_t, U32)
-  LOADX(0x2d, uint8_t, U32)
-  LOADX(0x2e, int16_t, U32)
-  LOADX(0x2f, uint16_t, U32)
-  LOADX(0x30, int8_t, (uint64_t)(int64_t))
-  LOADX(0x31, uint8_t, (uint64_t))
-  LOADX(0x32, int16_t, (uint64_t)(int64_t))
-  LOADX(0x33, uint16_t, (uint64_t))
-  LOADX(0x34, int32_t, (uint64_t)(int64_t))
-  LOADX(0x35, uint32_t, (uint64_t))
-  STOREX(0x36, uint32_t)
-  STOREX(0x37, uint64_t)
-  STOREX(0x38, uint32_t)
-  STOREX(0x39, uint64_t)
-  STOREX(0x3a, uint8_t)
-  STOREX(0x3b, uint16_t)
-  STOREX(0x3c, uint8_t)
-  STOREX(0x3d, uint16_t)
-  STOREX(0x3e, uint32_t)
+  MEM_OPS(LOAD, STORE)
+  MEM_OPS(LOADX, STOREX)
 
 op_memory_size:
   S(1) = memsize / WASM_PAGE_SIZE;
@@ -748,193 +683,20 @@ op_memory_grow: {
 }
 
   I32_UN(0x45, a == 0)
-  I32_BIN(0x46, a == b)
-  I32_BIN(0x47, a != b)
-  I32_BIN(0x48, (int32_t)a < (int32_t)b)
-  I32_BIN(0x49, a < b)
-  I32_BIN(0x4a, (int32_t)a > (int32_t)b)
-  I32_BIN(0x4b, a > b)
-  I32_BIN(0x4c, (int32_t)a <= (int32_t)b)
-  I32_BIN(0x4d, a <= b)
-  I32_BIN(0x4e, (int32_t)a >= (int32_t)b)
-  I32_BIN(0x4f, a >= b)
+  INT_CMP_OPS(I32_BIN, W32)
   I64_UN(0x50, a == 0)
-  I64_BIN(0x51, a == b)
-  I64_BIN(0x52, a != b)
-  I64_BIN(0x53, (int64_t)a < (int64_t)b)
-  I64_BIN(0x54, a < b)
-  I64_BIN(0x55, (int64_t)a > (int64_t)b)
-  I64_BIN(0x56, a > b)
-  I64_BIN(0x57, (int64_t)a <= (int64_t)b)
-  I64_BIN(0x58, a <= b)
-  I64_BIN(0x59, (int64_t)a >= (int64_t)b)
-  I64_BIN(0x5a, a >= b)
-  F32_CMP(0x5b, a == b)
-  F32_CMP(0x5c, a != b)
-  F32_CMP(0x5d, a < b)
-  F32_CMP(0x5e, a > b)
-  F32_CMP(0x5f, a <= b)
-  F32_CMP(0x60, a >= b)
-  F64_CMP(0x61, a == b)
-  F64_CMP(0x62, a != b)
-  F64_CMP(0x63, a < b)
-  F64_CMP(0x64, a > b)
-  F64_CMP(0x65, a <= b)
-  F64_CMP(0x66, a >= b)
-  I32_UN(0x67, a ? __builtin_clz(a) : 32)
-  I32_UN(0x68, a ? __builtin_ctz(a) : 32)
-  I32_UN(0x69, __builtin_popcount(a))
-  I32_BIN(0x6a, a + b)
-  I32_BIN(0x6b, a - b)
-  I32_BIN(0x6c, a * b)
-op_0x6d: {
-  int32_t a = (int32_t)S(2), b = (int32_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  if (a == INT32_MIN && b == -1)
-    TRAP("integer overflow");
-  S(1) = (uint32_t)(a / b);
-  pc += 4;
-  NEXT();
-}
-op_0x6e: {
-  uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = a / b;
-  pc += 4;
-  NEXT();
-}
-op_0x6f: {
-  int32_t a = (int32_t)S(2), b = (int32_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = b == -1 ? 0 : (uint32_t)(a % b);
-  pc += 4;
-  NEXT();
-}
-op_0x70: {
-  uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = a % b;
-  pc += 4;
-  NEXT();
-}
-  I32_BIN(0x71, a & b)
-  I32_BIN(0x72, a | b)
-  I32_BIN(0x73, a ^ b)
-  I32_BIN(0x74, a << (b & 31))
-  I32_BIN(0x75, (uint32_t)((int32_t)a >> (b & 31)))
-  I32_BIN(0x76, a >> (b & 31))
-  I32_BIN(0x77, rotl32(a, b))
-  I32_BIN(0x78, rotr32(a, b))
-  I64_UN(0x79, a ? __builtin_clzll(a) : 64)
-  I64_UN(0x7a, a ? __builtin_ctzll(a) : 64)
-  I64_UN(0x7b, __builtin_popcountll(a))
-  I64_BIN(0x7c, a + b)
-  I64_BIN(0x7d, a - b)
-  I64_BIN(0x7e, a * b)
-op_0x7f: {
-  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  if (a == INT64_MIN && b == -1)
-    TRAP("integer overflow");
-  S(1) = (uint64_t)(a / b);
-  pc += 4;
-  NEXT();
-}
-op_0x80: {
-  uint64_t a = S(2), b = S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = a / b;
-  pc += 4;
-  NEXT();
-}
-op_0x81: {
-  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = b == -1 ? 0 : (uint64_t)(a % b);
-  pc += 4;
-  NEXT();
-}
-op_0x82: {
-  uint64_t a = S(2), b = S(3);
-  if (b == 0)
-    TRAP("integer divide by zero");
-  S(1) = a % b;
-  pc += 4;
-  NEXT();
-}
-  I64_BIN(0x83, a & b)
-  I64_BIN(0x84, a | b)
-  I64_BIN(0x85, a ^ b)
-  I64_BIN(0x86, a << (b & 63))
-  I64_BIN(0x87, (uint64_t)((int64_t)a >> (b & 63)))
-  I64_BIN(0x88, a >> (b & 63))
-  I64_BIN(0x89, rotl64(a, b))
-  I64_BIN(0x8a, rotr64(a, b))
-  /* abs, neg, copysign work on the bits: NaN payloads pass unchanged */
-op_0x8b:
-  S(1) = (uint32_t)S(2) & 0x7fffffffu;
-  pc += 3;
-  NEXT();
-op_0x8c:
-  S(1) = (uint32_t)S(2) ^ 0x80000000u;
-  pc += 3;
-  NEXT();
-  UN(0x8d, float, f32_of, of_f32, (isnan(a) ? a + a : ceilf(a)))
-  UN(0x8e, float, f32_of, of_f32, (isnan(a) ? a + a : floorf(a)))
-  UN(0x8f, float, f32_of, of_f32, (isnan(a) ? a + a : truncf(a)))
-  UN(0x90, float, f32_of, of_f32, (isnan(a) ? a + a : nearbyintf(a)))
-  UN(0x91, float, f32_of, of_f32, sqrtf(a))
-  F32_BIN(0x92, a + b)
-  F32_BIN(0x93, a - b)
-  F32_BIN(0x94, a * b)
-  F32_BIN(0x95, a / b)
-  F32_BIN(0x96, fmin32(a, b))
-  F32_BIN(0x97, fmax32(a, b))
-op_0x98:
-  S(1) = ((uint32_t)S(2) & 0x7fffffffu) | ((uint32_t)S(3) & 0x80000000u);
-  pc += 4;
-  NEXT();
-op_0x99:
-  S(1) = S(2) & 0x7fffffffffffffffull;
-  pc += 3;
-  NEXT();
-op_0x9a:
-  S(1) = S(2) ^ 0x8000000000000000ull;
-  pc += 3;
-  NEXT();
-  UN(0x9b, double, f64_of, of_f64, (isnan(a) ? a + a : ceil(a)))
-  UN(0x9c, double, f64_of, of_f64, (isnan(a) ? a + a : floor(a)))
-  UN(0x9d, double, f64_of, of_f64, (isnan(a) ? a + a : trunc(a)))
-  UN(0x9e, double, f64_of, of_f64, (isnan(a) ? a + a : nearbyint(a)))
-  UN(0x9f, double, f64_of, of_f64, sqrt(a))
-  F64_BIN(0xa0, a + b)
-  F64_BIN(0xa1, a - b)
-  F64_BIN(0xa2, a * b)
-  F64_BIN(0xa3, a / b)
-  F64_BIN(0xa4, fmin64(a, b))
-  F64_BIN(0xa5, fmax64(a, b))
-op_0xa6:
-  S(1) = (S(2) & 0x7fffffffffffffffull) | (S(3) & 0x8000000000000000ull);
-  pc += 4;
-  NEXT();
+  INT_CMP_OPS(I64_BIN, W64)
+  FLOAT_CMP_OPS(F32_CMP, W32)
+  FLOAT_CMP_OPS(F64_CMP, W64)
+  INT_OPS(I32_UN, I32_BIN, I32_DIV, W32)
+  INT_OPS(I64_UN, I64_BIN, I64_DIV, W64)
+  FLOAT_OPS(I32_UN, F32_UN, F32_BIN, I32_BIN, W32)
+  FLOAT_OPS(I64_UN, F64_UN, F64_BIN, I64_BIN, W64)
   F2I_OPS(TRUNC)
   I64_UN(0xac, (int64_t)(int32_t)a)
-  UN(0xb2, int32_t, (int32_t), of_f32, (float)a)
-  UN(0xb3, uint32_t, (uint32_t), of_f32, (float)a)
-  UN(0xb4, int64_t, (int64_t), of_f32, (float)a)
-  UN(0xb5, uint64_t, (uint64_t), of_f32, (float)a)
+  TO_FLOAT_OPS(TO_F32, W32)
   UN(0xb6, double, f64_of, of_f32, (float)a)
-  UN(0xb7, int32_t, (int32_t), of_f64, (double)a)
-  UN(0xb8, uint32_t, (uint32_t), of_f64, (double)a)
-  UN(0xb9, int64_t, (int64_t), of_f64, (double)a)
-  UN(0xba, uint64_t, (uint64_t), of_f64, (double)a)
+  TO_FLOAT_OPS(TO_F64, W64)
   UN(0xbb, float, f32_of, of_f64, (double)a)
   I32_UN(0xc0, (int32_t)(int8_t)a)
   I32_UN(0xc1, (int32_t)(int16_t)a)
@@ -944,14 +706,7 @@ op_0xa6:
 
   F2I_OPS(TRUNC_SAT)
 
-op_memory_init: {
-  const char *e = memory_init(inst, pc[1], (uint32_t)S(2), (uint32_t)S(3),
-                              (uint32_t)S(4));
-  if (e)
-    TRAP(e);
-  pc += 5;
-  NEXT();
-}
+  BULK(memory_init, 5)
 op_data_drop:
   inst->data_dropped[pc[1]] = true;
   pc += 2;
@@ -972,26 +727,12 @@ op_memory_fill: {
   pc += 4;
   NEXT();
 }
-op_table_init: {
-  const char *e = table_init(inst, pc[1], pc[2], (uint32_t)S(3),
-                             (uint32_t)S(4), (uint32_t)S(5));
-  if (e)
-    TRAP(e);
-  pc += 6;
-  NEXT();
-}
+  BULK(table_init, 6)
 op_elem_drop:
   inst->elem_dropped[pc[1]] = true;
   pc += 2;
   NEXT();
-op_table_copy: {
-  const char *e = table_copy(inst, pc[1], pc[2], (uint32_t)S(3),
-                             (uint32_t)S(4), (uint32_t)S(5));
-  if (e)
-    TRAP(e);
-  pc += 6;
-  NEXT();
-}
+  BULK(table_copy, 6)
 op_table_grow:
   S(1) = grow_table(inst->tables[pc[2]], S(3), (uint32_t)S(4));
   pc += 5;
@@ -1000,14 +741,7 @@ op_table_size:
   S(1) = inst->tables[pc[2]]->size;
   pc += 3;
   NEXT();
-op_table_fill: {
-  const char *e = table_fill(inst, pc[1], (uint32_t)S(2), S(3),
-                             (uint32_t)S(4));
-  if (e)
-    TRAP(e);
-  pc += 5;
-  NEXT();
-}
+  BULK(table_fill, 5)
 op_table_get: {
   wasm_table *t = inst->tables[pc[2]];
   uint32_t i = (uint32_t)S(3);
@@ -1030,402 +764,33 @@ op_simd:
   wasm_simd_exec(pc[1], &fp[pc[2]], &fp[pc[3]], &fp[pc[4]], &fp[pc[5]], pc + 6);
   pc += 10;
   NEXT();
-op_simd_mem: {
-  uint64_t ea_ = (uint64_t)(uint32_t)fp[pc[3]] + pc[4];
-  if (ea_ + pc[7] > memsize)
-    TRAP("out of bounds memory access");
-  wasm_simd_mem(pc[1], mem + ea_, &fp[pc[2]], &fp[pc[6]], pc[5]);
+op_simd_mem:
+  wasm_simd_mem(pc[1], EA((uint64_t)(uint32_t)fp[pc[3]] + pc[4], pc[7]),
+                &fp[pc[2]], &fp[pc[6]], pc[5]);
   pc += 8;
   NEXT();
-}
 op_ref_is_null:
   S(1) = S(2) == 0;
   pc += 3;
   NEXT();
 
 /* constant right operands */
-op_i32_imm_46: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a == b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_47: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a != b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_48: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)((int32_t)a < (int32_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_49: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a < b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4a: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)((int32_t)a > (int32_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4b: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a > b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4c: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)((int32_t)a <= (int32_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4d: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a <= b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4e: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)((int32_t)a >= (int32_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_4f: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a >= b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_6a: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a + b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_6b: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a - b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_6c: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a * b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_71: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a & b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_72: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a | b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_73: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a ^ b);
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_74: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a << (b & 31));
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_75: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)((uint32_t)((int32_t)a >> (b & 31)));
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_76: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(a >> (b & 31));
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_77: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(rotl32(a, b));
-  pc += 4;
-  NEXT();
-}
-op_i32_imm_78: {
-  uint32_t a = (uint32_t)S(2), b = pc[3];
-  S(1) = (uint32_t)(rotr32(a, b));
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_51: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a == b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_52: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a != b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_53: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)((int64_t)a < (int64_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_54: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a < b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_55: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)((int64_t)a > (int64_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_56: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a > b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_57: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)((int64_t)a <= (int64_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_58: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a <= b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_59: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)((int64_t)a >= (int64_t)b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_5a: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a >= b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_7c: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a + b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_7d: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a - b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_7e: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a * b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_83: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a & b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_84: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a | b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_85: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a ^ b);
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_86: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a << (b & 63));
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_87: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)((uint64_t)((int64_t)a >> (b & 63)));
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_88: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(a >> (b & 63));
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_89: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(rotl64(a, b));
-  pc += 4;
-  NEXT();
-}
-op_i64_imm_8a: {
-  uint64_t a = S(2), b = (uint64_t)(int64_t)(int32_t)pc[3];
-  S(1) = (uint64_t)(rotr64(a, b));
-  pc += 4;
-  NEXT();
-}
-op_br_imm_eq: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a == b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_ne: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a != b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_lt_s: {
-  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a < b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_lt_u: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a < b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_gt_s: {
-  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a > b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_gt_u: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a > b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_le_s: {
-  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a <= b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_le_u: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a <= b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_ge_s: {
-  int32_t a = (int32_t)S(1), b = (int32_t)pc[2];
-  if (a >= b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
-op_br_imm_ge_u: {
-  uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2];
-  if (a >= b) {
-    fuel += pc[4];
-    pc = code + pc[3];
-  } else {
-    pc += 5;
-  }
-  NEXT();
-}
+  INT_IMM_OPS(I32_IMM, W32)
+  INT_IMM_OPS(I64_IMM, W64)
+  BR_CMP_OPS(BR_IMM)
 op_br_i32_eqz:
-  if (!(uint32_t)S(1)) {
-    fuel += pc[3];
-    pc = code + pc[2];
-  } else {
-    pc += 4;
-  }
-  NEXT();
-  BR_CMP(br_i32_eq, uint32_t, a == b)
-  BR_CMP(br_i32_ne, uint32_t, a != b)
-  BR_CMP(br_i32_lt_s, int32_t, a < b)
-  BR_CMP(br_i32_lt_u, uint32_t, a < b)
-  BR_CMP(br_i32_gt_s, int32_t, a > b)
-  BR_CMP(br_i32_gt_u, uint32_t, a > b)
-  BR_CMP(br_i32_le_s, int32_t, a <= b)
-  BR_CMP(br_i32_le_u, uint32_t, a <= b)
-  BR_CMP(br_i32_ge_s, int32_t, a >= b)
-  BR_CMP(br_i32_ge_u, uint32_t, a >= b)
+  BRANCH_IF(!(uint32_t)S(1), 2, 4);
+  BR_CMP_OPS(BR_CMP)
 
 op_call:
-  if (__builtin_expect(atomic_load_explicit(pflag, memory_order_relaxed), 0))
-    goto pause;
+  PAUSE_CHECK();
   callee = inst->funcs[pc[1]];
   nfp = fp + pc[2];
   call_len = 3;
   goto do_call;
 
 op_call_indirect: {
-  if (__builtin_expect(atomic_load_explicit(pflag, memory_order_relaxed), 0))
-    goto pause;
+  PAUSE_CHECK();
   wasm_table *t = inst->tables[pc[2]];
   uint32_t i = (uint32_t)S(4);
   if (i >= t->size)
@@ -1469,10 +834,7 @@ do_call:
     pc = code;
     /* the callee's entry block is charged here: one dispatch less */
     if ((int32_t)code[0] == (int32_t)((char *)&&op_fuel - (char *)&&op_bad)) {
-      if (__builtin_expect((fuel -= code[1]) < 0, 0)) {
-        fuel += code[1];
-        TRAP("out of fuel");
-      }
+      CHARGE(code[1]);
       pc = code + 2;
     }
     if (callee->inst != inst) {
