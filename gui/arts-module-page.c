@@ -23,6 +23,7 @@ struct _ArtsModulePage {
   GtkLabel *state_value, *runtime_value, *started_value, *migrations_value;
   AdwPreferencesGroup *migrations_group;
   AdwPreferencesGroup *channels_group;
+  GtkWidget *channels_card;
   GtkGrid *channels_grid;
   GPtrArray *migration_rows;    /* the group's rows, ours to remove */
   gconstpointer shown_newest;   /* the newest record listed */
@@ -232,13 +233,13 @@ update_channels(ArtsModulePage *self)
   for (GtkWidget *c; (c = gtk_widget_get_first_child(w));)
     gtk_grid_remove(self->channels_grid, c);
   if (declared->len == 0 && counters->len == 0) {
-    gtk_widget_set_visible(w, FALSE);
+    gtk_widget_set_visible(self->channels_card, FALSE);
     adw_preferences_group_set_description(self->channels_group,
         /* Translators: the module page's channel table, empty. */
         _("It uses no channels"));
     return;
   }
-  gtk_widget_set_visible(w, TRUE);
+  gtk_widget_set_visible(self->channels_card, TRUE);
   adw_preferences_group_set_description(self->channels_group,
       _("Messages through each channel, as its runtime counts them"));
   channel_header(self->channels_grid);
@@ -501,6 +502,7 @@ arts_module_page_class_init(ArtsModulePageClass *klass)
   BIND(migrations_value);
   BIND(migrations_group);
   BIND(channels_group);
+  BIND(channels_card);
   BIND(channels_grid);
 #undef BIND
   gtk_widget_class_set_css_name(wc, "modulepage");

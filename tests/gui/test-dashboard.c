@@ -1096,8 +1096,8 @@ check_module_page(const char *first, const char *runtime)
   g_print("MODULE-PAGE: %u lines from 0, migration %s (%s)\n", n, moved,
           subtitle);
   /* The ticker has no channels: the table is hidden, the group says so. */
-  g_assert_false(gtk_widget_get_visible(widget_with_class(GTK_WIDGET(page),
-                                                          "channel-table")));
+  g_assert_false(gtk_widget_is_visible(widget_with_class(GTK_WIDGET(page),
+                                                         "channel-table")));
   g_assert_nonnull(group_described(GTK_WIDGET(page), "It uses no channels"));
   spin(300); /* the console's scroll to its end follows the layout */
   screenshot("module.png");
@@ -1236,7 +1236,7 @@ check_channels(char **names)
   g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(page)));
   g_assert_true(wait_until(listener_counted, page));
   grid = widget_with_class(GTK_WIDGET(page), "channel-table");
-  g_assert_true(gtk_widget_get_visible(grid));
+  g_assert_true(gtk_widget_is_visible(grid));
   g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 0, 0), ==, "Channel");
   g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 0, 1), ==, "gui/numbers");
   g_assert_cmpstr(channel_cell(GTK_WIDGET(page), 1, 1), ==, "read");
