@@ -27,7 +27,8 @@ def main():
     os.environ["ARTS_BUILD_DIR"] = os.path.abspath(a.build_dir)
     os.environ.setdefault("ARTS_SOURCE_DIR", SRC)
     sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
-    import realm
+    sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
+    import artsrealm as realm
     from test_modules import ended, logs, wait_state
     wasm = os.path.join(a.build_dir, "bench", "channels", "pingpong.wasm")
     if not os.path.exists(wasm):

@@ -32,7 +32,7 @@ import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
 
 TARGETS = {1: 50, 64: 300}   # MiB -> downtime target, ms
 NAMES = ("alpha", "beta", "gamma")
@@ -47,8 +47,7 @@ def main():
     ap.add_argument("--sizes", default="1,16,64")
     a = ap.parse_args()
     os.environ["ARTS_BUILD_DIR"] = os.path.abspath(a.build_dir)
-    import realm as rl
-    rl.BUILD = os.environ["ARTS_BUILD_DIR"]
+    import artsrealm as rl   # reads ARTS_BUILD_DIR
     counter = os.path.join(rl.BUILD, "data", "demo", "counter.wasm")
     sleeper = os.path.join(rl.BUILD, "data", "demo", "sleeper.wasm")
     for p in (counter, sleeper):

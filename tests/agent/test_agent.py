@@ -8,12 +8,12 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "lib"))
+from artsrealm import Realm, check, now_ms, wait_until  # noqa: E402
 
 REALM = "test"
 P = REALM + "/proc/"
@@ -29,13 +29,13 @@ HOST_METRICS = [
 ]
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def now_ms():
-    return int(time.time() * 1000)
+def agent_realm():
+    """A broker that keeps persistent sessions over its restarts and logs
+    everything; agents log verbosely; a sanitizer report fails the test."""
+    r = Realm(name=REALM, persistence=True, verbose_broker=True, strict=True,
+              start=True, prefix="arts-agent-test-")
+    r.agent_args = ["--verbose"]
+    return r
 
 
 def is_reg(action):
@@ -60,21 +60,15 @@ def is_stats(uuid=None, replayed=None):
 
 def registered(realm, binary, sub, **kw):
     """Starts an agent and returns (agent, uuid) once its reg create came."""
-    agent = realm.agent(binary, **kw)
+    agent = realm.start_agent(exe=binary, **kw)
     msg = sub.wait_for(is_reg("create"), timeout=10)[-1]
     return agent, msg["payload"]["data"]["uuid"]
-
-
-def pub(realm, topic, payload):
-    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
-                    str(realm.broker.port), "-t", topic, "-q", "1", "-m",
-                    payload], check=True)
 
 
 def answer_create(realm, msg):
     """Answers a reg create as the orchestrator does: the agent replays its
     offline buffer only once its registration is answered."""
-    pub(realm, P + "reg",
+    realm.pub(P + "reg",
         '{"object_id":"%s","action":"create","type":"arts_resp",'
         '"data":{"result":"ok","details":{}}}' % msg["payload"]["object_id"])
 
@@ -103,8 +97,8 @@ def check_sample(d, uuid, interval_ms):
 # --------------------------------------------------------------------------
 
 def test_registration(binary):
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "#"])
         agent, uuid = registered(realm, binary, sub, name="alpha",
                                  extra=["--max-nmodules", "3"])
         msg = sub.snapshot(is_reg("create"))[0]
@@ -132,7 +126,7 @@ def test_registration(binary):
         with open(os.path.join(agent.state_dir, "runtime-uuid")) as f:
             check(f.read().strip() == uuid, "runtime-uuid file")
         # Defaults: max_nmodules 8, name = host name.
-        other = realm.agent(binary, state="state2")
+        other = realm.start_agent(exe=binary, state="state2")
         msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
         d2 = msgs[1]["payload"]["data"]
         check(d2["max_nmodules"] == 8, "default max_nmodules")
@@ -144,50 +138,48 @@ def test_registration(binary):
 def test_answers(binary):
     """The agent reads the orchestrator's answers on reg: an error is
     logged, an ok too; answers to others are ignored."""
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "reg"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "reg"])
         agent, uuid = registered(realm, binary, sub, name="beta")
         oid = sub.snapshot(is_reg("create"))[0]["payload"]["object_id"]
-        pub(realm, P + "reg",
+        realm.pub(P + "reg",
             '{"object_id":"00000000-0000-4000-8000-000000000000",'
             '"action":"create","type":"arts_resp","data":{"result":"error",'
             '"details":{"error":"not for you","code":"conflict"}}}')
-        pub(realm, P + "reg", "this is not json")
-        pub(realm, P + "reg",
+        realm.pub(P + "reg", "this is not json")
+        realm.pub(P + "reg",
             '{"object_id":"%s","action":"create","type":"arts_resp",'
             '"data":{"result":"error","details":{"error":"name beta is '
             'taken","code":"conflict"}}}' % oid)
-        check(harness.wait_until(
-            lambda: "name beta is taken" in agent.log_text(), 5),
-            "refusal logged")
+        wait_until(lambda: "name beta is taken" in agent.output(), 5,
+                   "refusal logged")
         # Each create gets one answer; the next run's create an ok.
         agent.signal(signal.SIGTERM)
         check(agent.wait(10) == 0, "clean exit")
-        check("not for you" not in agent.log_text(), "foreign answer ignored")
-        agent = realm.agent(binary, name="beta")
+        check("not for you" not in agent.output(), "foreign answer ignored")
+        agent = realm.start_agent(exe=binary, name="beta")
         msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
         oid = msgs[1]["payload"]["object_id"]
-        pub(realm, P + "reg",
+        realm.pub(P + "reg",
             '{"object_id":"%s","action":"create","type":"arts_resp",'
             '"data":{"result":"ok","details":{"uuid":"%s","name":"beta"}}}'
             % (oid, uuid))
-        check(harness.wait_until(
-            lambda: "registered in realm" in agent.log_text(), 5),
-            "acceptance logged")
-        check(agent.proc.poll() is None, "agent still running")
+        wait_until(lambda: "registered in realm" in agent.output(), 5,
+                   "acceptance logged")
+        check(agent.alive(), "agent still running")
         # Answered, the agent stops listening to reg (other runtimes'
         # registrations are not its business).
         def unsubscribed():
-            with open(realm.broker.log, errors="replace") as f:
+            with open(realm.path("mosquitto.log"), errors="replace") as f:
                 return "Received UNSUBSCRIBE from " + uuid in f.read()
-        check(harness.wait_until(unsubscribed, 5), "reg unsubscribed")
+        wait_until(unsubscribed, 5, "reg unsubscribed")
 
 
 def test_reg_retry(binary):
     """An unanswered create is sent again (an orchestrator that starts
     after the agents still learns about them); an answered one is not."""
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "reg"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "reg"])
         agent, uuid = registered(realm, binary, sub)
         creates = sub.wait_for(is_reg("create"), count=3, timeout=30)
         ids = [m["payload"]["object_id"] for m in creates]
@@ -195,12 +187,11 @@ def test_reg_retry(binary):
         check(all(m["payload"]["data"]["uuid"] == uuid for m in creates),
               "same runtime")
         # The orchestrator answers the latest: the retries stop.
-        pub(realm, P + "reg",
+        realm.pub(P + "reg",
             '{"object_id":"%s","action":"create","type":"arts_resp",'
             '"data":{"result":"ok","details":{}}}' % ids[-1])
-        check(harness.wait_until(
-            lambda: "registered in realm" in agent.log_text(), 5),
-            "acceptance logged")
+        wait_until(lambda: "registered in realm" in agent.output(), 5,
+                   "acceptance logged")
         n = len(sub.snapshot(is_reg("create")))
         time.sleep(12)
         check(len(sub.snapshot(is_reg("create"))) == n,
@@ -208,19 +199,17 @@ def test_reg_retry(binary):
 
 
 def test_identity(binary):
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "reg"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "reg"])
         agent, uuid = registered(realm, binary, sub)
         # A second agent on the same state dir is refused.
-        twin = harness.Agent(binary, realm.broker, agent.state_dir,
-                             realm=REALM)
-        twin.start()
+        twin = realm.start_agent(exe=binary, state=agent.state_dir)
         check(twin.wait(10) == 1, "twin exits 1")
-        check("another arts-agent" in twin.log_text(), "twin says why")
+        check("another arts-agent" in twin.output(), "twin says why")
         agent.signal(signal.SIGTERM)
         check(agent.wait(10) == 0, "clean exit")
         # The same uuid after a restart.
-        again = realm.agent(binary)
+        again = realm.start_agent(exe=binary)
         msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
         check(msgs[1]["payload"]["data"]["uuid"] == uuid, "uuid is stable")
         again.signal(signal.SIGTERM)
@@ -229,17 +218,17 @@ def test_identity(binary):
         path = os.path.join(agent.state_dir, "runtime-uuid")
         with open(path, "w") as f:
             f.write("not-a-uuid\n")
-        broken = realm.agent(binary)
+        broken = realm.start_agent(exe=binary)
         check(broken.wait(10) == 1, "corrupt uuid: exit 1")
-        check("runtime-uuid" in broken.log_text(), "names the file")
+        check("runtime-uuid" in broken.output(), "names the file")
         with open(path) as f:
             check(f.read() == "not-a-uuid\n", "file left alone")
 
 
 def test_stats(binary):
     interval = 300
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "#"])
         agent, uuid = registered(realm, binary, sub,
                                  extra=["--interval-ms", str(interval)])
         t0 = now_ms()
@@ -269,7 +258,7 @@ def test_stats(binary):
         check(sum(cpu) / len(cpu) < 0.25,
               "the agent idles between samples: cpu %r" % cpu)
         # Retained: a late joiner gets the latest sample at once.
-        late = realm.subscriber([P + "stats/+"])
+        late = realm.subscribe([P + "stats/+"])
         first = late.wait_for(lambda m: True, timeout=5)[0]
         check(first["retain"], "stats retained")
         check(first["payload"]["data"]["uuid"] == uuid, "retained uuid")
@@ -284,8 +273,8 @@ def test_stats(binary):
 
 
 def test_last_will(binary):
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "reg"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "reg"])
         agent, uuid = registered(realm, binary, sub, name="gamma")
         check(not sub.snapshot(is_reg("delete")), "no delete yet")
         agent.signal(signal.SIGKILL)
@@ -298,8 +287,8 @@ def test_last_will(binary):
 
 
 def test_goodbye(binary):
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "reg"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "reg"])
         agent, uuid = registered(realm, binary, sub, name="delta")
         time.sleep(0.5)
         agent.signal(signal.SIGTERM)
@@ -313,12 +302,12 @@ def test_goodbye(binary):
               "exactly one delete (no last will after a goodbye)")
         # With an orchestrator answering, the agent leaves as soon as the
         # answer comes (the answer is what it waits for).
-        again = realm.agent(binary, name="delta")
+        again = realm.start_agent(exe=binary, name="delta")
         msgs = sub.wait_for(is_reg("create"), count=2, timeout=10)
         check(msgs[1]["payload"]["data"]["uuid"] == uuid, "same uuid")
         again.signal(signal.SIGINT)
         bye = sub.wait_for(is_reg("delete"), count=2, timeout=5)[1]
-        pub(realm, P + "reg",
+        realm.pub(P + "reg",
             '{"object_id":"%s","action":"delete","type":"arts_resp",'
             '"data":{"result":"ok","details":{}}}'
             % bye["payload"]["object_id"])
@@ -327,11 +316,11 @@ def test_goodbye(binary):
 
 def outage(realm, seconds):
     """Stops the broker for SECONDS; returns (down_ms, up_ms)."""
-    realm.broker.stop()
+    realm.stop_broker()
     down = now_ms()
     time.sleep(seconds)
     up = now_ms()
-    realm.broker.start()
+    realm.start_broker()
     return down, up
 
 
@@ -350,23 +339,34 @@ def replay_check(replayed, down, back):
     return ts
 
 
+def observer(realm):
+    """A persistent session: what the broker queues for this client
+    survives the broker restart (persistence is on)."""
+    return realm.subscribe([P + "#"], client_id="arts-test-observer")
+
+
+def through_outage(realm, binary, live, **kw):
+    """An agent (KW) registered and sending, LIVE samples seen, then a 3 s
+    broker outage: returns (agent, uuid, observer, down, up, back) once
+    the agent re-registered (BACK: when, wall clock ms) and was answered."""
+    sub = observer(realm)
+    agent, uuid = registered(realm, binary, sub, **kw)
+    sub.wait_for(is_stats(uuid, replayed=False), count=live, timeout=10)
+    sub.stop()
+    down, up = outage(realm, 3)
+    sub = observer(realm)
+    # The agent re-registers on reconnect...
+    create = sub.wait_for(is_reg("create"), timeout=15)[0]
+    # ...and, once answered, replays what it sampled meanwhile.
+    answer_create(realm, create)
+    return agent, uuid, sub, down, up, create["w"]
+
+
 def test_offline_buffer(binary):
     interval = 250
-    with harness.Realm() as realm:
-        # A persistent session: what the broker queues for this client
-        # survives the broker restart (persistence is on).
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        agent, uuid = registered(realm, binary, sub,
-                                 extra=["--interval-ms", str(interval)])
-        sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=10)
-        sub.stop()
-        down, up = outage(realm, 3)
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        # The agent re-registers on reconnect...
-        create = sub.wait_for(is_reg("create"), timeout=15)[0]
-        back = create["w"]
-        # ...and, once answered, replays what it sampled meanwhile.
-        answer_create(realm, create)
+    with agent_realm() as realm:
+        agent, uuid, sub, down, up, back = through_outage(
+            realm, binary, 2, extra=["--interval-ms", str(interval)])
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=6,
                                 timeout=15)
         time.sleep(1.5)
@@ -387,10 +387,10 @@ def test_offline_buffer(binary):
                             timeout=10)
         check(live[-1]["payload"]["data"]["ts"] > ts[-1], "live after replay")
         # Delivered rows are gone from the buffer.
-        check(harness.wait_until(
+        wait_until(
             lambda: live_metric(sub, uuid, "arts.agent.telemetry.buffered")
-            == 0, 10), "buffer empty after replay")
-        check(agent.proc.poll() is None, "agent alive")
+            == 0, 10, "buffer empty after replay")
+        check(agent.alive(), "agent alive")
 
 
 def live_metric(sub, uuid, name):
@@ -400,18 +400,10 @@ def live_metric(sub, uuid, name):
 
 def test_buffer_bound(binary):
     interval, bound = 200, 4
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        agent, uuid = registered(realm, binary, sub,
-                                 extra=["--interval-ms", str(interval),
-                                        "--buffer-max", str(bound)])
-        sub.wait_for(is_stats(uuid, replayed=False), count=1, timeout=10)
-        sub.stop()
-        down, up = outage(realm, 3)
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        create = sub.wait_for(is_reg("create"), timeout=15)[0]
-        back = create["w"]
-        answer_create(realm, create)
+    with agent_realm() as realm:
+        agent, uuid, sub, down, up, back = through_outage(
+            realm, binary, 1, extra=["--interval-ms", str(interval),
+                                     "--buffer-max", str(bound)])
         sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=15)
         time.sleep(1.0)
         replayed = sub.snapshot(is_stats(uuid, replayed=True))
@@ -429,22 +421,22 @@ def test_buffer_bound(binary):
 def test_buffer_restart(binary):
     """Samples buffered by one agent run are sent by the next."""
     interval = 250
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
+    with agent_realm() as realm:
+        sub = observer(realm)
         agent, uuid = registered(realm, binary, sub,
                                  extra=["--interval-ms", str(interval)])
         sub.wait_for(is_stats(uuid, replayed=False), count=1, timeout=10)
         sub.stop()
-        realm.broker.stop()
+        realm.stop_broker()
         down = now_ms()
         time.sleep(2)
         # Stopped while offline: exits at once, the buffer stays on disk.
         agent.signal(signal.SIGTERM)
         check(agent.wait(10) == 0, "exit 0 while offline")
         stopped = now_ms()
-        realm.broker.start()
-        sub = realm.subscriber([P + "#"], client_id="arts-test-observer")
-        again = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        realm.start_broker()
+        sub = observer(realm)
+        again = realm.start_agent(exe=binary, extra=["--interval-ms", str(interval)])
         answer_create(realm, sub.wait_for(is_reg("create"), timeout=15)[0])
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=4,
                                 timeout=15)
@@ -452,26 +444,26 @@ def test_buffer_restart(binary):
         replayed = sub.snapshot(is_stats(uuid, replayed=True))
         ts = replay_check(replayed, down, stopped)
         check(len(ts) >= 4, "buffered samples of the first run: %d" % len(ts))
-        check(again.proc.poll() is None, "agent alive")
+        check(again.alive(), "agent alive")
 
 
 def test_config(binary):
     """Everything from the config file; the command line wins over it; bad
     values are refused with a message naming them."""
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"])
-        state = os.path.join(realm.workdir, "cfg-state")
-        conf = os.path.join(realm.workdir, "agent.conf")
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "#"])
+        state = os.path.join(realm.tmp, "cfg-state")
+        conf = os.path.join(realm.tmp, "agent.conf")
 
         def write_conf(extra=""):
             with open(conf, "w") as f:
                 f.write("[realm]\nbroker = %s\nname = %s\n"
                         "[agent]\nstate-dir = %s\nname = from-config\n"
                         "interval-ms = 400\nmax-nmodules = 5\n%s"
-                        % (realm.broker.url(), REALM, state, extra))
+                        % (realm.url, REALM, state, extra))
 
         write_conf()
-        agent = realm.agent(binary, extra=["--config", conf],
+        agent = realm.start_agent(exe=binary, extra=["--config", conf],
                             only_extra=True)
         reg = sub.wait_for(is_reg("create"), timeout=10)[0]["payload"]["data"]
         check(reg["name"] == "from-config", "name from [agent]")
@@ -483,7 +475,7 @@ def test_config(binary):
         agent.signal(signal.SIGTERM)
         check(agent.wait(10) == 0, "clean exit")
 
-        agent = realm.agent(binary, name="from-cli",
+        agent = realm.start_agent(exe=binary, name="from-cli",
                             extra=["--config", conf], only_extra=True)
         reg = sub.wait_for(is_reg("create"), count=2,
                            timeout=10)[1]["payload"]["data"]
@@ -499,9 +491,9 @@ def test_config(binary):
         ]
         for extra_conf, args, word in bad:
             write_conf(extra_conf)
-            a = realm.agent(binary, extra=args, only_extra=True)
+            a = realm.start_agent(exe=binary, extra=args, only_extra=True)
             check(a.wait(10) == 1, "refused: %r" % args)
-            check(word in a.log_text(), "message names %s" % word)
+            check(word in a.output(), "message names %s" % word)
 
 
 def write_backlog(path, uuid, n, first_ts, step_ms):
@@ -537,15 +529,15 @@ def test_buffer_backlog(binary):
     """An hour of backlog is replayed completely and in order, while live
     samples keep flowing; the dropped count left in the file is reported."""
     n, interval = 3000, 250
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"])
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "#"])
         agent, uuid = registered(realm, binary, sub)
         agent.signal(signal.SIGTERM)
         check(agent.wait(10) == 0, "clean exit")
         first = now_ms() - 3600 * 1000
         write_backlog(os.path.join(agent.state_dir, "telemetry-buffer.sqlite"),
                       uuid, n, first, 1000)
-        agent = realm.agent(binary, extra=["--interval-ms", str(interval)])
+        agent = realm.start_agent(exe=binary, extra=["--interval-ms", str(interval)])
         answer_create(realm,
                       sub.wait_for(is_reg("create"), count=2, timeout=15)[1])
         replayed = sub.wait_for(is_stats(uuid, replayed=True), count=n,
@@ -563,18 +555,18 @@ def test_buffer_backlog(binary):
               % (n, span, len(live)))
         check(span < 1.0 or len(live) >= 1,
               "live samples during a %.1f s replay: %d" % (span, len(live)))
-        check(harness.wait_until(
+        wait_until(
             lambda: live_metric(sub, uuid, "arts.agent.telemetry.buffered")
-            == 0, 10), "buffer drained")
+            == 0, 10, "buffer drained")
         check(live_metric(sub, uuid, "arts.agent.telemetry.dropped") == 5,
               "dropped count from the file")
 
 
 def test_buffer_corrupt(binary):
     """A damaged buffer file does not stop the agent: it is moved aside."""
-    with harness.Realm() as realm:
-        sub = realm.subscriber([P + "#"])
-        state = os.path.join(realm.workdir, "state")
+    with agent_realm() as realm:
+        sub = realm.subscribe([P + "#"])
+        state = os.path.join(realm.tmp, "state")
         os.makedirs(state)
         path = os.path.join(state, "telemetry-buffer.sqlite")
         junk = b"definitely not SQLite " * 100
@@ -585,12 +577,12 @@ def test_buffer_corrupt(binary):
         sub.wait_for(is_stats(uuid, replayed=False), count=2, timeout=10)
         with open(path + ".corrupt", "rb") as f:
             check(f.read() == junk, "damaged file kept aside as it was")
-        check("corrupt" in agent.log_text(), "logged")
+        check("corrupt" in agent.output(), "logged")
         # The fresh buffer works: an outage is buffered and replayed.
-        realm.broker.stop()
+        realm.stop_broker()
         time.sleep(1.5)
-        realm.broker.start()
-        sub2 = realm.subscriber([P + "#"])
+        realm.start_broker()
+        sub2 = realm.subscribe([P + "#"])
         answer_create(realm, sub2.wait_for(is_reg("create"), timeout=15)[0])
         sub2.wait_for(is_stats(uuid, replayed=True), count=1, timeout=15)
 

@@ -10,26 +10,14 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import time
-import uuid as uuidlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
-
-REALM = "test"
-P = REALM + "/proc/"
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def new_id():
-    return str(uuidlib.uuid4())
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+sys.path.insert(0, HERE)
+from artsrealm import check, new_uuid as new_id, wait_until  # noqa: E402
+from test_agent import P, agent_realm  # noqa: E402
 
 
 class Orch:
@@ -45,27 +33,14 @@ class Orch:
         self.sha = hashlib.sha256(self.program).hexdigest()
         # A persistent observer keeps its QoS 1 queue across a broker
         # restart.
-        self.obs = realm.raw_subscriber(
+        self.obs = realm.subscribe(
             [P + "#"], client_id="observer" if persistent else None)
         self.n = 0
         self.sent = 0
 
     def pub(self, topic, data, props=None, retain=False):
-        fd, path = tempfile.mkstemp(dir=self.realm.workdir)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        cmd = ["mosquitto_pub", "-h", "127.0.0.1", "-p",
-               str(self.realm.broker.port), "-V", "mqttv5", "-q", "1",
-               "-t", topic, "-f", path]
-        if not data:
-            cmd = cmd[:-2] + ["-n"]
-        if retain:
-            cmd.append("-r")
-        for k, v in (props or {}).items():
-            cmd += ["-D", "publish", "user-property", k, v]
         self.sent = time.monotonic()
-        subprocess.run(cmd, check=True)
-        os.unlink(path)
+        self.realm.pub(topic, data, props=props, retain=retain)
 
     def upload(self, data=None):
         data = self.program if data is None else data
@@ -75,11 +50,10 @@ class Orch:
 
     def agent(self, name, extra=()):
         self.n += 1
-        a = self.realm.agent(self.binary, state="state-" + name, name=name,
-                             extra=list(extra))
+        a = self.realm.start_agent(name, extra, exe=self.binary,
+                                   state="state-" + name)
         path = os.path.join(a.state_dir, "runtime-uuid")
-        check(harness.wait_until(lambda: os.path.exists(path), 10),
-              "agent %s started" % name)
+        wait_until(lambda: os.path.exists(path), 10, "agent %s started" % name)
         time.sleep(0.2)
         with open(path) as f:
             a.uuid = f.read().strip()
@@ -153,6 +127,25 @@ class Orch:
     def output(self, uuid):
         return self.obs.snapshot(lambda m: m["topic"] == P + "stdout/" + uuid)
 
+    def printed(self, uuid, count, timeout=5.0):
+        """Waits until COUNT output messages of UUID came."""
+        return self.obs.wait_for(
+            lambda m: m["topic"] == P + "stdout/" + uuid, count=count,
+            timeout=timeout)
+
+    def counter(self, rt, lines):
+        """A module counting on RT, once it printed LINES messages."""
+        m = self.create(rt, ["count", "0", "5"], name="counter")
+        self.printed(m, lines)
+        return m
+
+
+def orch_with(realm, binary, tool, *names, persistent=False):
+    """An Orch on REALM with the program uploaded, and agents NAMES."""
+    o = Orch(realm, binary, tool, persistent)
+    o.upload()
+    return [o] + [o.agent(n) for n in names]
+
 
 def stream(msgs):
     """Joins output messages by their offsets; each byte must come once,
@@ -201,10 +194,8 @@ def stats_modules(orch, rt, since):
 def test_run(binary, tool):
     """A program fetched by hash runs; output with offsets; exit codes,
     stderr, traps; metrics; the program is cached."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
+    with agent_realm() as realm:
+        o, a = orch_with(realm, binary, tool, "a")
         m = o.create(a, ["count", "5", "10"], name="five")
         d = o.wait_state(a, m, "exited")
         check(d["exit_code"] == 0, "exit code 0: %r" % d)
@@ -273,14 +264,12 @@ def test_run(binary, tool):
 
 
 def test_stdin(binary, tool):
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
+    with agent_realm() as realm:
+        o, a = orch_with(realm, binary, tool, "a")
         m = o.create(a, ["echo"])
         o.pub(P + "stdin/" + m, b"hello\nwor")
         o.pub(P + "stdin/" + m, b"ld\n")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=2)
+        o.printed(m, 2)
         o.pub(P + "stdin/" + m, b"")
         d = o.wait_state(a, m, "exited")
         check(d["exit_code"] == 3, "exit 3 at EOF: %r" % d)
@@ -296,10 +285,8 @@ def test_stdin(binary, tool):
 def test_stop(binary, tool):
     """delete ends a module within 1 s: an endless loop, a long sleep, a
     blocked stdin read."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
+    with agent_realm() as realm:
+        o, a = orch_with(realm, binary, tool, "a")
         for args in (["spin"], ["sleep", "3600"], ["echo"]):
             m = o.create(a, args)
             time.sleep(0.3)
@@ -335,13 +322,9 @@ def migrate(o, src, dst, m, mid):
 def test_migrate(binary, tool):
     """A counting module moves A -> B -> A; its output continues on the same
     topic with no byte lost or repeated."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
-        b = o.agent("b")
-        m = o.create(a, ["count", "0", "5"], name="counter")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=20)
+    with agent_realm() as realm:
+        o, a, b = orch_with(realm, binary, tool, "a", "b")
+        m = o.counter(a, 20)
         d, took = migrate(o, a, b, m, "mig-1")
         snaps = o.obs.wait_for(lambda x: x["topic"] == P + "snapshot/" + m)
         check(snaps[0]["props"]["kind"] == "migration" and
@@ -353,8 +336,7 @@ def test_migrate(binary, tool):
         check(not o.obs.snapshot(o.states(a, m, "exited")),
               "no exit event from the released source")
         n0 = len(o.output(m))
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n0 + 20)
+        o.printed(m, n0 + 20)
         t0 = time.monotonic()
         time.sleep(1.2)
         mods = [x for x in stats_modules(o, b, t0) if x]
@@ -362,8 +344,7 @@ def test_migrate(binary, tool):
               "migrations counted on the target: %r" % mods[-1:])
         migrate(o, b, a, m, "mig-2")
         n1 = len(o.output(m))
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n1 + 20)
+        o.printed(m, n1 + 20)
         o.request(a, "delete", {"type": "module", "uuid": m})
         n = counted(stream(o.output(m)))
         check(n > 60, "counted %d lines across two migrations" % n)
@@ -373,13 +354,9 @@ def test_migrate(binary, tool):
 def test_restore_fail(binary, tool):
     """A corrupt snapshot is refused at the target (state failed, with why);
     the source resumes on `resume` and its output goes on unbroken."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
-        b = o.agent("b")
-        m = o.create(a, ["count", "0", "5"], name="counter")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=10)
+    with agent_realm() as realm:
+        o, a, b = orch_with(realm, binary, tool, "a", "b")
+        m = o.counter(a, 10)
         for i, junk in enumerate([b"not a snapshot", b"\x00" * 64,
                                   os.urandom(4096)]):
             mid = "bad-%d" % i
@@ -421,8 +398,7 @@ def test_restore_fail(binary, tool):
         check(len(o.output(m)) == n0, "source paused")
         d = o.request(a, "resume", {"type": "module", "uuid": m})
         o.wait_state(a, m, "running")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n0 + 10)
+        o.printed(m, n0 + 10)
         o.request(a, "delete", {"type": "module", "uuid": m})
         # B's output (before its delete) and A's overlap: the stream by
         # offsets must still be whole; drop repeats as a viewer does.
@@ -440,21 +416,16 @@ def test_restore_fail(binary, tool):
 def test_checkpoint(binary, tool):
     """checkpoint snapshots and goes on; the checkpoint restores elsewhere
     and continues from its offset with the same bytes."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
-        b = o.agent("b")
-        m = o.create(a, ["count", "0", "5"], name="counter")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=10)
+    with agent_realm() as realm:
+        o, a, b = orch_with(realm, binary, tool, "a", "b")
+        m = o.counter(a, 10)
         d = o.request(a, "checkpoint", {"type": "module", "uuid": m})
         snap = o.obs.wait_for(lambda x: x["topic"] == P + "snapshot/" + m)[0]
         check(snap["props"]["kind"] == "checkpoint" and
               int(snap["props"]["stdout_offset"]) == d["stdout_offset"] and
               len(snap["data"]) == d["snapshot_bytes"], "checkpoint %r" % d)
         n0 = len(o.output(m))
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n0 + 10)
+        o.printed(m, n0 + 10)
         o.request(a, "delete", {"type": "module", "uuid": m})
         before = stream(o.output(m))
         # Recovery elsewhere from the checkpoint.
@@ -464,8 +435,7 @@ def test_checkpoint(binary, tool):
         n1 = len(o.output(m))
         o.pub(P + "snapshot/" + m, snap["data"], snap["props"])
         o.wait_state(b, m, "running", timeout=10)
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n1 + 10)
+        o.printed(m, n1 + 10)
         # A migrate and a checkpoint at once: each answered with its own
         # snapshot; resumed, the module goes on.
         o1 = o.send(b, "migrate", {"type": "module", "uuid": m,
@@ -477,8 +447,7 @@ def test_checkpoint(binary, tool):
                   ans["data"]["details"]["snapshot_bytes"] > 0, "%r" % ans)
         o.request(b, "resume", {"type": "module", "uuid": m})
         n2 = len(o.output(m))
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n2 + 5)
+        o.printed(m, n2 + 5)
         o.request(b, "delete", {"type": "module", "uuid": m})
         again = o.output(m)[n1:]
         off = int(again[0]["props"]["offset"])
@@ -493,7 +462,7 @@ def test_checkpoint(binary, tool):
 def test_bad(binary, tool):
     """Every bad request gets an error answer (or a log message when it
     has no object_id), changes nothing, and the agent lives on."""
-    with harness.Realm() as realm:
+    with agent_realm() as realm:
         o = Orch(realm, binary, tool)
         o.upload()
         a = o.agent("a", extra=["--max-nmodules", "2"])
@@ -578,26 +547,22 @@ def test_bad(binary, tool):
         check(mods and len(mods[-1]) == 2, "two modules run: %r" % mods)
         o.request(a, "delete", {"type": "module", "name": "one"})
         o.request(a, "delete", {"type": "module", "name": "two"})
-        check(a.proc.poll() is None, "agent alive")
+        check(a.alive(), "agent alive")
 
 
 def test_drain(binary, tool):
     """SIGTERM with a module: reg update draining, the orchestrator moves
     the module away, then the goodbye; the module runs on elsewhere."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool)
-        o.upload()
-        a = o.agent("a")
-        b = o.agent("b")
-        m = o.create(a, ["count", "0", "5"], name="counter")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=10)
+    with agent_realm() as realm:
+        o, a, b = orch_with(realm, binary, tool, "a", "b")
+        m = o.counter(a, 10)
         a.signal(signal.SIGTERM)
         upd = o.obs.wait_for(lambda x: x["topic"] == P + "reg" and
                              x["payload"] and
                              x["payload"]["action"] == "update")[0]
         d = upd["payload"]["data"]
         check(d["uuid"] == a.uuid and d["draining"] is True, "drain %r" % d)
-        check(a.proc.poll() is None, "still there while draining")
+        check(a.alive(), "still there while draining")
         d = o.create(a, ["count", "3", "0"], ok=False)
         check(d["code"] == "no_fit" and "draining" in d["error"],
               "no new module while draining: %r" % d)
@@ -608,8 +573,7 @@ def test_drain(binary, tool):
                                  x["payload"]["action"] == "delete")
         check(len(goodbye) == 1, "one goodbye")
         n0 = len(o.output(m))
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n0 + 10)
+        o.printed(m, n0 + 10)
         o.request(b, "delete", {"type": "module", "uuid": m})
         counted(stream(o.output(m)))
         # Without an orchestrator moving them, modules are stopped after
@@ -627,20 +591,16 @@ def test_offline(binary, tool):
     """The broker goes away for 2 s while a module prints: the module runs
     on, its output waits and goes out after the reconnect, in order, with
     nothing lost or repeated; stdin and control work again."""
-    with harness.Realm() as realm:
-        o = Orch(realm, binary, tool, persistent=True)
-        o.upload()
-        a = o.agent("a")
-        m = o.create(a, ["count", "0", "5"], name="counter")
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m, count=10)
-        realm.broker.stop()
+    with agent_realm() as realm:
+        o, a = orch_with(realm, binary, tool, "a", persistent=True)
+        m = o.counter(a, 10)
+        realm.stop_broker()
         time.sleep(2)
-        realm.broker.start()
+        realm.start_broker()
         n0 = len(o.output(m))
         # Output written while the broker was away arrives in a few big
         # messages, then the stream goes on.
-        o.obs.wait_for(lambda x: x["topic"] == P + "stdout/" + m,
-                       count=n0 + 20, timeout=15)
+        o.printed(m, n0 + 20, timeout=15)
         o.request(a, "delete", {"type": "module", "uuid": m}, timeout=10)
         out = viewer_stream(o.output(m))
         n = counted(out)

@@ -1,77 +1,27 @@
-"""Harness for the orchestrator's integration tests: a real mosquitto on a
-free 127.0.0.1 port with a config written here, the real arts-orchestrator
-binary, and mosquitto_pub / mosquitto_sub standing in for runtimes and
-operators. Python 3 standard library only.
+"""The orchestrator's integration tests on the shared harness
+(tests/lib/artsrealm.py): a World is a Realm whose runtimes and operators
+are played by mosquitto_pub / mosquitto_sub, plus what the tests say to
+and ask of the real arts-orchestrator over the wire.
 
     with World() as w:
         w.start_broker(); w.start_orchestrator()
         ans = w.request("reg", "create", runtime_data(...))
 """
 
-import json
 import os
-import shutil
-import signal
-import socket
 import sqlite3
-import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import uuid as uuidlib
 
-BUILD = os.environ.get("ARTS_BUILD_DIR", "build")
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "lib"))
+from artsrealm import (BUILD, RawPublisher, Realm, Subscriber,  # noqa: E402,F401
+                       TestFailure, check, envelope, log, new_uuid, now_ms,
+                       wait_until)
+
 REALM = "orchtest"
-
-
-class TestFailure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise TestFailure(message)
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def now_ms():
-    return int(time.time() * 1000)
-
-
-def new_uuid():
-    return str(uuidlib.uuid4())
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise TestFailure(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def runtime_data(uuid, name, host="host-a", **extra):
@@ -97,160 +47,27 @@ def telemetry_data(uuid, ts=None, interval_ms=300, replayed=False,
             "modules": []}
 
 
-def envelope(action, data, type_="arts_req", object_id=None):
-    return {"object_id": object_id or new_uuid(), "action": action,
-            "type": type_, "data": data}
+class World(Realm):
+    """A Realm called orchtest; w.sub observes all of its proc/ tree.
+    Closing it kill -9s what is left: a case ends with stop_orchestrator()
+    (whose clean exit is part of every test), its agents need no drain."""
 
-
-class Subscriber:
-    """mosquitto_sub on the whole realm; every message kept in order."""
-
-    def __init__(self, port, pattern=f"{REALM}/proc/#"):
-        self.msgs = []
-        self.cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            ["mosquitto_sub", "-p", str(port), "-q", "1", "-t", pattern,
-             "-t", "orchtest-probe/#", "-F", "%j"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            errors="replace")
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        probe = new_uuid()
-        deadline = time.monotonic() + 5
-        while not self.find(lambda m: m["topic"] == "orchtest-probe/" + probe):
-            check(time.monotonic() < deadline, "subscriber never got ready")
-            subprocess.run(["mosquitto_pub", "-p", str(port), "-t",
-                            "orchtest-probe/" + probe, "-m", "x"],
-                           check=True)
-            time.sleep(0.05)
-
-    def _read(self):
-        for line in self.proc.stdout:
-            try:
-                m = json.loads(line)
-            except ValueError:
-                continue
-            try:
-                m["json"] = json.loads(m.get("payload", ""))
-            except (ValueError, TypeError):
-                m["json"] = None
-            if not isinstance(m["json"], dict):
-                m["json"] = None
-            with self.cond:
-                self.msgs.append(m)
-                self.cond.notify_all()
-
-    def find(self, pred, start=0):
-        with self.cond:
-            for m in self.msgs[start:]:
-                if pred(m):
-                    return m
-        return None
-
-    def mark(self):
-        with self.cond:
-            return len(self.msgs)
-
-    def wait(self, pred, timeout=5.0, what="a message", start=0):
-        return wait_until(lambda: self.find(pred, start), timeout, what)
-
-    def all(self, pred, start=0):
-        with self.cond:
-            return [m for m in self.msgs[start:] if pred(m)]
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(5)
-
-
-class RawPublisher:
-    """A minimal MQTT 3.1.1 client that publishes at QoS 0 on one
-    connection: thousands of messages without a process each."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        var = self._str(b"MQTT") + bytes([4, 2]) + struct.pack("!H", 60)
-        pkt = var + self._str(b"orchtest-" + new_uuid()[:8].encode())
-        self.sock.sendall(bytes([0x10]) + self._len(len(pkt)) + pkt)
-        connack = self.sock.recv(4)
-        check(len(connack) == 4 and connack[3] == 0, f"CONNACK {connack!r}")
-
-    @staticmethod
-    def _str(b):
-        return struct.pack("!H", len(b)) + b
-
-    @staticmethod
-    def _len(n):
-        out = b""
-        while True:
-            d, n = n % 128, n // 128
-            out += bytes([d | (0x80 if n else 0)])
-            if not n:
-                return out
-
-    def publish(self, topic, payload):
-        if not isinstance(payload, (bytes, str)):
-            payload = json.dumps(payload)
-        if isinstance(payload, str):
-            payload = payload.encode()
-        body = self._str(topic.encode()) + payload
-        self.sock.sendall(bytes([0x30]) + self._len(len(body)) + body)
-
-    def close(self):
-        self.sock.sendall(bytes([0xE0, 0]))
-        self.sock.close()
-
-
-class World:
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="orchtest-")
-        self.state_dir = os.path.join(self.dir, "state")
-        self.port = free_port()
-        self.broker = None
-        self.orch = None
-        self.orch_log = None
-        self.subs = []
+        super().__init__(name=REALM, kill_at_close=True, prefix="orchtest-")
+        # A realm broker must not drop the bursts of a large realm (the
+        # default queue is 1000 messages a client).
+        self.broker_conf_extra = "max_queued_messages 100000\n"
         self.sub = None
+        self.orch_log = None
 
     # ---- processes ----
 
-    def start_broker(self):
-        conf = os.path.join(self.dir, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\n"
-                    "allow_anonymous true\n"
-                    "persistence false\n"
-                    # A realm broker must not drop the bursts of a large
-                    # realm (the default queue is 1000 messages a client).
-                    "max_queued_messages 100000\n"
-                    f"log_dest file {self.dir}/mosquitto.log\n")
-            if os.getuid() == 0:
-                f.write("user root\n")
-        self.broker = subprocess.Popen([MOSQUITTO, "-c", conf],
-                                       stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-        wait_until(lambda: port_open(self.port), 5, "the broker's port")
-
-    def stop_broker(self):
-        self.broker.terminate()
-        self.broker.wait(5)
-        self.broker = None
-
     def start_orchestrator(self, *extra, wait=True):
-        exe = os.path.join(BUILD, "orchestrator", "arts-orchestrator")
-        check(os.access(exe, os.X_OK), f"{exe} is not built")
-        self.orch_log = os.path.join(self.dir, "orchestrator.log")
-        out = open(self.orch_log, "ab")
-        self.orch = subprocess.Popen(
-            [exe, "--broker", f"mqtt://127.0.0.1:{self.port}",
-             "--realm", REALM, "--state-dir", self.state_dir, *extra],
-            stdout=out, stderr=subprocess.STDOUT,
-            env=dict(os.environ, G_MESSAGES_DEBUG=""))
-        out.close()
+        p = super().start_orchestrator(
+            extra, wait=wait, env=dict(os.environ, G_MESSAGES_DEBUG=""))
+        self.orch_log = p.logpath
         if wait:
-            wait_until(lambda: "connected to the broker" in self.orch_output(),
-                       5, "the orchestrator to connect")
-            # Connected is not yet subscribed: ask until it answers.
+            # Subscribed is not yet answering: ask until it answers.
             def answered():
                 env = envelope("query", {"type": "runtimes"})
                 self.publish("query", env)
@@ -260,31 +77,28 @@ class World:
                 except TestFailure:
                     return False
             wait_until(answered, 5, "the orchestrator's first answer")
+        return p
 
     def orch_output(self):
         try:
             with open(self.orch_log, errors="replace") as f:
                 return f.read()
-        except OSError:
+        except (OSError, TypeError):
             return ""
 
-    def stop_orchestrator(self):
-        """SIGTERM; a clean exit (status 0, no sanitizer report) is part of
-        every test."""
-        self.orch.send_signal(signal.SIGTERM)
-        rc = self.orch.wait(10)
-        self.orch = None
-        check(rc == 0, f"orchestrator exited with {rc}:\n"
-              + self.orch_output()[-3000:])
-
     def check_orchestrator_alive(self):
-        check(self.orch.poll() is None,
+        check(self.orchestrator.alive(),
               "orchestrator died:\n" + self.orch_output()[-3000:])
 
-    def subscribe(self, pattern=f"{REALM}/proc/#"):
-        s = Subscriber(self.port, pattern)
-        self.subs.append(s)
-        return s
+    def restart_broker(self, pause=0.0):
+        """Stops the broker, starts it again on the same port after PAUSE
+        s (without persistence it forgets every retained message); w.sub
+        is a new observer: all it gets came after the restart."""
+        self.unsubscribe(self.sub)
+        self.stop_broker()
+        time.sleep(pause)
+        self.start_broker()
+        self.sub = self.subscribe()
 
     # ---- wire ----
 
@@ -292,15 +106,7 @@ class World:
         return f"{REALM}/proc/{leaf}"
 
     def publish(self, leaf, payload, qos=1, retain=False):
-        if not isinstance(payload, (bytes, str)):
-            payload = json.dumps(payload)
-        if isinstance(payload, str):
-            payload = payload.encode()
-        argv = ["mosquitto_pub", "-p", str(self.port), "-t", self.topic(leaf),
-                "-q", str(qos), "-s"]
-        if retain:
-            argv.append("-r")
-        subprocess.run(argv, input=payload, check=True)
+        self.pub(self.topic(leaf), payload, qos=qos, retain=retain)
 
     def answer_to(self, leaf, object_id, timeout=5.0):
         m = self.sub.wait(
@@ -339,11 +145,8 @@ class World:
             while not stop.is_set():
                 env = envelope("update", telemetry_data(
                     uuid, interval_ms=interval_ms), type_="runtime_resp")
-                subprocess.run(["mosquitto_pub", "-p", str(self.port), "-t",
-                                self.topic(f"stats/{uuid}"), "-q", "0",
-                                "-m", json.dumps(env)],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                self.pub(self.topic(f"stats/{uuid}"), env, qos=0,
+                         ignore_errors=True)
                 stop.wait(period)
         t = threading.Thread(target=run, daemon=True)
         t.start()
@@ -362,19 +165,22 @@ class World:
         return self.sub.wait(pred, timeout, f"state {status} of {uuid}",
                              start)
 
-    def events(self, uuid, event=None, start=0):
+    def notifs(self, pred, start=0):
+        """The data of the notif messages from START on matching PRED."""
         return [m["json"]["data"] for m in self.sub.all(
             lambda m: m["topic"] == self.topic("notif") and m["json"]
-            and m["json"]["data"].get("uuid") == uuid
-            and (event is None or m["json"]["data"]["event"] == event),
-            start)]
+            and pred(m["json"]["data"]), start)]
+
+    def events(self, uuid, event=None, start=0):
+        return self.notifs(lambda d: d.get("uuid") == uuid and
+                           (event is None or d["event"] == event), start)
 
     def wait_event(self, uuid, event, start=0, timeout=3.0):
         """The EVENT notif about UUID (an event follows its state change)."""
         m = self.sub.wait(
             lambda m: m["topic"] == self.topic("notif") and m["json"]
             and m["json"]["data"].get("uuid") == uuid
-            and m["json"]["data"]["event"] == event,
+            and m["json"]["data"].get("event") == event,
             timeout, f"{event} of {uuid}", start)
         return m["json"]["data"]
 
@@ -389,31 +195,6 @@ class World:
             return con.execute(sql, args).fetchall()
         finally:
             con.close()
-
-    # ---- life cycle ----
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for s in self.subs:
-            s.close()
-        # Agents a case started (test_modules.py registers them here): a
-        # leftover agent would reconnect to whatever broker gets the port next.
-        for a in getattr(self, "agents", []):
-            if a.proc.poll() is None:
-                a.proc.kill()
-                a.proc.wait()
-        if self.orch and self.orch.poll() is None:
-            self.orch.kill()
-            self.orch.wait()
-        if self.broker:
-            self.broker.kill()
-            self.broker.wait()
-        if exc[0] is not None:
-            print("---- orchestrator log ----\n" + self.orch_output()[-4000:])
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return False
 
 
 def main(cases):

@@ -53,7 +53,7 @@ def main():
                 u, f"rt{i:05d}", host=f"h{i}")))
         wait_until(lambda: w.db("SELECT count(*) FROM runtimes")[0][0] == n,
                    60, "registrations")
-        orch, broker = w.orch.pid, w.broker.pid
+        orch, broker = w.orchestrator.pid, w.broker.pid
         o0, b0, t0 = cpu_s(orch), cpu_s(broker), time.monotonic()
         for _ in range(secs):
             start = time.monotonic()

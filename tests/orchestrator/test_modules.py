@@ -18,59 +18,39 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from orchtest import (BUILD, REALM, World, check, envelope, log, main,  # noqa
-                      new_uuid, wait_until, TestFailure)
+from orchtest import (REALM, check, envelope, log, main,  # noqa: E402
+                      new_uuid, wait_until)
 
 TOOL = None
 
 
-class Agent:
-    def __init__(self, w, name, *extra, interval_ms=200):
-        self.w = w
-        self.name = name
-        self.dir = os.path.join(w.dir, "agent-" + name)
-        self.log = os.path.join(w.dir, f"agent-{name}.log")
-        exe = os.path.join(BUILD, "agent", "arts-agent")
-        check(os.access(exe, os.X_OK), f"{exe} is not built")
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [exe, "--broker", f"mqtt://127.0.0.1:{w.port}", "--realm", REALM,
-             "--state-dir", self.dir, "--name", name, "--interval-ms", str(interval_ms),
-             *extra], stdout=out, stderr=subprocess.STDOUT)
-        out.close()
-        self.uuid = None
-        w.__dict__.setdefault("agents", []).append(self)
+def agent(w, name, *extra, interval_ms=200):
+    return w.start_agent(name, ["--interval-ms", str(interval_ms), *extra])
 
-    def wait_registered(self, stats=True):
-        def alive():
-            m = self.w.sub.find(
-                lambda m: m["topic"].startswith(f"{REALM}/proc/state/runtime/")
-                and m["json"] and m["json"]["data"].get("name") == self.name
-                and m["json"]["data"].get("status") == "A")
-            return m["json"]["data"]["uuid"] if m else None
-        self.uuid = wait_until(alive, 10, f"runtime {self.name} alive")
-        # and its first telemetry, so placement sees its load
-        if stats:
-            wait_until(lambda: self.w.sub.find(
-                lambda m: m["topic"] == f"{REALM}/proc/stats/{self.uuid}"),
-                5, f"telemetry of {self.name}")
-        return self
 
-    def kill(self, sig=signal.SIGKILL):
-        self.proc.send_signal(sig)
-        return self.proc.wait(15)
-
-    def output(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()
+def registered(w, name, stats=True):
+    """The agent NAME once the orchestrator holds it alive (its uuid set)
+    and, with STATS, its first telemetry came (placement sees its load)."""
+    def alive():
+        m = w.sub.find(
+            lambda m: m["topic"].startswith(f"{REALM}/proc/state/runtime/")
+            and m["json"] and m["json"]["data"].get("name") == name
+            and m["json"]["data"].get("status") == "A")
+        return m["json"]["data"]["uuid"] if m else None
+    a = w.agents[name]
+    a.uuid = wait_until(alive, 10, f"runtime {name} alive")
+    if stats:
+        wait_until(lambda: w.sub.find(
+            lambda m: m["topic"] == f"{REALM}/proc/stats/{a.uuid}"),
+            5, f"telemetry of {name}")
+    return a
 
 
 def realm(w, *names, orch_args=(), interval_ms=200):
     w.start_orchestrator(*orch_args)
-    agents = [Agent(w, n, interval_ms=interval_ms) for n in names]
-    for a in agents:
-        a.wait_registered()
-    return agents
+    for n in names:
+        agent(w, n, interval_ms=interval_ms)
+    return [registered(w, n) for n in names]
 
 
 def upload(w, data=None):
@@ -144,6 +124,21 @@ def check_sequence(data, what):
     return len(nums)
 
 
+def counts_on(w, name, what):
+    """Waits until NAME's counter printed 10 more numbers."""
+    data, _ = logs(w, name)
+    n0 = len(counted(data))
+    wait_output(w, name, lambda d: len(counted(d)) > n0 + 10, what=what)
+
+
+def stop_whole(w, name, what):
+    """Stops NAME; its whole stored output must count 0, 1, ... in
+    order."""
+    control(w, "delete", {"type": "module", "name": name})
+    data, _ = logs(w, name)
+    return check_sequence(data, what)
+
+
 def module_state(w, uuid, pred, timeout=10, start=0):
     m = w.sub.wait(
         lambda m: m["topic"] == f"{REALM}/proc/state/module/{uuid}"
@@ -153,12 +148,7 @@ def module_state(w, uuid, pred, timeout=10, start=0):
 
 
 def notif(w, uuid, event, timeout=10, start=0):
-    m = w.sub.wait(
-        lambda m: m["topic"] == f"{REALM}/proc/notif" and m["json"]
-        and m["json"]["data"].get("uuid") == uuid
-        and m["json"]["data"].get("event") == event, timeout,
-        f"{event} of {uuid}", start)
-    return m["json"]["data"]
+    return w.wait_event(uuid, event, start=start, timeout=timeout)
 
 
 # ---- cases ----
@@ -291,13 +281,13 @@ def case_migrate(w):
         target = order[i % 3]
         if i == 4:
             # ARTS's form: a delete carrying send_to_runtime (by uuid)
-            tgt = [a for a in agents if a.name == target][0]
+            tgt = w.agents[target]
             d = control(w, "delete", {"type": "module", "uuid": m["uuid"],
                                       "send_to_runtime": tgt.uuid},
                         timeout=30)
         else:
             d = migrate(w, "counter", target)
-        tgt = [a for a in agents if a.name == target][0]
+        tgt = w.agents[target]
         check(d["target"] == tgt.uuid and d["module"] == m["uuid"],
               f"migration {i}: {d}")
         check(0 <= d["downtime_ms"] <= d["total_ms"], f"times: {d}")
@@ -332,7 +322,7 @@ def case_target_dies(w):
                                "target": "beta"})
     # Frozen first, so that it cannot finish getting ready (a whole
     # migration takes ~100 ms) before the kill lands.
-    b.proc.send_signal(signal.SIGSTOP)
+    b.signal(signal.SIGSTOP)
     w.publish("control", env)
     w.sub.wait(lambda x: x["topic"] == f"{REALM}/proc/control/{b.uuid}"
                and x["json"] and x["json"]["action"] == "create"
@@ -343,18 +333,13 @@ def case_target_dies(w):
     check(ans["data"]["result"] == "error", f"migrating to a target that "
           f"died: {ans}")
     check("goes on" in ans["data"]["details"]["error"], f"{ans}")
-    data, _ = logs(w, "counter")
-    n0 = len(counted(data))
-    wait_output(w, "counter", lambda d: len(counted(d)) > n0 + 10,
-                what="counting on after the failed migration")
+    counts_on(w, "counter", "counting on after the failed migration")
     st = query(w, {"type": "modules"})["modules"][0]
     check(st["parent"] == a.uuid and st["state"] == "running",
           f"module after a failed migration: {st}")
     check(w.db("SELECT count(*) FROM migrations WHERE result = 'error'")
           [0][0] == 1, "the failed migration is in the log")
-    control(w, "delete", {"type": "module", "name": "counter"})
-    data, _ = logs(w, "counter")
-    check_sequence(data, "counter after a failed migration")
+    stop_whole(w, "counter", "counter after a failed migration")
     w.stop_orchestrator()
 
 
@@ -405,26 +390,30 @@ def case_drain(w):
     check(rc == 0, f"agent alpha exited with {rc}")
     ev = notif(w, m["uuid"], "module_migrated", start=mark)
     check(ev["reason"] == "drain" and ev["target"] == b.uuid, f"{ev}")
-    data, _ = logs(w, "counter")
-    n0 = len(counted(data))
-    wait_output(w, "counter", lambda d: len(counted(d)) > n0 + 10,
-                what="counting on at beta")
-    control(w, "delete", {"type": "module", "name": "counter"})
-    data, _ = logs(w, "counter")
-    check_sequence(data, "counter after a drain")
+    counts_on(w, "counter", "counting on at beta")
+    stop_whole(w, "counter", "counter after a drain")
     w.stop_orchestrator()
 
 
-def case_recover(w):
+def keeper_realm(w, *others):
+    """alpha and beta, checkpoints every 500 ms, the restart module keeper
+    counting on alpha and the sleepers OTHERS (ignore modules) there too,
+    once keeper has a checkpoint."""
     a, b = realm(w, "alpha", "beta",
                  orch_args=("--checkpoint-interval-ms", "500"))
     sha = upload(w)
     m = start(w, sha, ["count", "0", "20"], name="keeper", on="alpha",
               fault="restart")
-    i = start(w, sha, ["sleep", "100"], name="ignorer", on="alpha")
+    more = [start(w, sha, ["sleep", "100"], name=o, on="alpha")
+            for o in others]
     wait_until(lambda: w.db("SELECT count(*) FROM checkpoints WHERE module "
                             "= ?", (m["uuid"],))[0][0], 10,
                "a checkpoint of keeper")
+    return a, b, m, more
+
+
+def case_recover(w):
+    a, b, m, (i,) = keeper_realm(w, "ignorer")
     wait_output(w, "keeper", lambda d: len(counted(d)) > 60,
                 what="keeper counts")
     mark = w.sub.mark()
@@ -433,10 +422,7 @@ def case_recover(w):
     check(ev["from_checkpoint"] is True and ev["runtime"] == b.uuid, f"{ev}")
     st = module_state(w, i["uuid"], lambda s: s["status"] == "K", start=mark)
     check(st["parent"] == a.uuid, f"ignore module: {st}")
-    data, _ = logs(w, "keeper")
-    n0 = len(counted(data))
-    wait_output(w, "keeper", lambda d: len(counted(d)) > n0 + 10,
-                what="keeper counting on at beta")
+    counts_on(w, "keeper", "keeper counting on at beta")
     # from the checkpoint, not from 0: numbers go on (some may repeat:
     # those printed after the checkpoint), never restart at 0
     nums = counted(wait_output(w, "keeper", lambda d: True))
@@ -444,7 +430,8 @@ def case_recover(w):
           f"{nums[:10]}...")
     # ignore modules come back when their runtime registers again
     mark = w.sub.mark()
-    Agent(w, "alpha").wait_registered()
+    agent(w, "alpha")
+    registered(w, "alpha")
     st = module_state(w, i["uuid"], lambda s: s["status"] == "A"
                       and s["state"] == "running", timeout=15, start=mark)
     w.stop_orchestrator()
@@ -455,14 +442,15 @@ def case_overload(w):
     heaviest module to a runtime that stays below the target after it.
     The agents are real; their CPU is what the test says (it publishes
     their telemetry often; their own comes once a minute)."""
-    conf = os.path.join(w.dir, "orch.conf")
+    conf = w.path("orch.conf")
     with open(conf, "w") as f:
         f.write("[orchestrator]\noverload-cpu=0.85\n"
                 "overload-window-ms=1000\noverload-target-cpu=0.6\n"
                 "overload-quiet-ms=60000\n")
     w.start_orchestrator("--config", conf)
-    a = Agent(w, "alpha", interval_ms=60000).wait_registered(False)
-    b = Agent(w, "beta", interval_ms=60000).wait_registered(False)
+    agent(w, "alpha", interval_ms=60000)
+    agent(w, "beta", interval_ms=60000)
+    a, b = registered(w, "alpha", False), registered(w, "beta", False)
     sha = upload(w)
     light = start(w, sha, ["sleep", "100"], name="light", on="alpha")
     heavy = start(w, sha, ["count", "0", "20"], name="heavy", on="alpha")
@@ -525,22 +513,15 @@ def case_partition(w):
     """A runtime cut off long enough to be dead (SIGSTOP) has its restart
     module restarted elsewhere; when it comes back still running it, that
     stray copy is dropped, and the output stays one stream."""
-    a, b = realm(w, "alpha", "beta",
-                 orch_args=("--checkpoint-interval-ms", "500"))
-    sha = upload(w)
-    m = start(w, sha, ["count", "0", "20"], name="keeper", on="alpha",
-              fault="restart")
-    wait_until(lambda: w.db("SELECT count(*) FROM checkpoints WHERE module "
-                            "= ?", (m["uuid"],))[0][0], 10,
-               "a checkpoint of keeper")
+    a, b, m, _ = keeper_realm(w)
     mark = w.sub.mark()
-    a.proc.send_signal(signal.SIGSTOP)
+    a.signal(signal.SIGSTOP)
     try:
         ev = notif(w, m["uuid"], "module_restarted", timeout=15, start=mark)
         check(ev["runtime"] == b.uuid, f"{ev}")
         time.sleep(0.5)
     finally:
-        a.proc.send_signal(signal.SIGCONT)
+        a.signal(signal.SIGCONT)
     wait_until(lambda: "still on alpha: dropping that copy"
                in w.orch_output(), 10, "the stray copy to be dropped")
     # alpha's telemetry stops listing it
@@ -553,13 +534,8 @@ def case_partition(w):
     wait_until(alpha_clean, 10, "alpha to let go of the stray copy")
     st = query(w, {"type": "modules"})["modules"][0]
     check(st["parent"] == b.uuid and st["status"] == "A", f"{st}")
-    data, _ = logs(w, "keeper")
-    n0 = len(counted(data))
-    wait_output(w, "keeper", lambda d: len(counted(d)) > n0 + 10,
-                what="keeper counting on at beta")
-    control(w, "delete", {"type": "module", "name": "keeper"})
-    data, _ = logs(w, "keeper")
-    check_sequence(data, "keeper over a partition")
+    counts_on(w, "keeper", "keeper counting on at beta")
+    stop_whole(w, "keeper", "keeper over a partition")
     w.stop_orchestrator()
 
 
@@ -570,12 +546,7 @@ def case_republish(w):
     a, = realm(w, "alpha")
     sha = upload(w)
     m = start(w, sha, ["sleep", "100"], name="sleepy", on="alpha")
-    w.sub.close()
-    w.subs.remove(w.sub)
-    w.stop_broker()
-    time.sleep(0.5)
-    w.start_broker()
-    w.sub = w.subscribe()
+    w.restart_broker(pause=0.5)
     wait_until(lambda: "published 1 module states and 1 programs"
                in w.orch_output(), 15, "the orchestrator to republish")
     got = subprocess.run(

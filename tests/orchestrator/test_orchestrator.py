@@ -10,10 +10,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from orchtest import (REALM, BUILD, RawPublisher, Subscriber, check,  # noqa
-                      envelope, log,
-                      main, new_uuid, now_ms, runtime_data, telemetry_data,
-                      wait_until)
+from orchtest import (REALM, BUILD, RawPublisher, check, envelope,  # noqa
+                      log, main, new_uuid, now_ms, runtime_data,
+                      telemetry_data, wait_until)
 
 
 def case_reg(w):
@@ -173,12 +172,7 @@ def case_broker_stop(w):
     halt = w.keep_sending(a)
     try:
         time.sleep(0.5)
-        w.sub.close()
-        w.subs.remove(w.sub)
-        w.stop_broker()
-        time.sleep(1.0)
-        w.start_broker()
-        w.sub = w.subscribe()
+        w.restart_broker(pause=1.0)
         mark = 0   # a new subscriber: all it got came after the restart
         w.state(a, "A", start=mark, timeout=10)
         time.sleep(1.0)
@@ -226,11 +220,7 @@ def case_restart(w):
           "statuses before the restart")
 
     # The broker forgets every retained message too.
-    w.sub.close()
-    w.subs.remove(w.sub)
-    w.stop_broker()
-    w.start_broker()
-    w.sub = w.subscribe()
+    w.restart_broker()
     mark = 0   # a new subscriber: all it got came after the restart
     w.start_orchestrator()
     for u, st in ((a, "A"), (b, "A"), (c, "D")):
@@ -262,12 +252,7 @@ def case_restart(w):
     # and alpha, sending all along, is not taken for dead: the silence was
     # the orchestrator's.
     halt = w.keep_sending(a)
-    w.sub.close()
-    w.subs.remove(w.sub)
-    w.stop_broker()
-    time.sleep(2.0)
-    w.start_broker()
-    w.sub = w.subscribe()
+    w.restart_broker(pause=2.0)
     mark = 0   # a new subscriber: all it got came after the restart
     for u, st in ((a, "A"), (b, "D"), (c, "D")):
         w.state(u, st, start=mark, timeout=10)
@@ -524,7 +509,7 @@ def case_config(w):
     """[orchestrator] in --config: known keys apply, unknown or bad ones
     stop the start with a message naming them."""
     exe = os.path.join(BUILD, "orchestrator", "arts-orchestrator")
-    conf = os.path.join(w.dir, "orch.conf")
+    conf = w.path("orch.conf")
     for body, word in (("[orchestrator]\ncolour = red\n", "colour"),
                        ("[orchestrator]\ndead-after-intervals = 0\n",
                         "dead-after-intervals"),
@@ -572,7 +557,7 @@ def case_config(w):
                         f"mqtt://127.0.0.1:{w.port}"],
                        capture_output=True, text=True, timeout=10)
     check(p.returncode != 0 and "in use" in p.stderr
-          and str(w.orch.pid) in p.stderr, f"second orchestrator: {p.stderr!r}")
+          and str(w.orchestrator.pid) in p.stderr, f"second orchestrator: {p.stderr!r}")
     a = new_uuid()
     w.register(a, "alpha")
     w.telemetry(a, interval_ms=200)
