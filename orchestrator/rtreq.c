@@ -33,28 +33,28 @@ pending_finish(OrchModules *mods, OrchRtPending *pr, JsonObject *details,
   orch_rt_pending_free(pr);
 }
 
+/* PR's timer fired: it ends with "runtime NAME" and WHY. */
 static gboolean
-on_pending_timeout(gpointer user_data)
+pending_fail(OrchRtPending *pr, const char *why)
 {
-  OrchRtPending *pr = user_data;
   pr->timer = 0;
   g_autoptr(GError) error = g_error_new(
-    ARTS_ERROR, ARTS_ERROR_MQTT, "runtime %s did not answer in time",
-    orch_rt_name(pr->mods, pr->runtime));
+    ARTS_ERROR, ARTS_ERROR_MQTT, "runtime %s%s",
+    orch_rt_name(pr->mods, pr->runtime), why);
   pending_finish(pr->mods, pr, NULL, error);
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
+on_pending_timeout(gpointer user_data)
+{
+  return pending_fail(user_data, " did not answer in time");
+}
+
+static gboolean
 fail_later(gpointer user_data)
 {
-  OrchRtPending *pr = user_data;
-  pr->timer = 0;
-  g_autoptr(GError) error = g_error_new(
-    ARTS_ERROR, ARTS_ERROR_MQTT, "runtime %s: the request could not be sent",
-    orch_rt_name(pr->mods, pr->runtime));
-  pending_finish(pr->mods, pr, NULL, error);
-  return G_SOURCE_REMOVE;
+  return pending_fail(user_data, ": the request could not be sent");
 }
 
 /* Sends ACTION with DATA (consumed) to RUNTIME; FN is called exactly once,
