@@ -165,6 +165,17 @@ class World(Realm):
         return self.sub.wait(pred, timeout, f"state {status} of {uuid}",
                              start)
 
+    def status_seen(self, uuid, status, start=0):
+        """A state message from START on saying UUID had STATUS, or None."""
+        return self.sub.find(
+            lambda m: m["topic"].endswith("state/runtime/" + uuid)
+            and m["json"]["data"]["status"] == status, start)
+
+    def stored_events(self, uuid):
+        """The events stored about UUID, oldest first."""
+        return [r[0] for r in self.db("SELECT event FROM events WHERE uuid"
+                                      " = ? ORDER BY id", (uuid,))]
+
     def notifs(self, pred, start=0):
         """The data of the notif messages from START on matching PRED."""
         return [m["json"]["data"] for m in self.sub.all(

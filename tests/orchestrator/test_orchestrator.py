@@ -79,8 +79,7 @@ def case_reg(w):
     w.state(a, "A", start=mark)
     w.sub.wait(lambda m: m["json"] and m["json"]["data"].get("event")
                == "runtime_returned", start=mark, what="runtime_returned")
-    events = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
-                                 " ORDER BY id", (a,))]
+    events = w.stored_events(a)
     check(events == ["runtime_joined", "runtime_left", "runtime_returned"],
           f"stored events {events}")
     w.stop_orchestrator()
@@ -118,8 +117,7 @@ def case_dead(w):
     w.state(a, "D", start=mark, timeout=3)
     w.telemetry(a, interval_ms=300, ts=now_ms() - 60000, replayed=True)
     time.sleep(0.5)
-    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
-                     and m["json"]["data"]["status"] == "A", mark) is None,
+    check(w.status_seen(a, "A", mark) is None,
           "a replayed sample brought the runtime back")
     n = w.db("SELECT count(*) FROM samples")[0][0]
     check(n >= 12, f"only {n} samples stored")
@@ -182,11 +180,9 @@ def case_broker_stop(w):
         client.wait()
     check("ignoring 1 reg deletes" in w.orch_output(),
           "the shutdown's will was not recognised")
-    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
-                     and m["json"]["data"]["status"] == "D", mark) is None,
+    check(w.status_seen(a, "D", mark) is None,
           "alpha went dead over the broker restart")
-    events = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
-                                 " ORDER BY id", (a,))]
+    events = w.stored_events(a)
     check(events == ["runtime_joined"], f"alpha's events {events}")
     w.stop_orchestrator()
 
@@ -234,8 +230,7 @@ def case_restart(w):
         w.telemetry(a, interval_ms=300, metrics={"m": 5.0})
         time.sleep(0.1)
     w.state(b, "D", start=mark, timeout=1)
-    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
-                     and m["json"]["data"]["status"] == "D", mark) is None,
+    check(w.status_seen(a, "D", mark) is None,
           "alpha died although its telemetry resumed")
     w.wait_event(b, "runtime_died", start=mark)
 
@@ -259,14 +254,11 @@ def case_restart(w):
     time.sleep(1.5)
     halt()
     w.check_orchestrator_alive()
-    check(w.sub.find(lambda m: m["topic"].endswith("state/runtime/" + a)
-                     and m["json"]["data"]["status"] == "D", mark) is None,
+    check(w.status_seen(a, "D", mark) is None,
           "alpha taken for dead over the broker restart")
-    stored = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
-                                 " ORDER BY id", (a,))]
+    stored = w.stored_events(a)
     check(stored == ["runtime_joined"], f"alpha's events {stored}")
-    stored = [r[0] for r in w.db("SELECT event FROM events WHERE uuid = ?"
-                                 " ORDER BY id", (b,))]
+    stored = w.stored_events(b)
     check(stored == ["runtime_joined", "runtime_died"], f"events {stored}")
     w.stop_orchestrator()
 
