@@ -446,6 +446,11 @@ static const uint8_t single_type[256] = {
   [WASM_TYPE_EXTERNREF] = WASM_TYPE_EXTERNREF,
 };
 
+static inline bool is_valtype(uint8_t t)
+{
+  return single_type[t] != 0;
+}
+
 /* Reads a block type. */
 static bool block_type(cc *c, ctl *b)
 {
@@ -457,9 +462,7 @@ static bool block_type(cc *c, ctl *b)
   }
   if (r->p < r->end) {
     uint8_t t = *r->p;
-    if (t == WASM_TYPE_I32 || t == WASM_TYPE_I64 || t == WASM_TYPE_F32 ||
-        t == WASM_TYPE_F64 || t == WASM_TYPE_V128 || t == WASM_TYPE_FUNCREF ||
-        t == WASM_TYPE_EXTERNREF) {
+    if (is_valtype(t)) {
       r->p++;
       b->results = &single_type[t];
       b->nresults = 1;
@@ -651,28 +654,19 @@ static uint32_t imm_variant(uint8_t op, uint64_t v)
  * LAST_OP holds (INVERT: when it does not), or 0. */
 static uint32_t fused_branch(uint32_t cmp, bool invert)
 {
-  static const uint32_t yes[] = {
-    [0x46] = OP_BR_I32_EQ, [0x47] = OP_BR_I32_NE,
-    [0x48] = OP_BR_I32_LT_S, [0x49] = OP_BR_I32_LT_U,
-    [0x4a] = OP_BR_I32_GT_S, [0x4b] = OP_BR_I32_GT_U,
-    [0x4c] = OP_BR_I32_LE_S, [0x4d] = OP_BR_I32_LE_U,
-    [0x4e] = OP_BR_I32_GE_S, [0x4f] = OP_BR_I32_GE_U,
-  };
-  static const uint32_t no[] = {
-    [0x46] = OP_BR_I32_NE, [0x47] = OP_BR_I32_EQ,
-    [0x48] = OP_BR_I32_GE_S, [0x49] = OP_BR_I32_GE_U,
-    [0x4a] = OP_BR_I32_LE_S, [0x4b] = OP_BR_I32_LE_U,
-    [0x4c] = OP_BR_I32_GT_S, [0x4d] = OP_BR_I32_GT_U,
-    [0x4e] = OP_BR_I32_LT_S, [0x4f] = OP_BR_I32_LT_U,
-  };
+  /* OP_BR_I32_EQ.. follow the comparisons' order (eq ne lt_s lt_u gt_s
+   * gt_u le_s le_u ge_s ge_u); this is the one that holds when the
+   * comparison K does not */
+  static const uint8_t negated[] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
   if (cmp < 0x46 || cmp > 0x4f)
     return 0;
-  return invert ? no[cmp] : yes[cmp];
+  return OP_BR_I32_EQ + (invert ? negated[cmp - 0x46] : cmp - 0x46);
 }
 
 /* Emits a conditional jump on COND (already popped): taken when COND is
  * non-zero (or zero with INVERT). The target and fuel-refund operands
- * end it; returns the target's cell. A comparison just computed into COND is fused into the jump. */
+ * end it; returns the target's cell. A comparison just computed into
+ * COND is fused into the jump. */
 static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
 {
   if (c->last_kind == 2 && c->last_op >= 0 && cond->slot == cond->pos &&
@@ -712,6 +706,155 @@ static uint32_t emit_cond_jump(cc *c, const vent *cond, bool invert)
   return c->ncode - 2;
 }
 
+/* ---- immediates and the common shapes of ops ---- */
+
+/* Fails unless IDX < COUNT: "unknown WHAT IDX" at the instruction. */
+static bool check_index(cc *c, const uint8_t *ins, uint32_t idx,
+                        uint32_t count, const char *what)
+{
+  if (idx < count)
+    return true;
+  wasm_rd_fail_at(c->r, ins, "unknown %s %u", what, idx);
+  return false;
+}
+
+/* Reads an index immediate into *IDX and checks it against COUNT. */
+static bool read_index(cc *c, const uint8_t *ins, uint32_t count,
+                       const char *what, uint32_t *idx)
+{
+  *idx = wasm_rd_u32(c->r);
+  return wasm_rd_ok(c->r) && check_index(c, ins, *idx, count, what);
+}
+
+/* The memory index of a memory op: N zero bytes (an error names the
+ * first), and memory 0 must exist. */
+static bool memory_zero(cc *c, const uint8_t *ins, int n)
+{
+  wasm_rd *r = c->r;
+  const uint8_t *at = r->p;
+  uint8_t z = wasm_rd_u8(r);
+  if (n == 2 && wasm_rd_ok(r) && z == 0)
+    z = wasm_rd_u8(r);
+  if (!wasm_rd_ok(r))
+    return false;
+  if (z != 0) {
+    wasm_rd_fail_at(r, at, "zero byte expected");
+    return false;
+  }
+  if (c->m->nmems == 0) {
+    wasm_rd_fail_at(r, ins, "unknown memory 0");
+    return false;
+  }
+  return true;
+}
+
+/* A data segment index: only with a data count section. */
+static bool check_data(cc *c, const uint8_t *ins, uint32_t seg)
+{
+  if (!c->m->has_datacount) {
+    wasm_rd_fail_at(c->r, ins, "data count section required");
+    return false;
+  }
+  return check_index(c, ins, seg, c->m->ndatas, "data segment");
+}
+
+/* Pushes a constant that is written only where it is used. */
+static void push_const(cc *c, uint8_t type, uint64_t v)
+{
+  vent *e = push(c, type);
+  e->k = true;
+  e->kv = v;
+}
+
+static const uint8_t i32s[] = {WASM_TYPE_I32, WASM_TYPE_I32, WASM_TYPE_I32};
+
+/* The shape of most ops: pops N (at most 3) operands typed TYPES (the
+ * last on top), pushes a result typed RES unless 0 and, when live, emits
+ * OP (the result's slot first), the immediates IMM[0..NIMM) and the
+ * operands' slots. */
+static void stack_op(cc *c, const uint8_t *ins, uint32_t op, uint8_t res,
+                     const uint8_t *types, uint32_t n, const uint32_t *imm,
+                     uint32_t nimm)
+{
+  vent v[3];
+  for (uint32_t k = n; k-- > 0;)
+    v[k] = pop(c, types[k], ins);
+  vent *e = res ? push(c, res) : NULL;
+  if (!live(c))
+    return;
+  if (e)
+    emit_dst_op(c, op, e->pos);
+  else
+    emit_op(c, op);
+  for (uint32_t k = 0; k < nimm; k++)
+    emit(c, imm[k]);
+  for (uint32_t k = 0; k < n; k++)
+    emit(c, v[k].slot);
+}
+
+/* table.init and table.copy: elements of type FROM into a table of type
+ * TO, by three i32 operands. */
+static void table_op(cc *c, const uint8_t *ins, uint32_t op, uint8_t to,
+                     uint8_t from, uint32_t imm0, uint32_t imm1)
+{
+  if (to != from) {
+    err_type(c, ins);
+    return;
+  }
+  stack_op(c, ins, op, 0, i32s, 3, (const uint32_t[]){imm0, imm1}, 2);
+}
+
+/* A call whose immediates IMM[0..NIMM) are valid. The values below the
+ * arguments are materialized (a paused frame is its locals and operand
+ * slots), the arguments popped; the op names the immediates, the frame
+ * base and, for call_indirect, the index slot; then come the pause point
+ * and the callee's results. */
+static void emit_call(cc *c, const uint8_t *ins, const wasm_functype *ct,
+                      bool indirect, const uint32_t *imm, uint32_t nimm,
+                      uint32_t callee_type, uint32_t callee)
+{
+  vent idx = {0};
+  if (indirect)
+    idx = pop(c, WASM_TYPE_I32, ins);
+  check_top(c, ct->params, ct->nparams, ins);
+  if (!wasm_rd_ok(c->r))
+    return;
+  if (indirect) {
+    /* the index stays where it is: materialize the rest */
+    push(c, WASM_TYPE_I32);
+    c->vs[c->nvs - 1] = idx;
+  }
+  materialize_all(c);
+  uint32_t nvalues = c->nvs, height = c->cur_slot - c->f->local_slots;
+  if (indirect)
+    idx = pop(c, WASM_TYPE_I32, ins);
+  for (uint32_t k = ct->nparams; k-- > 0;)
+    pop(c, ct->params[k], ins);
+  if (live(c)) {
+    uint32_t pc = emit_op(c, indirect ? OP_CALL_INDIRECT : OP_CALL);
+    for (uint32_t k = 0; k < nimm; k++)
+      emit(c, imm[k]);
+    emit(c, c->cur_slot);
+    if (indirect)
+      emit(c, idx.slot);
+    add_pause(c, indirect ? WASM_PAUSE_CALL_INDIRECT : WASM_PAUSE_CALL, pc,
+              ins, nvalues, height, callee_type, callee);
+    label_here(c);
+  }
+  for (uint32_t k = 0; k < ct->nresults; k++)
+    push(c, ct->results[k]);
+}
+
+/* At else and end: the block's results and nothing else above its base
+ * (fewer only on a polymorphic stack). */
+static void check_block_end(cc *c, const ctl *t, const uint8_t *ins)
+{
+  check_top(c, t->results, t->nresults, ins);
+  if (c->nvs - t->height > t->nresults ||
+      (c->nvs - t->height != t->nresults && !t->unreachable))
+    err_type(c, ins);
+}
+
 /* ---- the body ---- */
 
 static int compile(cc *c)
@@ -739,9 +882,7 @@ static int compile(cc *c)
       wasm_rd_fail_at(r, at, "too many locals");
       return -1;
     }
-    if (t != WASM_TYPE_I32 && t != WASM_TYPE_I64 && t != WASM_TYPE_F32 &&
-        t != WASM_TYPE_F64 && t != WASM_TYPE_V128 && t != WASM_TYPE_FUNCREF &&
-        t != WASM_TYPE_EXTERNREF) {
+    if (!is_valtype(t)) {
       wasm_rd_fail_at(r, tat, "malformed value type 0x%02x", t);
       return -1;
     }
@@ -859,10 +1000,7 @@ static int compile(cc *c)
         wasm_rd_fail_at(r, ins, "else without if");
         break;
       }
-      check_top(c, t->results, t->nresults, ins);
-      if (c->nvs - t->height > t->nresults ||
-          (c->nvs - t->height != t->nresults && !t->unreachable))
-        err_type(c, ins);
+      check_block_end(c, t, ins);
       if (live(c)) {
         copies_to(c, t->results, t->nresults, t->base_slot);
         emit_op(c, OP_BR);
@@ -883,10 +1021,7 @@ static int compile(cc *c)
     }
     case 0x0b: { /* end */
       ctl *t = top(c);
-      check_top(c, t->results, t->nresults, ins);
-      if (c->nvs - t->height > t->nresults ||
-          (c->nvs - t->height != t->nresults && !t->unreachable))
-        err_type(c, ins);
+      check_block_end(c, t, ins);
       if (!wasm_rd_ok(r))
         break;
       if (t->kind == C_IF) {
@@ -1035,75 +1170,25 @@ static int compile(cc *c)
       set_unreachable(c);
       break;
     case 0x10: { /* call */
-      uint32_t fi = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      uint32_t fi;
+      if (!read_index(c, ins, m->nfuncs, "function", &fi))
         break;
-      if (fi >= m->nfuncs) {
-        wasm_rd_fail_at(r, ins, "unknown function %u", fi);
-        break;
-      }
-      const wasm_functype *ct = &m->types[m->func_type[fi]];
-      check_top(c, ct->params, ct->nparams, ins);
-      if (!wasm_rd_ok(r))
-        break;
-      materialize_all(c);
-      uint32_t nvalues = c->nvs, height = c->cur_slot - f->local_slots;
-      for (uint32_t k = ct->nparams; k-- > 0;)
-        pop(c, ct->params[k], ins);
-      if (live(c)) {
-        uint32_t pc = emit_op(c, OP_CALL);
-        emit(c, fi);
-        emit(c, c->cur_slot);
-        add_pause(c, WASM_PAUSE_CALL, pc, ins, nvalues, height,
-                  m->func_type[fi], fi);
-        label_here(c);
-      }
-      for (uint32_t k = 0; k < ct->nresults; k++)
-        push(c, ct->results[k]);
+      emit_call(c, ins, &m->types[m->func_type[fi]], false,
+                (const uint32_t[]){fi}, 1, m->func_type[fi], fi);
       break;
     }
     case 0x11: { /* call_indirect */
       uint32_t ti = wasm_rd_u32(r);
       uint32_t tab = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      if (!wasm_rd_ok(r) || !check_index(c, ins, ti, m->ntypes, "type") ||
+          !check_index(c, ins, tab, m->ntables, "table"))
         break;
-      if (ti >= m->ntypes) {
-        wasm_rd_fail_at(r, ins, "unknown type %u", ti);
-        break;
-      }
-      if (tab >= m->ntables) {
-        wasm_rd_fail_at(r, ins, "unknown table %u", tab);
-        break;
-      }
       if (m->tables[tab].elemtype != WASM_TYPE_FUNCREF) {
         wasm_rd_fail_at(r, ins, "type mismatch (call_indirect table)");
         break;
       }
-      const wasm_functype *ct = &m->types[ti];
-      vent idx = pop(c, WASM_TYPE_I32, ins);
-      check_top(c, ct->params, ct->nparams, ins);
-      if (!wasm_rd_ok(r))
-        break;
-      /* the index stays where it is: materialize the rest */
-      push(c, WASM_TYPE_I32);
-      c->vs[c->nvs - 1] = idx;
-      materialize_all(c);
-      uint32_t nvalues = c->nvs, height = c->cur_slot - f->local_slots;
-      idx = pop(c, WASM_TYPE_I32, ins);
-      for (uint32_t k = ct->nparams; k-- > 0;)
-        pop(c, ct->params[k], ins);
-      if (live(c)) {
-        uint32_t pc = emit_op(c, OP_CALL_INDIRECT);
-        emit(c, ti);
-        emit(c, tab);
-        emit(c, c->cur_slot);
-        emit(c, idx.slot);
-        add_pause(c, WASM_PAUSE_CALL_INDIRECT, pc, ins, nvalues, height, ti,
-                  0);
-        label_here(c);
-      }
-      for (uint32_t k = 0; k < ct->nresults; k++)
-        push(c, ct->results[k]);
+      emit_call(c, ins, &m->types[ti], true, (const uint32_t[]){ti, tab}, 2,
+                ti, 0);
       break;
     }
     case 0x1a: /* drop */
@@ -1122,10 +1207,7 @@ static int compile(cc *c)
         }
         const uint8_t *tat = r->p;
         want = wasm_rd_u8(r);
-        if (wasm_rd_ok(r) && want != WASM_TYPE_I32 && want != WASM_TYPE_I64 &&
-            want != WASM_TYPE_F32 && want != WASM_TYPE_F64 &&
-            want != WASM_TYPE_V128 && want != WASM_TYPE_FUNCREF &&
-            want != WASM_TYPE_EXTERNREF) {
+        if (wasm_rd_ok(r) && !is_valtype(want)) {
           wasm_rd_fail_at(r, tat, "malformed value type");
           break;
         }
@@ -1160,13 +1242,9 @@ static int compile(cc *c)
     case 0x20:   /* local.get */
     case 0x21:   /* local.set */
     case 0x22: { /* local.tee */
-      uint32_t x = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      uint32_t x;
+      if (!read_index(c, ins, f->nlocals, "local", &x))
         break;
-      if (x >= f->nlocals) {
-        wasm_rd_fail_at(r, ins, "unknown local %u", x);
-        break;
-      }
       uint8_t t = f->local_types[x];
       uint32_t ls = c->local_slot[x];
       if (op == 0x20) {
@@ -1199,65 +1277,35 @@ static int compile(cc *c)
     }
     case 0x23:   /* global.get */
     case 0x24: { /* global.set */
-      uint32_t g = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      uint32_t g;
+      if (!read_index(c, ins, m->nglobals, "global", &g))
         break;
-      if (g >= m->nglobals) {
-        wasm_rd_fail_at(r, ins, "unknown global %u", g);
-        break;
-      }
       uint8_t t = m->globals[g].valtype;
       bool wide = t == WASM_TYPE_V128;
       if (op == 0x23) {
-        vent *e = push(c, t);
-        if (live(c)) {
-          emit_dst_op(c, wide ? OP_GLOBAL_GET128 : OP_GLOBAL_GET, e->pos);
-          emit(c, g);
-          if (wide)
-            c->last_dst = -1;
-        }
+        stack_op(c, ins, wide ? OP_GLOBAL_GET128 : OP_GLOBAL_GET, t, NULL, 0,
+                 &g, 1);
+        if (wide && live(c))
+          c->last_dst = -1;
+      } else if (!m->globals[g].mutable_) {
+        wasm_rd_fail_at(r, ins, "global is immutable");
       } else {
-        if (!m->globals[g].mutable_) {
-          wasm_rd_fail_at(r, ins, "global is immutable");
-          break;
-        }
-        vent v = pop(c, t, ins);
-        if (live(c)) {
-          emit_op(c, wide ? OP_GLOBAL_SET128 : OP_GLOBAL_SET);
-          emit(c, g);
-          emit(c, v.slot);
-        }
+        stack_op(c, ins, wide ? OP_GLOBAL_SET128 : OP_GLOBAL_SET, 0, &t, 1,
+                 &g, 1);
       }
       break;
     }
     case 0x25:   /* table.get */
     case 0x26: { /* table.set */
-      uint32_t tab = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      uint32_t tab;
+      if (!read_index(c, ins, m->ntables, "table", &tab))
         break;
-      if (tab >= m->ntables) {
-        wasm_rd_fail_at(r, ins, "unknown table %u", tab);
-        break;
-      }
       uint8_t et = m->tables[tab].elemtype;
-      if (op == 0x25) {
-        vent i = pop(c, WASM_TYPE_I32, ins);
-        vent *e = push(c, et);
-        if (live(c)) {
-          emit_dst_op(c, OP_TABLE_GET, e->pos);
-          emit(c, tab);
-          emit(c, i.slot);
-        }
-      } else {
-        vent v = pop(c, et, ins);
-        vent i = pop(c, WASM_TYPE_I32, ins);
-        if (live(c)) {
-          emit_op(c, OP_TABLE_SET);
-          emit(c, tab);
-          emit(c, i.slot);
-          emit(c, v.slot);
-        }
-      }
+      if (op == 0x25)
+        stack_op(c, ins, OP_TABLE_GET, et, i32s, 1, &tab, 1);
+      else
+        stack_op(c, ins, OP_TABLE_SET, 0, (const uint8_t[]){WASM_TYPE_I32, et},
+                 2, &tab, 1);
       break;
     }
     case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d:
@@ -1319,58 +1367,22 @@ static int compile(cc *c)
       break;
     }
     case 0x3f:   /* memory.size */
-    case 0x40: { /* memory.grow */
-      const uint8_t *zat = r->p;
-      uint8_t z = wasm_rd_u8(r);
-      if (!wasm_rd_ok(r))
-        break;
-      if (z != 0) {
-        wasm_rd_fail_at(r, zat, "zero byte expected");
-        break;
-      }
-      if (m->nmems == 0) {
-        wasm_rd_fail_at(r, ins, "unknown memory 0");
-        break;
-      }
-      vent a = {0};
-      if (op == 0x40)
-        a = pop(c, WASM_TYPE_I32, ins);
-      vent *e = push(c, WASM_TYPE_I32);
-      if (live(c)) {
-        emit_dst_op(c, op, e->pos);
-        if (op == 0x40)
-          emit(c, a.slot);
-      }
+    case 0x40:   /* memory.grow */
+      if (memory_zero(c, ins, 1))
+        stack_op(c, ins, op, WASM_TYPE_I32, i32s, op == 0x40, NULL, 0);
       break;
-    }
-    case 0x41: { /* i32.const */
-      uint32_t v = (uint32_t)wasm_rd_sleb(r, 32);
-      vent *e = push(c, WASM_TYPE_I32);
-      e->k = true;
-      e->kv = v;
+    case 0x41: /* i32.const */
+      push_const(c, WASM_TYPE_I32, (uint32_t)wasm_rd_sleb(r, 32));
       break;
-    }
-    case 0x42: { /* i64.const */
-      uint64_t v = (uint64_t)wasm_rd_sleb(r, 64);
-      vent *e = push(c, WASM_TYPE_I64);
-      e->k = true;
-      e->kv = v;
+    case 0x42: /* i64.const */
+      push_const(c, WASM_TYPE_I64, (uint64_t)wasm_rd_sleb(r, 64));
       break;
-    }
-    case 0x43: { /* f32.const */
-      uint32_t v = wasm_rd_fixed32(r);
-      vent *e = push(c, WASM_TYPE_F32);
-      e->k = true;
-      e->kv = v;
+    case 0x43: /* f32.const */
+      push_const(c, WASM_TYPE_F32, wasm_rd_fixed32(r));
       break;
-    }
-    case 0x44: { /* f64.const */
-      uint64_t v = wasm_rd_fixed64(r);
-      vent *e = push(c, WASM_TYPE_F64);
-      e->k = true;
-      e->kv = v;
+    case 0x44: /* f64.const */
+      push_const(c, WASM_TYPE_F64, wasm_rd_fixed64(r));
       break;
-    }
     case 0xd0: { /* ref.null */
       const uint8_t *tat = r->p;
       uint8_t t = wasm_rd_u8(r);
@@ -1380,9 +1392,7 @@ static int compile(cc *c)
         wasm_rd_fail_at(r, tat, "malformed reference type");
         break;
       }
-      vent *e = push(c, t);
-      e->k = true;
-      e->kv = 0;
+      push_const(c, t, 0);
       break;
     }
     case 0xd1: { /* ref.is_null */
@@ -1400,22 +1410,14 @@ static int compile(cc *c)
       break;
     }
     case 0xd2: { /* ref.func */
-      uint32_t fi = wasm_rd_u32(r);
-      if (!wasm_rd_ok(r))
+      uint32_t fi;
+      if (!read_index(c, ins, m->nfuncs, "function", &fi))
         break;
-      if (fi >= m->nfuncs) {
-        wasm_rd_fail_at(r, ins, "unknown function %u", fi);
-        break;
-      }
       if (!m->func_declared[fi]) {
         wasm_rd_fail_at(r, ins, "undeclared function reference");
         break;
       }
-      vent *e = push(c, WASM_TYPE_FUNCREF);
-      if (live(c)) {
-        emit_dst_op(c, OP_REF_FUNC, e->pos);
-        emit(c, fi);
-      }
+      stack_op(c, ins, OP_REF_FUNC, WASM_TYPE_FUNCREF, NULL, 0, &fi, 1);
       break;
     }
     case 0xfc: { /* prefixed */
@@ -1426,136 +1428,44 @@ static int compile(cc *c)
         static const uint8_t from[] = {
           WASM_TYPE_F32, WASM_TYPE_F32, WASM_TYPE_F64, WASM_TYPE_F64,
           WASM_TYPE_F32, WASM_TYPE_F32, WASM_TYPE_F64, WASM_TYPE_F64};
-        vent a = pop(c, from[sub], ins);
-        vent *e = push(c, sub < 4 ? WASM_TYPE_I32 : WASM_TYPE_I64);
-        if (live(c)) {
-          emit_dst_op(c, OP_TRUNC_SAT + sub, e->pos);
-          emit(c, a.slot);
-        }
+        stack_op(c, ins, OP_TRUNC_SAT + sub,
+                 sub < 4 ? WASM_TYPE_I32 : WASM_TYPE_I64, &from[sub], 1, NULL,
+                 0);
         break;
       }
       switch (sub) {
       case 8: { /* memory.init */
         uint32_t seg = wasm_rd_u32(r);
-        const uint8_t *zat = r->p;
-        uint8_t z = wasm_rd_u8(r);
-        if (!wasm_rd_ok(r))
-          break;
-        if (z != 0) {
-          wasm_rd_fail_at(r, zat, "zero byte expected");
-          break;
-        }
-        if (m->nmems == 0) {
-          wasm_rd_fail_at(r, ins, "unknown memory 0");
-          break;
-        }
-        if (!m->has_datacount) {
-          wasm_rd_fail_at(r, ins, "data count section required");
-          break;
-        }
-        if (seg >= m->ndatas) {
-          wasm_rd_fail_at(r, ins, "unknown data segment %u", seg);
-          break;
-        }
-        vent n = pop(c, WASM_TYPE_I32, ins);
-        vent s = pop(c, WASM_TYPE_I32, ins);
-        vent d = pop(c, WASM_TYPE_I32, ins);
-        if (live(c)) {
-          emit_op(c, OP_MEMORY_INIT);
-          emit(c, seg);
-          emit(c, d.slot);
-          emit(c, s.slot);
-          emit(c, n.slot);
-        }
+        if (memory_zero(c, ins, 1) && check_data(c, ins, seg))
+          stack_op(c, ins, OP_MEMORY_INIT, 0, i32s, 3, &seg, 1);
         break;
       }
       case 9: { /* data.drop */
         uint32_t seg = wasm_rd_u32(r);
-        if (!wasm_rd_ok(r))
-          break;
-        if (!m->has_datacount) {
-          wasm_rd_fail_at(r, ins, "data count section required");
-          break;
-        }
-        if (seg >= m->ndatas) {
-          wasm_rd_fail_at(r, ins, "unknown data segment %u", seg);
-          break;
-        }
-        if (live(c)) {
-          emit_op(c, OP_DATA_DROP);
-          emit(c, seg);
-        }
+        if (wasm_rd_ok(r) && check_data(c, ins, seg))
+          stack_op(c, ins, OP_DATA_DROP, 0, NULL, 0, &seg, 1);
         break;
       }
       case 10:   /* memory.copy */
-      case 11: { /* memory.fill */
-        const uint8_t *zat = r->p;
-        uint8_t z = wasm_rd_u8(r);
-        if (sub == 10 && wasm_rd_ok(r) && z == 0)
-          z = wasm_rd_u8(r);
-        if (!wasm_rd_ok(r))
-          break;
-        if (z != 0) {
-          wasm_rd_fail_at(r, zat, "zero byte expected");
-          break;
-        }
-        if (m->nmems == 0) {
-          wasm_rd_fail_at(r, ins, "unknown memory 0");
-          break;
-        }
-        vent n = pop(c, WASM_TYPE_I32, ins);
-        vent v = pop(c, WASM_TYPE_I32, ins);
-        vent d = pop(c, WASM_TYPE_I32, ins);
-        if (live(c)) {
-          emit_op(c, sub == 10 ? OP_MEMORY_COPY : OP_MEMORY_FILL);
-          emit(c, d.slot);
-          emit(c, v.slot);
-          emit(c, n.slot);
-        }
+      case 11:   /* memory.fill */
+        if (memory_zero(c, ins, sub == 10 ? 2 : 1))
+          stack_op(c, ins, sub == 10 ? OP_MEMORY_COPY : OP_MEMORY_FILL, 0,
+                   i32s, 3, NULL, 0);
         break;
-      }
       case 12: { /* table.init */
         uint32_t seg = wasm_rd_u32(r);
         uint32_t tab = wasm_rd_u32(r);
-        if (!wasm_rd_ok(r))
+        if (!wasm_rd_ok(r) || !check_index(c, ins, tab, m->ntables, "table") ||
+            !check_index(c, ins, seg, m->nelems, "elem segment"))
           break;
-        if (tab >= m->ntables) {
-          wasm_rd_fail_at(r, ins, "unknown table %u", tab);
-          break;
-        }
-        if (seg >= m->nelems) {
-          wasm_rd_fail_at(r, ins, "unknown elem segment %u", seg);
-          break;
-        }
-        if (m->tables[tab].elemtype != m->elems[seg].elemtype) {
-          err_type(c, ins);
-          break;
-        }
-        vent n = pop(c, WASM_TYPE_I32, ins);
-        vent s = pop(c, WASM_TYPE_I32, ins);
-        vent d = pop(c, WASM_TYPE_I32, ins);
-        if (live(c)) {
-          emit_op(c, OP_TABLE_INIT);
-          emit(c, tab);
-          emit(c, seg);
-          emit(c, d.slot);
-          emit(c, s.slot);
-          emit(c, n.slot);
-        }
+        table_op(c, ins, OP_TABLE_INIT, m->tables[tab].elemtype,
+                 m->elems[seg].elemtype, tab, seg);
         break;
       }
       case 13: { /* elem.drop */
-        uint32_t seg = wasm_rd_u32(r);
-        if (!wasm_rd_ok(r))
-          break;
-        if (seg >= m->nelems) {
-          wasm_rd_fail_at(r, ins, "unknown elem segment %u", seg);
-          break;
-        }
-        if (live(c)) {
-          emit_op(c, OP_ELEM_DROP);
-          emit(c, seg);
-        }
+        uint32_t seg;
+        if (read_index(c, ins, m->nelems, "elem segment", &seg))
+          stack_op(c, ins, OP_ELEM_DROP, 0, NULL, 0, &seg, 1);
         break;
       }
       case 14: { /* table.copy */
@@ -1567,62 +1477,28 @@ static int compile(cc *c)
           wasm_rd_fail_at(r, ins, "unknown table");
           break;
         }
-        if (m->tables[dt].elemtype != m->tables[st].elemtype) {
-          err_type(c, ins);
-          break;
-        }
-        vent n = pop(c, WASM_TYPE_I32, ins);
-        vent s = pop(c, WASM_TYPE_I32, ins);
-        vent d = pop(c, WASM_TYPE_I32, ins);
-        if (live(c)) {
-          emit_op(c, OP_TABLE_COPY);
-          emit(c, dt);
-          emit(c, st);
-          emit(c, d.slot);
-          emit(c, s.slot);
-          emit(c, n.slot);
-        }
+        table_op(c, ins, OP_TABLE_COPY, m->tables[dt].elemtype,
+                 m->tables[st].elemtype, dt, st);
         break;
       }
       case 15:   /* table.grow */
       case 16:   /* table.size */
       case 17: { /* table.fill */
-        uint32_t tab = wasm_rd_u32(r);
-        if (!wasm_rd_ok(r))
+        uint32_t tab;
+        if (!read_index(c, ins, m->ntables, "table", &tab))
           break;
-        if (tab >= m->ntables) {
-          wasm_rd_fail_at(r, ins, "unknown table %u", tab);
-          break;
-        }
         uint8_t et = m->tables[tab].elemtype;
         if (sub == 16) {
-          vent *e = push(c, WASM_TYPE_I32);
-          if (live(c)) {
-            emit_dst_op(c, OP_TABLE_SIZE, e->pos);
-            emit(c, tab);
-          }
+          stack_op(c, ins, OP_TABLE_SIZE, WASM_TYPE_I32, NULL, 0, &tab, 1);
         } else if (sub == 15) {
-          vent n = pop(c, WASM_TYPE_I32, ins);
-          vent v = pop(c, et, ins);
-          vent *e = push(c, WASM_TYPE_I32);
-          if (live(c)) {
-            emit_dst_op(c, OP_TABLE_GROW, e->pos);
-            emit(c, tab);
-            emit(c, v.slot);
-            emit(c, n.slot);
+          stack_op(c, ins, OP_TABLE_GROW, WASM_TYPE_I32,
+                   (const uint8_t[]){et, WASM_TYPE_I32}, 2, &tab, 1);
+          if (live(c))
             c->last_dst = -1;
-          }
         } else {
-          vent n = pop(c, WASM_TYPE_I32, ins);
-          vent v = pop(c, et, ins);
-          vent i = pop(c, WASM_TYPE_I32, ins);
-          if (live(c)) {
-            emit_op(c, OP_TABLE_FILL);
-            emit(c, tab);
-            emit(c, i.slot);
-            emit(c, v.slot);
-            emit(c, n.slot);
-          }
+          stack_op(c, ins, OP_TABLE_FILL, 0,
+                   (const uint8_t[]){WASM_TYPE_I32, et, WASM_TYPE_I32}, 3,
+                   &tab, 1);
         }
         break;
       }
@@ -1668,55 +1544,29 @@ static int compile(cc *c)
       }
       if (!wasm_rd_ok(r))
         break;
-      vent a = {0}, b = {0}, cc3 = {0};
-      uint8_t res = V;
+      /* operand types (0: none), popped c, b, a; the result's type */
+      uint8_t ta = 0, tb = 0, tc = 0, res = V;
       switch (in.kind) {
-      case SIMD_BIN: case SIMD_SHUFFLE:
-        b = pop(c, V, ins);
-        a = pop(c, V, ins);
-        break;
-      case SIMD_UN:
-        a = pop(c, V, ins);
-        break;
-      case SIMD_TER:
-        cc3 = pop(c, V, ins);
-        b = pop(c, V, ins);
-        a = pop(c, V, ins);
-        break;
-      case SIMD_SHIFT:
-        b = pop(c, I, ins);
-        a = pop(c, V, ins);
-        break;
-      case SIMD_SPLAT:
-        a = pop(c, in.scalar, ins);
-        break;
-      case SIMD_EXTRACT:
-        a = pop(c, V, ins);
-        res = in.scalar;
-        break;
-      case SIMD_REPLACE:
-        b = pop(c, in.scalar, ins);
-        a = pop(c, V, ins);
-        break;
-      case SIMD_TEST:
-        a = pop(c, V, ins);
-        res = I;
-        break;
-      case SIMD_CONST:
-        break;
-      case SIMD_LOAD:
-        a = pop(c, I, ins);
-        break;
-      case SIMD_LOAD_LANE:
-        b = pop(c, V, ins);
-        a = pop(c, I, ins);
-        break;
-      default: /* stores */
-        b = pop(c, V, ins);
-        a = pop(c, I, ins);
-        res = 0;
-        break;
+      case SIMD_BIN: case SIMD_SHUFFLE: ta = tb = V; break;
+      case SIMD_UN: ta = V; break;
+      case SIMD_TER: ta = tb = tc = V; break;
+      case SIMD_SHIFT: ta = V; tb = I; break;
+      case SIMD_SPLAT: ta = in.scalar; break;
+      case SIMD_EXTRACT: ta = V; res = in.scalar; break;
+      case SIMD_REPLACE: ta = V; tb = in.scalar; break;
+      case SIMD_TEST: ta = V; res = I; break;
+      case SIMD_CONST: break;
+      case SIMD_LOAD: ta = I; break;
+      case SIMD_LOAD_LANE: ta = I; tb = V; break;
+      default: ta = I; tb = V; res = 0; break; /* stores */
       }
+      vent a = {0}, b = {0}, cc3 = {0};
+      if (tc)
+        cc3 = pop(c, tc, ins);
+      if (tb)
+        b = pop(c, tb, ins);
+      if (ta)
+        a = pop(c, ta, ins);
       uint32_t d = 0;
       if (res)
         d = push(c, res)->pos;
