@@ -48,77 +48,50 @@ static inline uint8_t wasm_rd_u8(wasm_rd *r)
   return *r->p++;
 }
 
-/* Unsigned LEB128 of at most BITS bits. */
-static inline uint64_t wasm_rd_uleb(wasm_rd *r, unsigned bits)
+/* LEB128 of at most BITS bits; SIGNED: sign-extended to 64. */
+static inline uint64_t wasm_rd_leb(wasm_rd *r, unsigned bits, bool sgn)
 {
   uint64_t v = 0;
   const uint8_t *start = r->p;
   unsigned maxbytes = (bits + 6) / 7;
-  for (unsigned i = 0;; i++) {
+  for (unsigned shift = 0;; shift += 7) {
     if (r->p >= r->end) {
       wasm_rd_fail(r, "unexpected end");
       return 0;
     }
     uint8_t b = *r->p++;
-    unsigned shift = 7 * i;
-    if (i == maxbytes - 1) {
-      unsigned used = bits - shift;   /* 1..7 */
+    if (shift / 7 == maxbytes - 1) {
       if (b & 0x80) {
         wasm_rd_fail_at(r, start, "integer representation too long");
         return 0;
       }
-      if (used < 7 && (b >> used) != 0) {
-        wasm_rd_fail_at(r, start, "integer too large");
-        return 0;
-      }
-      return v | ((uint64_t)b << shift);
-    }
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80))
-      return v;
-  }
-}
-
-/* Signed LEB128 of at most BITS bits, sign-extended to 64. */
-static inline int64_t wasm_rd_sleb(wasm_rd *r, unsigned bits)
-{
-  uint64_t v = 0;
-  unsigned shift = 0;
-  const uint8_t *start = r->p;
-  unsigned maxbytes = (bits + 6) / 7;
-  for (unsigned i = 0;; i++) {
-    if (r->p >= r->end) {
-      wasm_rd_fail(r, "unexpected end");
-      return 0;
-    }
-    uint8_t b = *r->p++;
-    if (i == maxbytes - 1) {
-      if (b & 0x80) {
-        wasm_rd_fail_at(r, start, "integer representation too long");
-        return 0;
-      }
-      /* the unused high bits must all equal the sign bit */
+      /* the unused high bits must be zero (unsigned) or all equal the
+       * sign bit (signed) */
       unsigned used = bits - shift;   /* 1..7 */
       int8_t sb = (int8_t)(b << 1) >> 1; /* sign-extend 7 bits */
       int8_t top = (int8_t)(sb >> (used - 1));
-      if (top != 0 && top != -1) {
+      if (sgn ? top != 0 && top != -1 : used < 7 && (b >> used) != 0) {
         wasm_rd_fail_at(r, start, "integer too large");
         return 0;
       }
-      v |= (uint64_t)(b & 0x7f) << shift;
-      shift += 7;
-      if (shift < 64 && (b & 0x40))
-        v |= ~(uint64_t)0 << shift;
-      return (int64_t)v;
     }
     v |= (uint64_t)(b & 0x7f) << shift;
-    shift += 7;
     if (!(b & 0x80)) {
-      if (shift < 64 && (b & 0x40))
-        v |= ~(uint64_t)0 << shift;
-      return (int64_t)v;
+      if (sgn && shift + 7 < 64 && (b & 0x40))
+        v |= ~(uint64_t)0 << (shift + 7);
+      return v;
     }
   }
+}
+
+static inline uint64_t wasm_rd_uleb(wasm_rd *r, unsigned bits)
+{
+  return wasm_rd_leb(r, bits, false);
+}
+
+static inline int64_t wasm_rd_sleb(wasm_rd *r, unsigned bits)
+{
+  return (int64_t)wasm_rd_leb(r, bits, true);
 }
 
 static inline uint32_t wasm_rd_u32(wasm_rd *r)
