@@ -19,6 +19,7 @@ typedef struct {
   gboolean own_snapshot;    /* we published its checkpoint: skip the echo */
   gint64 retry_us;          /* monotonic: next restart try while K */
   gint64 dup_us;            /* monotonic: a stray copy was last dropped */
+  gint64 orphan_us;         /* monotonic: seen paused with no migration */
 } OrchMod;
 
 /* What the latest telemetry of a runtime said. */
@@ -28,8 +29,13 @@ typedef struct {
   gint64 over_since_us;     /* CPU above the threshold since; 0: not */
   gboolean draining;
   gint64 promised;          /* max_memory placed since that telemetry */
-  GHashTable *listed;       /* module uuids in that telemetry */
+  GHashTable *listed;       /* module uuid -> its state there (+1) */
 } OrchRtLoad;
+
+#define ORCH_NOT_LISTED (-1)
+/* The state L's telemetry gave module UUID (0 when it gave none), or
+ * ORCH_NOT_LISTED. */
+int orch_rt_lists(const OrchRtLoad *l, const char *uuid);
 
 /* A request to a runtime on control/{uuid}; FN gets the answer's details
  * or an error (refused, timed out, runtime died). */
@@ -119,6 +125,11 @@ const char *orch_mods_place(OrchModules *mods, const ArtsModule *m,
                             double cpu_cap, double module_cpu,
                             GError **error);
 void orch_mods_republish_program(OrchModules *mods, const char *sha256);
+
+/* orphans.c: RUNTIME's telemetry lists MOD (whose runtime it is) in
+ * STATE; settles a module left paused by a migration we lost track of. */
+void orch_orphans_check(OrchModules *mods, OrchMod *mod, const char *runtime,
+                        ArtsModuleState state);
 
 /* migration.c */
 typedef struct _OrchMigration OrchMigration;

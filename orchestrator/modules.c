@@ -601,7 +601,7 @@ drop_stray(OrchModules *mods, OrchMod *mod, const char *runtime)
   const ArtsRuntime *home = orch_realm_find(mods->realm, mod->m->parent);
   OrchRtLoad *hl = g_hash_table_lookup(mods->loads, mod->m->parent);
   if (!home || home->status != ARTS_STATUS_ALIVE || !hl
-      || !g_hash_table_contains(hl->listed, mod->m->uuid))
+      || orch_rt_lists(hl, mod->m->uuid) != ARTS_MODULE_RUNNING)
     return;
   mod->dup_us = now;
   g_message("module %s runs on %s and still on %s: dropping that copy",
@@ -626,6 +626,15 @@ keep_channel_stats(OrchMod *mod, const ArtsModuleMetrics *mm, gint64 ts_ms)
   mod->m->channel_stats_ts_ms = ts_ms;
 }
 
+int
+orch_rt_lists(const OrchRtLoad *l, const char *uuid)
+{
+  gpointer state;
+  if (!g_hash_table_lookup_extended(l->listed, uuid, NULL, &state))
+    return ORCH_NOT_LISTED;
+  return GPOINTER_TO_INT(state) - 1;
+}
+
 void
 orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
 {
@@ -639,7 +648,8 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
   g_hash_table_remove_all(l->listed);
   for (guint i = 0; i < t->modules->len; i++) {
     const ArtsModuleMetrics *mm = t->modules->pdata[i];
-    g_hash_table_add(l->listed, g_strdup(mm->module_uuid));
+    g_hash_table_insert(l->listed, g_strdup(mm->module_uuid),
+                        GINT_TO_POINTER((int)mm->state + 1));
     OrchMod *mod = g_hash_table_lookup(mods->mods, mm->module_uuid);
     if (mod && mod->m->parent
         && strcmp(mod->m->parent, t->runtime_uuid) != 0)
@@ -651,6 +661,7 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
     if (isfinite(cpu))
       mod->cpu = cpu;
     keep_channel_stats(mod, mm, t->timestamp_ms);
+    orch_orphans_check(mods, mod, t->runtime_uuid, mm->state);
     /* A report we missed (we were restarting while it was sent): the
      * telemetry's state of a running module wins over ours. */
     if (mm->state == ARTS_MODULE_RUNNING && !mod->busy && !mod->mig

@@ -1,5 +1,7 @@
-"""Live migration with pre-copy (docs/agent.md, "Live migration"), end to
-end: a real mosquitto, the real orchestrator, three real agents, arts-ctl.
+"""Live migration, end to end: a real mosquitto, the real orchestrator,
+three real agents, arts-ctl.
+
+Pre-copy (docs/agent.md, "Migration and checkpoints"):
 
 A module with at least 2 MiB of linear memory sends an image of it while it
 runs on; at the pause only the 4 KiB chunks that changed since travel. The
@@ -13,18 +15,31 @@ cases check what the user sees, against `arts-wasm run` of the same program:
          module: a slow echo fed 60 lines and the end of input at once,
          migrated twice while it works through them, echoes each line once,
          in order, then "eof".
+
+A migration the orchestrator lost track of (docs/protocol.md, "When a
+step fails": it restarted mid-way). The test itself plays the orchestrator
+that dies: with the orchestrator stopped it sends the target its create
+(restore) and the source its migrate, then starts the orchestrator again:
+
+  adopt   the target restored and runs the module while the source holds
+          it paused: the target becomes its runtime, the source lets go,
+          the counter's output runs on, no line lost or repeated;
+  resume  the target died before the snapshot reached it: after a step
+          timeout the source resumes the module, no line lost or repeated.
 """
 
+import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "lib"))
-from artsrealm import (BUILD, SKIP, Realm, binary, check, log,  # noqa: E402
-                       run_cases)
+from artsrealm import (BUILD, SKIP, Realm, binary, check, envelope,  # noqa: E402
+                       log, new_uuid, run_cases)
 
 NAMES = ("alpha", "beta", "gamma")
 
@@ -150,5 +165,116 @@ def case_stdin():
               f"{out[-200:]!r}")
 
 
+def counter_wasm():
+    path = os.path.join(BUILD, "data", "demo", "counter.wasm")
+    if not os.path.exists(path):
+        log(f"SKIP: {path} is not built (no clang for wasm32-wasi?)")
+        sys.exit(SKIP)
+    return path
+
+
+def control(r, runtime, action, data, timeout=10):
+    """A request on control/{runtime} as the orchestrator sends it; the
+    runtime's answer's details (checked ok)."""
+    topic = f"{r.name}/proc/control/{r.agent_uuid(runtime)}"
+    sub = r.subscribe([topic])
+    try:
+        env = envelope(action, data)
+        r.pub(topic, env)
+        ans = sub.wait(lambda m: (m["json"] or {}).get("object_id") ==
+                       env["object_id"] and m["json"].get("type") ==
+                       "runtime_resp", timeout, f"{runtime}'s answer to "
+                       f"{action}")["json"]
+    finally:
+        r.unsubscribe(sub)
+    check(ans["data"].get("result") == "ok", f"{action} on {runtime}: {ans!r}")
+    return ans["data"].get("details") or {}
+
+
+def lost_migration(r, m, source, target, freeze_target=False):
+    """What an orchestrator does up to the source's snapshot, then dies
+    (it is stopped before and started after)."""
+    mig = new_uuid()
+    with open(counter_wasm(), "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    control(r, target, "create", {
+        "type": "module", "uuid": m["uuid"], "name": m["name"],
+        "filename": "counter.wasm", "sha256": sha, "args": m["args"],
+        "restore": {"migration": mig}})
+    if freeze_target:
+        r.agents[target].signal(signal.SIGSTOP)
+    d = control(r, source, "migrate", {
+        "type": "module", "uuid": m["uuid"], "migration": mig,
+        "target": r.agent_uuid(target)})
+    check(d.get("snapshot_bytes", 0) > 0, f"migrate answered {d!r}")
+
+
+def stream(sub, uuid):
+    """The output stream of module UUID as a subscriber to stdout/+ saw it,
+    put in order by the messages' offsets (a QoS 1 re-send is dropped, a
+    gap fails)."""
+    got, at = b"", 0
+    mine = sub.snapshot(lambda x: x["topic"].endswith("/stdout/" + uuid))
+    for msg in sorted(mine, key=lambda x: int(x["props"]["offset"])):
+        off = int(msg["props"]["offset"])
+        check(off <= at, f"output gap: {at}..{off} never came")
+        got += msg["data"][at - off:]
+        at = max(at, off + len(msg["data"]))
+    return got.decode()
+
+
+def check_counts(out, n, what):
+    c = [int(x.split()[1]) for x in out.splitlines()]
+    check(c == list(range(1, n + 1)),
+          f"{what}: lines lost or repeated: {c[:3]}...{c[-3:]} ({len(c)})")
+
+
+def lost_case(freeze_target):
+    n, ms = 250, 40
+    with Realm(agent_interval_ms=500) as r:
+        realm3(r)
+        # The orchestrator keeps output only while it runs: watch the
+        # modules' stdout topics themselves, all along.
+        out_sub = r.subscribe([f"{r.name}/proc/stdout/+"])
+        m = r.ctl_json("start", counter_wasm(), "--name", "lost", "--on",
+                       "alpha", "--", str(n), str(ms), timeout_ms=30000)
+        m["args"] = [str(n), str(ms)]
+        wait_lines(r, "lost", 10)
+        r.stop_orchestrator()
+        lost_migration(r, m, "alpha", "beta", freeze_target)
+        if freeze_target:
+            r.kill_agent("beta")
+        r.start_orchestrator()
+        want = "alpha" if freeze_target else "beta"
+        want_uuid = r.agent_uuid(want)
+        r.wait_for(lambda: (module_state(r, "lost") or {}).get("parent") ==
+                   want_uuid and (module_state(r, "lost") or {}).get(
+                       "state") == "running", 30,
+                   f"lost runs on {want} again")
+        log(f"settled: {module_state(r, 'lost')!r}")
+        done = wait_ended(r, "lost", 60)
+        check(done.get("state") == "exited" and done.get("exit_code") == 0,
+              f"lost ended as {done!r}")
+        check_counts(stream(out_sub, m["uuid"]), n,
+                     "after the lost migration")
+        said = "".join(open(r.path(f), errors="replace").read()
+                       for f in os.listdir(r.tmp)
+                       if f.startswith("orchestrator") and f.endswith(".log"))
+        check(("it is beta's now" in said) == (not freeze_target) and
+              ("nobody runs it: it goes on there" in said) == freeze_target,
+              "the orchestrator did not say how it settled the module")
+        check(done.get("migrations") == (0 if freeze_target else 1),
+              f"lost counted {done.get('migrations')} migrations")
+
+
+def case_adopt():
+    lost_case(False)
+
+
+def case_resume():
+    lost_case(True)
+
+
 if __name__ == "__main__":
-    run_cases({"churn": case_churn, "stdin": case_stdin})
+    run_cases({"churn": case_churn, "stdin": case_stdin,
+               "adopt": case_adopt, "resume": case_resume})
