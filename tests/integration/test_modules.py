@@ -305,6 +305,23 @@ def big_counter(r, name, on, fault=None):
     return m
 
 
+def migrate_and_kill(r, name, victim, role):
+    """A big counter NAME on alpha migrated to beta; the agent VICTIM (the
+    migration's ROLE) is killed -9 once the snapshot went through the
+    broker. Returns the module and the finished arts-ctl migrate."""
+    m = big_counter(r, name, "alpha")
+    sub = snapshot_watch(r, m["uuid"])
+    time.sleep(0.3)   # the subscription is in place
+    mig = subprocess.Popen(ctl_argv(r, "migrate", name, "beta"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sub.wait(60)
+    r.kill_agent(victim)
+    mout, merr = mig.communicate(timeout=90)
+    log(f"migrate with its {role} killed: rc {mig.returncode} "
+        f"{mout!r} {merr!r}")
+    return m, mig
+
+
 def case_target_dies():
     """kill -9 of the target while the snapshot is on its way: the module
     still runs, exactly once, and its output goes on unbroken."""
@@ -312,16 +329,7 @@ def case_target_dies():
     # than 3 x 200 ms, and a runtime wrongly declared dead is another test
     with Realm(agent_interval_ms=1000) as r:
         realm3(r)
-        m = big_counter(r, "victim", "alpha")
-        sub = snapshot_watch(r, m["uuid"])
-        time.sleep(0.3)   # the subscription is in place
-        mig = subprocess.Popen(ctl_argv(r, "migrate", "victim", "beta"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        sub.wait(60)
-        r.kill_agent("beta")
-        mout, merr = mig.communicate(timeout=90)
-        log(f"migrate with its target killed: rc {mig.returncode} "
-            f"{mout!r} {merr!r}")
+        m, mig = migrate_and_kill(r, "victim", "beta", "target")
         r.wait_for(lambda: not r.runtime("beta", "A"), 10, "beta dead")
         hosts, _ = r.wait_for(lambda: running_on(r, m["uuid"]), 20,
                               "victim running somewhere")
@@ -346,16 +354,7 @@ def case_source_dies():
     on from the snapshot, output unbroken."""
     with Realm(agent_interval_ms=1000) as r:
         realm3(r)
-        m = big_counter(r, "phoenix", "alpha")
-        sub = snapshot_watch(r, m["uuid"])
-        time.sleep(0.3)
-        mig = subprocess.Popen(ctl_argv(r, "migrate", "phoenix", "beta"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        sub.wait(60)
-        r.kill_agent("alpha")
-        mout, merr = mig.communicate(timeout=90)
-        log(f"migrate with its source killed: rc {mig.returncode} "
-            f"{mout!r} {merr!r}")
+        m, mig = migrate_and_kill(r, "phoenix", "alpha", "source")
         r.wait_for(lambda: running_on(r, m["uuid"]) == ["beta"], 30,
                    "phoenix running on beta")
         before = len(counts(logs(r, "phoenix")[0]))
