@@ -15,36 +15,14 @@ It is a benchmark, not a test: it prints and always exits 0 once measured.
 
 import argparse
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 TARGET_PRIVATE = 4 * 1024 * 1024
 TARGET_CPU = 0.005
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit("footprint: mosquitto exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    sys.exit("footprint: mosquitto did not listen")
 
 
 def memory(pid):
@@ -122,48 +100,32 @@ def main():
         if not os.access(b, os.X_OK):
             sys.exit(f"footprint: {b} is not built (ninja -C {build})")
 
-    tmp = tempfile.mkdtemp(prefix="arts-bench-")
-    procs = []
-    logs = []
+    os.environ["ARTS_BUILD_DIR"] = build
+    sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
+    from artsrealm import Realm
 
-    def spawn(name, argv):
-        log = open(os.path.join(tmp, name + ".log"), "wb")
-        logs.append(log)
-        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL)
-        procs.append(p)
-        return p
+    # The realm stops all of it, also when this fails; the references and
+    # observers end by SIGTERM, which is no failure of theirs.
+    with Realm(name="bench", prefix="arts-bench-") as r:
+        def spawn(name, argv):
+            p = r.spawn(name, argv)
+            p.expect_death = True
+            return p
 
-    try:
-        port = free_port()
-        conf = os.path.join(tmp, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence false\nlog_dest file {tmp}/mosquitto.log\n")
-            if os.getuid() == 0:
-                f.write("user root\n")
-        broker = spawn("mosquitto", [shutil.which("mosquitto") or "/usr/sbin/mosquitto",
-                                     "-c", conf])
-        wait_port(port, broker)
-        url, realm = f"mqtt://127.0.0.1:{port}", "bench"
-        os.makedirs(os.path.join(tmp, "orch"))
-        os.makedirs(os.path.join(tmp, "agent"))
-        spawn("orchestrator", [orch, "--broker", url, "--realm", realm,
-                               "--state-dir", os.path.join(tmp, "orch")])
-        time.sleep(0.5)
-        counter = spawn("stats-counter", ["mosquitto_sub", "-h", "127.0.0.1", "-p",
-                                          str(port), "-t", f"{realm}/proc/stats/+"])
+        r.start_broker()
+        r.start_orchestrator()
+        counter = spawn("stats-counter", [
+            "mosquitto_sub", "-h", "127.0.0.1", "-p", str(r.port),
+            "-t", f"{r.name}/proc/stats/+"])
         measured = [
-            Measured("arts-agent", spawn("agent", [
-                agent, "--broker", url, "--realm", realm, "--name", "bench",
-                "--state-dir", os.path.join(tmp, "agent"),
+            Measured("arts-agent", r.start_agent("bench", extra=[
                 "--interval-ms", str(args.interval_ms)]),
                 f"telemetry every {args.interval_ms} ms"),
             Measured("footprint-ref", spawn("ref", [ref]),
                      "links GLib, json-glib, SQLite, libmosquitto; idles"),
             Measured("mosquitto_sub", spawn("idle-sub", [
-                "mosquitto_sub", "-h", "127.0.0.1", "-p", str(port),
-                "-t", f"{realm}/bench/idle"]), "an idle MQTT client"),
+                "mosquitto_sub", "-h", "127.0.0.1", "-p", str(r.port),
+                "-t", f"{r.name}/bench/idle"]), "an idle MQTT client"),
         ]
         time.sleep(args.warmup)
         print(f"measuring {args.duration} s, one sample a second ...", flush=True)
@@ -173,14 +135,12 @@ def main():
         for i in range(args.duration):
             time.sleep(max(0.0, start + i + 1 - time.monotonic()))
             for m in measured:
-                if m.proc.poll() is not None:
-                    sys.exit(f"footprint: {m.name} exited; logs in {tmp}")
+                if not m.proc.alive():
+                    sys.exit(f"footprint: {m.name} exited")
                 m.sample()
         elapsed = time.monotonic() - start
-        counter.send_signal(signal.SIGTERM)
-        counter.wait()
-        with open(os.path.join(tmp, "stats-counter.log"), "rb") as f:
-            samples = sum(1 for _ in f)
+        counter.stop()
+        samples = len(counter.output().splitlines())
 
         print()
         print(f"ARTS agent footprint: {elapsed:.1f} s measured, {samples} telemetry "
@@ -190,11 +150,11 @@ def main():
         for m in measured:
             print(f"{m.name:<15} {mib(m.mean_priv()):>12.2f} {mib(max(m.priv)):>7.2f} "
                   f"{mib(max(m.rss)):>8.2f} {100 * m.cpu_share(elapsed):>13.3f}  {m.note}")
-        a, r = measured[0], measured[1]
+        a, rf = measured[0], measured[1]
         print()
-        print(f"agent / footprint-ref: private x{a.mean_priv() / max(1, r.mean_priv()):.2f}, "
-              f"RSS x{max(a.rss) / max(1, max(r.rss)):.2f}, "
-              f"private beyond the reference {mib(a.mean_priv() - r.mean_priv()):+.2f} MiB")
+        print(f"agent / footprint-ref: private x{a.mean_priv() / max(1, rf.mean_priv()):.2f}, "
+              f"RSS x{max(a.rss) / max(1, max(rf.rss)):.2f}, "
+              f"private beyond the reference {mib(a.mean_priv() - rf.mean_priv()):+.2f} MiB")
         sub = measured[2]
         if sub.cpu_share(elapsed) > 0:
             print(f"agent / idle mosquitto_sub: CPU x{a.cpu_share(elapsed) / sub.cpu_share(elapsed):.1f}, "
@@ -205,18 +165,6 @@ def main():
               f"{'met' if ok_mem else 'MISSED'}")
         print(f"target CPU <= 0.5% of a core:  {100 * a.cpu_share(elapsed):.3f}% "
               f"{'met' if ok_cpu else 'MISSED'}")
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for log in logs:
-            log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
