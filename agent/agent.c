@@ -454,6 +454,9 @@ static void agent_open_buffer(Agent *a)
 static gboolean agent_connect(Agent *a, GError **error)
 {
   ArtsMqttOptions mo;
+  static const ArtsMqttProp will_props[] = {
+    { ARTS_PROP_CAUSE, ARTS_CAUSE_LAST_WILL },
+  };
   g_autofree char *will = NULL;
   gsize will_len;
 
@@ -464,6 +467,8 @@ static gboolean agent_connect(Agent *a, GError **error)
   mo.will_payload = will;
   mo.will_len = will_len;
   mo.will_retain = FALSE;
+  mo.will_props = will_props;
+  mo.n_will_props = G_N_ELEMENTS(will_props);
   a->mqtt = arts_mqtt_new(&mo, error);
   if (!a->mqtt)
     return FALSE;

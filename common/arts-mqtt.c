@@ -453,6 +453,21 @@ static gboolean setup_tls(ArtsMqtt *m, const ArtsMqttOptions *o,
   return TRUE;
 }
 
+/* PROPS as MQTT 5 user properties appended to *PLIST; on failure *PLIST
+ * is freed. */
+static int user_props(mosquitto_property **plist, const ArtsMqttProp *props,
+                      guint n_props) {
+  for (guint i = 0; i < n_props; i++) {
+    int rc = mosquitto_property_add_string_pair(
+        plist, MQTT_PROP_USER_PROPERTY, props[i].name, props[i].value);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      mosquitto_property_free_all(plist);
+      return rc;
+    }
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
 ArtsMqtt *arts_mqtt_new(const ArtsMqttOptions *o, GError **error) {
   lib_init_once();
   ArtsMqtt *m = g_new0(ArtsMqtt, 1);
@@ -487,8 +502,14 @@ ArtsMqtt *arts_mqtt_new(const ArtsMqttOptions *o, GError **error) {
   if (m->tls && !setup_tls(m, o, error))
     goto fail;
   if (o->will_topic) {
-    int rc = mosquitto_will_set_v5(m->mosq, o->will_topic, (int)o->will_len,
-                                   o->will_payload, 1, o->will_retain, NULL);
+    mosquitto_property *plist = NULL;
+    int rc = user_props(&plist, o->will_props, o->n_will_props);
+    /* On success the list is libmosquitto's. */
+    if (rc == MOSQ_ERR_SUCCESS)
+      rc = mosquitto_will_set_v5(m->mosq, o->will_topic, (int)o->will_len,
+                                 o->will_payload, 1, o->will_retain, plist);
+    if (rc != MOSQ_ERR_SUCCESS)
+      mosquitto_property_free_all(&plist);
     if (rc != MOSQ_ERR_SUCCESS) {
       g_set_error(error, ARTS_ERROR, ARTS_ERROR_CONFIG, "last will: %s",
                   mosquitto_strerror(rc));
@@ -576,15 +597,10 @@ int arts_mqtt_publish(ArtsMqtt *m, const char *topic, const void *payload,
     return -1;
   }
   mosquitto_property *plist = NULL;
-  for (guint i = 0; i < n_props; i++) {
-    if (mosquitto_property_add_string_pair(&plist, MQTT_PROP_USER_PROPERTY,
-                                           props[i].name, props[i].value) !=
-        MOSQ_ERR_SUCCESS) {
-      mosquitto_property_free_all(&plist);
-      g_set_error(error, ARTS_ERROR, ARTS_ERROR_MQTT,
-                  "user property %s: not valid", props[i].name);
-      return -1;
-    }
+  if (user_props(&plist, props, n_props) != MOSQ_ERR_SUCCESS) {
+    g_set_error_literal(error, ARTS_ERROR, ARTS_ERROR_MQTT,
+                        "user properties: not valid for MQTT");
+    return -1;
   }
   int mid = 0;
   qos = CLAMP(qos, 0, 2);

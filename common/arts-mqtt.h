@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct _ArtsMqtt ArtsMqtt;
 
-typedef struct {
+typedef struct _ArtsMqttProp {
   const char *name;
   const char *value;
 } ArtsMqttProp;          /* an MQTT 5 user property */
@@ -30,6 +30,8 @@ typedef struct {
   const void *will_payload;
   gsize will_len;
   gboolean will_retain;
+  const struct _ArtsMqttProp *will_props;  /* user properties, or NULL */
+  guint n_will_props;
   int keepalive_s;          /* 0: 10 s */
 } ArtsMqttOptions;
 

@@ -34,6 +34,10 @@ G_BEGIN_DECLS
 #define ARTS_PROP_MIGRATIONS    "migrations"
 #define ARTS_PROP_BASE          "base"
 #define ARTS_BASE_PRECOPY       "precopy"
+/* On a runtime's last will (a reg delete the broker sends when it loses
+ * the connection): tells it from a goodbye. */
+#define ARTS_PROP_CAUSE         "cause"
+#define ARTS_CAUSE_LAST_WILL    "last_will"
 /* Subtopics of snapshot/{module} (a subscription to snapshot/+ does not
  * see them: only a migration's target reads them). */
 #define ARTS_SNAPSHOT_PRECOPY_SUFFIX "/precopy"

@@ -294,6 +294,7 @@ typedef struct {
   OrchDaemon *d;
   char *uuid, *name, *topic;
   ArtsEnvelope *env;
+  gboolean will;        /* the runtime's last will, not its goodbye */
   guint source_id;
 } HeldDelete;
 
@@ -311,11 +312,12 @@ held_free(gpointer p)
 
 static void
 apply_delete(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
-             const char *uuid, const char *name)
+             const char *uuid, const char *name, gboolean will)
 {
   g_autoptr(GError) error = NULL;
-  const ArtsRuntime *rt = orch_realm_deregister(d->realm, uuid, name,
-                                                &error);
+  const ArtsRuntime *rt = will
+    ? orch_realm_connection_lost(d->realm, uuid, name, &error)
+    : orch_realm_deregister(d->realm, uuid, name, &error);
   if (!rt) {
     refuse(d, topic, env, error);
     return;
@@ -329,7 +331,7 @@ on_delete_due(gpointer user_data)
 {
   HeldDelete *h = user_data;
   h->source_id = 0;
-  apply_delete(h->d, h->topic, h->env, h->uuid, h->name);
+  apply_delete(h->d, h->topic, h->env, h->uuid, h->name, h->will);
   g_hash_table_remove(h->d->held, h->uuid);
   return G_SOURCE_REMOVE;
 }
@@ -343,7 +345,7 @@ release_held(OrchDaemon *d, const char *uuid)
   if (!h)
     return;
   g_clear_handle_id(&h->source_id, g_source_remove);
-  apply_delete(d, h->topic, h->env, h->uuid, h->name);
+  apply_delete(d, h->topic, h->env, h->uuid, h->name, h->will);
   g_hash_table_remove(d->held, uuid);
 }
 
@@ -361,10 +363,11 @@ release_all_held(OrchDaemon *d)
 
 static void
 hold_delete(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
-            const ArtsRuntime *rt)
+            const ArtsRuntime *rt, gboolean will)
 {
   HeldDelete *h = g_new0(HeldDelete, 1);
   h->d = d;
+  h->will = will;
   h->uuid = g_strdup(rt->uuid);
   h->name = g_strdup(rt->name);
   h->topic = g_strdup(topic);
@@ -389,8 +392,19 @@ reg_decode(const ArtsEnvelope *env, GError **error)
   return arts_runtime_from_json(env->data, error);
 }
 
+static gboolean
+is_last_will(const ArtsMqttProp *props, guint n_props)
+{
+  for (guint i = 0; i < n_props; i++)
+    if (g_strcmp0(props[i].name, ARTS_PROP_CAUSE) == 0
+        && g_strcmp0(props[i].value, ARTS_CAUSE_LAST_WILL) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
-handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
+handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
+           gboolean will)
 {
   g_autoptr(GError) error = NULL;
   /* reg update: a runtime says it is draining (issue 4). */
@@ -415,7 +429,7 @@ handle_reg(OrchDaemon *d, const char *topic, const ArtsEnvelope *env)
     refuse(d, topic, env, error);
   } else if (strcmp(env->action, "delete") == 0
              && stored->status == ARTS_STATUS_ALIVE) {
-    hold_delete(d, topic, env, rt);
+    hold_delete(d, topic, env, rt, will);
   } else {
     g_autoptr(JsonObject) details = arts_runtime_to_json(stored);
     answer_ok(d, topic, env, details);
@@ -651,7 +665,7 @@ orch_daemon_handle_props(OrchDaemon *d, const char *topic,
   if (env->type != ARTS_TYPE_REQ)
     return;
   if (is_reg)
-    handle_reg(d, topic, env);
+    handle_reg(d, topic, env, is_last_will(props, n_props));
   else
     handle_query(d, topic, env);
 }

@@ -319,17 +319,32 @@ orch_realm_check_deregister(OrchRealm *r, const char *uuid,
   return e ? e->rt : NULL;
 }
 
-const ArtsRuntime *
-orch_realm_deregister(OrchRealm *r, const char *uuid, const char *name,
-                      GError **error)
+static const ArtsRuntime *
+leave(OrchRealm *r, const char *uuid, const char *name, const char *event,
+      const char *why, GError **error)
 {
   Entry *e = check_deregister(r, uuid, name, error);
   if (!e)
     return NULL;
   if (e->rt->status == ARTS_STATUS_ALIVE)
-    set_status(r, e, ARTS_STATUS_DEAD, ARTS_EVENT_RUNTIME_LEFT,
-               "deregistered (reg delete: goodbye or last will)");
+    set_status(r, e, ARTS_STATUS_DEAD, event, why);
   return e->rt;
+}
+
+const ArtsRuntime *
+orch_realm_deregister(OrchRealm *r, const char *uuid, const char *name,
+                      GError **error)
+{
+  return leave(r, uuid, name, ARTS_EVENT_RUNTIME_LEFT,
+               "deregistered (reg delete: goodbye)", error);
+}
+
+const ArtsRuntime *
+orch_realm_connection_lost(OrchRealm *r, const char *uuid, const char *name,
+                           GError **error)
+{
+  return leave(r, uuid, name, ARTS_EVENT_RUNTIME_DIED,
+               "last will: the broker lost its connection", error);
 }
 
 static void

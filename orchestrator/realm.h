@@ -45,6 +45,11 @@ const ArtsRuntime *orch_realm_check_deregister(OrchRealm *r,
 /* reg delete: the runtime is dead (left). NAME, when given, must match. */
 const ArtsRuntime *orch_realm_deregister(OrchRealm *r, const char *uuid,
                                          const char *name, GError **error);
+/* The same reg delete as the runtime's last will (user property cause =
+ * last_will): the broker lost its connection, so it died (runtime_died). */
+const ArtsRuntime *orch_realm_connection_lost(OrchRealm *r, const char *uuid,
+                                              const char *name,
+                                              GError **error);
 /* A sample from stats/{TOPIC_UUID}. DATA is the sample as received, kept
  * as the runtime's latest telemetry. */
 gboolean orch_realm_telemetry(OrchRealm *r, const char *topic_uuid,

@@ -126,13 +126,15 @@ def case_watch():
                                 e.get("event") == "runtime_joined"], 5.0,
                        "runtime_joined of beta")
             r.kill_agent("beta", signal.SIGKILL)
-            # The last will is the agent's own reg delete (WIRE.md 2), the
-            # same message as a goodbye: the orchestrator may report either.
+            # The last will is the agent's own reg delete (WIRE.md 2) with
+            # the user property cause = last_will: it died, it did not leave.
             died, took = r.wait_for(lambda: [e for e in events()
                                              if e.get("name") == "beta" and
                                              e.get("event") in ("runtime_died",
                                                                 "runtime_left")],
                                     5.0, "runtime_died/left of beta")
+            check(died[0]["event"] == "runtime_died",
+                  f"kill -9 of beta reported as {died[0]['event']}")
             log(f"watch saw beta go ({died[0]['event']}) after {took:.2f} s")
             check(died[0]["uuid"] == r.agent_uuid("beta"), f"uuid: {died}")
         finally:

@@ -127,28 +127,36 @@ def case_dead(w):
 def case_will(w):
     """The last will (a reg delete sent by the broker when the runtime's
     connection dies) marks it dead at once, long before its telemetry
-    deadline."""
-    w.start_orchestrator()
-    a = new_uuid()
-    w.register(a, "alpha")
-    w.telemetry(a, interval_ms=10000)
-    will = envelope("delete", {"type": "runtime", "uuid": a, "name": "alpha"})
+    deadline. Ours says so (user property cause = last_will): the runtime
+    died; an ARTS runtime's plain will reads as a goodbye: it left."""
     import json
-    client = subprocess.Popen(
-        ["mosquitto_sub", "-p", str(w.port), "-t", "nothing", "-k", "30",
-         "--will-topic", w.topic("reg"), "--will-qos", "1",
-         "--will-payload", json.dumps(will)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    mark = w.sub.mark()
-    client.kill()   # kill -9: no DISCONNECT, the broker sends the will
-    client.wait()
-    t0 = time.monotonic()
-    w.state(a, "D", start=mark, timeout=5)
-    took = time.monotonic() - t0
-    check(took < 2.0, f"dead {took:.2f} s after kill -9")
-    w.wait_event(a, "runtime_left", start=mark)
-    w.answer_to("reg", will["object_id"])
+    w.start_orchestrator()
+    for name, props, event in (
+            ("alpha", ["-D", "will", "user-property", "cause", "last_will"],
+             "runtime_died"),
+            ("beta", [], "runtime_left")):
+        a = new_uuid()
+        w.register(a, name)
+        w.telemetry(a, interval_ms=10000)
+        will = envelope("delete", {"type": "runtime", "uuid": a,
+                                   "name": name})
+        client = subprocess.Popen(
+            ["mosquitto_sub", "-V", "mqttv5", "-p", str(w.port), "-t",
+             "nothing", "-k", "30", "--will-topic", w.topic("reg"),
+             "--will-qos", "1", "--will-payload", json.dumps(will)] + props,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        mark = w.sub.mark()
+        client.kill()   # kill -9: no DISCONNECT, the broker sends the will
+        client.wait()
+        t0 = time.monotonic()
+        w.state(a, "D", start=mark, timeout=5)
+        took = time.monotonic() - t0
+        check(took < 2.0, f"{name} dead {took:.2f} s after kill -9")
+        w.wait_event(a, event, start=mark)
+        check([e["event"] for e in w.events(a, start=mark)] == [event],
+              f"{name}'s will: {w.events(a, start=mark)!r}")
+        w.answer_to("reg", will["object_id"])
     w.stop_orchestrator()
 
 
