@@ -6,10 +6,9 @@ telemetry buffered during a broker outage arrives afterwards in order."""
 import json
 import os
 import signal
-import subprocess
 import time
 
-from realm import Realm, check, free_port, log, run_cases
+from realm import Realm, check, log, run_cases
 
 NAMES = ["alpha", "beta", "gamma"]
 
@@ -150,49 +149,38 @@ def case_late_orchestrator():
 
 
 def stats_subscriber(r, uuid):
-    """mosquitto_sub with a persistent session (-c) at QoS 1: with broker
+    """A persistent session (a client id) at QoS 1: with broker
     persistence on, the broker keeps its subscription across the restart
     and queues what arrives before it reconnects, so it sees every replayed
     sample in the order the broker got them."""
-    topic = f"{r.name}/proc/stats/{uuid}"
-    out = open(r.path("stats-sub.jsonl"), "w")
-    p = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p",
-                          str(r.port), "-V", "mqttv311", "-q", "1", "-c",
-                          "-i", "it-stats-" + r.name, "-t", topic],
-                         stdout=out, stderr=subprocess.STDOUT)
-    r.wait_for(lambda: os.path.getsize(out.name) > 0, 5.0,
-               "stats subscriber received a sample")
-    return p, out.name
+    sub = r.subscribe(f"{r.name}/proc/stats/{uuid}",
+                      client_id="it-stats-" + r.name)
+    sub.wait_for(lambda m: True, timeout=5.0)
+    return sub
 
 
 def outage(r):
     """Runs alpha through a 4.5 s broker outage (broker persistence on, see
     stats_subscriber); returns (replayed samples in arrival order, the
     timestamps among them sampled during the outage)."""
-    r.port = free_port()
-    persist = r.path("mosquitto-db") + "/"
-    os.makedirs(persist)
-    conf = r.broker_config().replace(
-        "persistence false",
-        f"persistence true\npersistence_location {persist}\n"
-        "autosave_interval 0")
-    r.start_broker(conf)
+    r.persistence = True
+    r.start_broker()
     r.start_orchestrator()
     r.start_agent("alpha")
     r.wait_for(lambda: r.runtime("alpha", "A"), 2.0, "alpha alive")
     uuid = r.agent_uuid("alpha")
-    sub, subfile = stats_subscriber(r, uuid)
+    sub = stats_subscriber(r, uuid)
     try:
         down_from = time.time() * 1000
         r.stop_broker()
         time.sleep(4.5)
         down_until = time.time() * 1000
-        r.start_broker(conf)
+        r.start_broker()
         # Live samples resume at once; the buffer follows once the
         # orchestrator has answered the agent's registration again. The
         # replay is done when a live sample reports an empty buffer.
         def replay_done():
-            msgs = read_samples(subfile)
+            msgs = samples(sub)
             return msgs if any(not m["replayed"] and m["ts"] > down_until
                                and m["buffered"] == 0
                                and any(x["replayed"] for x in msgs)
@@ -200,8 +188,7 @@ def outage(r):
         msgs, _ = r.wait_for(replay_done, 20.0,
                              "the outage replayed and live telemetry again")
     finally:
-        sub.terminate()
-        sub.wait()
+        r.unsubscribe(sub)
     replayed = [m for m in msgs if m["replayed"]]
     in_gap = [m["ts"] for m in replayed
               if down_from <= m["ts"] <= down_until]
@@ -246,19 +233,14 @@ def case_offline_history():
         r.assert_clean()
 
 
-def read_samples(path):
+def samples(sub):
     msgs = []
-    with open(path) as f:
-        for line in f:
-            try:
-                env = json.loads(line)
-            except ValueError:
-                continue
-            d = env.get("data", {})
-            if d.get("type") == "telemetry":
-                msgs.append({"ts": d.get("ts"), "replayed": d.get("replayed"),
-                             "buffered": d.get("metrics", {}).get(
-                                 "arts.agent.telemetry.buffered")})
+    for m in sub.snapshot(lambda m: m["json"]):
+        d = m["json"].get("data", {})
+        if d.get("type") == "telemetry":
+            msgs.append({"ts": d.get("ts"), "replayed": d.get("replayed"),
+                         "buffered": d.get("metrics", {}).get(
+                             "arts.agent.telemetry.buffered")})
     return msgs
 
 
