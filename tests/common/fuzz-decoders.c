@@ -79,6 +79,9 @@ static void parse_binary(const uint8_t *buf, size_t len) {
   ArtsSnapshotKind kind;
   g_autofree char *migration = NULL;
   arts_snapshot_props_parse(props, n, &kind, &migration, &offset, NULL);
+  gint64 migrations;
+  gboolean delta;
+  arts_snapshot_props_parse_extra(props, n, &migrations, &delta, NULL);
   GBytes *b = arts_base64_decode_strict(s, NULL);
   if (b)
     g_bytes_unref(b);
