@@ -31,18 +31,22 @@
 BITCASTS(float, uint32_t, f32_of, of_f32)
 BITCASTS(double, uint64_t, f64_of, of_f64)
 
-/* WebAssembly min and max (MAX): NaN wins, -0 < +0. */
-#define MINMAX_FN(T, name)                                              \
-  static inline T name(T a, T b, bool max)                              \
+/* WebAssembly min and max: NaN wins, -0 < +0. */
+#define MINMAX_FNS(T, min, max)                                         \
+  static inline T min(T a, T b)                                         \
   {                                                                     \
     if (isnan(a) || isnan(b))                                           \
       return a + b;                                                     \
-    if (a == 0 && b == 0)                                               \
-      return !signbit(a) == max ? a : b;                                \
-    return (max ? a > b : a < b) ? a : b;                               \
+    return a == 0 && b == 0 ? (signbit(a) ? a : b) : a < b ? a : b;     \
+  }                                                                     \
+  static inline T max(T a, T b)                                         \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    return a == 0 && b == 0 ? (signbit(a) ? b : a) : a > b ? a : b;     \
   }
-MINMAX_FN(float, fminmax32)
-MINMAX_FN(double, fminmax64)
+MINMAX_FNS(float, fmin32, fmax32)
+MINMAX_FNS(double, fmin64, fmax64)
 
 #define ROTATES(T, bits)                                                \
   static inline T rotl##bits(T x, T n)                                  \
@@ -329,7 +333,7 @@ static int32_t thread_offsets[OP_COUNT];
 /* The numeric ops that exist in both widths, one row each: the opcodes
  * (COL picks one: W32 or W64) and one expression of a and b for both.
  * SGN(x) is x as signed, MASK(x) the mask of a shift count, SIGN_BIT(x)
- * its top bit, and CLZ, CTZ, POPCNT, ROTL, ROTR, FMINMAX, LIBM pick the
+ * its top bit, and CLZ, CTZ, POPCNT, ROTL, ROTR, FMIN, FMAX, LIBM pick the
  * function of x's width. Each table is expanded once per width, where
  * the opcode order puts it. */
 #define W32(op32, op64) op32
@@ -343,7 +347,8 @@ static int32_t thread_offsets[OP_COUNT];
 #define POPCNT(x) BY_WIDTH(x, __builtin_popcount, __builtin_popcountll)
 #define ROTL(x, n) _Generic((x), uint32_t: rotl32, uint64_t: rotl64)(x, n)
 #define ROTR(x, n) _Generic((x), uint32_t: rotr32, uint64_t: rotr64)(x, n)
-#define FMINMAX(x) _Generic((x), float: fminmax32, double: fminmax64)
+#define FMIN(x, y) _Generic((x), float: fmin32, double: fmin64)(x, y)
+#define FMAX(x, y) _Generic((x), float: fmax32, double: fmax64)(x, y)
 #define LIBM(fn, x) _Generic((x), float: fn##f, double: fn)(x)
 
 /* The integer ones have an immediate form too. */
@@ -397,8 +402,8 @@ static int32_t thread_offsets[OP_COUNT];
   F_BIN(COL(0x93, 0xa1), a - b)                                         \
   F_BIN(COL(0x94, 0xa2), a * b)                                         \
   F_BIN(COL(0x95, 0xa3), a / b)                                         \
-  F_BIN(COL(0x96, 0xa4), FMINMAX(a)(a, b, false))                       \
-  F_BIN(COL(0x97, 0xa5), FMINMAX(a)(a, b, true))                        \
+  F_BIN(COL(0x96, 0xa4), FMIN(a, b))                                    \
+  F_BIN(COL(0x97, 0xa5), FMAX(a, b))                                    \
   I_BIN(COL(0x98, 0xa6), (a & ~SIGN_BIT(a)) | (b & SIGN_BIT(b)))
 /* int to float conversions: the source type and its getter */
 #define TO_FLOAT_OPS(X, COL)                                            \
