@@ -106,41 +106,22 @@ static uint8_t satu8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
 static int16_t sat16(int v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : (int16_t)v; }
 static uint16_t satu16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
 
-static float fminw(float a, float b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-
-static float fmaxw(float a, float b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-
-static double dminw(double a, double b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-
-static double dmaxw(double a, double b)
-{
-  if (isnan(a) || isnan(b))
-    return a + b;
-  if (a == 0 && b == 0)
-    return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
+/* WebAssembly min and max: NaN wins, -0 < +0. */
+#define MINMAX_FNS(T, min, max)                                         \
+  static T min(T a, T b)                                                \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    return a == 0 && b == 0 ? (signbit(a) ? a : b) : a < b ? a : b;     \
+  }                                                                     \
+  static T max(T a, T b)                                                \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    return a == 0 && b == 0 ? (signbit(a) ? b : a) : a > b ? a : b;     \
+  }
+MINMAX_FNS(float, fminw, fmaxw)
+MINMAX_FNS(double, dminw, dmaxw)
 
 static float fround(float (*fn)(float), float a)
 {
@@ -173,8 +154,118 @@ static uint32_t sat_u32(double x)
 }
 
 #define LANES(n, expr) for (int i = 0; i < (n); i++) { expr; }
+/* X as the result's lane type F; lane i of the result, as lanes F, is
+ * EXPR (wrapped to the lane type). */
+#define AS(f, x) ((__typeof__(r.f[0]))(x))
+#define SET(f, expr) r.f[i] = AS(f, expr)
 #define CMP(n, f, op) LANES(n, r.f[i] = (A.f[i] op B.f[i]) ? -1 : 0)
 #define CMPU(n, f, g, op) LANES(n, r.g[i] = (A.f[i] op B.f[i]) ? -1 : 0)
+#define ALL_TRUE(n, f)                                                  \
+  {                                                                     \
+    int ok = 1;                                                         \
+    LANES(n, ok &= A.f[i] != 0);                                        \
+    d[0] = (uint32_t)ok;                                                \
+    return;                                                             \
+  }
+#define BITMASK(n, f, top)                                              \
+  {                                                                     \
+    uint32_t m = 0;                                                     \
+    LANES(n, m |= (uint32_t)(A.f[i] >> (top)) << i);                    \
+    d[0] = m;                                                           \
+    return;                                                             \
+  }
+
+/* The integer lane shapes share their layout of sub-opcodes from BASE
+ * (i8x16 96, i16x8 128, i32x4 160, i64x2 192): N lanes, signed S and
+ * unsigned U lanes of BITS bits; the wider shapes' ops that take the
+ * next narrower lanes as NS, NU. */
+#define INT_LANE_OPS(base, n, s, u, bits)                               \
+  case base: LANES(n, SET(u, A.s[i] < 0 ? 0 - A.u[i] : A.u[i])); break; \
+  case base + 1: LANES(n, SET(u, 0 - A.u[i])); break;                   \
+  case base + 3: ALL_TRUE(n, u)                                         \
+  case base + 4: BITMASK(n, u, (bits) - 1)                              \
+  case base + 11: LANES(n, SET(u, A.u[i] << (b[0] & ((bits) - 1)))); break; \
+  case base + 12: LANES(n, SET(s, A.s[i] >> (b[0] & ((bits) - 1)))); break; \
+  case base + 13: LANES(n, SET(u, A.u[i] >> (b[0] & ((bits) - 1)))); break; \
+  case base + 14: LANES(n, SET(u, A.u[i] + B.u[i])); break;             \
+  case base + 17: LANES(n, SET(u, A.u[i] - B.u[i])); break;
+#define SAT_OPS(base, n, s, u, sat, satu)                               \
+  case base + 15: LANES(n, r.s[i] = sat(A.s[i] + B.s[i])); break;       \
+  case base + 16: LANES(n, r.u[i] = satu(A.u[i] + B.u[i])); break;      \
+  case base + 18: LANES(n, r.s[i] = sat(A.s[i] - B.s[i])); break;       \
+  case base + 19: LANES(n, r.u[i] = satu(A.u[i] - B.u[i])); break;
+#define NARROW_OPS(base, n, s, u, ws, sat, satu)                        \
+  case base + 5:                                                        \
+    LANES(n, r.s[i] = sat(A.ws[i]); r.s[i + (n)] = sat(B.ws[i]));       \
+    break;                                                              \
+  case base + 6:                                                        \
+    LANES(n, r.u[i] = satu(A.ws[i]); r.u[i + (n)] = satu(B.ws[i]));     \
+    break;
+#define MINMAX_OPS(base, n, s, u)                                       \
+  case base + 22: LANES(n, r.s[i] = A.s[i] < B.s[i] ? A.s[i] : B.s[i]); break; \
+  case base + 23: LANES(n, r.u[i] = A.u[i] < B.u[i] ? A.u[i] : B.u[i]); break; \
+  case base + 24: LANES(n, r.s[i] = A.s[i] > B.s[i] ? A.s[i] : B.s[i]); break; \
+  case base + 25: LANES(n, r.u[i] = A.u[i] > B.u[i] ? A.u[i] : B.u[i]); break;
+#define AVGR_OP(base, n, u)                                             \
+  case base + 27: LANES(n, SET(u, (A.u[i] + B.u[i] + 1) >> 1)); break;
+#define MUL_OP(base, n, u)                                              \
+  case base + 21: LANES(n, SET(u, A.u[i] * B.u[i])); break;
+/* extend and extmul, low and high halves: lanes NS/NU widened first */
+#define WIDEN_OPS(base, n, s, u, ns, nu)                                \
+  case base + 7: LANES(n, SET(s, A.ns[i])); break;                      \
+  case base + 8: LANES(n, SET(s, A.ns[i + (n)])); break;                \
+  case base + 9: LANES(n, SET(u, A.nu[i])); break;                      \
+  case base + 10: LANES(n, SET(u, A.nu[i + (n)])); break;               \
+  case base + 28: LANES(n, SET(s, AS(s, A.ns[i]) * B.ns[i])); break;     \
+  case base + 29:                                                       \
+    LANES(n, SET(s, AS(s, A.ns[i + (n)]) * B.ns[i + (n)]));             \
+    break;                                                              \
+  case base + 30: LANES(n, SET(u, AS(u, A.nu[i]) * B.nu[i])); break;     \
+  case base + 31:                                                       \
+    LANES(n, SET(u, AS(u, A.nu[i + (n)]) * B.nu[i + (n)]));             \
+    break;
+/* The ten integer comparisons (eq ne lt_s lt_u gt_s gt_u le_s le_u
+ * ge_s ge_u) and the six of floats and i64x2 (eq ne lt gt le ge), lanes
+ * F compared, lanes I set to all ones or zero. */
+#define INT_CMP_OPS(base, n, s, u)                                      \
+  case base: CMP(n, s, ==); break;                                      \
+  case base + 1: CMP(n, s, !=); break;                                  \
+  case base + 2: CMP(n, s, <); break;                                   \
+  case base + 3: CMPU(n, u, s, <); break;                               \
+  case base + 4: CMP(n, s, >); break;                                   \
+  case base + 5: CMPU(n, u, s, >); break;                               \
+  case base + 6: CMP(n, s, <=); break;                                  \
+  case base + 7: CMPU(n, u, s, <=); break;                              \
+  case base + 8: CMP(n, s, >=); break;                                  \
+  case base + 9: CMPU(n, u, s, >=); break;
+#define ORDERED_CMP_OPS(base, n, f, i_)                                 \
+  case base: CMPU(n, f, i_, ==); break;                                 \
+  case base + 1: CMPU(n, f, i_, !=); break;                             \
+  case base + 2: CMPU(n, f, i_, <); break;                              \
+  case base + 3: CMPU(n, f, i_, >); break;                              \
+  case base + 4: CMPU(n, f, i_, <=); break;                             \
+  case base + 5: CMPU(n, f, i_, >=); break;
+/* f32x4 from 224, f64x2 from 236: N lanes F, their bits U with sign bit
+ * SIGN; MIN, MAX and SQRT of the lane type */
+#define FLOAT_LANE_OPS(base, n, f, u, sign, min, max, sqrt_)              \
+  case base: LANES(n, r.u[i] = A.u[i] & ~(sign)); break;                \
+  case base + 1: LANES(n, r.u[i] = A.u[i] ^ (sign)); break;             \
+  case base + 3: LANES(n, r.f[i] = sqrt_(A.f[i])); break;               \
+  case base + 4: LANES(n, r.f[i] = A.f[i] + B.f[i]); break;             \
+  case base + 5: LANES(n, r.f[i] = A.f[i] - B.f[i]); break;             \
+  case base + 6: LANES(n, r.f[i] = A.f[i] * B.f[i]); break;             \
+  case base + 7: LANES(n, r.f[i] = A.f[i] / B.f[i]); break;             \
+  case base + 8: LANES(n, r.f[i] = min(A.f[i], B.f[i])); break;         \
+  case base + 9: LANES(n, r.f[i] = max(A.f[i], B.f[i])); break;         \
+  case base + 10: LANES(n, r.f[i] = B.f[i] < A.f[i] ? B.f[i] : A.f[i]); break; \
+  case base + 11: LANES(n, r.f[i] = A.f[i] < B.f[i] ? B.f[i] : A.f[i]); break;
+/* i32x4 from f32x4 (248) or the two f64x2 lanes (252), saturating, and
+ * back to floats F */
+#define CONVERT_OPS(base, n, f)                                         \
+  case base: LANES(n, r.i32[i] = sat_i32(A.f[i])); break;               \
+  case base + 1: LANES(n, r.u32[i] = sat_u32(A.f[i])); break;           \
+  case base + 2: LANES(n, SET(f, A.i32[i])); break;                     \
+  case base + 3: LANES(n, SET(f, A.u32[i])); break;
 
 void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
                     const uint64_t *b, const uint64_t *c, const uint32_t *imm)
@@ -208,48 +299,12 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
   case 28: case 32: r = A; r.u32[lane] = (uint32_t)b[0]; break;
   case 29: case 33: d[0] = A.u64[lane]; return;
   case 30: case 34: r = A; r.u64[lane] = b[0]; break;
-  case 35: CMP(16, i8, ==); break;
-  case 36: CMP(16, i8, !=); break;
-  case 37: CMP(16, i8, <); break;
-  case 38: CMPU(16, u8, i8, <); break;
-  case 39: CMP(16, i8, >); break;
-  case 40: CMPU(16, u8, i8, >); break;
-  case 41: CMP(16, i8, <=); break;
-  case 42: CMPU(16, u8, i8, <=); break;
-  case 43: CMP(16, i8, >=); break;
-  case 44: CMPU(16, u8, i8, >=); break;
-  case 45: CMP(8, i16, ==); break;
-  case 46: CMP(8, i16, !=); break;
-  case 47: CMP(8, i16, <); break;
-  case 48: CMPU(8, u16, i16, <); break;
-  case 49: CMP(8, i16, >); break;
-  case 50: CMPU(8, u16, i16, >); break;
-  case 51: CMP(8, i16, <=); break;
-  case 52: CMPU(8, u16, i16, <=); break;
-  case 53: CMP(8, i16, >=); break;
-  case 54: CMPU(8, u16, i16, >=); break;
-  case 55: CMP(4, i32, ==); break;
-  case 56: CMP(4, i32, !=); break;
-  case 57: CMP(4, i32, <); break;
-  case 58: CMPU(4, u32, i32, <); break;
-  case 59: CMP(4, i32, >); break;
-  case 60: CMPU(4, u32, i32, >); break;
-  case 61: CMP(4, i32, <=); break;
-  case 62: CMPU(4, u32, i32, <=); break;
-  case 63: CMP(4, i32, >=); break;
-  case 64: CMPU(4, u32, i32, >=); break;
-  case 65: CMPU(4, f32, i32, ==); break;
-  case 66: CMPU(4, f32, i32, !=); break;
-  case 67: CMPU(4, f32, i32, <); break;
-  case 68: CMPU(4, f32, i32, >); break;
-  case 69: CMPU(4, f32, i32, <=); break;
-  case 70: CMPU(4, f32, i32, >=); break;
-  case 71: CMPU(2, f64, i64, ==); break;
-  case 72: CMPU(2, f64, i64, !=); break;
-  case 73: CMPU(2, f64, i64, <); break;
-  case 74: CMPU(2, f64, i64, >); break;
-  case 75: CMPU(2, f64, i64, <=); break;
-  case 76: CMPU(2, f64, i64, >=); break;
+  INT_CMP_OPS(35, 16, i8, u8)
+  INT_CMP_OPS(45, 8, i16, u16)
+  INT_CMP_OPS(55, 4, i32, u32)
+  ORDERED_CMP_OPS(65, 4, f32, i32)
+  ORDERED_CMP_OPS(71, 2, f64, i64)
+  ORDERED_CMP_OPS(214, 2, i64, i64)
   case 77: LANES(2, r.u64[i] = ~A.u64[i]); break;
   case 78: LANES(2, r.u64[i] = A.u64[i] & B.u64[i]); break;
   case 79: LANES(2, r.u64[i] = A.u64[i] & ~B.u64[i]); break;
@@ -260,190 +315,49 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
   case 83: d[0] = (A.u64[0] | A.u64[1]) != 0; return;
   case 94: LANES(2, r.f32[i] = (float)A.f64[i]); break;
   case 95: LANES(2, r.f64[i] = (double)A.f32[i]); break;
-  case 96: LANES(16, r.u8[i] = (uint8_t)(A.i8[i] < 0 ? -A.i8[i] : A.i8[i]));
-    break;
-  case 97: LANES(16, r.u8[i] = (uint8_t)-A.u8[i]); break;
+  INT_LANE_OPS(96, 16, i8, u8, 8)
+  INT_LANE_OPS(128, 8, i16, u16, 16)
+  INT_LANE_OPS(160, 4, i32, u32, 32)
+  INT_LANE_OPS(192, 2, i64, u64, 64)
+  SAT_OPS(96, 16, i8, u8, sat8, satu8)
+  SAT_OPS(128, 8, i16, u16, sat16, satu16)
+  NARROW_OPS(96, 8, i8, u8, i16, sat8, satu8)
+  NARROW_OPS(128, 4, i16, u16, i32, sat16, satu16)
+  MINMAX_OPS(96, 16, i8, u8)
+  MINMAX_OPS(128, 8, i16, u16)
+  MINMAX_OPS(160, 4, i32, u32)
+  AVGR_OP(96, 16, u8)
+  AVGR_OP(128, 8, u16)
+  MUL_OP(128, 8, u16)
+  MUL_OP(160, 4, u32)
+  MUL_OP(192, 2, u64)
+  WIDEN_OPS(128, 8, i16, u16, i8, u8)
+  WIDEN_OPS(160, 4, i32, u32, i16, u16)
+  WIDEN_OPS(192, 2, i64, u64, i32, u32)
+  FLOAT_LANE_OPS(224, 4, f32, u32, 0x80000000u, fminw, fmaxw, sqrtf)
+  FLOAT_LANE_OPS(236, 2, f64, u64, 0x8000000000000000ull, dminw, dmaxw,
+                 sqrt)
+  CONVERT_OPS(248, 4, f32)
+  CONVERT_OPS(252, 2, f64)
   case 98: LANES(16, r.u8[i] = (uint8_t)__builtin_popcount(A.u8[i])); break;
-  case 99: {
-    int ok = 1;
-    LANES(16, ok &= A.u8[i] != 0);
-    d[0] = (uint32_t)ok;
-    return;
-  }
-  case 100: {
-    uint32_t m = 0;
-    LANES(16, m |= (uint32_t)(A.u8[i] >> 7) << i);
-    d[0] = m;
-    return;
-  }
-  case 101:
-    LANES(8, r.i8[i] = sat8(A.i16[i]); r.i8[i + 8] = sat8(B.i16[i]));
-    break;
-  case 102:
-    LANES(8, r.u8[i] = satu8(A.i16[i]); r.u8[i + 8] = satu8(B.i16[i]));
-    break;
   case 103: LANES(4, r.f32[i] = fround(ceilf, A.f32[i])); break;
   case 104: LANES(4, r.f32[i] = fround(floorf, A.f32[i])); break;
   case 105: LANES(4, r.f32[i] = fround(truncf, A.f32[i])); break;
   case 106: LANES(4, r.f32[i] = fround(nearbyintf, A.f32[i])); break;
-  case 107: LANES(16, r.u8[i] = (uint8_t)(A.u8[i] << (b[0] & 7))); break;
-  case 108: LANES(16, r.i8[i] = (int8_t)(A.i8[i] >> (b[0] & 7))); break;
-  case 109: LANES(16, r.u8[i] = (uint8_t)(A.u8[i] >> (b[0] & 7))); break;
-  case 110: LANES(16, r.u8[i] = (uint8_t)(A.u8[i] + B.u8[i])); break;
-  case 111: LANES(16, r.i8[i] = sat8(A.i8[i] + B.i8[i])); break;
-  case 112: LANES(16, r.u8[i] = satu8(A.u8[i] + B.u8[i])); break;
-  case 113: LANES(16, r.u8[i] = (uint8_t)(A.u8[i] - B.u8[i])); break;
-  case 114: LANES(16, r.i8[i] = sat8(A.i8[i] - B.i8[i])); break;
-  case 115: LANES(16, r.u8[i] = satu8(A.u8[i] - B.u8[i])); break;
   case 116: LANES(2, r.f64[i] = dround(ceil, A.f64[i])); break;
   case 117: LANES(2, r.f64[i] = dround(floor, A.f64[i])); break;
-  case 118: LANES(16, r.i8[i] = A.i8[i] < B.i8[i] ? A.i8[i] : B.i8[i]); break;
-  case 119: LANES(16, r.u8[i] = A.u8[i] < B.u8[i] ? A.u8[i] : B.u8[i]); break;
-  case 120: LANES(16, r.i8[i] = A.i8[i] > B.i8[i] ? A.i8[i] : B.i8[i]); break;
-  case 121: LANES(16, r.u8[i] = A.u8[i] > B.u8[i] ? A.u8[i] : B.u8[i]); break;
   case 122: LANES(2, r.f64[i] = dround(trunc, A.f64[i])); break;
-  case 123: LANES(16, r.u8[i] = (uint8_t)((A.u8[i] + B.u8[i] + 1) >> 1)); break;
+  case 148: LANES(2, r.f64[i] = dround(nearbyint, A.f64[i])); break;
   case 124: LANES(8, r.i16[i] = (int16_t)(A.i8[2 * i] + A.i8[2 * i + 1])); break;
   case 125: LANES(8, r.u16[i] = (uint16_t)(A.u8[2 * i] + A.u8[2 * i + 1])); break;
   case 126: LANES(4, r.i32[i] = A.i16[2 * i] + A.i16[2 * i + 1]); break;
   case 127: LANES(4, r.u32[i] = (uint32_t)A.u16[2 * i] + A.u16[2 * i + 1]); break;
-  case 128: LANES(8, r.u16[i] = (uint16_t)(A.i16[i] < 0 ? -A.i16[i] : A.i16[i]));
-    break;
-  case 129: LANES(8, r.u16[i] = (uint16_t)-A.u16[i]); break;
   case 130: LANES(8, r.i16[i] = sat16((A.i16[i] * B.i16[i] + 0x4000) >> 15));
     break;
-  case 131: {
-    int ok = 1;
-    LANES(8, ok &= A.u16[i] != 0);
-    d[0] = (uint32_t)ok;
-    return;
-  }
-  case 132: {
-    uint32_t m = 0;
-    LANES(8, m |= (uint32_t)(A.u16[i] >> 15) << i);
-    d[0] = m;
-    return;
-  }
-  case 133:
-    LANES(4, r.i16[i] = sat16(A.i32[i]); r.i16[i + 4] = sat16(B.i32[i]));
-    break;
-  case 134:
-    LANES(4, r.u16[i] = satu16(A.i32[i]); r.u16[i + 4] = satu16(B.i32[i]));
-    break;
-  case 135: LANES(8, r.i16[i] = A.i8[i]); break;
-  case 136: LANES(8, r.i16[i] = A.i8[i + 8]); break;
-  case 137: LANES(8, r.u16[i] = A.u8[i]); break;
-  case 138: LANES(8, r.u16[i] = A.u8[i + 8]); break;
-  case 139: LANES(8, r.u16[i] = (uint16_t)(A.u16[i] << (b[0] & 15))); break;
-  case 140: LANES(8, r.i16[i] = (int16_t)(A.i16[i] >> (b[0] & 15))); break;
-  case 141: LANES(8, r.u16[i] = (uint16_t)(A.u16[i] >> (b[0] & 15))); break;
-  case 142: LANES(8, r.u16[i] = (uint16_t)(A.u16[i] + B.u16[i])); break;
-  case 143: LANES(8, r.i16[i] = sat16(A.i16[i] + B.i16[i])); break;
-  case 144: LANES(8, r.u16[i] = satu16(A.u16[i] + B.u16[i])); break;
-  case 145: LANES(8, r.u16[i] = (uint16_t)(A.u16[i] - B.u16[i])); break;
-  case 146: LANES(8, r.i16[i] = sat16(A.i16[i] - B.i16[i])); break;
-  case 147: LANES(8, r.u16[i] = satu16(A.u16[i] - B.u16[i])); break;
-  case 148: LANES(2, r.f64[i] = dround(nearbyint, A.f64[i])); break;
-  case 149: LANES(8, r.u16[i] = (uint16_t)(A.u16[i] * B.u16[i])); break;
-  case 150: LANES(8, r.i16[i] = A.i16[i] < B.i16[i] ? A.i16[i] : B.i16[i]); break;
-  case 151: LANES(8, r.u16[i] = A.u16[i] < B.u16[i] ? A.u16[i] : B.u16[i]); break;
-  case 152: LANES(8, r.i16[i] = A.i16[i] > B.i16[i] ? A.i16[i] : B.i16[i]); break;
-  case 153: LANES(8, r.u16[i] = A.u16[i] > B.u16[i] ? A.u16[i] : B.u16[i]); break;
-  case 155: LANES(8, r.u16[i] = (uint16_t)((A.u16[i] + B.u16[i] + 1) >> 1)); break;
-  case 156: LANES(8, r.i16[i] = (int16_t)(A.i8[i] * B.i8[i])); break;
-  case 157: LANES(8, r.i16[i] = (int16_t)(A.i8[i + 8] * B.i8[i + 8])); break;
-  case 158: LANES(8, r.u16[i] = (uint16_t)(A.u8[i] * B.u8[i])); break;
-  case 159: LANES(8, r.u16[i] = (uint16_t)(A.u8[i + 8] * B.u8[i + 8])); break;
-  case 160: LANES(4, r.u32[i] = A.i32[i] < 0 ? 0u - A.u32[i] : A.u32[i]); break;
-  case 161: LANES(4, r.u32[i] = 0u - A.u32[i]); break;
-  case 163: {
-    int ok = 1;
-    LANES(4, ok &= A.u32[i] != 0);
-    d[0] = (uint32_t)ok;
-    return;
-  }
-  case 164: {
-    uint32_t m = 0;
-    LANES(4, m |= (A.u32[i] >> 31) << i);
-    d[0] = m;
-    return;
-  }
-  case 167: LANES(4, r.i32[i] = A.i16[i]); break;
-  case 168: LANES(4, r.i32[i] = A.i16[i + 4]); break;
-  case 169: LANES(4, r.u32[i] = A.u16[i]); break;
-  case 170: LANES(4, r.u32[i] = A.u16[i + 4]); break;
-  case 171: LANES(4, r.u32[i] = A.u32[i] << (b[0] & 31)); break;
-  case 172: LANES(4, r.i32[i] = A.i32[i] >> (b[0] & 31)); break;
-  case 173: LANES(4, r.u32[i] = A.u32[i] >> (b[0] & 31)); break;
-  case 174: LANES(4, r.u32[i] = A.u32[i] + B.u32[i]); break;
-  case 177: LANES(4, r.u32[i] = A.u32[i] - B.u32[i]); break;
-  case 181: LANES(4, r.u32[i] = A.u32[i] * B.u32[i]); break;
-  case 182: LANES(4, r.i32[i] = A.i32[i] < B.i32[i] ? A.i32[i] : B.i32[i]); break;
-  case 183: LANES(4, r.u32[i] = A.u32[i] < B.u32[i] ? A.u32[i] : B.u32[i]); break;
-  case 184: LANES(4, r.i32[i] = A.i32[i] > B.i32[i] ? A.i32[i] : B.i32[i]); break;
-  case 185: LANES(4, r.u32[i] = A.u32[i] > B.u32[i] ? A.u32[i] : B.u32[i]); break;
   case 186:
     LANES(4, r.u32[i] = (uint32_t)(A.i16[2 * i] * B.i16[2 * i]) +
                         (uint32_t)(A.i16[2 * i + 1] * B.i16[2 * i + 1]));
     break;
-  case 188: LANES(4, r.i32[i] = A.i16[i] * B.i16[i]); break;
-  case 189: LANES(4, r.i32[i] = A.i16[i + 4] * B.i16[i + 4]); break;
-  case 190: LANES(4, r.u32[i] = (uint32_t)A.u16[i] * B.u16[i]); break;
-  case 191: LANES(4, r.u32[i] = (uint32_t)A.u16[i + 4] * B.u16[i + 4]); break;
-  case 192: LANES(2, r.u64[i] = A.i64[i] < 0 ? 0ull - A.u64[i] : A.u64[i]); break;
-  case 193: LANES(2, r.u64[i] = 0ull - A.u64[i]); break;
-  case 195: d[0] = A.u64[0] != 0 && A.u64[1] != 0; return;
-  case 196: d[0] = (uint32_t)((A.u64[0] >> 63) | (A.u64[1] >> 63) << 1); return;
-  case 199: LANES(2, r.i64[i] = A.i32[i]); break;
-  case 200: LANES(2, r.i64[i] = A.i32[i + 2]); break;
-  case 201: LANES(2, r.u64[i] = A.u32[i]); break;
-  case 202: LANES(2, r.u64[i] = A.u32[i + 2]); break;
-  case 203: LANES(2, r.u64[i] = A.u64[i] << (b[0] & 63)); break;
-  case 204: LANES(2, r.i64[i] = A.i64[i] >> (b[0] & 63)); break;
-  case 205: LANES(2, r.u64[i] = A.u64[i] >> (b[0] & 63)); break;
-  case 206: LANES(2, r.u64[i] = A.u64[i] + B.u64[i]); break;
-  case 209: LANES(2, r.u64[i] = A.u64[i] - B.u64[i]); break;
-  case 213: LANES(2, r.u64[i] = A.u64[i] * B.u64[i]); break;
-  case 214: CMP(2, i64, ==); break;
-  case 215: CMP(2, i64, !=); break;
-  case 216: CMP(2, i64, <); break;
-  case 217: CMP(2, i64, >); break;
-  case 218: CMP(2, i64, <=); break;
-  case 219: CMP(2, i64, >=); break;
-  case 220: LANES(2, r.i64[i] = (int64_t)A.i32[i] * B.i32[i]); break;
-  case 221: LANES(2, r.i64[i] = (int64_t)A.i32[i + 2] * B.i32[i + 2]); break;
-  case 222: LANES(2, r.u64[i] = (uint64_t)A.u32[i] * B.u32[i]); break;
-  case 223: LANES(2, r.u64[i] = (uint64_t)A.u32[i + 2] * B.u32[i + 2]); break;
-  case 224: LANES(4, r.u32[i] = A.u32[i] & 0x7fffffffu); break;
-  case 225: LANES(4, r.u32[i] = A.u32[i] ^ 0x80000000u); break;
-  case 227: LANES(4, r.f32[i] = sqrtf(A.f32[i])); break;
-  case 228: LANES(4, r.f32[i] = A.f32[i] + B.f32[i]); break;
-  case 229: LANES(4, r.f32[i] = A.f32[i] - B.f32[i]); break;
-  case 230: LANES(4, r.f32[i] = A.f32[i] * B.f32[i]); break;
-  case 231: LANES(4, r.f32[i] = A.f32[i] / B.f32[i]); break;
-  case 232: LANES(4, r.f32[i] = fminw(A.f32[i], B.f32[i])); break;
-  case 233: LANES(4, r.f32[i] = fmaxw(A.f32[i], B.f32[i])); break;
-  case 234: LANES(4, r.f32[i] = B.f32[i] < A.f32[i] ? B.f32[i] : A.f32[i]); break;
-  case 235: LANES(4, r.f32[i] = A.f32[i] < B.f32[i] ? B.f32[i] : A.f32[i]); break;
-  case 236: LANES(2, r.u64[i] = A.u64[i] & 0x7fffffffffffffffull); break;
-  case 237: LANES(2, r.u64[i] = A.u64[i] ^ 0x8000000000000000ull); break;
-  case 239: LANES(2, r.f64[i] = sqrt(A.f64[i])); break;
-  case 240: LANES(2, r.f64[i] = A.f64[i] + B.f64[i]); break;
-  case 241: LANES(2, r.f64[i] = A.f64[i] - B.f64[i]); break;
-  case 242: LANES(2, r.f64[i] = A.f64[i] * B.f64[i]); break;
-  case 243: LANES(2, r.f64[i] = A.f64[i] / B.f64[i]); break;
-  case 244: LANES(2, r.f64[i] = dminw(A.f64[i], B.f64[i])); break;
-  case 245: LANES(2, r.f64[i] = dmaxw(A.f64[i], B.f64[i])); break;
-  case 246: LANES(2, r.f64[i] = B.f64[i] < A.f64[i] ? B.f64[i] : A.f64[i]); break;
-  case 247: LANES(2, r.f64[i] = A.f64[i] < B.f64[i] ? B.f64[i] : A.f64[i]); break;
-  case 248: LANES(4, r.i32[i] = sat_i32(A.f32[i])); break;
-  case 249: LANES(4, r.u32[i] = sat_u32(A.f32[i])); break;
-  case 250: LANES(4, r.f32[i] = (float)A.i32[i]); break;
-  case 251: LANES(4, r.f32[i] = (float)A.u32[i]); break;
-  case 252: LANES(2, r.i32[i] = sat_i32(A.f64[i])); break;
-  case 253: LANES(2, r.u32[i] = sat_u32(A.f64[i])); break;
-  case 254: LANES(2, r.f64[i] = (double)A.i32[i]); break;
-  case 255: LANES(2, r.f64[i] = (double)A.u32[i]); break;
   default: break;
   }
   memcpy(d, &r, 16);
