@@ -16,8 +16,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from realm import (BUILD, SKIP, Realm, TestFailure, binary, check, log,  # noqa: E402
-                   run_cases)
+from realm import (BUILD, SKIP, Realm, TestFailure, binary, check,  # noqa: E402
+                   envelope, log, run_cases)
 
 NAMES = ("alpha", "beta", "gamma")
 
@@ -153,9 +153,8 @@ def snapshot_watch(r, uuid):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def ctl_argv(r, *args, timeout_ms=60000):
-    return [binary("cli/arts-ctl")] + r.common_args(r.ctl_credentials) + \
-        ["--timeout", str(timeout_ms)] + list(args)
+def ctl_argv(r, *args):
+    return r.ctl_argv(*args, timeout_ms=60000)
 
 
 # -- cases ------------------------------------------------------------------
@@ -451,39 +450,22 @@ def raw_create(r, payload, name):
     module of it on control with raw MQTT, as any ARTS client may: the
     orchestrator's answer's data."""
     import hashlib
-    import uuid as uuidlib
     sha = hashlib.sha256(payload).hexdigest()
-    base = ["-h", "127.0.0.1", "-p", str(r.port), "-V", "5", "-q", "1"]
-    blob = r.path(f"{name}.bin")
-    with open(blob, "wb") as f:
-        f.write(payload)
-    subprocess.run(["mosquitto_pub"] + base + ["-r", "-t",
-                   f"{r.name}/proc/program/{sha}", "-f", blob],
-                   check=True, timeout=60)
-    oid = str(uuidlib.uuid4())
-    req = {"object_id": oid, "action": "create", "type": "arts_req",
-           "data": {"type": "module", "name": name, "filename": name + ".wasm",
-                    "filetype": "WA", "sha256": sha, "args": [], "env": [],
-                    "apis": ["wasm", "wasi"], "fault_crash": "ignore"}}
-    sub = subprocess.Popen(["mosquitto_sub"] + base + ["-t",
-                           f"{r.name}/proc/control", "-W", "20"],
-                           stdout=subprocess.PIPE, text=True)
+    r.pub(f"{r.name}/proc/program/{sha}", payload, retain=True)
+    req = envelope("create", {
+        "type": "module", "name": name, "filename": name + ".wasm",
+        "filetype": "WA", "sha256": sha, "args": [], "env": [],
+        "apis": ["wasm", "wasi"], "fault_crash": "ignore"})
+    sub = r.subscribe(f"{r.name}/proc/control")
     try:
-        time.sleep(0.3)   # subscribed
-        subprocess.run(["mosquitto_pub"] + base + ["-t",
-                       f"{r.name}/proc/control", "-m", json.dumps(req)],
-                       check=True, timeout=30)
-        for line in sub.stdout:
-            try:
-                m = json.loads(line)
-            except ValueError:
-                continue
-            if m.get("object_id") == oid and m.get("type") == "arts_resp":
-                return m.get("data") or {}
+        r.pub(f"{r.name}/proc/control", req)
+        m = sub.wait(lambda m: m["json"] and
+                     m["json"].get("object_id") == req["object_id"] and
+                     m["json"].get("type") == "arts_resp", 20,
+                     f"the answer to the create of {name}")
+        return m["json"].get("data") or {}
     finally:
-        sub.kill()
-        sub.wait()
-    raise TestFailure(f"no answer to the create of {name}")
+        r.unsubscribe(sub)
 
 
 def refused_raw(r, payload, name, words):

@@ -700,11 +700,15 @@ class Realm:
         return self.agents[name].kill(sig, timeout)
 
     # -- arts-ctl ----------------------------------------------------------
-    def ctl(self, *args, timeout_ms=5000, check_rc=True, extra=None):
-        """Runs arts-ctl against the realm; returns (rc, stdout, stderr)."""
-        argv = [binary("cli/arts-ctl")] + self.common_args(
+    def ctl_argv(self, *args, timeout_ms=5000, extra=None):
+        """arts-ctl ARGS against the realm (EXTRA: its credentials)."""
+        return [binary("cli/arts-ctl")] + self.common_args(
             self.ctl_credentials if extra is None else extra) + \
             ["--timeout", str(timeout_ms)] + list(args)
+
+    def ctl(self, *args, timeout_ms=5000, check_rc=True, extra=None):
+        """Runs arts-ctl against the realm; returns (rc, stdout, stderr)."""
+        argv = self.ctl_argv(*args, timeout_ms=timeout_ms, extra=extra)
         r = subprocess.run(argv, capture_output=True, text=True,
                            timeout=timeout_ms / 1000 + 30)
         if check_rc:
