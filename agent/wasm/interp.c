@@ -31,23 +31,6 @@
 BITCASTS(float, uint32_t, f32_of, of_f32)
 BITCASTS(double, uint64_t, f64_of, of_f64)
 
-/* WebAssembly min and max: NaN wins, -0 < +0. */
-#define MINMAX_FNS(T, min, max)                                         \
-  static inline T min(T a, T b)                                         \
-  {                                                                     \
-    if (isnan(a) || isnan(b))                                           \
-      return a + b;                                                     \
-    return a == 0 && b == 0 ? (signbit(a) ? a : b) : a < b ? a : b;     \
-  }                                                                     \
-  static inline T max(T a, T b)                                         \
-  {                                                                     \
-    if (isnan(a) || isnan(b))                                           \
-      return a + b;                                                     \
-    return a == 0 && b == 0 ? (signbit(a) ? b : a) : a > b ? a : b;     \
-  }
-MINMAX_FNS(float, fmin32, fmax32)
-MINMAX_FNS(double, fmin64, fmax64)
-
 #define ROTATES(T, bits)                                                \
   static inline T rotl##bits(T x, T n)                                  \
   {                                                                     \

@@ -7,6 +7,7 @@
  *
  * Loads, stores and the numeric ops keep their wasm opcode numbers. */
 #pragma once
+#include <math.h>
 
 enum {
   OP_UNREACHABLE = 0x00,  /* */
@@ -74,3 +75,21 @@ enum {
   OP_SIMD_MEM = 0x1c1,    /* sub d addr offset lane v size */
   OP_COUNT = 0x200,
 };
+
+/* WebAssembly min and max, for the scalar ops and the SIMD lanes: NaN
+ * wins, -0 < +0. */
+#define WASM_MINMAX_FNS(T, min, max)                                    \
+  static inline T min(T a, T b)                                         \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    return a == 0 && b == 0 ? (signbit(a) ? a : b) : a < b ? a : b;     \
+  }                                                                     \
+  static inline T max(T a, T b)                                         \
+  {                                                                     \
+    if (isnan(a) || isnan(b))                                           \
+      return a + b;                                                     \
+    return a == 0 && b == 0 ? (signbit(a) ? b : a) : a > b ? a : b;     \
+  }
+WASM_MINMAX_FNS(float, fmin32, fmax32)
+WASM_MINMAX_FNS(double, fmin64, fmax64)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine-private.h"
+#include "ops-private.h"
 #include "simd-private.h"
 
 typedef union {
@@ -105,23 +106,6 @@ static int8_t sat8(int v) { return v < -128 ? -128 : v > 127 ? 127 : (int8_t)v; 
 static uint8_t satu8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
 static int16_t sat16(int v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : (int16_t)v; }
 static uint16_t satu16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
-
-/* WebAssembly min and max: NaN wins, -0 < +0. */
-#define MINMAX_FNS(T, min, max)                                         \
-  static T min(T a, T b)                                                \
-  {                                                                     \
-    if (isnan(a) || isnan(b))                                           \
-      return a + b;                                                     \
-    return a == 0 && b == 0 ? (signbit(a) ? a : b) : a < b ? a : b;     \
-  }                                                                     \
-  static T max(T a, T b)                                                \
-  {                                                                     \
-    if (isnan(a) || isnan(b))                                           \
-      return a + b;                                                     \
-    return a == 0 && b == 0 ? (signbit(a) ? b : a) : a > b ? a : b;     \
-  }
-MINMAX_FNS(float, fminw, fmaxw)
-MINMAX_FNS(double, dminw, dmaxw)
 
 static float fround(float (*fn)(float), float a)
 {
@@ -334,8 +318,8 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
   WIDEN_OPS(128, 8, i16, u16, i8, u8)
   WIDEN_OPS(160, 4, i32, u32, i16, u16)
   WIDEN_OPS(192, 2, i64, u64, i32, u32)
-  FLOAT_LANE_OPS(224, 4, f32, u32, 0x80000000u, fminw, fmaxw, sqrtf)
-  FLOAT_LANE_OPS(236, 2, f64, u64, 0x8000000000000000ull, dminw, dmaxw,
+  FLOAT_LANE_OPS(224, 4, f32, u32, 0x80000000u, fmin32, fmax32, sqrtf)
+  FLOAT_LANE_OPS(236, 2, f64, u64, 0x8000000000000000ull, fmin64, fmax64,
                  sqrt)
   CONVERT_OPS(248, 4, f32)
   CONVERT_OPS(252, 2, f64)
