@@ -26,9 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
-import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -109,51 +107,40 @@ def migrations(r, counter, mib, rounds):
 
 
 def placements(r, sleeper, n):
+    from artsrealm import TestFailure, envelope, wait_until
     with open(sleeper, "rb") as f:
         prog = f.read()
     sha = hashlib.sha256(prog).hexdigest()
-    base = ["-h", "127.0.0.1", "-p", str(r.port), "-V", "5", "-q", "1"]
-    subprocess.run(["mosquitto_pub"] + base + ["-r", "-t",
-                   f"{r.name}/proc/program/{sha}", "-s"], input=prog,
-                   check=True, timeout=30)
-    reqs = []
-    for i in range(n):
-        reqs.append(json.dumps({
-            "object_id": str(uuidlib.uuid4()), "action": "create",
-            "type": "arts_req",
-            "data": {"type": "module", "name": f"place-{i}",
-                     "filename": "sleeper.wasm", "filetype": "WA",
-                     "sha256": sha, "args": ["1000"], "env": [],
-                     "apis": ["wasm", "wasi"], "fault_crash": "ignore",
-                     "channels": [], "peripherals": [], "resources": None}}))
-    ids = {json.loads(q)["object_id"] for q in reqs}
-    sub = subprocess.Popen(["mosquitto_sub"] + base + ["-t",
-                           f"{r.name}/proc/control"],
-                           stdout=subprocess.PIPE, text=True)
-    done = {}
-    finished = threading.Event()
+    r.pub(f"{r.name}/proc/program/{sha}", prog, retain=True)
+    reqs = [envelope("create", {
+        "type": "module", "name": f"place-{i}", "filename": "sleeper.wasm",
+        "filetype": "WA", "sha256": sha, "args": ["1000"], "env": [],
+        "apis": ["wasm", "wasi"], "fault_crash": "ignore", "channels": [],
+        "peripherals": [], "resources": None}) for i in range(n)]
+    ids = {q["object_id"] for q in reqs}
+    sub = r.subscribe(f"{r.name}/proc/control")
 
-    def read():
-        for line in sub.stdout:
-            try:
-                m = json.loads(line)
-            except ValueError:
-                continue
-            oid = m.get("object_id")
-            if m.get("type") == "arts_resp" and oid in ids and oid not in done:
-                done[oid] = (time.monotonic(),
-                             (m.get("data") or {}).get("result"))
-                if len(done) == n:
-                    finished.set()
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    time.sleep(0.5)   # the subscription is in place
+    def answered():
+        """object_id -> (arrival, result) of the first answer to each."""
+        done = {}
+        for m in sub.snapshot(lambda m: m["json"] and
+                              m["json"].get("type") == "arts_resp" and
+                              m["json"].get("object_id") in ids):
+            done.setdefault(m["json"]["object_id"], (
+                m["t"], (m["json"].get("data") or {}).get("result")))
+        return done
     t0 = time.monotonic()
-    subprocess.run(["mosquitto_pub"] + base + ["-t", f"{r.name}/proc/control",
-                   "-l"], input="\n".join(reqs) + "\n", text=True,
-                   check=True, timeout=60)
-    finished.wait(120)
-    sub.terminate()
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(r.port),
+                    "-V", "5", "-q", "1", "-t", f"{r.name}/proc/control",
+                    "-l"], input="\n".join(json.dumps(q) for q in reqs) +
+                   "\n", text=True, check=True, timeout=60)
+    try:
+        wait_until(lambda: len(answered()) == n, 120, "every answer",
+                   step=0.05)
+    except TestFailure:
+        pass
+    done = answered()
+    r.unsubscribe(sub)
     ok = [ts for ts, res in done.values() if res == "ok"]
     if len(ok) != n:
         bad = [res for ts, res in done.values() if res != "ok"]
