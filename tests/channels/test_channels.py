@@ -20,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
-from realm import Realm, check, log, run_cases  # noqa: E402
+from realm import Realm, check, envelope, log, run_cases  # noqa: E402
 from test_modules import (demo, ended, logs, module, realm3,  # noqa: E402
                           start, uuid_of, wait_output, wait_state, NAMES)
 
@@ -163,6 +163,28 @@ def stopped_stats(r, uuid):
     return None
 
 
+def queried_stats(r, uuid):
+    """The channel_stats of module UUID in the orchestrator's answer to a
+    `modules` query (raw MQTT, as any client asks), by channel."""
+    req = envelope("query", {"type": "modules"})
+    sub = r.subscribe(f"{r.name}/proc/query")
+    try:
+        r.pub(f"{r.name}/proc/query", req)
+        m = sub.wait(lambda m: m["json"] and
+                     m["json"].get("object_id") == req["object_id"] and
+                     m["json"].get("type") == "arts_resp", 20,
+                     "the answer to the modules query")
+    finally:
+        r.unsubscribe(sub)
+    det = (m["json"].get("data") or {}).get("details") or {}
+    for mod in det.get("modules") or []:
+        if mod.get("uuid") == uuid:
+            cs = mod.get("channel_stats") or {}
+            return {c["channel"]: (c.get("mode"), c.get("metrics") or {})
+                    for c in cs.get("channels") or []}
+    return {}
+
+
 def case_limits():
     """Per-module limits from resources (arts-ctl start --channel-queue-max,
     --channel-msg-max): a module with a queue of 16 keeps 16 and drops the
@@ -214,7 +236,16 @@ def case_limits():
         sums = channel_metrics(r, small["uuid"])
         check(sums.get("arts.channel.messages.dropped") == sent - 16,
               f"summed counters of small: {sums}")
-        # The orchestrator keeps the final counters with the module.
+        # The orchestrator keeps the latest counters with the module: its
+        # answers have them now, its retained state after the stop.
+        q = r.wait_for(
+            lambda: (lambda x: x if x.get("lim", (0, {}))[1].get(
+                "arts.channel.messages.dropped") == sent - 16 else None)(
+                queried_stats(r, small["uuid"])),
+            20, "small's counters in the orchestrator's modules answer",
+            interval=0.5)[0]
+        check(q["lim"][0] == "r" and q.get("side", (None,))[0] == "w",
+              f"modes in the orchestrator's answer: {q}")
         r.ctl("stop", "small")
         kept = r.wait_for(lambda: stopped_stats(r, small["uuid"]), 20,
                           "small's counters kept after it stopped",
