@@ -116,6 +116,7 @@ mod_wire_copy(const OrchMod *mod)
   w->status = ARTS_STATUS_ALIVE;
   g_clear_pointer(&w->runtime_name, g_free);
   g_clear_pointer(&w->error, g_free);
+  g_clear_pointer(&w->channel_stats, g_ptr_array_unref); /* runtime counts */
   w->started_at_ms = 0;
   w->has_exit_code = FALSE;
   return w;
