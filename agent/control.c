@@ -27,29 +27,21 @@ static gboolean control_id_ok(const char *s)
   return TRUE;
 }
 
+/* The common decoder checked resources (docs/protocol.md); what is left
+ * is this runtime's own bound. */
 static gboolean control_resources(AgentControl *c, GError **error)
 {
-  static const char *const fields[] = { "max_memory", "fuel", NULL };
-  JsonNode *res = c->module->resources;
-  JsonObject *o;
-  gint64 mem = 0, fuel = 0;
+  const ArtsModule *am = c->module;
 
-  if (!res || JSON_NODE_HOLDS_NULL(res))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT(res)) {
+  if ((guint64)am->max_memory > AGENT_CONTROL_MEMORY_MAX) {
     g_set_error(error, ARTS_ERROR, ARTS_ERROR_FIELD,
-                "data.resources: expected an object or null");
+                "data.resources.max_memory: more than the %" G_GUINT64_FORMAT
+                " bytes a WebAssembly memory can hold",
+                AGENT_CONTROL_MEMORY_MAX);
     return FALSE;
   }
-  o = json_node_get_object(res);
-  if (!arts_json_check_fields(o, "data.resources", fields, error) ||
-      !arts_json_get_int(o, "data.resources", "max_memory", FALSE, 0,
-                         (gint64)AGENT_CONTROL_MEMORY_MAX, &mem, error) ||
-      !arts_json_get_int(o, "data.resources", "fuel", FALSE, 0, G_MAXINT64,
-                         &fuel, error))
-    return FALSE;
-  c->max_memory = (guint64)mem;
-  c->fuel = (guint64)fuel;
+  c->max_memory = (guint64)am->max_memory;
+  c->fuel = (guint64)am->fuel;
   return TRUE;
 }
 

@@ -1130,8 +1130,8 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
   }
   sm = sup_module_new(s, c);
   if (s->channels)  /* channels: subscribed now, before any snapshot */
-    sm->chans = agent_channels_attach(s->channels, sm->uuid, am->channels,
-                                      0, 0, NULL);
+    sm->chans = agent_channels_attach_module(s->channels, sm->uuid, am,
+                                             NULL);
   sm->create_req = arts_envelope_new(req->type, req->action, req->object_id,
                                      req->data);
   g_hash_table_insert(s->modules, sm->uuid, sm);

@@ -53,6 +53,16 @@ static void test_create(void)
   g_assert_cmpuint(c->max_memory, ==, 67108864);
   g_assert_cmpuint(c->fuel, ==, 1000);
   g_assert_false(c->restore);
+
+  /* Every resource the wire knows is taken: ARTS's CPU reservation (kept,
+   * not enforced) and the channel limits. */
+  g_autoptr(AgentControl) arts = parse("create",
+    "{\"type\":\"module\",\"uuid\":\"" MUUID "\",\"filename\":\"c.wasm\","
+    "\"resources\":{\"period\":100000,\"runtime\":50000,"
+    "\"channel_msg_max\":512,\"channel_queue_max\":16}}", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(arts->module->channel_queue_max, ==, 16);
+  g_assert_cmpuint(arts->max_memory, ==, 0);
 }
 
 static void test_restore(void)
