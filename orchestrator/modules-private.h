@@ -30,6 +30,9 @@ typedef struct {
   gboolean draining;
   gint64 promised;          /* max_memory placed since that telemetry */
   GHashTable *listed;       /* module uuid -> its state there (+1) */
+  gboolean fresh;           /* taken since we started: not the retained
+                             * sample of before (what modules it lists
+                             * may have changed since) */
 } OrchRtLoad;
 
 #define ORCH_NOT_LISTED (-1)
@@ -67,6 +70,7 @@ struct _OrchModules {
   GHashTable *drains;       /* runtime uuid -> OrchDrain* */
   GHashTable *dead_seen;    /* runtime uuid -> status last seen (char) */
   gboolean recovered;       /* modules of runtimes dead at start handled */
+  gint64 started_ms;        /* wall clock: when we started */
   char *topics[7];
   char *t_log, *t_notif;
 };

@@ -600,7 +600,8 @@ drop_stray(OrchModules *mods, OrchMod *mod, const char *runtime)
     return;
   const ArtsRuntime *home = orch_realm_find(mods->realm, mod->m->parent);
   OrchRtLoad *hl = g_hash_table_lookup(mods->loads, mod->m->parent);
-  if (!home || home->status != ARTS_STATUS_ALIVE || !hl
+  if (!home || home->status != ARTS_STATUS_ALIVE || !hl || !hl->fresh
+      || !orch_rt_load(mods, runtime)->fresh
       || orch_rt_lists(hl, mod->m->uuid) != ARTS_MODULE_RUNNING)
     return;
   mod->dup_us = now;
@@ -645,6 +646,7 @@ orch_modules_telemetry(OrchModules *mods, const ArtsTelemetry *t)
   double avail = arts_telemetry_get(t, ARTS_METRIC_MEM_AVAIL);
   l->mem_avail = isfinite(avail) ? (gint64)avail : -1;
   l->promised = 0;
+  l->fresh = t->timestamp_ms >= mods->started_ms;
   g_hash_table_remove_all(l->listed);
   for (guint i = 0; i < t->modules->len; i++) {
     const ArtsModuleMetrics *mm = t->modules->pdata[i];
@@ -802,6 +804,7 @@ orch_modules_new(OrchStore *store, OrchRealm *realm, ArtsMqtt *mqtt,
   mods->mqtt = mqtt;
   mods->realm_name = g_strdup(realm_name);
   mods->set = *set;
+  mods->started_ms = arts_now_ms();
   mods->mods = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                      mod_free);
   mods->loads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

@@ -7,7 +7,8 @@
  * the paused copy is released, as the lost migration would have done; or
  * nobody runs it: after one step timeout (a restore under way has had its
  * chance), any other copy is deleted and the paused one resumes. Either way
- * one runtime runs it, from where it paused. */
+ * one runtime runs it, from where it paused. Only samples taken since we
+ * started count: the retained ones of before may show what has changed. */
 #include "modules-private.h"
 
 #include <string.h>
@@ -23,7 +24,7 @@ running_elsewhere(OrchModules *mods, OrchMod *mod)
   while (g_hash_table_iter_next(&it, &k, &v)) {
     OrchRtLoad *l = v;
     const ArtsRuntime *rt = orch_realm_find(mods->realm, k);
-    if (strcmp(k, mod->m->parent) != 0 && rt
+    if (strcmp(k, mod->m->parent) != 0 && rt && l->fresh
         && rt->status == ARTS_STATUS_ALIVE
         && orch_rt_lists(l, mod->m->uuid) == ARTS_MODULE_RUNNING)
       return k;
@@ -79,7 +80,8 @@ void
 orch_orphans_check(OrchModules *mods, OrchMod *mod, const char *runtime,
                    ArtsModuleState state)
 {
-  if (!mod->m->parent || strcmp(mod->m->parent, runtime) != 0)
+  if (!mod->m->parent || strcmp(mod->m->parent, runtime) != 0
+      || !orch_rt_load(mods, runtime)->fresh)
     return;
   if (state != ARTS_MODULE_PAUSED || mod->mig || mod->busy
       || mod->m->status != ARTS_STATUS_ALIVE) {
