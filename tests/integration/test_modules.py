@@ -144,12 +144,13 @@ def running_on(r, uuid):
     return [name for name, _ in holders(r, uuid)]
 
 
-def snapshot_watch(r, uuid):
-    """mosquitto_sub that exits once a snapshot of UUID went through the
-    broker."""
+def snapshot_watch(r, uuid, suffix=""):
+    """mosquitto_sub that exits once a snapshot of UUID (or with SUFFIX
+    "/precopy", its pre-copy memory image) went through the broker."""
     return subprocess.Popen(
         ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(r.port), "-q", "1",
-         "-V", "5", "-C", "1", "-t", f"{r.name}/proc/snapshot/{uuid}"],
+         "-V", "5", "-C", "1", "-t",
+         f"{r.name}/proc/snapshot/{uuid}{suffix}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -297,8 +298,9 @@ def case_migrate20():
 
 
 def big_counter(r, name, on, fault=None):
-    # 16 MiB of heap: the snapshot takes a while to travel and restore, so
-    # there is a "during" to strike in.
+    # 16 MiB of heap: the migration uses pre-copy (docs/agent.md), whose
+    # image takes a while to travel and decode, so there is a "during" to
+    # strike in.
     m = start(r, "counter", 0, 20, 16, name=name, on=on, fault=fault)
     wait_output(r, name, 5, timeout=60)
     return m
@@ -306,10 +308,12 @@ def big_counter(r, name, on, fault=None):
 
 def migrate_and_kill(r, name, victim, role):
     """A big counter NAME on alpha migrated to beta; the agent VICTIM (the
-    migration's ROLE) is killed -9 once the snapshot went through the
-    broker. Returns the module and the finished arts-ctl migrate."""
+    migration's ROLE) is killed -9 in the middle of it: the target once the
+    pre-copy image went through the broker (the source waits for its word
+    before it pauses), the source once the snapshot did. Returns the module
+    and the finished arts-ctl migrate."""
     m = big_counter(r, name, "alpha")
-    sub = snapshot_watch(r, m["uuid"])
+    sub = snapshot_watch(r, m["uuid"], "/precopy" if role == "target" else "")
     time.sleep(0.3)   # the subscription is in place
     mig = subprocess.Popen(ctl_argv(r, "migrate", name, "beta"),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
