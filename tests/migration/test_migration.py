@@ -44,12 +44,17 @@ from artsrealm import (BUILD, SKIP, Realm, binary, check, envelope,  # noqa: E40
 NAMES = ("alpha", "beta", "gamma")
 
 
-def churn_wasm():
-    path = os.path.join(BUILD, "tests", "migration", "churn.wasm")
+def built_wasm(*rel):
+    """A program built for wasm32-wasi; the test skips without it."""
+    path = os.path.join(BUILD, *rel)
     if not os.path.exists(path):
         log(f"SKIP: {path} is not built (no clang for wasm32-wasi?)")
         sys.exit(SKIP)
     return path
+
+
+def churn_wasm():
+    return built_wasm("tests", "migration", "churn.wasm")
 
 
 def reference(*args, stdin=b""):
@@ -166,11 +171,7 @@ def case_stdin():
 
 
 def counter_wasm():
-    path = os.path.join(BUILD, "data", "demo", "counter.wasm")
-    if not os.path.exists(path):
-        log(f"SKIP: {path} is not built (no clang for wasm32-wasi?)")
-        sys.exit(SKIP)
-    return path
+    return built_wasm("data", "demo", "counter.wasm")
 
 
 def control(r, runtime, action, data, timeout=10):
