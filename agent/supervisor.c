@@ -1132,8 +1132,7 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
   if (s->channels)  /* channels: subscribed now, before any snapshot */
     sm->chans = agent_channels_attach_module(s->channels, sm->uuid, am,
                                              NULL);
-  sm->create_req = arts_envelope_new(req->type, req->action, req->object_id,
-                                     req->data);
+  sm->create_req = arts_envelope_copy(req);
   g_hash_table_insert(s->modules, sm->uuid, sm);
   if (bytes) {
     sup_program_ready(sm, bytes);
@@ -1148,8 +1147,7 @@ static void sup_create(AgentSupervisor *s, const ArtsEnvelope *req,
 static void sup_delete(AgentSupervisor *s, const ArtsEnvelope *req,
                        AgentControl *c, SupModule *sm)
 {
-  ArtsEnvelope *copy = arts_envelope_new(req->type, req->action,
-                                         req->object_id, req->data);
+  ArtsEnvelope *copy = arts_envelope_copy(req);
 
   if (c->reason && g_str_equal(c->reason, "migrated"))
     sm->release = TRUE;
@@ -1188,8 +1186,7 @@ static void sup_migrate(AgentSupervisor *s, const ArtsEnvelope *req,
                 sup_state_name(sm->state));
     return;
   }
-  sm->migrate_req = arts_envelope_new(req->type, req->action, req->object_id,
-                                      req->data);
+  sm->migrate_req = arts_envelope_copy(req);
   sm->migration = g_strdup(c->migration);
   sm->migrate_timer = g_timeout_add(SUP_MIGRATE_MS, sup_migrate_timeout, sm);
   g_message("module %s: migration %s to %s", sm->uuid, c->migration,
@@ -1243,8 +1240,7 @@ static void sup_checkpoint(AgentSupervisor *s, const ArtsEnvelope *req,
                 sm->uuid, sup_state_name(sm->state));
     return;
   }
-  sm->checkpoint_req = arts_envelope_new(req->type, req->action,
-                                         req->object_id, req->data);
+  sm->checkpoint_req = arts_envelope_copy(req);
   sup_order(sm, AGENT_ORDER_CHECKPOINT);
 }
 

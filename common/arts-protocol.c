@@ -576,6 +576,10 @@ ArtsEnvelope *arts_envelope_new(ArtsMsgType type, const char *action,
   return env;
 }
 
+ArtsEnvelope *arts_envelope_copy(const ArtsEnvelope *env) {
+  return arts_envelope_new(env->type, env->action, env->object_id, env->data);
+}
+
 void arts_envelope_free(ArtsEnvelope *env) {
   if (!env)
     return;

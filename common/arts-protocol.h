@@ -36,6 +36,8 @@ typedef struct {
  * envelope takes its own reference on DATA. */
 ArtsEnvelope *arts_envelope_new(ArtsMsgType type, const char *action,
                                 const char *object_id, JsonObject *data);
+/* A copy to keep (a request answered later); shares ENV's data. */
+ArtsEnvelope *arts_envelope_copy(const ArtsEnvelope *env);
 /* Refuses payloads over ARTS_MAX_PAYLOAD or ARTS_MAX_DEPTH, with NUL bytes
  * (also escaped), invalid UTF-8 or lone surrogates, other envelope keys, an
  * object_id that is not a uuid (kept in lower case), an action that is not

@@ -371,8 +371,7 @@ hold_delete(OrchDaemon *d, const char *topic, const ArtsEnvelope *env,
   h->uuid = g_strdup(rt->uuid);
   h->name = g_strdup(rt->name);
   h->topic = g_strdup(topic);
-  h->env = arts_envelope_new(env->type, env->action, env->object_id,
-                             env->data);
+  h->env = arts_envelope_copy(env);
   h->source_id = g_timeout_add(DELETE_HOLD_MS, on_delete_due, h);
   g_hash_table_replace(d->held, h->uuid, h);
 }

@@ -481,8 +481,7 @@ orch_drain_start(OrchModules *mods, const char *runtime, const char *topic,
   Drain *dr = g_new0(Drain, 1);
   dr->runtime = g_strdup(runtime);
   dr->topic = g_strdup(topic);
-  dr->req = arts_envelope_new(req->type, req->action, req->object_id,
-                              req->data);
+  dr->req = arts_envelope_copy(req);
   dr->not_moved = g_string_new(NULL);
   dr->left = 1;
   g_autoptr(GPtrArray) here = orch_mods_on(mods, runtime, ARTS_STATUS_ALIVE);

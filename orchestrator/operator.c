@@ -124,8 +124,7 @@ op_ctx_new(const OrchMod *mod, const char *topic, const ArtsEnvelope *req)
   OpCtx *c = g_new0(OpCtx, 1);
   c->uuid = g_strdup(mod->m->uuid);
   c->topic = g_strdup(topic);
-  c->req = arts_envelope_new(req->type, req->action, req->object_id,
-                             req->data);
+  c->req = arts_envelope_copy(req);
   return c;
 }
 
@@ -316,8 +315,7 @@ handle_create(OrchModules *mods, const char *topic, const ArtsEnvelope *req)
    * on another topic they may come second. */
   WaitingCreate *w = g_new0(WaitingCreate, 1);
   w->topic = g_strdup(topic);
-  w->req = arts_envelope_new(req->type, req->action, req->object_id,
-                             req->data);
+  w->req = arts_envelope_copy(req);
   w->m = m;
   w->on = g_steal_pointer(&on);
   g_ptr_array_add(mods->waiting, w);
