@@ -185,15 +185,26 @@ static void sup_track(AgentSupervisor *s, int mid, const char *uuid,
   g_hash_table_insert(s->mids, GINT_TO_POINTER(mid), mm);
 }
 
+/* Answers REQ with R's details (docs/protocol.md: ArtsControlResult);
+ * frees R. */
 static void sup_answer(AgentSupervisor *s, const ArtsEnvelope *req,
-                       JsonObject *details)
+                       ArtsControlResult *r)
 {
+  g_autoptr(JsonObject) details = arts_control_result_to_json(r);
   g_autoptr(ArtsEnvelope) resp =
     arts_response_ok(req, ARTS_TYPE_RUNTIME_RESP, details);
 
-  if (details)
-    json_object_unref(details);
+  arts_control_result_free(r);
   arts_mqtt_publish_envelope(s->mqtt, s->control_topic, resp, FALSE, NULL);
+}
+
+/* A result about SM in its state now. */
+static ArtsControlResult *sup_result(SupModule *sm)
+{
+  ArtsControlResult *r = arts_control_result_new();
+
+  r->state = sup_wire_state[sm->state];
+  return r;
 }
 
 static void sup_refuse(AgentSupervisor *s, const ArtsEnvelope *req,
@@ -240,29 +251,25 @@ static void sup_log(AgentSupervisor *s, const char *message,
 static void sup_state(SupModule *sm, SupState state)
 {
   AgentSupervisor *s = sm->s;
-  g_autoptr(JsonObject) data = json_object_new();
+  g_autoptr(ArtsModuleUpdate) u = NULL;
+  g_autoptr(JsonObject) data = NULL;
   g_autoptr(ArtsEnvelope) env = NULL;
 
   sm->state = state;
   if (sm->release && !sup_live(sm))
     return;
-  json_object_set_string_member(data, "type", "module_state");
-  json_object_set_string_member(data, "uuid", sm->uuid);
-  json_object_set_string_member(data, "state", sup_state_name(state));
-  if (state == SUP_EXITED) {
-    if (sm->exit_code >= 0)
-      json_object_set_int_member(data, "exit_code", sm->exit_code);
-    else
-      json_object_set_null_member(data, "exit_code");
+  u = arts_module_update_new(sm->uuid, sup_wire_state[state]);
+  if (state == SUP_EXITED && sm->exit_code >= 0) {
+    u->has_exit_code = TRUE;
+    u->exit_code = sm->exit_code;
   }
-  if (sm->error && state == SUP_FAILED)
-    json_object_set_string_member(data, "error", sm->error);
+  if (state == SUP_FAILED)
+    u->error = g_strdup(sm->error);
   if (state == SUP_RUNNING && sm->resumed_at) {
-    json_object_set_int_member(data, "resumed_at", sm->resumed_at);
-    if (sm->restore_migration)
-      json_object_set_string_member(data, "migration",
-                                    sm->restore_migration);
+    u->resumed_at_ms = sm->resumed_at;
+    u->migration = g_strdup(sm->restore_migration);
   }
+  data = arts_module_update_to_json(u);
   env = arts_envelope_new(ARTS_TYPE_RUNTIME_RESP, "update", NULL, data);
   arts_mqtt_publish_envelope(s->mqtt, s->control_topic, env, FALSE, NULL);
 }
@@ -600,10 +607,19 @@ static void sup_on_precopy_event(SupModule *sm, AgentEvent *ev)
   }
 }
 
+static ArtsControlResult *sup_snapshot_result(SupModule *sm)
+{
+  ArtsControlResult *r = arts_control_result_new();
+
+  r->snapshot_bytes = (gint64)sm->snap_bytes;
+  r->stdout_offset = (gint64)MIN(sm->snap_offset, (guint64)G_MAXINT64);
+  return r;
+}
+
 static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
 {
   AgentSupervisor *s = sm->s;
-  JsonObject *d;
+  ArtsControlResult *r;
 
   if (mid == sm->precopy_mid) {
     sup_precopy_acked(sm, reason);
@@ -615,10 +631,7 @@ static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
                   "the broker refused the checkpoint (reason 0x%02x)",
                   reason);
     } else {
-      d = json_object_new();
-      json_object_set_int_member(d, "snapshot_bytes", (gint64)sm->snap_bytes);
-      json_object_set_int_member(d, "stdout_offset", (gint64)sm->snap_offset);
-      sup_answer(s, sm->checkpoint_req, d);
+      sup_answer(s, sm->checkpoint_req, sup_snapshot_result(sm));
     }
     g_clear_pointer(&sm->checkpoint_req, arts_envelope_free);
     sm->ckpt_mid = 0;
@@ -633,11 +646,9 @@ static void sup_snapshot_acked(SupModule *sm, int mid, int reason)
     sup_migrate_fail(sm, why);
     return;
   }
-  d = json_object_new();
-  json_object_set_int_member(d, "paused_at", sm->paused_at);
-  json_object_set_int_member(d, "snapshot_bytes", (gint64)sm->snap_bytes);
-  json_object_set_int_member(d, "stdout_offset", (gint64)sm->snap_offset);
-  sup_answer(s, sm->migrate_req, d);
+  r = sup_snapshot_result(sm);
+  r->paused_at_ms = sm->paused_at;
+  sup_answer(s, sm->migrate_req, r);
   g_message("module %s: snapshot of migration %s is out (%" G_GSIZE_FORMAT
             " bytes); holding it paused", sm->uuid, sm->migration,
             sm->snap_bytes);
@@ -705,15 +716,14 @@ static void sup_on_snapshot_event(SupModule *sm, AgentEvent *ev)
 
 /* --- events from module threads ----------------------------------------- */
 
-static JsonObject *sup_module_details(SupModule *sm)
+static ArtsControlResult *sup_module_details(SupModule *sm)
 {
-  JsonObject *d = json_object_new();
+  ArtsControlResult *r = sup_result(sm);
 
-  json_object_set_string_member(d, "uuid", sm->uuid);
-  json_object_set_string_member(d, "name", sm->name);
-  json_object_set_string_member(d, "state", sup_state_name(sm->state));
-  json_object_set_int_member(d, "started_at", sm->started_at);
-  return d;
+  r->uuid = g_strdup(sm->uuid);
+  r->name = g_strdup(sm->name);
+  r->started_at_ms = sm->started_at;
+  return r;
 }
 
 static void sup_on_started(SupModule *sm, AgentEvent *ev)
@@ -764,15 +774,11 @@ static void sup_answer_deletes(SupModule *sm)
   AgentSupervisor *s = sm->s;
 
   for (guint i = 0; i < sm->delete_reqs->len; i++) {
-    JsonObject *d = json_object_new();
-    if (sm->exit_code >= 0)
-      json_object_set_int_member(d, "exit_code", sm->exit_code);
-    else
-      json_object_set_null_member(d, "exit_code");
-    json_object_set_string_member(d, "state", sup_state_name(sm->state));
-    if (sm->error)
-      json_object_set_string_member(d, "error", sm->error);
-    sup_answer(s, g_ptr_array_index(sm->delete_reqs, i), d);
+    ArtsControlResult *r = sup_result(sm);
+    r->has_exit_code = sm->exit_code >= 0;
+    r->exit_code = sm->exit_code;
+    r->error = g_strdup(sm->error);
+    sup_answer(s, g_ptr_array_index(sm->delete_reqs, i), r);
   }
   g_ptr_array_set_size(sm->delete_reqs, 0);
 }
@@ -1011,7 +1017,7 @@ static void sup_program_ready(SupModule *sm, GBytes *bytes)
   AgentSupervisor *s = sm->s;
   gsize len;
   const guint8 *data = g_bytes_get_data(bytes, &len);
-  JsonObject *d;
+  ArtsControlResult *r;
   g_autoptr(GError) error = NULL;
 
   if (!arts_wasm_check(data, len, &error)) {
@@ -1027,10 +1033,10 @@ static void sup_program_ready(SupModule *sm, GBytes *bytes)
   arts_mqtt_subscribe(s->mqtt, sm->snapshot_sub, 1);
   sm->restore_timer = g_timeout_add(SUP_RESTORE_WAIT_MS, sup_restore_timeout,
                                     sm);
-  d = json_object_new();
-  json_object_set_boolean_member(d, "ready", TRUE);
-  json_object_set_string_member(d, "uuid", sm->uuid);
-  sup_answer(s, sm->create_req, d);
+  r = arts_control_result_new();
+  r->ready = TRUE;
+  r->uuid = g_strdup(sm->uuid);
+  sup_answer(s, sm->create_req, r);
   g_clear_pointer(&sm->create_req, arts_envelope_free);
   g_message("module %s: ready for the snapshot of %s", sm->uuid,
             sm->restore_migration ? sm->restore_migration : "a checkpoint");
@@ -1210,7 +1216,7 @@ static void sup_migrate(AgentSupervisor *s, const ArtsEnvelope *req,
 static void sup_resume(AgentSupervisor *s, const ArtsEnvelope *req,
                        SupModule *sm)
 {
-  JsonObject *d;
+  ArtsControlResult *r;
 
   if (!sm->mod) {
     sup_refusef(s, req, ARTS_ERROR_CONFLICT, "module %s is %s", sm->uuid,
@@ -1221,9 +1227,9 @@ static void sup_resume(AgentSupervisor *s, const ArtsEnvelope *req,
     sup_migrate_fail(sm, "resumed before the snapshot left");
   else if (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING)
     sup_order(sm, AGENT_ORDER_RESUME);
-  d = json_object_new();
-  json_object_set_string_member(d, "state", "running");
-  sup_answer(s, req, d);
+  r = arts_control_result_new();
+  r->state = ARTS_MODULE_RUNNING;
+  sup_answer(s, req, r);
 }
 
 static void sup_checkpoint(AgentSupervisor *s, const ArtsEnvelope *req,
