@@ -352,18 +352,17 @@ static void sup_chunk_free(gpointer data)
 static gboolean sup_flush_chunk(SupModule *sm, SupChunk *c)
 {
   AgentSupervisor *s = sm->s;
-  char offset[24], fd[4];
-  ArtsMqttProp props[2] = { { "offset", offset }, { "fd", fd } };
+  ArtsOutputProps p;
   gsize done = 0;
 
-  snprintf(fd, sizeof fd, "%d", c->fd);
   while (done < c->data->len && arts_mqtt_is_connected(s->mqtt)) {
     gsize n = MIN(c->data->len - done, SUP_BATCH_MAX);
     int mid;
 
-    snprintf(offset, sizeof offset, "%" G_GUINT64_FORMAT, c->offset + done);
+    arts_output_props_init(&p, (gint64)(c->offset + done), c->fd);
     mid = arts_mqtt_publish(s->mqtt, sm->stdout_topic, c->data->data + done,
-                            n, 1, FALSE, props, G_N_ELEMENTS(props), NULL);
+                            n, 1, FALSE, p.props, G_N_ELEMENTS(p.props),
+                            NULL);
     if (mid < 0)
       break;
     sup_track(s, mid, sm->uuid, n, SUP_MID_OUTPUT);
