@@ -63,14 +63,7 @@ def broker_config(r, etc):
     conf = conf.replace("/etc/mosquitto/arts/", etc + "/")
     conf = re.sub(r"^listener 8883$", f"listener {r.port} 127.0.0.1", conf,
                   flags=re.M)
-    conf += f"\nlog_dest file {r.path('mosquitto.log')}\n"
-    # subscribe: Realm.wait_subscribed() reads subscriptions from the log
-    for t in (["all"] if os.environ.get("ARTS_DEBUG_BROKER") else
-              ["error", "warning", "notice", "information", "subscribe"]):
-        conf += f"log_type {t}\n"
-    if os.getuid() == 0:
-        conf += "user root\n"
-    return conf
+    return conf + "\n" + "\n".join(r.broker_log_lines()) + "\n"
 
 
 def creds(etc, user, ca):

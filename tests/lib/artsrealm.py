@@ -518,15 +518,21 @@ class Realm:
                       "autosave_interval 1"]
         else:
             lines.append("persistence false")
-        lines.append(f"log_dest file {self.path('mosquitto.log')}")
+        lines += self.broker_log_lines()
+        return "\n".join(lines) + "\n" + self.broker_conf_extra
+
+    def broker_log_lines(self):
+        """The broker config's log lines (and root's user line), for a
+        config of the realm's own or one built from another."""
         # subscribe: wait_subscribed() reads subscriptions from the log
         types = ["all"] if self.verbose_broker else \
             ["error", "warning", "notice", "information", "subscribe"]
+        lines = [f"log_dest file {self.path('mosquitto.log')}"]
         lines += [f"log_type {t}" for t in types]
         lines.append("log_timestamp_format %H:%M:%S")
         if os.getuid() == 0:
             lines.append("user root")
-        return "\n".join(lines) + "\n" + self.broker_conf_extra
+        return lines
 
     def start_broker(self, config=None, wait=5.0):
         """Starts mosquitto on the realm's port (a free one the first time,
