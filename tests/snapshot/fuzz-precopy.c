@@ -8,37 +8,10 @@
  * instance must then round-trip: an image of it and a delta against that
  * image are accepted together. Seeds: make-precopy-seeds. */
 #include <stdlib.h>
-#include <string.h>
 
-#include "snapshot.h"
-#include "wasi.h"
+#include "snaptest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t crc32_bits(const uint8_t *p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
-  }
-  return ~c;
-}
-
-/* A re-sealed copy of N bytes (NULL when too short to hold a trailer). */
-static uint8_t *sealed(const uint8_t *p, size_t n) {
-  if (n < 4) return NULL;
-  uint8_t *b = malloc(n);
-  memcpy(b, p, n);
-  uint32_t c = crc32_bits(b, n - 4);
-  for (int i = 0; i < 4; i++) b[n - 4 + i] = (uint8_t)(c >> (8 * i));
-  return b;
-}
-
-static long discard(void *c, const void *b, size_t n) {
-  (void)c;
-  (void)b;
-  return (long)n;
-}
 
 /* What a restored instance writes must be read back as a matching pair. */
 static void round_trip(const wasm_instance *inst) {
@@ -65,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (size_t)data[2] << 16 | (size_t)data[3] << 24;
   if (ilen > size - 4) ilen = size - 4;
   char err[512];
-  uint8_t *ib = sealed(data + 4, ilen);
-  uint8_t *sb = sealed(data + 4 + ilen, size - 4 - ilen);
+  uint8_t *ib = snaptest_sealed(data + 4, ilen);
+  uint8_t *sb = snaptest_sealed(data + 4 + ilen, size - 4 - ilen);
   wasm_memimage *img = ib ? wasm_memimage_read(ib, ilen, err, sizeof err)
                           : NULL;
   wasm_snapshot *s = sb ? wasm_snapshot_read(sb, size - 4 - ilen, err,
@@ -79,22 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   wasm_module *m = s ? wasm_snapshot_load_module(s, NULL, err, sizeof err)
                      : NULL;
   if (m) {
-    wasi_stream out = {NULL, NULL, discard};
-    wasi_config cfg = {.stdio = {NULL, &out, &out}};
-    wasi_ctx *w = wasi_new(&cfg, err, sizeof err);
-    size_t nf;
-    const wasm_host_func *f = wasi_host_funcs(&nf);
-    wasm_limits lim = {.max_memory = 16 << 20, .max_frames = 500,
-                       .max_stack_slots = 1 << 16};
-    wasm_instance *inst = wasm_snapshot_instantiate(s, m, f, nf, w, &lim, err,
-                                                    sizeof err);
-    if (inst) {
-      round_trip(inst);
-      wasm_set_fuel(inst, 20000);
-      wasm_resume(inst);
-      wasm_instance_free(inst);
-    }
-    wasi_free(w);
+    snaptest_fuzz_run(s, m, round_trip);
     wasm_module_free(m);
   }
   wasm_snapshot_free(s);

@@ -14,46 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "snapshot.h"
-#include "wasi.h"
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-  __FILE__, __LINE__, #c); failures++; } } while (0)
+#include "snaptest.h"
 
 #define HOST "wasi_snapshot_preview1"
-
-typedef struct {
-  char *buf;
-  size_t len, cap;
-  wasm_instance *pause;   /* paused after each line when set */
-} sink;
-
-static long sink_write(void *c, const void *b, size_t n) {
-  sink *s = c;
-  if (s->len + n > s->cap) {
-    s->cap = (s->len + n) * 2;
-    s->buf = realloc(s->buf, s->cap);
-  }
-  memcpy(s->buf + s->len, b, n);
-  s->len += n;
-  /* The program flushes once per line: pause right after it, at the
-   * same instruction in every run. */
-  if (s->pause && memchr(b, '\n', n)) wasm_request_pause(s->pause);
-  return (long)n;
-}
-
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc(*len ? *len : 1);
-  if (fread(b, 1, *len, f) != *len) *len = 0;
-  fclose(f);
-  return b;
-}
 
 static double now_ms(void) {
   struct timespec ts;
@@ -66,31 +29,15 @@ static bool ended_ok(wasm_instance *inst, wasm_result r) {
   return r == WASM_FINISHED || (r == WASM_EXITED && wasm_exit_status(inst) == 0);
 }
 
-static uint32_t crc32_ref(const uint8_t *p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
-  }
-  return ~c;
-}
-
-static void reseal(uint8_t *b, size_t len) {
-  uint32_t c = crc32_ref(b, len - 4);
-  for (int i = 0; i < 4; i++) b[len - 4 + i] = (uint8_t)(c >> (8 * i));
-}
-
 /* The pieces of a restore that outlive wasm_snapshot_instantiate. */
 typedef struct {
   wasm_snapshot *s;
   wasm_module *m;
-  wasi_ctx *w;
-  wasm_instance *inst;
+  snaptest_run run;
 } restored;
 
 static void restored_free(restored *r) {
-  wasm_instance_free(r->inst);
-  wasi_free(r->w);
+  snaptest_run_free(&r->run);
   wasm_module_free(r->m);
   wasm_snapshot_free(r->s);
   memset(r, 0, sizeof *r);
@@ -99,7 +46,7 @@ static void restored_free(restored *r) {
 /* Reads SNAP and instantiates it, after giving it IMG when not NULL
  * (IMG is the snapshot's after that, even on failure). 0 or -1 + ERR. */
 static int restore(const uint8_t *snap, size_t len, wasm_memimage *img,
-                   sink *out, restored *r, char *err, size_t errlen) {
+                   snaptest_sink *out, restored *r, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   r->s = wasm_snapshot_read(snap, len, err, errlen);
   if (!r->s) {
@@ -112,17 +59,7 @@ static int restore(const uint8_t *snap, size_t len, wasm_memimage *img,
   }
   r->m = wasm_snapshot_load_module(r->s, NULL, err, errlen);
   if (!r->m) return -1;
-  size_t hlen, nf;
-  const uint8_t *h = wasm_snapshot_host_state(r->s, NULL, &hlen);
-  static wasi_stream so;
-  so = (wasi_stream){out, NULL, sink_write};
-  wasi_config cfg = {.stdio = {NULL, &so, &so}};
-  r->w = wasi_restore(h, hlen, &cfg, err, errlen);
-  if (!r->w) return -1;
-  const wasm_host_func *f = wasi_host_funcs(&nf);
-  r->inst = wasm_snapshot_instantiate(r->s, r->m, f, nf, r->w, NULL, err,
-                                      errlen);
-  return r->inst ? 0 : -1;
+  return snaptest_restore(&r->run, r->s, r->m, out, err, errlen);
 }
 
 /* Every byte of a small image flipped, then every prefix: refused (the
@@ -158,7 +95,7 @@ static void damaged_images(const uint8_t *img, size_t len) {
   for (size_t i = 0; i < n; i++) {
     memcpy(b, img, len);
     b[i] ^= 0xff;
-    reseal(b, len);
+    snaptest_reseal(b, len);
     wasm_memimage *m = wasm_memimage_read(b, len, err, sizeof err);
     if (m) {
       accepted++;
@@ -247,10 +184,10 @@ static void damaged_delta_headers(const uint8_t *delta, size_t len,
   for (size_t i = at; i < end; i++) {
     memcpy(b, delta, len);
     b[i] ^= 0xff;
-    reseal(b, len);
+    snaptest_reseal(b, len);
     wasm_memimage *img = wasm_memimage_read(image, ilen, err, sizeof err);
     restored r;
-    sink out = {0};
+    snaptest_sink out = {0};
     if (restore(b, len, img, &out, &r, err, sizeof err) < 0) refused++;
     restored_free(&r);
     free(out.buf);
@@ -273,40 +210,23 @@ int main(int argc, char **argv) {
     else
       mib = argv[i];
   }
-  size_t wlen;
-  uint8_t *wbytes = read_all(argv[1], &wlen);
+  uint8_t *wbytes;
+  wasm_module *m = snaptest_load_program(argv[1], &wbytes);
+  if (!m) return 1;
   char err[512];
-  if (!wbytes || !wlen) {
-    fprintf(stderr, "cannot read %s\n", argv[1]);
-    return 1;
-  }
-  wasm_module *m = wasm_module_load(wbytes, wlen, NULL, err, sizeof err);
-  if (!m) {
-    fprintf(stderr, "load: %s\n", err);
-    return 1;
-  }
-  size_t nf;
-  const wasm_host_func *funcs = wasi_host_funcs(&nf);
   const char *args[] = {"precopy", mib};
 
   /* The reference: an unmigrated run. */
-  sink ref = {0};
-  wasi_stream rs = {&ref, NULL, sink_write};
-  wasi_config cfg = {.argc = 2, .argv = args, .stdio = {NULL, &rs, &rs}};
-  wasi_ctx *w = wasi_new(&cfg, err, sizeof err);
-  wasm_instance *inst = wasm_instantiate(m, funcs, nf, w, NULL, err,
-                                         sizeof err);
+  snaptest_sink ref = {0};
+  snaptest_run run;
+  wasm_instance *inst = snaptest_start(&run, m, 2, args, &ref);
   CHECK(inst && ended_ok(inst, wasm_invoke(inst, "_start", NULL, 0)));
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
 
   /* The source: paused after its first line for the image, after its
    * second for the delta. */
-  sink src = {0};
-  wasi_stream ss = {&src, NULL, sink_write};
-  cfg.stdio[1] = cfg.stdio[2] = &ss;
-  w = wasi_new(&cfg, err, sizeof err);
-  inst = wasm_instantiate(m, funcs, nf, w, NULL, err, sizeof err);
+  snaptest_sink src = {0};
+  inst = snaptest_start(&run, m, 2, args, &src);
   src.pause = inst;
   if (wasm_invoke(inst, "_start", NULL, 0) != WASM_PAUSED) {
     fprintf(stderr, "the source did not pause at its first line\n");
@@ -322,7 +242,7 @@ int main(int argc, char **argv) {
   CHECK(wasm_resume(inst) == WASM_PAUSED);
   CHECK(wasm_memory_size(inst) > image_mem);  /* it grew in between */
   size_t prefix = src.len;
-  CHECK(wasi_save(w, &host, &hlen, err, sizeof err) == 0);
+  CHECK(wasi_save(run.w, &host, &hlen, err, sizeof err) == 0);
   t0 = now_ms();
   CHECK(wasm_snapshot_write_delta(inst, HOST, host, hlen, image, image_len,
                                   &delta, &delta_len, err, sizeof err) == 0);
@@ -340,8 +260,7 @@ int main(int argc, char **argv) {
   src.pause = NULL;
   CHECK(ended_ok(inst, wasm_resume(inst)));
   CHECK(src.len == ref.len && memcmp(src.buf, ref.buf, ref.len) == 0);
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
 
   printf("memory %s MiB filled: image %zu bytes (%.1f ms), delta snapshot "
          "%zu bytes (%.1f ms), full snapshot %zu bytes (%.1f ms)\n", mib,
@@ -357,7 +276,7 @@ int main(int argc, char **argv) {
   CHECK(img != NULL);
   if (!img) return 1;
   CHECK((uint64_t)wasm_memimage_pages(img) * 65536 == image_mem);
-  sink dst = {0};
+  snaptest_sink dst = {0};
   dst.buf = malloc(prefix);
   dst.cap = dst.len = prefix;
   memcpy(dst.buf, src.buf, prefix);
@@ -379,23 +298,24 @@ int main(int argc, char **argv) {
    * (memory, globals, tables, frames, fuel). */
   uint8_t *again;
   size_t again_len;
-  CHECK(wasm_snapshot_write(r.inst, HOST, host, hlen, &again, &again_len, err,
-                            sizeof err) == 0);
+  CHECK(wasm_snapshot_write(r.run.inst, HOST, host, hlen, &again, &again_len,
+                            err, sizeof err) == 0);
   CHECK(again_len == full_len && memcmp(again, full, full_len) == 0);
   free(again);
-  CHECK(ended_ok(r.inst, wasm_resume(r.inst)));
+  CHECK(ended_ok(r.run.inst, wasm_resume(r.run.inst)));
   CHECK(dst.len == ref.len && memcmp(dst.buf, ref.buf, ref.len) == 0);
 
   /* For comparison: the full snapshot's restore, to the same state. */
   restored rf;
-  sink fdst = {0};
+  snaptest_sink fdst = {0};
   t0 = now_ms();
   CHECK(restore(full, full_len, NULL, &fdst, &rf, err, sizeof err) == 0);
   double t_full_restore = now_ms() - t0;
   printf("full snapshot restored in %.1f ms\n", t_full_restore);
   again = NULL;
-  CHECK(rf.inst && wasm_snapshot_write(rf.inst, HOST, host, hlen, &again,
-                                       &again_len, err, sizeof err) == 0 &&
+  CHECK(rf.run.inst && wasm_snapshot_write(rf.run.inst, HOST, host, hlen,
+                                           &again, &again_len, err,
+                                           sizeof err) == 0 &&
         again_len == full_len && memcmp(again, full, full_len) == 0);
   free(again);
   restored_free(&rf);
@@ -405,7 +325,7 @@ int main(int argc, char **argv) {
    * the first. */
   size_t nf2;
   const wasm_host_func *f2 = wasi_host_funcs(&nf2);
-  wasm_instance *twice = wasm_snapshot_instantiate(r.s, r.m, f2, nf2, r.w,
+  wasm_instance *twice = wasm_snapshot_instantiate(r.s, r.m, f2, nf2, r.run.w,
                                                    NULL, err, sizeof err);
   CHECK(!twice && strstr(err, "bad snapshot"));
   printf("instantiated twice: \"%s\"\n", err);
@@ -428,13 +348,11 @@ int main(int argc, char **argv) {
         strstr(err, "not the one"));
   printf("another image: \"%s\"\n", err);
   wasm_memimage_free(wrong);
-  w = wasi_new(&cfg, err, sizeof err);
-  inst = wasm_instantiate(m, funcs, nf, w, NULL, err, sizeof err);
+  inst = snaptest_start(&run, m, 2, args, &src);
   uint8_t *fresh;
   size_t fresh_len;
   CHECK(wasm_memimage_write(inst, &fresh, &fresh_len, err, sizeof err) == 0);
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
   wrong = wasm_memimage_read(fresh, fresh_len, err, sizeof err);
   CHECK(wrong && (uint64_t)wasm_memimage_pages(wrong) * 65536 < image_mem);
   CHECK(wrong && wasm_snapshot_use_image(ds, wrong, err, sizeof err) < 0);
@@ -480,7 +398,7 @@ int main(int argc, char **argv) {
      * byte in general, so set pages to 0 instead (image pages > 0). */
     for (size_t k = pages_at; k < p - 1; k++) b[k] = 0x80;
     b[p - 1] = 0;
-    reseal(b, delta_len);
+    snaptest_reseal(b, delta_len);
     wasm_snapshot *bs = wasm_snapshot_read(b, delta_len, err, sizeof err);
     CHECK(!bs);
     printf("delta image larger than memory: \"%s\"\n", err);
@@ -502,12 +420,5 @@ int main(int argc, char **argv) {
   free(ref.buf);
   free(src.buf);
   free(dst.buf);
-  wasm_module_free(m);
-  free(wbytes);
-  if (failures) {
-    fprintf(stderr, "%d checks failed\n", failures);
-    return 1;
-  }
-  printf("all checks passed\n");
-  return 0;
+  return snaptest_end(m, wbytes);
 }

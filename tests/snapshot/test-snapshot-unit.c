@@ -13,61 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "snapshot.h"
-#include "wasi.h"
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-  __FILE__, __LINE__, #c); failures++; } } while (0)
+#include "snaptest.h"
 
 /* Pauses the instance once its first line is out: mid-run whatever the
  * interpreter's speed. */
 static wasm_instance *pausing;
-static size_t printed;
-
-typedef struct {
-  char *buf;
-  size_t len, cap;
-} sink;
-
-static long sink_write(void *c, const void *b, size_t n) {
-  sink *s = c;
-  if (s->len + n > s->cap) {
-    s->cap = (s->len + n) * 2;
-    s->buf = realloc(s->buf, s->cap);
-  }
-  memcpy(s->buf + s->len, b, n);
-  s->len += n;
-  __atomic_store_n(&printed, printed + n, __ATOMIC_RELEASE);
-  return (long)n;
-}
-
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc(*len);
-  if (fread(b, 1, *len, f) != *len) *len = 0;
-  fclose(f);
-  return b;
-}
-
-/* The reference CRC-32C, bit by bit, to re-seal edited snapshots. */
-static uint32_t crc32_ref(const uint8_t *p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
-  }
-  return ~c;
-}
-
-static void reseal(uint8_t *b, size_t len) {
-  uint32_t c = crc32_ref(b, len - 4);
-  for (int i = 0; i < 4; i++) b[len - 4 + i] = (uint8_t)(c >> (8 * i));
-}
 
 /* Offset of section TAG's payload (sections are tag + 5-byte length). */
 static size_t section(const uint8_t *b, size_t len, int tag, size_t *plen) {
@@ -86,8 +36,8 @@ static size_t section(const uint8_t *b, size_t len, int tag, size_t *plen) {
 
 static int run_over;  /* the run ended first: stop waiting */
 static void *pause_after(void *arg) {
-  (void)arg;
-  while (__atomic_load_n(&printed, __ATOMIC_ACQUIRE) == 0 &&
+  snaptest_sink *out = arg;
+  while (__atomic_load_n(&out->len, __ATOMIC_ACQUIRE) == 0 &&
          !__atomic_load_n(&run_over, __ATOMIC_ACQUIRE)) {
     struct timespec ts = {0, 100000L};
     nanosleep(&ts, NULL);
@@ -97,9 +47,9 @@ static void *pause_after(void *arg) {
 }
 
 /* Full restore of B; 0 if it got as far as a resumable instance, else -1
- * with ERR. OUT gets the output of the resumed run when RUN. */
-static int restore(const uint8_t *b, size_t len, bool run, sink *out,
-                   int *status, char *err, size_t errlen) {
+ * with ERR. OUT gets the output of the resumed run when FINISH. */
+static int restore(const uint8_t *b, size_t len, bool finish,
+                   snaptest_sink *out, int *status, char *err, size_t errlen) {
   wasm_snapshot *s = wasm_snapshot_read(b, len, err, errlen);
   if (!s) return -1;
   wasm_module *m = wasm_snapshot_load_module(s, NULL, err, errlen);
@@ -107,24 +57,14 @@ static int restore(const uint8_t *b, size_t len, bool run, sink *out,
     wasm_snapshot_free(s);
     return -1;
   }
-  size_t hlen;
-  const char *hname;
-  const uint8_t *h = wasm_snapshot_host_state(s, &hname, &hlen);
-  wasi_stream so = {out, NULL, sink_write};
-  wasi_config cfg = {.stdio = {NULL, &so, &so}};
-  wasi_ctx *w = wasi_restore(h, hlen, &cfg, err, errlen);
-  wasm_instance *inst = NULL;
-  size_t nf;
-  const wasm_host_func *f = wasi_host_funcs(&nf);
-  if (w) inst = wasm_snapshot_instantiate(s, m, f, nf, w, NULL, err, errlen);
-  int rc = inst ? 0 : -1;
-  if (inst && run) {
-    wasm_result r = wasm_resume(inst);
-    *status = r == WASM_EXITED ? wasm_exit_status(inst) : r == WASM_FINISHED
+  snaptest_run run;
+  int rc = snaptest_restore(&run, s, m, out, err, errlen);
+  if (rc == 0 && finish) {
+    wasm_result r = wasm_resume(run.inst);
+    *status = r == WASM_EXITED ? wasm_exit_status(run.inst) : r == WASM_FINISHED
               ? 0 : -1;
   }
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
   wasm_module_free(m);
   wasm_snapshot_free(s);
   return rc;
@@ -139,29 +79,16 @@ int main(int argc, char **argv) {
    * below): run once each way. */
   if (argc > 2 && strcmp(argv[2], "--soft-crc") == 0)
     setenv("ARTS_SNAPSHOT_SOFT_CRC", "1", 1);
-  size_t wlen;
-  uint8_t *wbytes = read_all(argv[1], &wlen);
+  uint8_t *wbytes;
+  wasm_module *m = snaptest_load_program(argv[1], &wbytes);
+  if (!m) return 1;
   char err[512];
-  if (!wbytes || !wlen) {
-    fprintf(stderr, "cannot read %s\n", argv[1]);
-    return 1;
-  }
-  wasm_module *m = wasm_module_load(wbytes, wlen, NULL, err, sizeof err);
-  if (!m) {
-    fprintf(stderr, "load: %s\n", err);
-    return 1;
-  }
-  size_t nf;
-  const wasm_host_func *funcs = wasi_host_funcs(&nf);
 
   /* The reference: an uninterrupted run. */
-  sink ref = {0};
-  wasi_stream rs = {&ref, NULL, sink_write};
+  snaptest_sink ref = {0};
   const char *args[] = {"integers", "20"};
-  wasi_config cfg = {.argc = 2, .argv = args, .stdio = {NULL, &rs, &rs}};
-  wasi_ctx *w = wasi_new(&cfg, err, sizeof err);
-  wasm_instance *inst = wasm_instantiate(m, funcs, nf, w, NULL, err,
-                                         sizeof err);
+  snaptest_run run;
+  wasm_instance *inst = snaptest_start(&run, m, 2, args, &ref);
   CHECK(inst != NULL);
   if (!inst) return 1;
   wasm_result r = wasm_invoke(inst, "_start", NULL, 0);
@@ -171,19 +98,14 @@ int main(int argc, char **argv) {
             r == WASM_TRAPPED ? wasm_trap_message(inst) : "?");
     return 1;
   }
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
 
   /* The same, paused after 150 ms and snapshotted. */
-  sink first = {0};
-  wasi_stream fs = {&first, NULL, sink_write};
-  cfg.stdio[1] = cfg.stdio[2] = &fs;
-  w = wasi_new(&cfg, err, sizeof err);
-  inst = wasm_instantiate(m, funcs, nf, w, NULL, err, sizeof err);
+  snaptest_sink first = {0};
+  inst = snaptest_start(&run, m, 2, args, &first);
   pthread_t th;
   pausing = inst;
-  printed = 0;
-  pthread_create(&th, NULL, pause_after, NULL);
+  pthread_create(&th, NULL, pause_after, &first);
   r = wasm_invoke(inst, "_start", NULL, 0);
   __atomic_store_n(&run_over, 1, __ATOMIC_RELEASE);
   pthread_join(th, NULL);
@@ -191,12 +113,11 @@ int main(int argc, char **argv) {
   if (r != WASM_PAUSED) return 1;
   uint8_t *host, *snap;
   size_t hlen, len;
-  CHECK(wasi_save(w, &host, &hlen, err, sizeof err) == 0);
+  CHECK(wasi_save(run.w, &host, &hlen, err, sizeof err) == 0);
   CHECK(wasm_snapshot_write(inst, "wasi_snapshot_preview1", host, hlen, &snap,
                             &len, err, sizeof err) == 0);
   free(host);
-  wasm_instance_free(inst);
-  wasi_free(w);
+  snaptest_run_free(&run);
   printf("snapshot: %zu bytes, %zu bytes of output before it\n", len,
          first.len);
 
@@ -209,37 +130,30 @@ int main(int argc, char **argv) {
   /* An idle instance (instantiated, nothing called yet) snapshots with no
    * frames and restores to one that runs from _start. */
   {
-    sink idle = {0};
-    wasi_stream is = {&idle, NULL, sink_write};
-    cfg.stdio[1] = cfg.stdio[2] = &is;
-    wasi_ctx *w0 = wasi_new(&cfg, err, sizeof err);
-    wasm_instance *i0 = wasm_instantiate(m, funcs, nf, w0, NULL, err,
-                                         sizeof err);
+    snaptest_sink idle = {0};
+    snaptest_run r0, r1 = {0};
+    wasm_instance *i0 = snaptest_start(&r0, m, 2, args, &idle);
     uint8_t *h0, *s0;
     size_t h0len, s0len;
-    CHECK(wasi_save(w0, &h0, &h0len, err, sizeof err) == 0);
+    CHECK(wasi_save(r0.w, &h0, &h0len, err, sizeof err) == 0);
     CHECK(wasm_snapshot_write(i0, "wasi_snapshot_preview1", h0, h0len, &s0,
                               &s0len, err, sizeof err) == 0);
-    wasm_instance_free(i0);
-    wasi_free(w0);
+    snaptest_run_free(&r0);
     free(h0);
     wasm_snapshot *ss = wasm_snapshot_read(s0, s0len, err, sizeof err);
     CHECK(ss != NULL);
     wasm_module *m0 = ss ? wasm_snapshot_load_module(ss, NULL, err,
                                                      sizeof err) : NULL;
-    size_t hl;
-    const uint8_t *hs = ss ? wasm_snapshot_host_state(ss, NULL, &hl) : NULL;
-    wasi_ctx *w1 = hs ? wasi_restore(hs, hl, &cfg, err, sizeof err) : NULL;
-    wasm_instance *i1 = w1 && m0 ? wasm_snapshot_instantiate(
-        ss, m0, funcs, nf, w1, NULL, err, sizeof err) : NULL;
+    wasm_instance *i1 = m0 && snaptest_restore(&r1, ss, m0, &idle, err,
+                                               sizeof err) == 0 ? r1.inst
+                                                                : NULL;
     CHECK(i1 != NULL);
     if (i1) {
       CHECK(wasm_invoke(i1, "_start", NULL, 0) == WASM_EXITED &&
             wasm_exit_status(i1) == 3);
       CHECK(idle.len == ref.len && memcmp(idle.buf, ref.buf, ref.len) == 0);
     }
-    wasm_instance_free(i1);
-    wasi_free(w1);
+    snaptest_run_free(&r1);
     wasm_module_free(m0);
     wasm_snapshot_free(ss);
     free(s0);
@@ -271,14 +185,14 @@ int main(int argc, char **argv) {
   memcpy(b, snap, len);
   memset(b + len, 0, 16);
   CHECK(restore(b, len + 16, false, NULL, NULL, err, sizeof err) < 0);
-  reseal(b, len + 16);  /* even with a valid checksum over the junk */
+  snaptest_reseal(b, len + 16);  /* even with a valid checksum over the junk */
   CHECK(restore(b, len + 16, false, NULL, NULL, err, sizeof err) < 0);
   printf("oversized: \"%s\"\n", err);
 
   /* Well-sealed but wrong content. */
   memcpy(b, snap, len);
   b[8] = 2;
-  reseal(b, len);
+  snaptest_reseal(b, len);
   CHECK(restore(b, len, false, NULL, NULL, err, sizeof err) < 0 &&
         strstr(err, "version"));
   printf("version: \"%s\"\n", err);
@@ -287,7 +201,7 @@ int main(int argc, char **argv) {
   memcpy(b, snap, len);
   at = section(b, len, 1, &plen);
   b[at + 5] ^= 1;  /* module hash */
-  reseal(b, len);
+  snaptest_reseal(b, len);
   CHECK(restore(b, len, false, NULL, NULL, err, sizeof err) < 0 &&
         strstr(err, "hash"));
   printf("module hash: \"%s\"\n", err);
@@ -302,7 +216,7 @@ int main(int argc, char **argv) {
     while (b[p] & 0x80) p++;      /* func of frame 0 */
     p++;
     b[p] ^= 1;                    /* pc of frame 0, same length */
-    reseal(b, len);
+    snaptest_reseal(b, len);
     CHECK(restore(b, len, false, NULL, NULL, err, sizeof err) < 0);
     printf("frame pc: \"%s\"\n", err);
   }
@@ -315,7 +229,7 @@ int main(int argc, char **argv) {
     p++;
     CHECK(b[p] == 0x7f);
     b[p] = 0x7e;                  /* i32 -> i64 */
-    reseal(b, len);
+    snaptest_reseal(b, len);
     CHECK(restore(b, len, false, NULL, NULL, err, sizeof err) < 0 &&
           strstr(err, "global"));
     printf("global type: \"%s\"\n", err);
@@ -331,7 +245,7 @@ int main(int argc, char **argv) {
     p++;
     if (!(b[p] & 0x80)) {
       b[p] = 0x7f;                /* first gap: past the end */
-      reseal(b, len);
+      snaptest_reseal(b, len);
       CHECK(restore(b, len, false, NULL, NULL, err, sizeof err) < 0);
       printf("memory run: \"%s\"\n", err);
     }
@@ -341,12 +255,5 @@ int main(int argc, char **argv) {
   free(snap);
   free(ref.buf);
   free(first.buf);
-  wasm_module_free(m);
-  free(wbytes);
-  if (failures) {
-    fprintf(stderr, "%d checks failed\n", failures);
-    return 1;
-  }
-  printf("all checks passed\n");
-  return 0;
+  return snaptest_end(m, wbytes);
 }
