@@ -9,31 +9,7 @@
 #include <string.h>
 
 #include "wasm.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
-      failures++;                                                       \
-      fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                     \
-      fputc('\n', stderr);                                              \
-    }                                                                   \
-  } while (0)
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  static uint8_t buf[1 << 16];
-  *len = fread(buf, 1, sizeof buf, f);
-  fclose(f);
-  uint8_t *out = malloc(*len);
-  memcpy(out, buf, *len);
-  return out;
-}
+#include "wasmtest.h"
 
 static bool has_offset(const char *err)
 {
@@ -245,16 +221,12 @@ int main(int argc, char **argv)
     return 2;
   }
   size_t len;
-  uint8_t *bytes = read_all(argv[1], &len);
-  if (!bytes) {
-    perror(argv[1]);
-    return 2;
-  }
+  uint8_t *bytes = wasmtest_read(argv[1], &len);
+  if (!bytes) return 2;
   test_valid(bytes, len);
   test_truncations(bytes, len);
   test_bit_flips(bytes, len);
   test_crafted();
   free(bytes);
-  printf("%s\n", failures ? "FAILED" : "ok");
-  return failures ? 1 : 0;
+  return wasmtest_verdict();
 }

@@ -11,18 +11,7 @@
 #include <time.h>
 
 #include "engine-private.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
-      failures++;                                                       \
-      fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                     \
-      fputc('\n', stderr);                                              \
-    }                                                                   \
-  } while (0)
+#include "wasmtest.h"
 
 static wasm_module *mod;
 
@@ -168,14 +157,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: %s EXEC.wasm\n", argv[0]);
     return 2;
   }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) {
-    perror(argv[1]);
-    return 2;
-  }
-  static uint8_t buf[1 << 16];
-  size_t len = fread(buf, 1, sizeof buf, f);
-  fclose(f);
+  size_t len;
+  uint8_t *buf = wasmtest_read(argv[1], &len);
+  if (!buf) return 2;
   char err[256];
   mod = wasm_module_load(buf, len, NULL, err, sizeof err);
   if (!mod) {
@@ -188,6 +172,6 @@ int main(int argc, char **argv)
   test_move("fib", 32, 2178309);
   test_move("ifib", 32, 2178309);
   wasm_module_free(mod);
-  printf("%s\n", failures ? "FAILED" : "ok");
-  return failures ? 1 : 0;
+  free(buf);
+  return wasmtest_verdict();
 }

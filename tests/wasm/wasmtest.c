@@ -1,0 +1,27 @@
+#include "wasmtest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int wasmtest_failures;
+
+uint8_t *wasmtest_read(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    return NULL;
+  }
+  static uint8_t buf[1 << 16];
+  *len = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  uint8_t *out = malloc(*len ? *len : 1);
+  memcpy(out, buf, *len);
+  return out;
+}
+
+int wasmtest_verdict(void)
+{
+  printf("%s\n", wasmtest_failures ? "FAILED" : "ok");
+  return wasmtest_failures ? 1 : 0;
+}
