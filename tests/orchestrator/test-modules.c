@@ -3,12 +3,12 @@
  * migration to version 3 with old data in the file, and the module store
  * (programs, modules, checkpoints, output with duplicates and gaps,
  * migrations). Also a quick measure of placements per second. */
-#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "modstore.h"
+#include "orchfx.h"
 #include "placement.h"
 #include "store.h"
 
@@ -153,29 +153,18 @@ test_place_rate(void)
 
 /* ---- store ---- */
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
+typedef OrchFxDb Fixture;
 
 static void
 fx_setup(Fixture *fx, gconstpointer data)
 {
-  fx->dir = g_dir_make_tmp("orch-mods-XXXXXX", NULL);
-  fx->path = g_build_filename(fx->dir, "realm.sqlite", NULL);
+  orchfx_db_init(fx, "orch-mods-XXXXXX");
 }
 
 static void
 fx_teardown(Fixture *fx, gconstpointer data)
 {
-  g_autofree char *wal = g_strconcat(fx->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat(fx->path, "-shm", NULL);
-  g_unlink(fx->path);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_rmdir(fx->dir);
-  g_free(fx->path);
-  g_free(fx->dir);
+  orchfx_db_clear(fx);
 }
 
 static void

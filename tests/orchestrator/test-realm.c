@@ -1,9 +1,9 @@
 /* The realm's rules without a broker: status changes and their events,
  * the liveness deadline on a controlled clock, conflicts, reload from a
  * real SQLite file, and a store that fails underneath. */
+#include "orchfx.h"
 #include "realm.h"
 
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -11,22 +11,8 @@
 #define UUID_B "0b9f6c1e-2222-4a55-8d0e-3c1a2b3c4d5e"
 #define SEC ((gint64)G_USEC_PER_SEC)
 
-static guint warnings_seen;
-
-static GLogWriterOutput
-quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-             gpointer user_data)
-{
-  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL
-               | G_LOG_LEVEL_ERROR)) {
-    warnings_seen++;
-    return g_log_writer_standard_streams(level, fields, n, user_data);
-  }
-  return G_LOG_WRITER_HANDLED;
-}
-
 typedef struct {
-  char *dir, *path;
+  OrchFxDb db;
   OrchStore *store;
   OrchRealm *realm;
   GPtrArray *states;   /* "uuid status" */
@@ -62,7 +48,7 @@ static void
 fx_open(Fx *fx)
 {
   GError *error = NULL;
-  fx->store = orch_store_open(fx->path, &error);
+  fx->store = orch_store_open(fx->db.path, &error);
   g_assert_no_error(error);
   fx->realm = orch_realm_new(fx->store, 3, &hooks, fx);
 }
@@ -77,8 +63,7 @@ fx_close(Fx *fx)
 static void
 fx_setup(Fx *fx, gconstpointer data)
 {
-  fx->dir = g_dir_make_tmp("orch-realm-XXXXXX", NULL);
-  fx->path = g_build_filename(fx->dir, "realm.sqlite", NULL);
+  orchfx_db_init(&fx->db, "orch-realm-XXXXXX");
   fx->states = g_ptr_array_new_with_free_func(g_free);
   fx->events = g_ptr_array_new_with_free_func(g_free);
   fx_open(fx);
@@ -88,15 +73,7 @@ static void
 fx_teardown(Fx *fx, gconstpointer data)
 {
   fx_close(fx);
-  const char *names[] = { "realm.sqlite", "realm.sqlite-wal",
-                          "realm.sqlite-shm" };
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-    g_autofree char *p = g_build_filename(fx->dir, names[i], NULL);
-    g_unlink(p);
-  }
-  g_rmdir(fx->dir);
-  g_free(fx->dir);
-  g_free(fx->path);
+  orchfx_db_clear(&fx->db);
   g_ptr_array_unref(fx->states);
   g_ptr_array_unref(fx->events);
 }
@@ -352,15 +329,15 @@ test_reload(Fx *fx, gconstpointer data)
 
   /* A damaged row is skipped with a warning, the rest loads. */
   sqlite3 *db = NULL;
-  g_assert_cmpint(sqlite3_open(fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_open(fx->db.path, &db), ==, SQLITE_OK);
   g_assert_cmpint(sqlite3_exec(db, "UPDATE runtimes SET apis = '{\"x\":1}'"
                                " WHERE name = 'beta'", NULL, NULL, NULL),
                   ==, SQLITE_OK);
   sqlite3_close(db);
-  guint warned = warnings_seen;
+  guint warned = orchfx_warnings_seen;
   fx_open(fx);
   g_assert_true(orch_realm_load(fx->realm, T2, &error));
-  g_assert_cmpuint(warnings_seen, ==, warned + 1);
+  g_assert_cmpuint(orchfx_warnings_seen, ==, warned + 1);
   g_autoptr(GPtrArray) all = orch_realm_list(fx->realm);
   g_assert_cmpuint(all->len, ==, 1);
 }
@@ -371,7 +348,7 @@ test_store_fails(Fx *fx, gconstpointer data)
 {
   GError *error = NULL;
   sqlite3 *db = NULL;
-  g_assert_cmpint(sqlite3_open(fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_open(fx->db.path, &db), ==, SQLITE_OK);
   g_assert_cmpint(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==,
                   SQLITE_OK);
   const ArtsRuntime *rt = reg(fx, UUID_A, "alpha", "h1", 0);
@@ -388,7 +365,7 @@ test_store_fails(Fx *fx, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-  g_log_set_writer_func(quiet_writer, NULL, NULL);
+  g_log_set_writer_func(orchfx_count_warnings, NULL, NULL);
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, Fx, NULL, fx_setup, fn, fx_teardown)
   ADD("/orch/realm/lifecycle", test_lifecycle);

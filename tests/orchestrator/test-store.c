@@ -1,6 +1,7 @@
 /* The orchestrator's store against real SQLite files: schema migration,
  * reload, history raw and aggregated, roll-up of late samples, retention,
  * and files or rows that are damaged. */
+#include "orchfx.h"
 #include "store.h"
 
 #include <glib/gstdio.h>
@@ -13,46 +14,18 @@
 /* A fixed "now", minute-aligned, so every expected figure is exact. */
 #define NOW    (1700000000000LL / MINUTE * MINUTE)
 
-static guint warnings_seen;
-
-static GLogWriterOutput
-count_warnings(GLogLevelFlags level, const GLogField *fields, gsize n,
-               gpointer user_data)
-{
-  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL
-               | G_LOG_LEVEL_ERROR)) {
-    warnings_seen++;
-    return g_log_writer_standard_streams(level, fields, n, user_data);
-  }
-  return G_LOG_WRITER_HANDLED;
-}
-
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
+typedef OrchFxDb Fixture;
 
 static void
 fx_setup(Fixture *fx, gconstpointer data)
 {
-  GError *error = NULL;
-  fx->dir = g_dir_make_tmp("orch-store-XXXXXX", &error);
-  g_assert_no_error(error);
-  fx->path = g_build_filename(fx->dir, "realm.sqlite", NULL);
+  orchfx_db_init(fx, "orch-store-XXXXXX");
 }
 
 static void
 fx_teardown(Fixture *fx, gconstpointer data)
 {
-  const char *names[] = { "realm.sqlite", "realm.sqlite-wal",
-                          "realm.sqlite-shm" };
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-    g_autofree char *p = g_build_filename(fx->dir, names[i], NULL);
-    g_unlink(p);
-  }
-  g_rmdir(fx->dir);
-  g_free(fx->dir);
-  g_free(fx->path);
+  orchfx_db_clear(fx);
 }
 
 static OrchRuntimeRow *
@@ -438,13 +411,13 @@ test_bad_rows(Fixture *fx, gconstpointer data)
           " max_nmodules, page_size, platform, status, first_seen,"
           " last_seen, interval_ms) VALUES ('" UUID_B "', 'b', 'x', '[]',"
           " 1, 65536, '{}', 'A', 1, 1, -5)");
-  guint before = warnings_seen;
+  guint before = orchfx_warnings_seen;
   s = open_ok(fx->path);
   g_autoptr(GPtrArray) rows = orch_store_load_runtimes(s, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(rows->len, ==, 1);
   g_assert_cmpstr(((OrchRuntimeRow *)rows->pdata[0])->uuid, ==, UUID_A);
-  g_assert_cmpuint(warnings_seen, ==, before + 1);
+  g_assert_cmpuint(orchfx_warnings_seen, ==, before + 1);
   orch_store_free(s);
 }
 
@@ -520,7 +493,7 @@ test_large_tick(Fixture *fx, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-  g_log_set_writer_func(count_warnings, NULL, NULL);
+  g_log_set_writer_func(orchfx_count_warnings, NULL, NULL);
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) \
   g_test_add(name, Fixture, NULL, fx_setup, fn, fx_teardown)
