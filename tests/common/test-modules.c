@@ -4,11 +4,9 @@
  * through the wire, every error class, hostile payloads. */
 #include <math.h>
 #include <string.h>
-#include "arts-common.h"
+#include "prototest.h"
 
-#define RT_UUID "3f0c8a1e-2d4b-4e6f-8a9b-1c2d3e4f5a6b"
 #define RT2_UUID "4a1d9b2f-3e5c-4f70-9bac-2d3e4f5a6b7c"
-#define MOD_UUID "2222aaaa-bbbb-4ccc-8ddd-eeeeffff0000"
 #define SHA "6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19"
 
 /* DATA (consumed) through an envelope, to text and back: the whole way
@@ -23,13 +21,6 @@ static JsonObject *wire(JsonObject *data) {
   g_autoptr(ArtsEnvelope) back = arts_envelope_parse(json, len, &err);
   g_assert_no_error(err);
   return json_object_ref(back->data);
-}
-
-static JsonObject *parse(const char *json) {
-  g_autoptr(GError) err = NULL;
-  JsonObject *o = arts_json_parse_object(json, strlen(json), &err);
-  g_assert_no_error(err);
-  return o;
 }
 
 static void test_states(void) {
@@ -85,7 +76,7 @@ static void test_error_codes(void) {
 
 /* An operator's start: parent by name, resources, sha256. */
 static void test_module_create(void) {
-  g_autoptr(JsonObject) in = parse(
+  g_autoptr(JsonObject) in = prototest_parse(
       "{\"type\":\"module\",\"name\":\"counter\",\"filename\":\"counter.wasm\","
       "\"filetype\":\"WA\",\"sha256\":\"" SHA "\",\"args\":[\"10\"],"
       "\"env\":[\"K=V\"],\"apis\":[\"wasm\",\"wasi\"],\"fault_crash\":"
@@ -121,7 +112,7 @@ static void test_module_create(void) {
   g_assert_cmpint(nb->fuel, ==, 5000);
 
   /* A parent given as an upper-case uuid is kept in lower case. */
-  g_autoptr(JsonObject) up = parse("{\"parent\":\"3F0C8A1E-2D4B-4E6F-8A9B-"
+  g_autoptr(JsonObject) up = prototest_parse("{\"parent\":\"3F0C8A1E-2D4B-4E6F-8A9B-"
                                    "1C2D3E4F5A6B\"}");
   g_autoptr(ArtsModule) um = arts_module_from_json(up, &err);
   g_assert_no_error(err);
@@ -151,21 +142,21 @@ static void test_module_control(void) {
   g_assert_true(cb->restore_checkpoint);
   g_assert_null(cb->restore_migration);
 
-  g_autoptr(JsonObject) mig = parse(
+  g_autoptr(JsonObject) mig = prototest_parse(
       "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\",\"migration\":"
       "\"m-1\",\"target\":\"" RT2_UUID "\"}");
   g_autoptr(ArtsModule) mm = arts_module_from_json(mig, &err);
   g_assert_no_error(err);
   g_assert_cmpstr(mm->migration, ==, "m-1");
   g_assert_cmpstr(mm->target, ==, RT2_UUID);
-  g_autoptr(JsonObject) del = parse(
+  g_autoptr(JsonObject) del = prototest_parse(
       "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\",\"reason\":"
       "\"migrated\"}");
   g_autoptr(ArtsModule) dm = arts_module_from_json(del, &err);
   g_assert_no_error(err);
   g_assert_cmpstr(dm->reason, ==, "migrated");
   /* ARTS's migration: a delete naming the target by name. */
-  g_autoptr(JsonObject) old = parse(
+  g_autoptr(JsonObject) old = prototest_parse(
       "{\"type\":\"module\",\"uuid\":\"" MOD_UUID "\",\"send_to_runtime\":"
       "\"lab-pi\"}");
   g_autoptr(ArtsModule) om = arts_module_from_json(old, &err);
@@ -234,7 +225,7 @@ static void test_module_update(void) {
   g_assert_cmpint(b->stdout_offset, ==, 4096);
   g_assert_false(b->has_exit_code);
 
-  g_autoptr(JsonObject) ex = parse(
+  g_autoptr(JsonObject) ex = prototest_parse(
       "{\"type\":\"module_state\",\"uuid\":\"" MOD_UUID "\",\"state\":"
       "\"exited\",\"exit_code\":3}");
   g_autoptr(ArtsModuleUpdate) e = arts_module_update_from_json(ex, &err);
@@ -275,7 +266,7 @@ static void test_answers(void) {
   g_assert_cmpint(db->snapshot_bytes, ==, -1);
   /* ready */
   /* What the agent sends for a fresh create. */
-  g_autoptr(JsonObject) fresh = parse(
+  g_autoptr(JsonObject) fresh = prototest_parse(
       "{\"uuid\":\"" MOD_UUID "\",\"name\":\"counter\",\"state\":"
       "\"running\",\"started_at\":1764024000200}");
   g_autoptr(ArtsControlResult) fb = arts_control_result_from_json(fresh, "d",
@@ -286,7 +277,7 @@ static void test_answers(void) {
   g_autoptr(JsonObject) fj = arts_control_result_to_json(fb);
   g_assert_cmpint(json_object_get_int_member(fj, "started_at"), ==,
                   1764024000200);
-  g_autoptr(JsonObject) ready = parse("{\"ready\":true}");
+  g_autoptr(JsonObject) ready = prototest_parse("{\"ready\":true}");
   g_autoptr(ArtsControlResult) yb = arts_control_result_from_json(ready, "d",
                                                                   &err);
   g_assert_no_error(err);
@@ -372,7 +363,7 @@ static void test_module_list(void) {
   ArtsModule *m2 = g_ptr_array_index(back, 2);
   g_assert_cmpstr(m2->name, ==, "m2");
   g_assert_cmpint(m2->state, ==, ARTS_MODULE_PAUSED);
-  g_autoptr(JsonObject) empty = parse("{\"modules\":[]}");
+  g_autoptr(JsonObject) empty = prototest_parse("{\"modules\":[]}");
   g_autoptr(GPtrArray) none = arts_module_list_from_json(empty, "d", &err);
   g_assert_no_error(err);
   g_assert_cmpuint(none->len, ==, 0);
@@ -390,7 +381,7 @@ static void test_queries(void) {
   g_assert_cmpstr(b->kind, ==, "logs");
   g_assert_cmpstr(b->module, ==, "counter");
   g_assert_cmpint(b->since_offset, ==, 0);
-  g_autoptr(JsonObject) l2 = parse("{\"type\":\"logs\",\"module\":\""
+  g_autoptr(JsonObject) l2 = prototest_parse("{\"type\":\"logs\",\"module\":\""
                                    MOD_UUID "\",\"since_offset\":77}");
   g_autoptr(ArtsQuery) b2 = arts_query_from_json(l2, &err);
   g_assert_no_error(err);
@@ -402,7 +393,7 @@ static void test_queries(void) {
   g_assert_no_error(err);
   g_assert_cmpstr(mb->kind, ==, "modules");
   g_assert_null(mb->runtime);
-  g_autoptr(JsonObject) mr = parse("{\"type\":\"modules\",\"runtime\":"
+  g_autoptr(JsonObject) mr = prototest_parse("{\"type\":\"modules\",\"runtime\":"
                                    "\"lab-laptop\"}");
   g_autoptr(ArtsQuery) mrb = arts_query_from_json(mr, &err);
   g_assert_no_error(err);
@@ -411,7 +402,7 @@ static void test_queries(void) {
 
 static void test_runtime_draining(void) {
   g_autoptr(GError) err = NULL;
-  g_autoptr(JsonObject) d = parse("{\"type\":\"runtime\",\"uuid\":\""
+  g_autoptr(JsonObject) d = prototest_parse("{\"type\":\"runtime\",\"uuid\":\""
                                   RT_UUID "\",\"name\":\"lab\","
                                   "\"draining\":true}");
   g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(d, &err);
@@ -426,7 +417,7 @@ static void test_runtime_draining(void) {
   g_assert_false(json_object_has_member(j2, "draining"));
   g_assert_false(json_object_has_member(j2, "moved"));
   /* The orchestrator's answer to a drain. */
-  g_autoptr(JsonObject) a = parse("{\"type\":\"runtime\",\"uuid\":\""
+  g_autoptr(JsonObject) a = prototest_parse("{\"type\":\"runtime\",\"uuid\":\""
                                   RT_UUID "\",\"name\":\"lab\","
                                   "\"moved\":2,\"not_moved\":\"sleeper: "
                                   "no runtime fits\"}");
@@ -466,7 +457,7 @@ static void test_telemetry_modules(void) {
   g_assert_cmpstr(arts_telemetry_get_module(c, MOD_UUID)->name, ==,
                   "counter");
   /* Entries without name and state (older agents) still decode. */
-  g_autoptr(JsonObject) old = parse(
+  g_autoptr(JsonObject) old = prototest_parse(
       "{\"type\":\"telemetry\",\"uuid\":\"" RT_UUID "\",\"ts\":1,"
       "\"metrics\":{},\"modules\":[{\"uuid\":\"" MOD_UUID "\","
       "\"metrics\":{\"process.cpu.time\":0.5}}]}");
@@ -527,13 +518,6 @@ typedef enum {
   EVENT
 } Kind;
 
-typedef struct {
-  Kind kind;
-  const char *json;
-  int code;
-  const char *message;
-} BadCase;
-
 #define UPD "\"type\":\"module_state\",\"uuid\":\"" MOD_UUID "\""
 #define MIG "\"module\":\"" MOD_UUID "\",\"source\":\"" RT_UUID "\"," \
             "\"target\":\"" RT2_UUID "\""
@@ -543,7 +527,7 @@ typedef struct {
 #define TEL "\"type\":\"telemetry\",\"uuid\":\"" RT_UUID "\",\"ts\":1," \
             "\"metrics\":{}"
 
-static const BadCase bad_cases[] = {
+static const ProtoBadCase bad_cases[] = {
   /* module: resources */
   { MODULE, "{\"resources\":{\"cpu\":0.5}}", ARTS_ERROR_UNKNOWN,
     "data.resources.cpu: unknown field" },
@@ -778,18 +762,16 @@ static gboolean decode(Kind kind, JsonObject *o, GError **err) {
   return FALSE;
 }
 
+/* The bad cases' decoder: JSON parsed, then decoded as KIND. */
+static GError *decode_json(int kind, const char *json) {
+  g_autoptr(JsonObject) o = prototest_parse(json);
+  GError *err = NULL;
+  decode(kind, o, &err);
+  return err;
+}
+
 static void test_bad_cases(void) {
-  for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
-    const BadCase *c = &bad_cases[i];
-    g_autoptr(JsonObject) o = parse(c->json);
-    g_autoptr(GError) err = NULL;
-    if (decode(c->kind, o, &err))
-      g_error("case %u accepted: %s", i, c->json);
-    if (!g_error_matches(err, ARTS_ERROR, c->code) ||
-        !g_str_equal(err->message, c->message))
-      g_error("case %u: %s\n  got (%d) %s\n  want (%d) %s", i, c->json,
-              err->code, err->message, c->code, c->message);
-  }
+  prototest_bad_cases(bad_cases, G_N_ELEMENTS(bad_cases), decode_json);
 }
 
 /* Random damage to valid messages of every new kind: nothing may crash or
@@ -815,7 +797,7 @@ static void test_mutations(void) {
   GRand *rand = g_rand_new_with_seed(4);
   guint accepted = 0, tried = 0;
   for (guint b = 0; b < G_N_ELEMENTS(bases); b++) {
-    g_autoptr(JsonObject) data = parse(bases[b].json);
+    g_autoptr(JsonObject) data = prototest_parse(bases[b].json);
     /* The damage happens to the whole message on the wire. */
     g_autoptr(ArtsEnvelope) env = arts_envelope_new(ARTS_TYPE_REQ, "update",
                                                     NULL, data);
@@ -823,11 +805,7 @@ static void test_mutations(void) {
     g_autofree char *base = arts_envelope_to_json(env, &len);
     g_assert_true(decode(bases[b].kind, data, NULL));
     for (int i = 0; i < 1500; i++) {
-      g_autofree char *m = g_memdup2(base, len);
-      int n = g_rand_int_range(rand, 1, 4);
-      for (int k = 0; k < n; k++)
-        m[g_rand_int_range(rand, 0, (gint32)len)] =
-            (char)g_rand_int_range(rand, 0, 256);
+      g_autofree char *m = prototest_damage(rand, base, len);
       g_autoptr(ArtsEnvelope) e = arts_envelope_parse(m, len, NULL);
       if (!e)
         continue;

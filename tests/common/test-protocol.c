@@ -1,10 +1,8 @@
 /* Protocol types <-> JSON: round trips of every message and every error. */
 #include <math.h>
 #include <string.h>
-#include "arts-common.h"
+#include "prototest.h"
 
-#define RT_UUID "3f0c8a1e-2d4b-4e6f-8a9b-1c2d3e4f5a6b"
-#define MOD_UUID "2222aaaa-bbbb-4ccc-8ddd-eeeeffff0000"
 #define OID "0b6e2a51-8f7d-4c33-9b1e-3f5a6c7d8e90"
 
 /* Serializes DATA in an envelope and parses it back: the whole path a
@@ -134,8 +132,7 @@ static void test_runtime_arts_compat(void) {
   /* The goodbye / last will carries only type, uuid and name. */
   const char *bye = "{\"type\":\"runtime\",\"uuid\":\"" RT_UUID
                     "\",\"name\":\"rt1\"}";
-  g_autoptr(JsonObject) o = arts_json_parse_object(bye, strlen(bye), &err);
-  g_assert_no_error(err);
+  g_autoptr(JsonObject) o = prototest_parse(bye);
   g_autoptr(ArtsRuntime) b = arts_runtime_from_json(o, &err);
   g_assert_no_error(err);
   g_assert_cmpint(b->max_nmodules, ==, 0);
@@ -155,8 +152,7 @@ static void test_module_roundtrip(void) {
       "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
       "\"fileid\":\"f1\",\"send_to_runtime\":\"" RT_UUID "\"}";
   g_autoptr(GError) err = NULL;
-  g_autoptr(JsonObject) o = arts_json_parse_object(data, strlen(data), &err);
-  g_assert_no_error(err);
+  g_autoptr(JsonObject) o = prototest_parse(data);
   g_autoptr(ArtsModule) m = arts_module_from_json(o, &err);
   g_assert_no_error(err);
   g_assert_cmpstr(m->uuid, ==, MOD_UUID);
@@ -305,8 +301,7 @@ static void test_module_channel_fields(void) {
     "\"channel_stats\":{\"ts\":1764024001000,\"channels\":[{\"channel\":"
     "\"demo/numbers\",\"mode\":\"rw\",\"metrics\":{"
     "\"arts.channel.messages.in\":5}}]}}";
-  g_autoptr(JsonObject) o = arts_json_parse_object(json, strlen(json), &err);
-  g_assert_no_error(err);
+  g_autoptr(JsonObject) o = prototest_parse(json);
   g_autoptr(ArtsModule) m = arts_module_from_json(o, &err);
   g_assert_no_error(err);
   g_assert_cmpint(m->channel_msg_max, ==, 256);
@@ -464,19 +459,12 @@ static void test_responses(void) {
 typedef enum { ENVELOPE, RUNTIME, MODULE, TELEMETRY, EVENT, LOG, QUERY,
                HISTORY } Kind;
 
-typedef struct {
-  Kind kind;
-  const char *json;
-  int code;
-  const char *message;   /* exact */
-} BadCase;
-
 #define ENV_HEAD "\"object_id\":\"" OID "\",\"action\":\"create\""
 #define RT_HEAD "\"uuid\":\"" RT_UUID "\",\"name\":\"n\""
 #define TEL_HEAD "\"uuid\":\"" RT_UUID "\",\"ts\":1,\"metrics\":{}"
 #define EV_HEAD "\"type\":\"event\",\"uuid\":\"" RT_UUID "\",\"ts\":1"
 
-static const BadCase bad_cases[] = {
+static const ProtoBadCase bad_cases[] = {
   /* the envelope */
   { ENVELOPE, "", ARTS_ERROR_PARSE, "empty payload" },
   { ENVELOPE, "[1,2]", ARTS_ERROR_PARSE, "payload is not a JSON object" },
@@ -707,7 +695,8 @@ static const BadCase bad_cases[] = {
 };
 
 /* Runs the decoder of KIND on JSON; returns the error (or NULL). */
-static GError *decode(Kind kind, const char *json, gsize len) {
+static GError *decode(int kind, const char *json) {
+  gsize len = strlen(json);
   GError *err = NULL;
   if (kind == ENVELOPE) {
     ArtsEnvelope *e = arts_envelope_parse(json, len, &err);
@@ -740,14 +729,7 @@ static GError *decode(Kind kind, const char *json, gsize len) {
 }
 
 static void test_bad_cases(void) {
-  for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
-    const BadCase *c = &bad_cases[i];
-    g_autoptr(GError) err = decode(c->kind, c->json, strlen(c->json));
-    if (!err)
-      g_error("case %u (%s) was accepted", i, c->json);
-    g_assert_error(err, ARTS_ERROR, c->code);
-    g_assert_cmpstr(err->message, ==, c->message);
-  }
+  prototest_bad_cases(bad_cases, G_N_ELEMENTS(bad_cases), decode);
 }
 
 static void test_bad_payloads(void) {
@@ -813,8 +795,7 @@ static void test_bad_payloads(void) {
   g_clear_error(&err);
   /* An escaped backslash before "u0000" is just text; a pair is fine. */
   const char *text = "{\"name\":\"a\\\\u0000b \\ud83d\\ude00\"}";
-  g_autoptr(JsonObject) to = arts_json_parse_object(text, strlen(text), &err);
-  g_assert_no_error(err);
+  g_autoptr(JsonObject) to = prototest_parse(text);
   g_assert_cmpstr(json_object_get_string_member(to, "name"), ==,
                   "a\\u0000b \xf0\x9f\x98\x80");
 
@@ -822,14 +803,14 @@ static void test_bad_payloads(void) {
   g_autofree char *longname = g_strnfill(500, 'z');
   g_autofree char *lj = g_strdup_printf("{\"uuid\":\"" RT_UUID "\","
                                         "\"name\":\"n\",\"%s\":1}", longname);
-  g_autoptr(GError) e3 = decode(RUNTIME, lj, strlen(lj));
+  g_autoptr(GError) e3 = decode(RUNTIME, lj);
   g_assert_error(e3, ARTS_ERROR, ARTS_ERROR_UNKNOWN);
   g_assert_cmpuint(strlen(e3->message), <, 100);
 
   /* Huge numbers do not crash and are not integers. */
   const char *num = "{\"uuid\":\"" RT_UUID "\",\"name\":\"n\","
                     "\"max_nmodules\":123456789012345678901234567890}";
-  g_autoptr(GError) e2 = decode(RUNTIME, num, strlen(num));
+  g_autoptr(GError) e2 = decode(RUNTIME, num);
   g_assert_nonnull(e2);
   g_assert_error(e2, ARTS_ERROR, ARTS_ERROR_FIELD);
 }
@@ -898,11 +879,7 @@ static void test_mutations(void) {
   GRand *rand = g_rand_new_with_seed(42);
   guint accepted = 0;
   for (int i = 0; i < 5000; i++) {
-    g_autofree char *m = g_memdup2(base, len);
-    int n = g_rand_int_range(rand, 1, 4);
-    for (int k = 0; k < n; k++)
-      m[g_rand_int_range(rand, 0, (gint32)len)] =
-          (char)g_rand_int_range(rand, 0, 256);
+    g_autofree char *m = prototest_damage(rand, base, len);
     g_autoptr(GError) err = NULL;
     g_autoptr(ArtsEnvelope) e = arts_envelope_parse(m, len, &err);
     if (!e)
