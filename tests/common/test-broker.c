@@ -129,6 +129,15 @@ gboolean test_wait_flag(gboolean *flag, guint timeout_ms) {
   return *flag;
 }
 
+gboolean test_wait_count(const guint *count, guint n, guint timeout_ms) {
+  gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (*count < n && g_get_monotonic_time() < end) {
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(1000);
+  }
+  return *count >= n;
+}
+
 void test_run_for(guint ms) {
   gboolean done = FALSE;
   test_wait_flag(&done, ms);

@@ -22,5 +22,8 @@ void test_broker_clear(TestBroker *b);
 char *test_broker_url(const TestBroker *b);
 /* Runs the default main context until *FLAG is TRUE or TIMEOUT_MS passed. */
 gboolean test_wait_flag(gboolean *flag, guint timeout_ms);
+/* Runs the default main context until *COUNT is at least N or TIMEOUT_MS
+ * passed. */
+gboolean test_wait_count(const guint *count, guint n, guint timeout_ms);
 /* Runs the default main context for MS milliseconds. */
 void test_run_for(guint ms);

@@ -1,6 +1,7 @@
 /* The MQTT client against a mosquitto with TLS, passwords and an ACL: a CA
  * and a server certificate made with openssl here, a password file made
  * with mosquitto_passwd. */
+#include <stdarg.h>
 #include <string.h>
 #include "arts-common.h"
 #include "test-broker.h"
@@ -8,7 +9,13 @@
 static TestBroker broker;
 static char *ca_pem;
 
-static gboolean run(const char *cmd) {
+/* Runs the command line FMT makes; FALSE after saying why it failed. */
+static gboolean run(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static gboolean run(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *cmd = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
   int status;
   g_autoptr(GError) err = NULL;
   g_autofree char *out = NULL, *errout = NULL;
@@ -27,20 +34,16 @@ static gboolean make_broker(void) {
   g_autofree char *ext = test_broker_file(&broker, "ext.cnf");
   g_file_set_contents(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n", -1,
                       NULL);
-  g_autofree char *c1 = g_strdup_printf(
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-      "-nodes -keyout %s/ca.key -out %s -days 2 -subj /CN=arts-test-ca", d,
-      ca_pem);
-  g_autofree char *c2 = g_strdup_printf(
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-keyout %s/server.key -out %s/server.csr -subj /CN=localhost", d, d);
-  g_autofree char *c3 = g_strdup_printf(
-      "openssl x509 -req -in %s/server.csr -CA %s -CAkey %s/ca.key "
-      "-CAcreateserial -out %s/server.pem -days 2 -extfile %s", d, ca_pem, d,
-      d, ext);
-  g_autofree char *c4 = g_strdup_printf(
-      "mosquitto_passwd -b -c %s/passwd alice wonderland", d);
-  if (!run(c1) || !run(c2) || !run(c3) || !run(c4))
+  if (!run("openssl req -x509 -newkey ec -pkeyopt "
+           "ec_paramgen_curve:prime256v1 -nodes -keyout %s/ca.key -out %s "
+           "-days 2 -subj /CN=arts-test-ca", d, ca_pem) ||
+      !run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+           "-nodes -keyout %s/server.key -out %s/server.csr "
+           "-subj /CN=localhost", d, d) ||
+      !run("openssl x509 -req -in %s/server.csr -CA %s -CAkey %s/ca.key "
+           "-CAcreateserial -out %s/server.pem -days 2 -extfile %s", d, ca_pem,
+           d, d, ext) ||
+      !run("mosquitto_passwd -b -c %s/passwd alice wonderland", d))
     return FALSE;
   g_autofree char *acl = test_broker_file(&broker, "acl");
   g_file_set_contents(acl, "user alice\ntopic readwrite allowed/#\n", -1,
@@ -94,12 +97,18 @@ static ArtsMqtt *client(Probe *p, const char *user, const char *password,
   return m;
 }
 
-static gboolean wait_acks(Probe *p, guint n, guint ms) {
-  gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-  while (p->n_acks < n && g_get_monotonic_time() < end)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
-  return p->n_acks >= n;
+/* Publishes PAYLOAD on TOPIC at QoS 1 and waits for its PUBACK: the
+ * reason code. */
+static int publish_acked(ArtsMqtt *m, Probe *p, const char *topic,
+                         const char *payload) {
+  g_autoptr(GError) err = NULL;
+  guint i = p->n_acks;
+  int mid = arts_mqtt_publish(m, topic, payload, strlen(payload), 1, FALSE,
+                              NULL, 0, &err);
+  g_assert_no_error(err);
+  g_assert_true(test_wait_count(&p->n_acks, i + 1, 3000));
+  g_assert_cmpint(p->mids[i], ==, mid);
+  return p->reasons[i];
 }
 
 static void test_tls_auth_acl(void) {
@@ -108,21 +117,9 @@ static void test_tls_auth_acl(void) {
   g_assert_true(test_wait_flag(&p.connected, 5000));
   arts_mqtt_subscribe(m, "allowed/#", 1);
   test_run_for(200);
-  g_autoptr(GError) err = NULL;
-  int ok_mid = arts_mqtt_publish(m, "allowed/x", "1", 1, 1, FALSE, NULL, 0,
-                                 &err);
-  g_assert_no_error(err);
-  g_assert_true(wait_acks(&p, 1, 3000));
-  g_assert_cmpint(p.mids[0], ==, ok_mid);
-  g_assert_cmpint(p.reasons[0], ==, 0);
-
+  g_assert_cmpint(publish_acked(m, &p, "allowed/x", "1"), ==, 0);
   /* Outside the ACL: MQTT 5 says "not authorized" in the PUBACK. */
-  int denied_mid = arts_mqtt_publish(m, "denied/x", "2", 1, 1, FALSE, NULL, 0,
-                                     &err);
-  g_assert_no_error(err);
-  g_assert_true(wait_acks(&p, 2, 3000));
-  g_assert_cmpint(p.mids[1], ==, denied_mid);
-  g_assert_cmpint(p.reasons[1], ==, 0x87);
+  g_assert_cmpint(publish_acked(m, &p, "denied/x", "2"), ==, 0x87);
   g_assert_cmpuint(p.n_messages, ==, 1);   /* our own allowed/x only */
   g_assert_true(arts_mqtt_disconnect_sync(m, 2000));
   arts_mqtt_free(m);

@@ -85,16 +85,6 @@ static ArtsMqtt *client(Probe *p, const char *will_topic,
   return m;
 }
 
-/* Runs the loop until PROBE has N messages or TIMEOUT_MS passed. */
-static gboolean wait_messages(Probe *p, guint n, guint timeout_ms) {
-  gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-  while (p->n_messages < n && g_get_monotonic_time() < end) {
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
-  }
-  return p->n_messages >= n;
-}
-
 static void test_pubsub_props(void) {
   Probe pa = { 0 }, pb = { 0 };
   ArtsMqtt *a = client(&pa, NULL, NULL);
@@ -109,7 +99,7 @@ static void test_pubsub_props(void) {
   g_assert_true(test_wait_flag(&pa.published, 3000));
   g_assert_cmpint(pa.last_mid, ==, mid);
   g_assert_cmpint(pa.last_reason, ==, 0);
-  g_assert_true(wait_messages(&pb, 1, 3000));
+  g_assert_true(test_wait_count(&pb.n_messages, 1, 3000));
   g_assert_cmpuint(pb.n_messages, ==, 1);
   g_assert_cmpstr(pb.topic, ==, "t/x");
   g_assert_cmpstr(pb.payload, ==, "hello");
@@ -127,7 +117,7 @@ static void test_pubsub_props(void) {
   arts_mqtt_publish(a, "t/y", "late", 4, 1, FALSE, NULL, 0, &err);
   arts_mqtt_publish(a, "marker", "m", 1, 1, FALSE, NULL, 0, &err);
   g_assert_no_error(err);
-  g_assert_true(wait_messages(&pb, 2, 3000));
+  g_assert_true(test_wait_count(&pb.n_messages, 2, 3000));
   g_assert_cmpstr(pb.topic, ==, "marker");
   g_assert_cmpuint(pb.n_messages, ==, 2);
 
@@ -138,7 +128,7 @@ static void test_pubsub_props(void) {
   Probe pc = { 0 };
   ArtsMqtt *c = client(&pc, NULL, NULL);
   arts_mqtt_subscribe(c, "r/#", 0);
-  g_assert_true(wait_messages(&pc, 1, 3000));
+  g_assert_true(test_wait_count(&pc.n_messages, 1, 3000));
   g_assert_cmpuint(pc.n_messages, ==, 1);
   g_assert_cmpstr(pc.payload, ==, "s1");
   g_assert_true(pc.retained);
@@ -166,12 +156,12 @@ static void test_last_will(void) {
   ArtsMqtt *d = client(&pd, "realm/proc/reg", "{\"clean\":true}");
   g_assert_true(arts_mqtt_disconnect_sync(d, 2000));
   arts_mqtt_free(d);
-  g_assert_false(wait_messages(&po, 1, 500));
+  g_assert_false(test_wait_count(&po.n_messages, 1, 500));
 
   /* Dropping the connection like a crash does. */
   ArtsMqtt *w = client(&pw, "realm/proc/reg", "{\"will\":true}");
   arts_mqtt_free(w);
-  g_assert_true(wait_messages(&po, 1, 5000));
+  g_assert_true(test_wait_count(&po.n_messages, 1, 5000));
   g_assert_cmpstr(po.topic, ==, "realm/proc/reg");
   g_assert_cmpstr(po.payload, ==, "{\"will\":true}");
 
@@ -228,6 +218,17 @@ static void responder(ArtsMqtt *m, const char *topic, const guint8 *payload,
   arts_mqtt_publish_envelope(m, topic, resp, FALSE, NULL);
 }
 
+/* A request for ACTION sent on TOPIC, its answer (or timeout after
+ * TIMEOUT_MS) to come in A; returned for sending again. */
+static ArtsEnvelope *ask(ArtsMqtt *q, const char *topic, const char *action,
+                         guint timeout_ms, Answer *a) {
+  g_autoptr(GError) err = NULL;
+  ArtsEnvelope *req = arts_envelope_new(ARTS_TYPE_REQ, action, NULL, NULL);
+  g_assert_true(arts_mqtt_request(q, topic, req, timeout_ms, on_answer, a,
+                                  &err));
+  return req;
+}
+
 static void test_request(void) {
   Probe pr = { 0 }, pq = { 0 };
   ArtsMqtt *r = client(&pr, NULL, NULL);
@@ -238,10 +239,8 @@ static void test_request(void) {
 
   g_autoptr(GError) err = NULL;
   Answer a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
-  g_autoptr(ArtsEnvelope) ok_req = arts_envelope_new(ARTS_TYPE_REQ, "query",
-                                                     NULL, NULL);
-  g_assert_true(arts_mqtt_request(q, "realm/proc/query", ok_req, 3000,
-                                  on_answer, &a1, &err));
+  g_autoptr(ArtsEnvelope) ok_req = ask(q, "realm/proc/query", "query", 3000,
+                                       &a1);
   /* The same object_id twice while the first is pending is refused. */
   g_assert_false(arts_mqtt_request(q, "realm/proc/query", ok_req, 3000,
                                    on_answer, &a1, &err));
@@ -251,19 +250,15 @@ static void test_request(void) {
   g_assert_true(a1.ok);
   g_assert_cmpstr(a1.detail, ==, "query");
 
-  g_autoptr(ArtsEnvelope) bad_req = arts_envelope_new(ARTS_TYPE_REQ, "frob",
-                                                      NULL, NULL);
-  g_assert_true(arts_mqtt_request(q, "realm/proc/query", bad_req, 3000,
-                                  on_answer, &a2, &err));
+  g_autoptr(ArtsEnvelope) bad_req = ask(q, "realm/proc/query", "frob", 3000,
+                                        &a2);
   g_assert_true(test_wait_flag(&a2.done, 4000));
   g_assert_false(a2.ok);
   g_assert_cmpstr(a2.error, ==, "action: unknown \"frob\"");
 
   /* Nobody answers on another topic: the timeout reports it. */
-  g_autoptr(ArtsEnvelope) lost = arts_envelope_new(ARTS_TYPE_REQ, "query",
-                                                   NULL, NULL);
-  g_assert_true(arts_mqtt_request(q, "realm/proc/nobody", lost, 300,
-                                  on_answer, &a3, &err));
+  g_autoptr(ArtsEnvelope) lost = ask(q, "realm/proc/nobody", "query", 300,
+                                     &a3);
   g_assert_true(test_wait_flag(&a3.done, 3000));
   g_assert_false(a3.ok);
   g_assert_nonnull(a3.error);
@@ -356,7 +351,7 @@ static void test_reconnect(void) {
   g_autoptr(GError) err = NULL;
   arts_mqtt_publish(b, "after/restart", "back", 4, 1, FALSE, NULL, 0, &err);
   g_assert_no_error(err);
-  g_assert_true(wait_messages(&pa, 1, 5000));
+  g_assert_true(test_wait_count(&pa.n_messages, 1, 5000));
   g_assert_cmpstr(pa.payload, ==, "back");
 
   arts_mqtt_disconnect_sync(a, 2000);
