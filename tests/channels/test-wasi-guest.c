@@ -4,64 +4,13 @@
  * message (blocking, nonblocking, paused), poll_oneoff waits on a channel
  * and a clock, and descriptors and queues survive wasi_save/restore. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake-instance.h"
 #include "wasi-channel.h"
 #include "wasi.h"
-
-#define MEM_SIZE (1u << 20)
-static uint8_t mem[MEM_SIZE];
-static bool pause_flag;
-
-uint8_t *wasm_host_memory(wasm_instance *inst, uint64_t *size) {
-  (void)inst;
-  *size = MEM_SIZE;
-  return mem;
-}
-bool wasm_host_range_ok(wasm_instance *inst, uint64_t p, uint64_t n) {
-  (void)inst;
-  return p <= MEM_SIZE && n <= MEM_SIZE - p;
-}
-void wasm_host_trap(wasm_instance *inst, const char *m) { (void)inst; (void)m; }
-void wasm_host_exit(wasm_instance *inst, int s) { (void)inst; (void)s; }
-bool wasm_pause_requested(wasm_instance *inst) { (void)inst; return pause_flag; }
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-  __FILE__, __LINE__, #c); failures++; } } while (0)
-
-static wasm_host_status last_status;
-
-static int call(wasi_ctx *ctx, const char *name, int n, ...) {
-  uint64_t args[9] = {0}, res[1] = {0};
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) args[i] = va_arg(ap, uint64_t);
-  va_end(ap);
-  size_t nf;
-  const wasm_host_func *f = wasi_host_funcs(&nf);
-  for (size_t i = 0; i < nf; i++)
-    if (!strcmp(f[i].name, name)) {
-      last_status = f[i].fn(NULL, ctx, args, res);
-      return (int)res[0];
-    }
-  abort();
-}
-#define A(x) ((uint64_t)(x))
-
-static uint32_t ld32(uint32_t p) {
-  return (uint32_t)mem[p] | (uint32_t)mem[p + 1] << 8 |
-         (uint32_t)mem[p + 2] << 16 | (uint32_t)mem[p + 3] << 24;
-}
-static void st32(uint32_t p, uint32_t v) {
-  for (int i = 0; i < 4; i++) mem[p + i] = (uint8_t)(v >> (8 * i));
-}
-static void st64(uint32_t p, uint64_t v) {
-  for (int i = 0; i < 8; i++) mem[p + i] = (uint8_t)(v >> (8 * i));
-}
 
 #define CHDIR 3  /* no other preopen: /ch is fd 3 */
 #define R_READ (1ull << 1)

@@ -6,7 +6,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,68 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fake-instance.h"
 #include "wasi.h"
-
-/* ---- a fake instance: 1 MiB of memory and a pause flag ---- */
-
-#define MEM_SIZE (1u << 20)
-static uint8_t mem[MEM_SIZE];
-static bool pause_flag;
-static int exit_code = -1;
-
-uint8_t *wasm_host_memory(wasm_instance *inst, uint64_t *size) {
-  (void)inst;
-  *size = MEM_SIZE;
-  return mem;
-}
-bool wasm_host_range_ok(wasm_instance *inst, uint64_t p, uint64_t n) {
-  (void)inst;
-  return p <= MEM_SIZE && n <= MEM_SIZE - p;
-}
-void wasm_host_trap(wasm_instance *inst, const char *m) { (void)inst; (void)m; }
-void wasm_host_exit(wasm_instance *inst, int s) { (void)inst; exit_code = s; }
-bool wasm_pause_requested(wasm_instance *inst) { (void)inst; return pause_flag; }
-
-static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-  __FILE__, __LINE__, #c); failures++; } } while (0)
-
-static const wasm_host_func *find(const char *name) {
-  size_t n;
-  const wasm_host_func *f = wasi_host_funcs(&n);
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(f[i].name, name) == 0) return &f[i];
-  fprintf(stderr, "no host function %s\n", name);
-  abort();
-}
-
-static wasm_host_status last_status;
-
-/* Calls NAME with up to 9 arguments; returns the WASI errno result. */
-static int call(wasi_ctx *ctx, const char *name, int n, ...) {
-  uint64_t args[9] = {0}, res[1] = {0};
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) args[i] = va_arg(ap, uint64_t);
-  va_end(ap);
-  last_status = find(name)->fn(NULL, ctx, args, res);
-  return (int)res[0];
-}
-#define A(x) ((uint64_t)(x))
-
-static uint32_t ld32(uint32_t p) {
-  return (uint32_t)mem[p] | (uint32_t)mem[p + 1] << 8 |
-         (uint32_t)mem[p + 2] << 16 | (uint32_t)mem[p + 3] << 24;
-}
-static uint64_t ld64(uint32_t p) {
-  return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
-}
-static void st32(uint32_t p, uint32_t v) {
-  for (int i = 0; i < 4; i++) mem[p + i] = (uint8_t)(v >> (8 * i));
-}
-static void st64(uint32_t p, uint64_t v) {
-  for (int i = 0; i < 8; i++) mem[p + i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Puts STR at 0x1000 and returns its length. */
 static uint32_t path(const char *s) {
