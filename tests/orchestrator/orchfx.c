@@ -27,6 +27,18 @@ orchfx_db_clear(OrchFxDb *db)
   g_clear_pointer(&db->path, g_free);
 }
 
+void
+orchfx_db_setup(OrchFxDb *db, gconstpointer tmpl)
+{
+  orchfx_db_init(db, tmpl);
+}
+
+void
+orchfx_db_teardown(OrchFxDb *db, gconstpointer tmpl)
+{
+  orchfx_db_clear(db);
+}
+
 GLogWriterOutput
 orchfx_count_warnings(GLogLevelFlags level, const GLogField *fields, gsize n,
                       gpointer user_data)

@@ -15,6 +15,9 @@ typedef struct {
 void orchfx_db_init(OrchFxDb *db, const char *tmpl);
 /* Removes the database, its -wal and -shm, and the folder. */
 void orchfx_db_clear(OrchFxDb *db);
+/* The same as g_test_add fixture functions: the test data is TMPL. */
+void orchfx_db_setup(OrchFxDb *db, gconstpointer tmpl);
+void orchfx_db_teardown(OrchFxDb *db, gconstpointer tmpl);
 
 /* Warnings, criticals and errors seen by orchfx_count_warnings. */
 extern guint orchfx_warnings_seen;

@@ -156,18 +156,6 @@ test_place_rate(void)
 typedef OrchFxDb Fixture;
 
 static void
-fx_setup(Fixture *fx, gconstpointer data)
-{
-  orchfx_db_init(fx, "orch-mods-XXXXXX");
-}
-
-static void
-fx_teardown(Fixture *fx, gconstpointer data)
-{
-  orchfx_db_clear(fx);
-}
-
-static void
 raw_sql(const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
@@ -426,11 +414,11 @@ main(int argc, char **argv)
   g_test_add_func("/placement/filters", test_place_filters);
   g_test_add_func("/placement/on-and-cap", test_place_on_and_cap);
   g_test_add_func("/placement/rate", test_place_rate);
-  g_test_add("/modstore/migrate-from-v2", Fixture, NULL, fx_setup,
-             test_migrate_from_v2, fx_teardown);
-  g_test_add("/modstore/programs-modules", Fixture, NULL, fx_setup,
-             test_programs_modules, fx_teardown);
-  g_test_add("/modstore/output", Fixture, NULL, fx_setup, test_output,
-             fx_teardown);
+#define ADD(name, fn) \
+  g_test_add(name, Fixture, "orch-mods-XXXXXX", orchfx_db_setup, fn, \
+             orchfx_db_teardown)
+  ADD("/modstore/migrate-from-v2", test_migrate_from_v2);
+  ADD("/modstore/programs-modules", test_programs_modules);
+  ADD("/modstore/output", test_output);
   return g_test_run();
 }

@@ -16,18 +16,6 @@
 
 typedef OrchFxDb Fixture;
 
-static void
-fx_setup(Fixture *fx, gconstpointer data)
-{
-  orchfx_db_init(fx, "orch-store-XXXXXX");
-}
-
-static void
-fx_teardown(Fixture *fx, gconstpointer data)
-{
-  orchfx_db_clear(fx);
-}
-
 static OrchRuntimeRow *
 make_row(const char *uuid, const char *name, char status)
 {
@@ -496,7 +484,8 @@ main(int argc, char **argv)
   g_log_set_writer_func(orchfx_count_warnings, NULL, NULL);
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) \
-  g_test_add(name, Fixture, NULL, fx_setup, fn, fx_teardown)
+  g_test_add(name, Fixture, "orch-store-XXXXXX", orchfx_db_setup, fn, \
+             orchfx_db_teardown)
   ADD("/orch/store/fresh-and-reload", test_fresh_and_reload);
   ADD("/orch/store/migrate-from-v1", test_migrate_from_v1);
   ADD("/orch/store/refuse-newer-and-garbage", test_refuse_newer_and_garbage);

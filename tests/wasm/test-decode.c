@@ -216,12 +216,8 @@ static void test_crafted(void)
 
 int main(int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s SMALL.wasm\n", argv[0]);
-    return 2;
-  }
   size_t len;
-  uint8_t *bytes = wasmtest_read(argv[1], &len);
+  uint8_t *bytes = wasmtest_program(argc, argv, "SMALL.wasm", &len);
   if (!bytes) return 2;
   test_valid(bytes, len);
   test_truncations(bytes, len);

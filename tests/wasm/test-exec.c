@@ -153,12 +153,8 @@ static void test_move(const char *fn, uint64_t arg, uint64_t want)
 
 int main(int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s EXEC.wasm\n", argv[0]);
-    return 2;
-  }
   size_t len;
-  uint8_t *buf = wasmtest_read(argv[1], &len);
+  uint8_t *buf = wasmtest_program(argc, argv, "EXEC.wasm", &len);
   if (!buf) return 2;
   char err[256];
   mod = wasm_module_load(buf, len, NULL, err, sizeof err);

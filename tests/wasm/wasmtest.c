@@ -5,11 +5,16 @@
 
 int wasmtest_failures;
 
-uint8_t *wasmtest_read(const char *path, size_t *len)
+uint8_t *wasmtest_program(int argc, char **argv, const char *what,
+                          size_t *len)
 {
-  FILE *f = fopen(path, "rb");
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s %s\n", argv[0], what);
+    return NULL;
+  }
+  FILE *f = fopen(argv[1], "rb");
   if (!f) {
-    perror(path);
+    perror(argv[1]);
     return NULL;
   }
   static uint8_t buf[1 << 16];

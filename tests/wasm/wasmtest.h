@@ -18,9 +18,11 @@ extern int wasmtest_failures;
     }                                                                   \
   } while (0)
 
-/* PATH's first 64 KiB (malloc'd; the test programs are smaller), or NULL
- * after perror. */
-uint8_t *wasmtest_read(const char *path, size_t *len);
+/* The program named by the one argument: its first 64 KiB (malloc'd; the
+ * test programs are smaller), or NULL after saying why (usage with WHAT
+ * for the file, or perror). */
+uint8_t *wasmtest_program(int argc, char **argv, const char *what,
+                          size_t *len);
 
 /* Prints "ok" or "FAILED": main's exit status. */
 int wasmtest_verdict(void);
