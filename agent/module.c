@@ -486,12 +486,11 @@ static void module_run(AgentModule *m)
     }
     if (orders & AGENT_ORDER_PRECOPY)
       module_precopy(m);
-    if ((orders & AGENT_ORDER_RESUME) && !(orders & AGENT_ORDER_HOLD))
-      g_clear_pointer(&m->image_bytes, g_bytes_unref);  /* called off */
-    if ((orders & AGENT_ORDER_HOLD) && (orders & AGENT_ORDER_RESUME) &&
-        !held) {
-      /* Called off before it began: no snapshot needed. */
+    if ((orders & AGENT_ORDER_RESUME) && !held) {
+      /* A migration called off before its pause (in pre-copy, or before
+       * the hold was taken): it runs on, no snapshot, no image. */
       orders &= ~(guint)(AGENT_ORDER_HOLD | AGENT_ORDER_RESUME);
+      g_clear_pointer(&m->image_bytes, g_bytes_unref);
       module_post(m, module_event(AGENT_EVENT_RESUMED));
     }
     if ((orders & AGENT_ORDER_HOLD) && !held) {

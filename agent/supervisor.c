@@ -840,7 +840,9 @@ static void sup_on_event(AgentSupervisor *s, AgentEvent *ev)
     sup_on_precopy_event(sm, ev);
     break;
   case AGENT_EVENT_RESUMED:
-    if (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING)
+    /* Not while a newer migration is under way (its order came after). */
+    if (!sm->migrate_req &&
+        (sm->state == SUP_PAUSED || sm->state == SUP_MIGRATING))
       sup_state(sm, SUP_RUNNING);
     break;
   case AGENT_EVENT_ENDED:

@@ -269,7 +269,9 @@ def test_stdin(binary, tool):
         m = o.create(a, ["echo"])
         o.pub(P + "stdin/" + m, b"hello\nwor")
         o.pub(P + "stdin/" + m, b"ld\n")
-        o.printed(m, 2)
+        # Both lines may leave in one message (one batch): wait for bytes.
+        wait_until(lambda: stream(o.output(m)).endswith(b"world\n"), 5,
+                   "both lines echoed")
         o.pub(P + "stdin/" + m, b"")
         d = o.wait_state(a, m, "exited")
         check(d["exit_code"] == 3, "exit 3 at EOF: %r" % d)
