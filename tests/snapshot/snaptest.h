@@ -1,6 +1,7 @@
 /* What the snapshot tests and fuzzers share: a check counter, an output
- * sink, program loading and the CRC-32C that re-seals edited snapshots
- * and memory images, so a mutation is judged past the checksum. */
+ * sink, program loading, the CRC-32C that re-seals edited snapshots and
+ * memory images (so a mutation is judged past the checksum), starting or
+ * restoring a run into a sink, and the fuzzers' short quiet run. */
 #ifndef SNAPTEST_H
 #define SNAPTEST_H
 

@@ -75,8 +75,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s PROG.wasm [--soft-crc]\n", argv[0]);
     return 2;
   }
-  /* The table CRC must agree with the hardware one (and the reference
-   * below): run once each way. */
+  /* The table CRC must agree with the hardware one (and snaptest's
+   * reference): run once each way. */
   if (argc > 2 && strcmp(argv[2], "--soft-crc") == 0)
     setenv("ARTS_SNAPSHOT_SOFT_CRC", "1", 1);
   uint8_t *wbytes;
