@@ -166,17 +166,9 @@ def stopped_stats(r, uuid):
 def queried_stats(r, uuid):
     """The channel_stats of module UUID in the orchestrator's answer to a
     `modules` query (raw MQTT, as any client asks), by channel."""
-    req = envelope("query", {"type": "modules"})
-    sub = r.subscribe(f"{r.name}/proc/query")
-    try:
-        r.pub(f"{r.name}/proc/query", req)
-        m = sub.wait(lambda m: m["json"] and
-                     m["json"].get("object_id") == req["object_id"] and
-                     m["json"].get("type") == "arts_resp", 20,
-                     "the answer to the modules query")
-    finally:
-        r.unsubscribe(sub)
-    det = (m["json"].get("data") or {}).get("details") or {}
+    ans = r.ask("query", envelope("query", {"type": "modules"}),
+                what="the answer to the modules query")
+    det = (ans.get("data") or {}).get("details") or {}
     for mod in det.get("modules") or []:
         if mod.get("uuid") == uuid:
             cs = mod.get("channel_stats") or {}

@@ -460,16 +460,8 @@ def raw_create(r, payload, name):
         "type": "module", "name": name, "filename": name + ".wasm",
         "filetype": "WA", "sha256": sha, "args": [], "env": [],
         "apis": ["wasm", "wasi"], "fault_crash": "ignore"})
-    sub = r.subscribe(f"{r.name}/proc/control")
-    try:
-        r.pub(f"{r.name}/proc/control", req)
-        m = sub.wait(lambda m: m["json"] and
-                     m["json"].get("object_id") == req["object_id"] and
-                     m["json"].get("type") == "arts_resp", 20,
-                     f"the answer to the create of {name}")
-        return m["json"].get("data") or {}
-    finally:
-        r.unsubscribe(sub)
+    ans = r.ask("control", req, what=f"the answer to the create of {name}")
+    return ans.get("data") or {}
 
 
 def refused_raw(r, payload, name, words):

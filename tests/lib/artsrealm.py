@@ -600,6 +600,22 @@ class Realm:
         """publish() through the realm's broker."""
         publish(self.port, topic, payload, **kw)
 
+    def ask(self, leaf, req, timeout=20, what=None):
+        """Publishes the request REQ (an envelope) on the realm's proc/LEAF
+        with raw MQTT, as any client may, and returns the answer to it
+        (the whole message, parsed)."""
+        topic = f"{self.name}/proc/{leaf}"
+        sub = self.subscribe(topic)
+        try:
+            self.pub(topic, req)
+            m = sub.wait(lambda m: m["json"] and
+                         m["json"].get("object_id") == req["object_id"] and
+                         m["json"].get("type") == "arts_resp", timeout,
+                         what or f"the answer to {req['action']} on {leaf}")
+        finally:
+            self.unsubscribe(sub)
+        return m["json"]
+
     # -- daemons -----------------------------------------------------------
     def spawn(self, name, argv, env=None):
         """Starts ARGV; its output goes to NAME.log (NAME-2.log for a
