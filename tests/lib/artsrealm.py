@@ -410,7 +410,10 @@ class Realm:
         self.tmp = tempfile.mkdtemp(prefix=prefix)
         self.port = None
         self.broker = None
-        self.broker_conf_extra = ""
+        # The queue a client may have, as data/mosquitto/mosquitto.conf
+        # ships it: mosquitto's default (1000) silently drops the rest, e.g.
+        # of a channel flood towards a runtime busy for a moment.
+        self.broker_conf_extra = "max_queued_messages 100000\n"
         self.tls = None          # dict(cafile=...) for mqtts
         self.persistence = persistence
         self.verbose_broker = verbose_broker or bool(

@@ -54,9 +54,6 @@ class World(Realm):
 
     def __init__(self):
         super().__init__(name=REALM, kill_at_close=True, prefix="orchtest-")
-        # A realm broker must not drop the bursts of a large realm (the
-        # default queue is 1000 messages a client).
-        self.broker_conf_extra = "max_queued_messages 100000\n"
         self.sub = None
         self.orch_log = None
 
