@@ -553,14 +553,25 @@ static void *module_main(void *arg)
 /* --- the supervisor's side ---------------------------------------------- */
 
 wasm_memimage *agent_module_image_read(const guint8 *data, gsize len,
-                                       GError **error)
+                                       guint64 max_memory, GError **error)
 {
   char why[400];
   wasm_memimage *img = wasm_memimage_read(data, len, why, sizeof why);
+  guint64 bytes;
 
-  if (!img)
+  if (!img) {
     g_set_error(error, AGENT_ERROR, AGENT_ERROR_IO, "bad memory image: %s",
                 why);
+    return NULL;
+  }
+  bytes = (guint64)wasm_memimage_pages(img) * 65536;
+  if (max_memory && bytes > max_memory) {
+    g_set_error(error, AGENT_ERROR, AGENT_ERROR_IO, "bad memory image: %"
+                G_GUINT64_FORMAT " bytes of memory, the module may have %"
+                G_GUINT64_FORMAT, bytes, max_memory);
+    wasm_memimage_free(img);
+    return NULL;
+  }
   return img;
 }
 

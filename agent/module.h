@@ -96,8 +96,10 @@ typedef struct {
 } AgentModuleSpec;
 
 /* Decodes and checks a pre-copy memory image (AGENT_EVENT_PRECOPY's bytes,
- * arrived from another runtime) for a later restore's spec.image. */
+ * arrived from another runtime) for a later restore's spec.image; one
+ * larger than MAX_MEMORY bytes (0: no limit of the module's) is refused. */
 struct wasm_memimage *agent_module_image_read(const guint8 *data, gsize len,
+                                              guint64 max_memory,
                                               GError **error);
 void agent_module_image_free(struct wasm_memimage *image);
 

@@ -1363,7 +1363,7 @@ static void sup_before_snapshot(SupModule *sm, ArtsSnapshotKind kind,
       kind != ARTS_SNAPSHOT_PRECOPY)
     return;
   g_clear_pointer(&sm->image, agent_module_image_free);
-  sm->image = agent_module_image_read(payload, len, &error);
+  sm->image = agent_module_image_read(payload, len, sm->max_memory, &error);
   if (!sm->image)
     g_warning("module %s: %s", sm->uuid, error->message);
   else
@@ -1414,7 +1414,9 @@ static void sup_snapshot_in(AgentSupervisor *s, const char *topic_rest,
     return;
   }
   if (slash) {
-    sup_before_snapshot(sm, kind, slash, payload, len);
+    /* Only a migration has an image and input before its snapshot. */
+    if (sm->restore_migration)
+      sup_before_snapshot(sm, kind, slash, payload, len);
     return;
   }
   if (kind == ARTS_SNAPSHOT_PRECOPY)
