@@ -16,6 +16,10 @@ cases check what the user sees, against `arts-wasm run` of the same program:
          migrated twice while it works through them, echoes each line once,
          in order, then "eof".
 
+  bad-image  a target takes the pre-copy image as hostile input: a
+         damaged one, or one larger than the module's max_memory, is refused
+         with the reason on snapshot/{m}/ready; a good one is answered ok.
+
 A migration the orchestrator lost track of (docs/protocol.md, "When a
 step fails": it restarted mid-way). The test itself plays the orchestrator
 that dies: with the orchestrator stopped it sends the target its create
@@ -268,6 +272,65 @@ def lost_case(freeze_target):
               f"lost counted {done.get('migrations')} migrations")
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli, reflected 0x82F63B78), as snapshots use it."""
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def leb(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def memimage(pages, chunk=b"\x01" * 4096):
+    """A memory image (docs/snapshot-format.md): PAGES pages, their first
+    4 KiB chunk filled with CHUNK, the rest zero."""
+    body = b"ARTSMIMG\x01" + leb(pages) + leb(1) + leb(0) + leb(1) + chunk
+    return body + crc32c(body).to_bytes(4, "little")
+
+
+def case_bad_image():
+    """A target waiting for a migration takes its pre-copy image as hostile
+    input: a damaged one, or one larger than the module's max_memory, is
+    refused with a reason on snapshot/{m}/ready (which fails the migration
+    at the source); a good one is answered ok."""
+    with Realm(agent_interval_ms=500) as r:
+        realm3(r)
+        m, mig = new_uuid(), "bad-image-1"
+        with open(counter_wasm(), "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        r.ctl_json("start", counter_wasm(), "--name", "seed", "--on", "alpha",
+                   "--", "1", "0", timeout_ms=30000)   # publishes the program
+        control(r, "beta", "create", {
+            "type": "module", "uuid": m, "name": "target-only",
+            "filename": "counter.wasm", "sha256": sha, "args": ["5"],
+            "resources": {"max_memory": 1 << 20},
+            "restore": {"migration": mig}})
+        base = f"{r.name}/proc/snapshot/{m}"
+        ready = r.subscribe([base + "/ready"])
+        props = {"kind": "precopy", "migration": mig, "stdout_offset": "0"}
+        good = memimage(8)
+        cases = [(good[:-1] + bytes([good[-1] ^ 1]), "error: bad memory image"),
+                 (memimage(64), "the module may have 1048576"),
+                 (good, "ok")]
+        for i, (image, said) in enumerate(cases):
+            r.pub(base + "/precopy", image, props=props)
+            got = ready.wait(lambda x: True, 10, f"answer {i + 1} on /ready",
+                             start=i)["raw"]
+            check(said in got, f"image {i + 1}: the target said {got!r}, "
+                  f"not {said!r}")
+        r.unsubscribe(ready)
+
+
 def case_adopt():
     lost_case(False)
 
@@ -278,4 +341,5 @@ def case_resume():
 
 if __name__ == "__main__":
     run_cases({"churn": case_churn, "stdin": case_stdin,
-               "adopt": case_adopt, "resume": case_resume})
+               "bad-image": case_bad_image, "adopt": case_adopt,
+               "resume": case_resume})
