@@ -308,16 +308,29 @@ def big_counter(r, name, on, fault=None):
 
 def migrate_and_kill(r, name, victim, role):
     """A big counter NAME on alpha migrated to beta; the agent VICTIM (the
-    migration's ROLE) is killed -9 in the middle of it: the target once the
-    pre-copy image went through the broker (the source waits for its word
-    before it pauses), the source once the snapshot did. Returns the module
-    and the finished arts-ctl migrate."""
+    migration's ROLE) is killed -9 in the middle of it. The target: frozen
+    as soon as it said ready (so the pre-copy image, which the source waits
+    to hear about before it pauses, never gets through to it), then killed;
+    a kill timed on a message it also receives could land after the whole
+    migration, which takes a few hundred ms. The source: killed once the
+    snapshot went through the broker. Returns the module and the finished
+    arts-ctl migrate."""
     m = big_counter(r, name, "alpha")
-    sub = snapshot_watch(r, m["uuid"], "/precopy" if role == "target" else "")
-    time.sleep(0.3)   # the subscription is in place
+    if role == "target":
+        watch = r.subscribe([f"{r.name}/proc/control/{r.agent_uuid(victim)}"])
+    else:
+        sub = snapshot_watch(r, m["uuid"])
+        time.sleep(0.3)   # the subscription is in place
     mig = subprocess.Popen(ctl_argv(r, "migrate", name, "beta"),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    sub.wait(60)
+    if role == "target":
+        watch.wait(lambda x: ((x["json"] or {}).get("data") or {}).get(
+            "details", {}).get("ready") is True, 60, f"{victim} ready")
+        r.agents[victim].signal(signal.SIGSTOP)
+        time.sleep(0.5)   # the source sends its image meanwhile
+        r.unsubscribe(watch)
+    else:
+        sub.wait(60)
     r.kill_agent(victim)
     mout, merr = mig.communicate(timeout=90)
     log(f"migrate with its {role} killed: rc {mig.returncode} "
@@ -326,8 +339,9 @@ def migrate_and_kill(r, name, victim, role):
 
 
 def case_target_dies():
-    """kill -9 of the target while the snapshot is on its way: the module
-    still runs, exactly once, and its output goes on unbroken."""
+    """kill -9 of the target during the migration (after it said ready,
+    before the image reached it): the module still runs, exactly once, and
+    its output goes on unbroken."""
     # 1 s telemetry: storing a large snapshot may hold a loop back longer
     # than 3 x 200 ms, and a runtime wrongly declared dead is another test
     with Realm(agent_interval_ms=1000) as r:
