@@ -687,9 +687,12 @@ class Realm:
         """An arts-agent called NAME (the host's name when None) in the
         state dir STATE (a path in the realm; default agent-NAME, or
         "state" for an unnamed one). ONLY_EXTRA: no broker, realm nor state
-        dir arguments, only EXTRA (a config file says them)."""
+        dir arguments, only EXTRA (a config file says them). EXE: the
+        agent's path, or an argv that runs it (an agent of another
+        architecture under qemu-user)."""
         state = self.path(state or ("agent-" + name if name else "state"))
-        argv = [exe or binary("agent/arts-agent")]
+        argv = list(exe) if isinstance(exe, (list, tuple)) else \
+            [exe or binary("agent/arts-agent")]
         if not only_extra:
             os.makedirs(state, exist_ok=True)
             argv += self.common_args(credentials) + \
