@@ -1,9 +1,9 @@
 /* The sandbox: every path a program gives is resolved beneath a directory
  * descriptor it holds, never above it, never through an absolute path and
  * never through a symlink that leads out. Linux >= 5.6 does it in the
- * kernel (openat2 RESOLVE_BENEATH); elsewhere we walk component by
- * component with O_NOFOLLOW and refuse symlinks altogether. Then the
- * path_* calls built on it. */
+ * kernel (openat2 RESOLVE_BENEATH); where openat2 is refused (old
+ * kernels, qemu-user, seccomp) a walk in user space gives the same
+ * answers, in-tree symlinks followed. Then the path_* calls built on it. */
 #include "wasi-channel.h"
 #include "wasi-private.h"
 
@@ -19,116 +19,238 @@
 #include <linux/openat2.h>
 #endif
 
+/* Whether to use openat2: not with ARTS_WASI_NO_OPENAT2 set, and not when
+ * the kernel (or what stands in for it) refuses it. qemu-user 7.2 answers
+ * ENOSYS for every openat2, a seccomp filter may answer EPERM or ENOSYS, an
+ * old kernel ENOSYS: one probe on the current directory decides for the
+ * process, so a genuine error of a later call (EPERM on an immutable
+ * file, say) is never mistaken for a missing openat2. */
 static int have_openat2 = -1;  /* unknown, 0, 1 */
 
+#ifdef SYS_openat2
+static long openat2_call(int dirfd, const char *path, uint64_t flags,
+                         uint64_t mode) {
+  struct open_how how = {0};
+  how.flags = flags;
+  how.mode = mode;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long r;
+  do r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  while (r < 0 && errno == EAGAIN);
+  return r;
+}
+#endif
+
 static bool use_openat2(void) {
-  if (have_openat2 < 0) {
+  int have = __atomic_load_n(&have_openat2, __ATOMIC_RELAXED);
+  if (have < 0) {
     const char *off = getenv("ARTS_WASI_NO_OPENAT2");
-    have_openat2 = off && *off ? 0 : 1;
+    have = 0;
+#ifdef SYS_openat2
+    if (!(off && *off)) {
+      long r = openat2_call(AT_FDCWD, ".", O_PATH | O_CLOEXEC, 0);
+      if (r >= 0) {
+        close((int)r);
+        have = 1;
+      }
+    }
+#else
+    (void)off;
+#endif
+    __atomic_store_n(&have_openat2, have, __ATOMIC_RELAXED);
   }
-  return have_openat2 == 1;
+  return have == 1;
 }
 
 #ifdef SYS_openat2
 static int openat2_beneath(int dirfd, const char *path, int flags,
                            unsigned mode, bool follow) {
-  struct open_how how = {0};
-  how.flags = (uint64_t)(flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long r;
-  do r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-  while (r < 0 && errno == EAGAIN);
-  if (r < 0) {
-    if (errno == ENOSYS) {
-      have_openat2 = 0;
-      return -ENOSYS;
-    }
-    return -errno;
-  }
-  return (int)r;
+  long r = openat2_call(dirfd, path,
+                        (uint64_t)(flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)),
+                        (flags & O_CREAT) ? mode : 0);
+  return r < 0 ? -errno : (int)r;
 }
 #endif
 
-/* Component walk: a stack of O_PATH directory descriptors. ".." pops, and
- * popping the start is an escape. Symlinks are refused. */
+/* The walk, when openat2 is not there: the same answers as the kernel's
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, in user space. A stack of
+ * O_PATH descriptors of the directories passed through (the start at the
+ * bottom, the caller's); every component is opened with O_NOFOLLOW, so
+ * nothing is ever followed behind our back. ".." pops, and popping the
+ * start is an escape (EXDEV). A symlink met where it must be followed is
+ * read (readlinkat on its own O_PATH descriptor, or on its name after
+ * ELOOP) and its target put in front of what is left of the path, walked
+ * from the directory holding the link: an absolute target is an escape,
+ * a relative one goes where ".." and names allow, never above the start.
+ * After 40 links, ELOOP. Since only descriptors on the stack are ever
+ * used, a directory moved elsewhere while we walk cannot lead out. */
+enum { WALK_DEPTH = 128, WALK_LINKS = 40 };
+
+/* Replaces *BUF (whose remainder after the link's name starts at TAIL)
+ * with TARGET followed by TAIL. */
+static int walk_splice(char **buf, const char *target, const char *tail) {
+  size_t tl = strlen(target), rl = strlen(tail);
+  if (tl + rl >= 2 * PATH_MAX) return -ENAMETOOLONG;
+  char *n = malloc(tl + rl + 1);
+  if (!n) return -ENOMEM;
+  memcpy(n, target, tl);
+  memcpy(n + tl, tail, rl + 1);
+  free(*buf);
+  *buf = n;
+  return 0;
+}
+
+/* Reads the link LINKFD (an O_PATH descriptor of it, name "") or NAME
+ * in DIRFD (LINKFD < 0); -EINVAL when it is not a symlink. */
+static int walk_readlink(int linkfd, int dirfd, const char *name,
+                         char *out) {
+  ssize_t n = linkfd >= 0 ? readlinkat(linkfd, "", out, PATH_MAX)
+                          : readlinkat(dirfd, name, out, PATH_MAX);
+  if (n < 0) return -errno;
+  if (n >= PATH_MAX) return -ENAMETOOLONG;
+  out[n] = 0;
+  if (n == 0) return -ENOENT;
+  if (out[0] == '/') return -EXDEV;
+  return 0;
+}
+
 static int walk_beneath(int dirfd, const char *path, int flags, unsigned mode,
                         bool follow) {
-  enum { DEPTH = 128 };
-  int stack[DEPTH];
+  int stack[WALK_DEPTH];
   int top = 0;
   stack[0] = dirfd;
-  char *copy = strdup(path);
-  if (!copy) return -ENOMEM;
+  int links = 0;
   int result = 0;
-  char *save = NULL;
-  char *comp = strtok_r(copy, "/", &save);
-  if (!comp) {  /* "" or "/"s only */
-    result = *path ? -EXDEV : -ENOENT;
+  char *buf = strdup(path);
+  char *target = malloc(PATH_MAX);
+  if (!buf || !target) {
+    result = -ENOMEM;
     goto out;
   }
-  while (comp) {
-    char *next = strtok_r(NULL, "/", &save);
-    bool last = next == NULL && path[strlen(path) - 1] != '/';
-    if (strcmp(comp, ".") == 0 && next != NULL) {
-      comp = next;
-      continue;
-    }
-    if (strcmp(comp, "..") == 0) {
-      if (top == 0) {
-        result = -EXDEV;
-        goto out;
-      }
-      if (next == NULL) {  /* open the parent itself */
-        int fd = openat(stack[top - 1], ".", flags | O_CLOEXEC, mode);
-        result = fd < 0 ? -errno : fd;
-        goto out;
-      }
-      close(stack[top--]);
-      comp = next;
-      continue;
-    }
-    if (last || next == NULL) {
-      int f = flags | O_CLOEXEC | O_NOFOLLOW;
-      if (!last) f |= O_DIRECTORY;
-      int fd = openat(stack[top], comp, f, mode);
-      if (fd < 0) {
-        int e = errno;
-        struct stat st;
-        /* A symlink where we must go through it: refused, not followed. */
-        if ((follow || !last) && (e == ELOOP || e == ENOTDIR) &&
-            fstatat(stack[top], comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISLNK(st.st_mode))
-          e = EXDEV;
-        result = -e;
-        goto out;
-      }
-      result = fd;
+  char *p = buf;
+  for (;;) {
+    while (*p == '/') p++;
+    if (!*p) {  /* only slashes left (after a link's target "x/") */
+      int fd = openat(stack[top], ".", flags | O_CLOEXEC | O_DIRECTORY, mode);
+      result = fd < 0 ? -errno : fd;
       goto out;
     }
-    if (top + 1 >= DEPTH) {
+    char *end = strchr(p, '/');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char *after = p + len;
+    while (*after == '/') after++;
+    bool last = *after == 0;
+    bool dir = end != NULL;  /* a trailing "/": must be a directory */
+    const char *tail = p + len;  /* what follows the name, from its "/" */
+    char name[NAME_MAX + 1];
+    if (len > NAME_MAX) {
       result = -ENAMETOOLONG;
       goto out;
     }
-    int d = openat(stack[top], comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-                   O_CLOEXEC);
-    if (d < 0) {
-      /* A symlinked directory shows up as ENOTDIR under O_NOFOLLOW. */
-      struct stat st;
-      if (errno == ENOTDIR &&
-          fstatat(stack[top], comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISLNK(st.st_mode))
-        result = -EXDEV;
-      else
+    memcpy(name, p, len);
+    name[len] = 0;
+
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+      if (name[1] == '.') {
+        if (top == 0) {
+          result = -EXDEV;
+          goto out;
+        }
+        close(stack[top--]);
+      }
+      if (last) {
+        int fd = openat(stack[top], ".", flags | O_CLOEXEC, mode);
+        result = fd < 0 ? -errno : fd;
+        goto out;
+      }
+      p = after;
+      continue;
+    }
+
+    int link_fd = -1;  /* an O_PATH descriptor of a symlink to follow */
+    if (last && !dir) {
+      int fd = openat(stack[top], name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+      if (!follow) {
+        result = fd < 0 ? -errno : fd;
+        goto out;
+      }
+      if (fd >= 0) {
+        struct stat st;
+        /* Only an O_PATH open gives a descriptor of the link itself. */
+        if (!(flags & O_PATH) || fstat(fd, &st) != 0 ||
+            !S_ISLNK(st.st_mode)) {
+          result = fd;
+          goto out;
+        }
+        link_fd = fd;
+      } else {
+        int e = errno;
+        /* O_NOFOLLOW met a symlink (ELOOP; ENOTDIR under O_DIRECTORY). */
+        if (e != ELOOP && e != ENOTDIR) {
+          result = -e;
+          goto out;
+        }
+        int r = walk_readlink(-1, stack[top], name, target);
+        if (r != 0) {
+          result = r == -EINVAL ? -e : r;
+          goto out;
+        }
+      }
+    } else {
+      int d = openat(stack[top], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (d < 0) {
         result = -errno;
+        goto out;
+      }
+      struct stat st;
+      if (fstat(d, &st) != 0) {
+        result = -errno;
+        close(d);
+        goto out;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        if (top + 1 >= WALK_DEPTH) {
+          close(d);
+          result = -ENAMETOOLONG;
+          goto out;
+        }
+        stack[++top] = d;
+        if (last) {
+          int fd = openat(d, ".", flags | O_CLOEXEC | O_DIRECTORY, mode);
+          result = fd < 0 ? -errno : fd;
+          goto out;
+        }
+        p = after;
+        continue;
+      }
+      if (!S_ISLNK(st.st_mode)) {
+        close(d);
+        result = -ENOTDIR;
+        goto out;
+      }
+      link_fd = d;
+    }
+
+    if (link_fd >= 0) {
+      int r = walk_readlink(link_fd, -1, NULL, target);
+      close(link_fd);
+      if (r != 0) {
+        result = r;
+        goto out;
+      }
+    }
+    if (++links > WALK_LINKS) {
+      result = -ELOOP;
       goto out;
     }
-    stack[++top] = d;
-    comp = next;
+    result = walk_splice(&buf, target, tail);
+    if (result != 0) goto out;
+    p = buf;
   }
 out:
   while (top > 0) close(stack[top--]);
-  free(copy);
+  free(target);
+  free(buf);
   return result;
 }
 

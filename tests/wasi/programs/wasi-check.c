@@ -64,11 +64,10 @@ static void sandbox(int strict) {
   check("readlink", readlink("/data/inside", buf, sizeof buf) == 13 &&
                         memcmp(buf, "sub/inner.txt", 13) == 0,
         "readlink");
+  /* Followed with and without openat2 (the walk gives the same answers). */
+  (void)strict;
   int fd = open("/data/inside", O_RDONLY);
-  if (strict)
-    check("symlink-inside-refused", refused(fd), "strict mode followed it");
-  else
-    check("symlink-inside-followed", fd >= 0, "in-tree symlink not followed");
+  check("symlink-inside-followed", fd >= 0, "in-tree symlink not followed");
   if (fd >= 0) close(fd);
 }
 
