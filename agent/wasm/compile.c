@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "decode-private.h"
+#include "endian-private.h"
 #include "engine-private.h"
 #include "ops-private.h"
 #include "simd-private.h"
@@ -1534,7 +1535,8 @@ static int compile(cc *c)
         const uint8_t *b16;
         if (!wasm_rd_bytes(r, 16, &b16))
           break;
-        memcpy(imm, b16, 16);
+        for (int k = 0; k < 4; k++)  /* cells are numbers: read LE words */
+          imm[k] = le_get32(b16 + 4 * k);
         if (in.kind == SIMD_SHUFFLE)
           for (int k = 0; k < 16; k++)
             if (b16[k] >= 32) {

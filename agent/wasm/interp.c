@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endian-private.h"
 #include "engine-private.h"
 #include "ops-private.h"
 #include "simd-private.h"
@@ -235,8 +236,7 @@ static int32_t thread_offsets[OP_COUNT];
   })
 #define LOAD_AT(label, addr, len, T, conv)                              \
   label: {                                                              \
-    T v_;                                                               \
-    memcpy(&v_, EA(addr(2), sizeof(T)), sizeof(T));                     \
+    T v_ = (T)le_getn(EA(addr(2), sizeof(T)), sizeof(T));               \
     S(1) = conv(v_);                                                    \
     pc += (len);                                                        \
     NEXT();                                                             \
@@ -244,8 +244,7 @@ static int32_t thread_offsets[OP_COUNT];
 #define STORE_AT(label, addr, len, T)                                   \
   label: {                                                              \
     uint8_t *p_ = EA(addr(1), sizeof(T));                               \
-    T v_ = (T)S(2);                                                     \
-    memcpy(p_, &v_, sizeof(T));                                         \
+    le_putn(p_, (T)S(2), sizeof(T));                                    \
     pc += (len);                                                        \
     NEXT();                                                             \
   }

@@ -33,7 +33,7 @@ typedef struct {
 /* FALSE for an unknown sub-opcode. */
 bool wasm_simd_info_of(uint32_t sub, wasm_simd_info *info);
 /* Lane arithmetic: D (2 slots, or 1 for a scalar result) from A, B, C;
- * IMM: lane index or 16 immediate bytes. */
+ * IMM: lane index, or the 16 immediate bytes as 4 little-endian words. */
 void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
                     const uint64_t *b, const uint64_t *c, const uint32_t *imm);
 /* A memory op at P (already bounds-checked for info.size bytes): loads

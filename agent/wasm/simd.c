@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "endian-private.h"
 #include "engine-private.h"
 #include "ops-private.h"
 #include "simd-private.h"
@@ -18,6 +19,47 @@ typedef union {
   float f32[4];
   double f64[2];
 } v128;
+
+/* A v128 is held as one 128-bit number in the host's byte order, so that
+ * every lane shape reads the same bits: lane I of a shape is element I
+ * on a little-endian host and is counted from the other end on a
+ * big-endian one. AT(V, F, I) is lane I (by WebAssembly lane number) of
+ * V seen as lanes F. Slots hold the low half first as numbers, and
+ * memory and v128.const hold the 16 bytes little-endian. */
+#if LE_HOST_BIG
+#define AT(v, f, i) (v).f[sizeof (v).f / sizeof (v).f[0] - 1 - (i)]
+#else
+#define AT(v, f, i) (v).f[i]
+#endif
+
+static v128 of_slots(const uint64_t *s)
+{
+  v128 v;
+  AT(v, u64, 0) = s[0];
+  AT(v, u64, 1) = s[1];
+  return v;
+}
+
+static void to_slots(uint64_t *s, const v128 *v)
+{
+  uint64_t lo = AT(*v, u64, 0), hi = AT(*v, u64, 1);
+  s[0] = lo;
+  s[1] = hi;
+}
+
+static v128 of_le(const void *p)
+{
+  v128 v;
+  AT(v, u64, 0) = le_get64(p);
+  AT(v, u64, 1) = le_get64((const uint8_t *)p + 8);
+  return v;
+}
+
+static void to_le(uint8_t *p, const v128 *v)
+{
+  le_put64(p, AT(*v, u64, 0));
+  le_put64(p + 8, AT(*v, u64, 1));
+}
 
 bool wasm_simd_info_of(uint32_t sub, wasm_simd_info *in)
 {
@@ -140,21 +182,21 @@ static uint32_t sat_u32(double x)
 #define LANES(n, expr) for (int i = 0; i < (n); i++) { expr; }
 /* X as the result's lane type F; lane i of the result, as lanes F, is
  * EXPR (wrapped to the lane type). */
-#define AS(f, x) ((__typeof__(r.f[0]))(x))
-#define SET(f, expr) r.f[i] = AS(f, expr)
-#define CMP(n, f, op) LANES(n, r.f[i] = (A.f[i] op B.f[i]) ? -1 : 0)
-#define CMPU(n, f, g, op) LANES(n, r.g[i] = (A.f[i] op B.f[i]) ? -1 : 0)
+#define AS(f, x) ((__typeof__(AT(r, f, 0)))(x))
+#define SET(f, expr) AT(r, f, i) = AS(f, expr)
+#define CMP(n, f, op) LANES(n, AT(r, f, i) = (AT(A, f, i) op AT(B, f, i)) ? -1 : 0)
+#define CMPU(n, f, g, op) LANES(n, AT(r, g, i) = (AT(A, f, i) op AT(B, f, i)) ? -1 : 0)
 #define ALL_TRUE(n, f)                                                  \
   {                                                                     \
     int ok = 1;                                                         \
-    LANES(n, ok &= A.f[i] != 0);                                        \
+    LANES(n, ok &= AT(A, f, i) != 0);                                        \
     d[0] = (uint32_t)ok;                                                \
     return;                                                             \
   }
 #define BITMASK(n, f, top)                                              \
   {                                                                     \
     uint32_t m = 0;                                                     \
-    LANES(n, m |= (uint32_t)(A.f[i] >> (top)) << i);                    \
+    LANES(n, m |= (uint32_t)(AT(A, f, i) >> (top)) << i);                    \
     d[0] = m;                                                           \
     return;                                                             \
   }
@@ -164,49 +206,49 @@ static uint32_t sat_u32(double x)
  * unsigned U lanes of BITS bits; the wider shapes' ops that take the
  * next narrower lanes as NS, NU. */
 #define INT_LANE_OPS(base, n, s, u, bits)                               \
-  case base: LANES(n, SET(u, A.s[i] < 0 ? 0 - A.u[i] : A.u[i])); break; \
-  case base + 1: LANES(n, SET(u, 0 - A.u[i])); break;                   \
+  case base: LANES(n, SET(u, AT(A, s, i) < 0 ? 0 - AT(A, u, i) : AT(A, u, i))); break; \
+  case base + 1: LANES(n, SET(u, 0 - AT(A, u, i))); break;                   \
   case base + 3: ALL_TRUE(n, u)                                         \
   case base + 4: BITMASK(n, u, (bits) - 1)                              \
-  case base + 11: LANES(n, SET(u, A.u[i] << (b[0] & ((bits) - 1)))); break; \
-  case base + 12: LANES(n, SET(s, A.s[i] >> (b[0] & ((bits) - 1)))); break; \
-  case base + 13: LANES(n, SET(u, A.u[i] >> (b[0] & ((bits) - 1)))); break; \
-  case base + 14: LANES(n, SET(u, A.u[i] + B.u[i])); break;             \
-  case base + 17: LANES(n, SET(u, A.u[i] - B.u[i])); break;
+  case base + 11: LANES(n, SET(u, AT(A, u, i) << (b[0] & ((bits) - 1)))); break; \
+  case base + 12: LANES(n, SET(s, AT(A, s, i) >> (b[0] & ((bits) - 1)))); break; \
+  case base + 13: LANES(n, SET(u, AT(A, u, i) >> (b[0] & ((bits) - 1)))); break; \
+  case base + 14: LANES(n, SET(u, AT(A, u, i) + AT(B, u, i))); break;             \
+  case base + 17: LANES(n, SET(u, AT(A, u, i) - AT(B, u, i))); break;
 #define SAT_OPS(base, n, s, u, sat, satu)                               \
-  case base + 15: LANES(n, r.s[i] = sat(A.s[i] + B.s[i])); break;       \
-  case base + 16: LANES(n, r.u[i] = satu(A.u[i] + B.u[i])); break;      \
-  case base + 18: LANES(n, r.s[i] = sat(A.s[i] - B.s[i])); break;       \
-  case base + 19: LANES(n, r.u[i] = satu(A.u[i] - B.u[i])); break;
+  case base + 15: LANES(n, AT(r, s, i) = sat(AT(A, s, i) + AT(B, s, i))); break;       \
+  case base + 16: LANES(n, AT(r, u, i) = satu(AT(A, u, i) + AT(B, u, i))); break;      \
+  case base + 18: LANES(n, AT(r, s, i) = sat(AT(A, s, i) - AT(B, s, i))); break;       \
+  case base + 19: LANES(n, AT(r, u, i) = satu(AT(A, u, i) - AT(B, u, i))); break;
 #define NARROW_OPS(base, n, s, u, ws, sat, satu)                        \
   case base + 5:                                                        \
-    LANES(n, r.s[i] = sat(A.ws[i]); r.s[i + (n)] = sat(B.ws[i]));       \
+    LANES(n, AT(r, s, i) = sat(AT(A, ws, i)); AT(r, s, i + (n)) = sat(AT(B, ws, i)));       \
     break;                                                              \
   case base + 6:                                                        \
-    LANES(n, r.u[i] = satu(A.ws[i]); r.u[i + (n)] = satu(B.ws[i]));     \
+    LANES(n, AT(r, u, i) = satu(AT(A, ws, i)); AT(r, u, i + (n)) = satu(AT(B, ws, i)));     \
     break;
 #define MINMAX_OPS(base, n, s, u)                                       \
-  case base + 22: LANES(n, r.s[i] = A.s[i] < B.s[i] ? A.s[i] : B.s[i]); break; \
-  case base + 23: LANES(n, r.u[i] = A.u[i] < B.u[i] ? A.u[i] : B.u[i]); break; \
-  case base + 24: LANES(n, r.s[i] = A.s[i] > B.s[i] ? A.s[i] : B.s[i]); break; \
-  case base + 25: LANES(n, r.u[i] = A.u[i] > B.u[i] ? A.u[i] : B.u[i]); break;
+  case base + 22: LANES(n, AT(r, s, i) = AT(A, s, i) < AT(B, s, i) ? AT(A, s, i) : AT(B, s, i)); break; \
+  case base + 23: LANES(n, AT(r, u, i) = AT(A, u, i) < AT(B, u, i) ? AT(A, u, i) : AT(B, u, i)); break; \
+  case base + 24: LANES(n, AT(r, s, i) = AT(A, s, i) > AT(B, s, i) ? AT(A, s, i) : AT(B, s, i)); break; \
+  case base + 25: LANES(n, AT(r, u, i) = AT(A, u, i) > AT(B, u, i) ? AT(A, u, i) : AT(B, u, i)); break;
 #define AVGR_OP(base, n, u)                                             \
-  case base + 27: LANES(n, SET(u, (A.u[i] + B.u[i] + 1) >> 1)); break;
+  case base + 27: LANES(n, SET(u, (AT(A, u, i) + AT(B, u, i) + 1) >> 1)); break;
 #define MUL_OP(base, n, u)                                              \
-  case base + 21: LANES(n, SET(u, A.u[i] * B.u[i])); break;
+  case base + 21: LANES(n, SET(u, AT(A, u, i) * AT(B, u, i))); break;
 /* extend and extmul, low and high halves: lanes NS/NU widened first */
 #define WIDEN_OPS(base, n, s, u, ns, nu)                                \
-  case base + 7: LANES(n, SET(s, A.ns[i])); break;                      \
-  case base + 8: LANES(n, SET(s, A.ns[i + (n)])); break;                \
-  case base + 9: LANES(n, SET(u, A.nu[i])); break;                      \
-  case base + 10: LANES(n, SET(u, A.nu[i + (n)])); break;               \
-  case base + 28: LANES(n, SET(s, AS(s, A.ns[i]) * B.ns[i])); break;     \
+  case base + 7: LANES(n, SET(s, AT(A, ns, i))); break;                      \
+  case base + 8: LANES(n, SET(s, AT(A, ns, i + (n)))); break;                \
+  case base + 9: LANES(n, SET(u, AT(A, nu, i))); break;                      \
+  case base + 10: LANES(n, SET(u, AT(A, nu, i + (n)))); break;               \
+  case base + 28: LANES(n, SET(s, AS(s, AT(A, ns, i)) * AT(B, ns, i))); break;     \
   case base + 29:                                                       \
-    LANES(n, SET(s, AS(s, A.ns[i + (n)]) * B.ns[i + (n)]));             \
+    LANES(n, SET(s, AS(s, AT(A, ns, i + (n))) * AT(B, ns, i + (n))));             \
     break;                                                              \
-  case base + 30: LANES(n, SET(u, AS(u, A.nu[i]) * B.nu[i])); break;     \
+  case base + 30: LANES(n, SET(u, AS(u, AT(A, nu, i)) * AT(B, nu, i))); break;     \
   case base + 31:                                                       \
-    LANES(n, SET(u, AS(u, A.nu[i + (n)]) * B.nu[i + (n)]));             \
+    LANES(n, SET(u, AS(u, AT(A, nu, i + (n))) * AT(B, nu, i + (n))));             \
     break;
 /* The ten integer comparisons (eq ne lt_s lt_u gt_s gt_u le_s le_u
  * ge_s ge_u) and the six of floats and i64x2 (eq ne lt gt le ge), lanes
@@ -232,73 +274,70 @@ static uint32_t sat_u32(double x)
 /* f32x4 from 224, f64x2 from 236: N lanes F, their bits U with sign bit
  * SIGN; MIN, MAX and SQRT of the lane type */
 #define FLOAT_LANE_OPS(base, n, f, u, sign, min, max, sqrt_)              \
-  case base: LANES(n, r.u[i] = A.u[i] & ~(sign)); break;                \
-  case base + 1: LANES(n, r.u[i] = A.u[i] ^ (sign)); break;             \
-  case base + 3: LANES(n, r.f[i] = sqrt_(A.f[i])); break;               \
-  case base + 4: LANES(n, r.f[i] = A.f[i] + B.f[i]); break;             \
-  case base + 5: LANES(n, r.f[i] = A.f[i] - B.f[i]); break;             \
-  case base + 6: LANES(n, r.f[i] = A.f[i] * B.f[i]); break;             \
-  case base + 7: LANES(n, r.f[i] = A.f[i] / B.f[i]); break;             \
-  case base + 8: LANES(n, r.f[i] = min(A.f[i], B.f[i])); break;         \
-  case base + 9: LANES(n, r.f[i] = max(A.f[i], B.f[i])); break;         \
-  case base + 10: LANES(n, r.f[i] = B.f[i] < A.f[i] ? B.f[i] : A.f[i]); break; \
-  case base + 11: LANES(n, r.f[i] = A.f[i] < B.f[i] ? B.f[i] : A.f[i]); break;
+  case base: LANES(n, AT(r, u, i) = AT(A, u, i) & ~(sign)); break;                \
+  case base + 1: LANES(n, AT(r, u, i) = AT(A, u, i) ^ (sign)); break;             \
+  case base + 3: LANES(n, AT(r, f, i) = sqrt_(AT(A, f, i))); break;               \
+  case base + 4: LANES(n, AT(r, f, i) = AT(A, f, i) + AT(B, f, i)); break;             \
+  case base + 5: LANES(n, AT(r, f, i) = AT(A, f, i) - AT(B, f, i)); break;             \
+  case base + 6: LANES(n, AT(r, f, i) = AT(A, f, i) * AT(B, f, i)); break;             \
+  case base + 7: LANES(n, AT(r, f, i) = AT(A, f, i) / AT(B, f, i)); break;             \
+  case base + 8: LANES(n, AT(r, f, i) = min(AT(A, f, i), AT(B, f, i))); break;         \
+  case base + 9: LANES(n, AT(r, f, i) = max(AT(A, f, i), AT(B, f, i))); break;         \
+  case base + 10: LANES(n, AT(r, f, i) = AT(B, f, i) < AT(A, f, i) ? AT(B, f, i) : AT(A, f, i)); break; \
+  case base + 11: LANES(n, AT(r, f, i) = AT(A, f, i) < AT(B, f, i) ? AT(B, f, i) : AT(A, f, i)); break;
 /* i32x4 from f32x4 (248) or the two f64x2 lanes (252), saturating, and
  * back to floats F */
 #define CONVERT_OPS(base, n, f)                                         \
-  case base: LANES(n, r.i32[i] = sat_i32(A.f[i])); break;               \
-  case base + 1: LANES(n, r.u32[i] = sat_u32(A.f[i])); break;           \
-  case base + 2: LANES(n, SET(f, A.i32[i])); break;                     \
-  case base + 3: LANES(n, SET(f, A.u32[i])); break;
+  case base: LANES(n, AT(r, i32, i) = sat_i32(AT(A, f, i))); break;               \
+  case base + 1: LANES(n, AT(r, u32, i) = sat_u32(AT(A, f, i))); break;           \
+  case base + 2: LANES(n, SET(f, AT(A, i32, i))); break;                     \
+  case base + 3: LANES(n, SET(f, AT(A, u32, i))); break;
 
 void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
                     const uint64_t *b, const uint64_t *c, const uint32_t *imm)
 {
-  v128 A, B, C, r;
-  memcpy(&A, a, 16);
-  memcpy(&B, b, 16);
-  memcpy(&C, c, 16);
+  v128 A = of_slots(a), B = of_slots(b), C = of_slots(c), r;
   memset(&r, 0, sizeof r);
   uint32_t lane = imm[0];
   switch (sub) {
-  case 12: memcpy(&r, imm, 16); break;
+  case 12: LANES(4, AT(r, u32, i) = imm[i]); break;
   case 13: {
-    uint8_t idx[16];
-    memcpy(idx, imm, 16);
-    LANES(16, r.u8[i] = idx[i] < 16 ? A.u8[idx[i]] : B.u8[idx[i] - 16]);
+    uint8_t idx[16];  /* the immediate's bytes: cells hold them LE */
+    LANES(16, idx[i] = (uint8_t)(imm[i / 4] >> (8 * (i % 4))));
+    LANES(16, AT(r, u8, i) = idx[i] < 16 ? AT(A, u8, idx[i]) : AT(B, u8, idx[i] - 16));
     break;
   }
-  case 14: LANES(16, r.u8[i] = B.u8[i] < 16 ? A.u8[B.u8[i]] : 0); break;
-  case 15: LANES(16, r.u8[i] = (uint8_t)a[0]); break;
-  case 16: LANES(8, r.u16[i] = (uint16_t)a[0]); break;
-  case 17: case 19: LANES(4, r.u32[i] = (uint32_t)a[0]); break;
-  case 18: case 20: LANES(2, r.u64[i] = a[0]); break;
-  case 21: d[0] = (uint32_t)(int32_t)A.i8[lane]; return;
-  case 22: d[0] = A.u8[lane]; return;
-  case 23: r = A; r.u8[lane] = (uint8_t)b[0]; break;
-  case 24: d[0] = (uint32_t)(int32_t)A.i16[lane]; return;
-  case 25: d[0] = A.u16[lane]; return;
-  case 26: r = A; r.u16[lane] = (uint16_t)b[0]; break;
-  case 27: case 31: d[0] = A.u32[lane]; return;
-  case 28: case 32: r = A; r.u32[lane] = (uint32_t)b[0]; break;
-  case 29: case 33: d[0] = A.u64[lane]; return;
-  case 30: case 34: r = A; r.u64[lane] = b[0]; break;
+  case 14: LANES(16, AT(r, u8, i) = AT(B, u8, i) < 16 ? AT(A, u8, AT(B, u8, i)) : 0); break;
+  case 15: LANES(16, AT(r, u8, i) = (uint8_t)a[0]); break;
+  case 16: LANES(8, AT(r, u16, i) = (uint16_t)a[0]); break;
+  case 17: case 19: LANES(4, AT(r, u32, i) = (uint32_t)a[0]); break;
+  case 18: case 20: LANES(2, AT(r, u64, i) = a[0]); break;
+  case 21: d[0] = (uint32_t)(int32_t)AT(A, i8, lane); return;
+  case 22: d[0] = AT(A, u8, lane); return;
+  case 23: r = A; AT(r, u8, lane) = (uint8_t)b[0]; break;
+  case 24: d[0] = (uint32_t)(int32_t)AT(A, i16, lane); return;
+  case 25: d[0] = AT(A, u16, lane); return;
+  case 26: r = A; AT(r, u16, lane) = (uint16_t)b[0]; break;
+  case 27: case 31: d[0] = AT(A, u32, lane); return;
+  case 28: case 32: r = A; AT(r, u32, lane) = (uint32_t)b[0]; break;
+  case 29: case 33: d[0] = AT(A, u64, lane); return;
+  case 30: case 34: r = A; AT(r, u64, lane) = b[0]; break;
   INT_CMP_OPS(35, 16, i8, u8)
   INT_CMP_OPS(45, 8, i16, u16)
   INT_CMP_OPS(55, 4, i32, u32)
   ORDERED_CMP_OPS(65, 4, f32, i32)
   ORDERED_CMP_OPS(71, 2, f64, i64)
   ORDERED_CMP_OPS(214, 2, i64, i64)
-  case 77: LANES(2, r.u64[i] = ~A.u64[i]); break;
-  case 78: LANES(2, r.u64[i] = A.u64[i] & B.u64[i]); break;
-  case 79: LANES(2, r.u64[i] = A.u64[i] & ~B.u64[i]); break;
-  case 80: LANES(2, r.u64[i] = A.u64[i] | B.u64[i]); break;
-  case 81: LANES(2, r.u64[i] = A.u64[i] ^ B.u64[i]); break;
-  case 82: LANES(2, r.u64[i] = (A.u64[i] & C.u64[i]) | (B.u64[i] & ~C.u64[i]));
+  case 77: LANES(2, AT(r, u64, i) = ~AT(A, u64, i)); break;
+  case 78: LANES(2, AT(r, u64, i) = AT(A, u64, i) & AT(B, u64, i)); break;
+  case 79: LANES(2, AT(r, u64, i) = AT(A, u64, i) & ~AT(B, u64, i)); break;
+  case 80: LANES(2, AT(r, u64, i) = AT(A, u64, i) | AT(B, u64, i)); break;
+  case 81: LANES(2, AT(r, u64, i) = AT(A, u64, i) ^ AT(B, u64, i)); break;
+  case 82: LANES(2, AT(r, u64, i) = (AT(A, u64, i) & AT(C, u64, i)) | (AT(B, u64, i) & ~AT(C, u64, i)));
     break;
-  case 83: d[0] = (A.u64[0] | A.u64[1]) != 0; return;
-  case 94: LANES(2, r.f32[i] = (float)A.f64[i]); break;
-  case 95: LANES(2, r.f64[i] = (double)A.f32[i]); break;
+  case 83: d[0] = (AT(A, u64, 0) | AT(A, u64, 1)) != 0; return;
+  case 94: LANES(2, AT(r, f32, i) = (float)AT(A, f64, i)); break;
+  case 95: LANES(2, AT(r, f64, i) = (double)AT(A, f32, i)); break;
   INT_LANE_OPS(96, 16, i8, u8, 8)
   INT_LANE_OPS(128, 8, i16, u16, 16)
   INT_LANE_OPS(160, 4, i32, u32, 32)
@@ -323,60 +362,59 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
                  sqrt)
   CONVERT_OPS(248, 4, f32)
   CONVERT_OPS(252, 2, f64)
-  case 98: LANES(16, r.u8[i] = (uint8_t)__builtin_popcount(A.u8[i])); break;
-  case 103: LANES(4, r.f32[i] = fround(ceilf, A.f32[i])); break;
-  case 104: LANES(4, r.f32[i] = fround(floorf, A.f32[i])); break;
-  case 105: LANES(4, r.f32[i] = fround(truncf, A.f32[i])); break;
-  case 106: LANES(4, r.f32[i] = fround(nearbyintf, A.f32[i])); break;
-  case 116: LANES(2, r.f64[i] = dround(ceil, A.f64[i])); break;
-  case 117: LANES(2, r.f64[i] = dround(floor, A.f64[i])); break;
-  case 122: LANES(2, r.f64[i] = dround(trunc, A.f64[i])); break;
-  case 148: LANES(2, r.f64[i] = dround(nearbyint, A.f64[i])); break;
-  case 124: LANES(8, r.i16[i] = (int16_t)(A.i8[2 * i] + A.i8[2 * i + 1])); break;
-  case 125: LANES(8, r.u16[i] = (uint16_t)(A.u8[2 * i] + A.u8[2 * i + 1])); break;
-  case 126: LANES(4, r.i32[i] = A.i16[2 * i] + A.i16[2 * i + 1]); break;
-  case 127: LANES(4, r.u32[i] = (uint32_t)A.u16[2 * i] + A.u16[2 * i + 1]); break;
-  case 130: LANES(8, r.i16[i] = sat16((A.i16[i] * B.i16[i] + 0x4000) >> 15));
+  case 98: LANES(16, AT(r, u8, i) = (uint8_t)__builtin_popcount(AT(A, u8, i))); break;
+  case 103: LANES(4, AT(r, f32, i) = fround(ceilf, AT(A, f32, i))); break;
+  case 104: LANES(4, AT(r, f32, i) = fround(floorf, AT(A, f32, i))); break;
+  case 105: LANES(4, AT(r, f32, i) = fround(truncf, AT(A, f32, i))); break;
+  case 106: LANES(4, AT(r, f32, i) = fround(nearbyintf, AT(A, f32, i))); break;
+  case 116: LANES(2, AT(r, f64, i) = dround(ceil, AT(A, f64, i))); break;
+  case 117: LANES(2, AT(r, f64, i) = dround(floor, AT(A, f64, i))); break;
+  case 122: LANES(2, AT(r, f64, i) = dround(trunc, AT(A, f64, i))); break;
+  case 148: LANES(2, AT(r, f64, i) = dround(nearbyint, AT(A, f64, i))); break;
+  case 124: LANES(8, AT(r, i16, i) = (int16_t)(AT(A, i8, 2 * i) + AT(A, i8, 2 * i + 1))); break;
+  case 125: LANES(8, AT(r, u16, i) = (uint16_t)(AT(A, u8, 2 * i) + AT(A, u8, 2 * i + 1))); break;
+  case 126: LANES(4, AT(r, i32, i) = AT(A, i16, 2 * i) + AT(A, i16, 2 * i + 1)); break;
+  case 127: LANES(4, AT(r, u32, i) = (uint32_t)AT(A, u16, 2 * i) + AT(A, u16, 2 * i + 1)); break;
+  case 130: LANES(8, AT(r, i16, i) = sat16((AT(A, i16, i) * AT(B, i16, i) + 0x4000) >> 15));
     break;
   case 186:
-    LANES(4, r.u32[i] = (uint32_t)(A.i16[2 * i] * B.i16[2 * i]) +
-                        (uint32_t)(A.i16[2 * i + 1] * B.i16[2 * i + 1]));
+    LANES(4, AT(r, u32, i) = (uint32_t)(AT(A, i16, 2 * i) * AT(B, i16, 2 * i)) +
+                        (uint32_t)(AT(A, i16, 2 * i + 1) * AT(B, i16, 2 * i + 1)));
     break;
   default: break;
   }
-  memcpy(d, &r, 16);
+  to_slots(d, &r);
 }
 
 void wasm_simd_mem(uint32_t sub, uint8_t *p, uint64_t *d, const uint64_t *v,
                    uint32_t lane)
 {
-  v128 r, V;
+  v128 r, V = of_slots(v);
   memset(&r, 0, sizeof r);
-  memcpy(&V, v, 16);
   switch (sub) {
-  case 0: memcpy(&r, p, 16); break;
-  case 1: LANES(8, r.i16[i] = (int8_t)p[i]); break;
-  case 2: LANES(8, r.u16[i] = p[i]); break;
-  case 3: LANES(4, int16_t x; memcpy(&x, p + 2 * i, 2); r.i32[i] = x); break;
-  case 4: LANES(4, uint16_t x; memcpy(&x, p + 2 * i, 2); r.u32[i] = x); break;
-  case 5: LANES(2, int32_t x; memcpy(&x, p + 4 * i, 4); r.i64[i] = x); break;
-  case 6: LANES(2, uint32_t x; memcpy(&x, p + 4 * i, 4); r.u64[i] = x); break;
-  case 7: LANES(16, r.u8[i] = p[0]); break;
-  case 8: LANES(8, memcpy(&r.u16[i], p, 2)); break;
-  case 9: LANES(4, memcpy(&r.u32[i], p, 4)); break;
-  case 10: LANES(2, memcpy(&r.u64[i], p, 8)); break;
-  case 11: memcpy(p, &V, 16); return;
-  case 84: r = V; r.u8[lane] = p[0]; break;
-  case 85: r = V; memcpy(&r.u16[lane], p, 2); break;
-  case 86: r = V; memcpy(&r.u32[lane], p, 4); break;
-  case 87: r = V; memcpy(&r.u64[lane], p, 8); break;
-  case 88: p[0] = V.u8[lane]; return;
-  case 89: memcpy(p, &V.u16[lane], 2); return;
-  case 90: memcpy(p, &V.u32[lane], 4); return;
-  case 91: memcpy(p, &V.u64[lane], 8); return;
-  case 92: memcpy(&r.u32[0], p, 4); break;
-  case 93: memcpy(&r.u64[0], p, 8); break;
+  case 0: r = of_le(p); break;
+  case 1: LANES(8, AT(r, i16, i) = (int8_t)p[i]); break;
+  case 2: LANES(8, AT(r, u16, i) = p[i]); break;
+  case 3: LANES(4, AT(r, i32, i) = (int16_t)le_get16(p + 2 * i)); break;
+  case 4: LANES(4, AT(r, u32, i) = le_get16(p + 2 * i)); break;
+  case 5: LANES(2, AT(r, i64, i) = (int32_t)le_get32(p + 4 * i)); break;
+  case 6: LANES(2, AT(r, u64, i) = le_get32(p + 4 * i)); break;
+  case 7: LANES(16, AT(r, u8, i) = p[0]); break;
+  case 8: LANES(8, AT(r, u16, i) = le_get16(p)); break;
+  case 9: LANES(4, AT(r, u32, i) = le_get32(p)); break;
+  case 10: LANES(2, AT(r, u64, i) = le_get64(p)); break;
+  case 11: to_le(p, &V); return;
+  case 84: r = V; AT(r, u8, lane) = p[0]; break;
+  case 85: r = V; AT(r, u16, lane) = le_get16(p); break;
+  case 86: r = V; AT(r, u32, lane) = le_get32(p); break;
+  case 87: r = V; AT(r, u64, lane) = le_get64(p); break;
+  case 88: p[0] = AT(V, u8, lane); return;
+  case 89: le_put16(p, AT(V, u16, lane)); return;
+  case 90: le_put32(p, AT(V, u32, lane)); return;
+  case 91: le_put64(p, AT(V, u64, lane)); return;
+  case 92: AT(r, u32, 0) = le_get32(p); break;
+  case 93: AT(r, u64, 0) = le_get64(p); break;
   default: break;
   }
-  memcpy(d, &r, 16);
+  to_slots(d, &r);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endian-private.h"
 #include "instance-private.h"
 #include "spec.h"
 
@@ -437,13 +438,13 @@ static int parse_value(const jv *v, uint64_t *slots)
     unsigned bits = strcmp(lt, "i8") == 0 ? 8 : strcmp(lt, "i16") == 0 ? 16
                     : (strcmp(lt, "i32") == 0 || strcmp(lt, "f32") == 0) ? 32
                                                                         : 64;
-    uint8_t bytes[16] = {0};
+    uint8_t bytes[16] = {0};  /* the v128 as in memory: lanes little-endian */
     for (size_t i = 0; i < val->n && i * bits < 128; i++) {
       uint64_t x = strtoull(val->items[i]->s, NULL, 10);
-      memcpy(bytes + i * bits / 8, &x, bits / 8);
+      le_putn(bytes + i * bits / 8, x, bits / 8);
     }
-    memcpy(&slots[0], bytes, 8);
-    memcpy(&slots[1], bytes + 8, 8);
+    slots[0] = le_get64(bytes);
+    slots[1] = le_get64(bytes + 8);
     return 2;
   }
   const char *s = val && val->t == J_STR ? val->s : NULL;
@@ -496,11 +497,10 @@ static bool match_value(const jv *e, const uint64_t *got, int *used)
                                                                         : 64;
     bool isf = lt[0] == 'f';
     uint8_t bytes[16];
-    memcpy(bytes, &got[0], 8);
-    memcpy(bytes + 8, &got[1], 8);
+    le_put64(bytes, got[0]);
+    le_put64(bytes + 8, got[1]);
     for (size_t i = 0; i < val->n && i * bits < 128; i++) {
-      uint64_t lane = 0;
-      memcpy(&lane, bytes + i * bits / 8, bits / 8);
+      uint64_t lane = le_getn(bytes + i * bits / 8, bits / 8);
       const char *s = val->items[i]->s;
       if (isf && strncmp(s, "nan:", 4) == 0) {
         bool canon = strcmp(s, "nan:canonical") == 0;
