@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""The systemd units in data/systemd parse and verify (systemd-analyze
-verify): with the programs' path swapped for /bin/true, since they are
-not installed where the unit says."""
+"""The service files parse and ask for what the agent has: the systemd
+units in data/systemd verify (systemd-analyze verify, with the programs'
+path swapped for /bin/true, since they are not installed where the unit
+says); the OpenWrt init script in data/openwrt parses as shell and every
+option it gives arts-agent is one `arts-agent --help` lists."""
 
 import os
 import re
@@ -13,13 +15,41 @@ import tempfile
 UNITS = ["arts-agent.service", "arts-orchestrator.service"]
 
 
+def check_openwrt(build):
+    """0 when data/openwrt/arts-agent.init is sound, else 1."""
+    path = os.path.join(os.environ["ARTS_SOURCE_DIR"], "data", "openwrt",
+                        "arts-agent.init")
+    r = subprocess.run(["sh", "-n", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        print("FAIL arts-agent.init does not parse: %s" % r.stderr)
+        return 1
+    with open(path) as f:
+        text = f.read()
+    m = re.search(r'procd_set_param command "\$PROG" (.*)', text)
+    if not m:
+        print("FAIL arts-agent.init: no procd command line")
+        return 1
+    given = re.findall(r"(--[a-z-]+)", m.group(1))
+    helptext = subprocess.run([os.path.join(build, "agent", "arts-agent"),
+                               "--help"], capture_output=True,
+                              text=True).stdout
+    known = set(re.findall(r"(--[a-z-]+)", helptext))
+    unknown = [o for o in given if o not in known]
+    if not given or unknown:
+        print("FAIL arts-agent.init gives %s; unknown to arts-agent: %s"
+              % (given, unknown))
+        return 1
+    print("ok - arts-agent.init (%s)" % " ".join(given))
+    return 0
+
+
 def main():
+    build = os.environ["ARTS_BUILD_DIR"]
+    failed = check_openwrt(build)
     analyze = shutil.which("systemd-analyze")
     if not analyze:
         print("SKIP: no systemd-analyze")
-        return 77
-    build = os.environ["ARTS_BUILD_DIR"]
-    failed = 0
+        return 1 if failed else 77
     with tempfile.TemporaryDirectory() as tmp:
         for unit in UNITS:
             with open(os.path.join(build, "data", "systemd", unit)) as f:
