@@ -3,6 +3,7 @@
  * agent's main thread delivers while the module's thread reads, and a
  * snapshot may be taken while messages keep arriving. */
 #include "wasi-channel.h"
+#include "endian-private.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -389,7 +390,7 @@ static void put(wbuf *w, const void *p, size_t n) {
 
 static void put_u64(wbuf *w, uint64_t v) {
   uint8_t b[8];
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+  le_put64(b, v);
   put(w, b, 8);
 }
 
@@ -458,8 +459,7 @@ static bool fail(rbuf *r, const char *what) {
 
 static uint64_t get_u64(rbuf *r) {
   if (r->bad || r->len - r->pos < 8) return fail(r, "truncated"), 0;
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)r->p[r->pos + i] << (8 * i);
+  uint64_t v = le_get64(r->p + r->pos);
   r->pos += 8;
   return v;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "endian-private.h"
 #include "wasi.h"
 
 #define WASI_MAX_FDS 1024
@@ -104,24 +105,14 @@ struct wasi_ctx {
   struct wasi_channels *channels;  /* NULL: none (wasi-channel.c) */
 };
 
-/* Guest memory access: little-endian whatever the host. */
-static inline uint32_t wasi_ld32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-static inline uint64_t wasi_ld64(const uint8_t *p) {
-  return (uint64_t)wasi_ld32(p) | (uint64_t)wasi_ld32(p + 4) << 32;
-}
+/* Guest memory access: little-endian whatever the host, through the
+ * engine's one set of helpers (endian-private.h). */
+#define wasi_ld32 le_get32
+#define wasi_ld64 le_get64
+#define wasi_st16 le_put16
+#define wasi_st32 le_put32
+#define wasi_st64 le_put64
 static inline void wasi_st8(uint8_t *p, uint8_t v) { p[0] = v; }
-static inline void wasi_st16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
-}
-static inline void wasi_st32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void wasi_st64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Memory view for one host call. */
 typedef struct {

@@ -12,7 +12,13 @@
  *     snapshots it again into FILE2 (chains). --dir maps a saved guest
  *     directory to another host directory.
  *   arts-wasm inspect FILE
- *     prints what the snapshot holds (after the checks a resume makes). */
+ *     prints what the snapshot holds (after the checks a resume makes).
+ *
+ * Pre-copy (a migration's memory image, then a delta snapshot), for tests
+ * across hosts: with --image-after-ms M --image-file IMG as well (M below
+ * N), run and resume first pause after M ms to write a memory image to
+ * IMG and go on; the snapshot at N ms is then a delta against it.
+ * `resume --image IMG FILE` gives a delta snapshot its image. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +39,7 @@ typedef struct {
   wasm_instance *inst;
   long ms;
   bool running, done, fired;
+  bool image_due;     /* the pause asked for is the memory image's */
 } pause_timer;
 
 static pause_timer timer = {
@@ -41,24 +48,49 @@ static pause_timer timer = {
 };
 static bool after_given;
 
-static void *timer_main(void *arg) {
-  (void)arg;
-  struct timespec dl;
-  clock_gettime(CLOCK_REALTIME, &dl);
-  dl.tv_sec += timer.ms / 1000;
-  dl.tv_nsec += (timer.ms % 1000) * 1000000L;
+/* --image-after-ms, --image-file (the image made), --image (the one a
+ * delta snapshot given to resume was made against). */
+static struct {
+  long ms;
+  bool ms_given;
+  const char *file, *use;
+  uint8_t *bytes;     /* the image written, for the delta */
+  size_t len;
+} image;
+
+/* Waits on the timer's lock until MS ms after T0 or timer_stop(): TRUE
+ * when the time came. */
+static bool timer_wait(const struct timespec *t0, long ms) {
+  struct timespec dl = *t0;
+  dl.tv_sec += ms / 1000;
+  dl.tv_nsec += (ms % 1000) * 1000000L;
   if (dl.tv_nsec >= 1000000000L) {
     dl.tv_sec++;
     dl.tv_nsec -= 1000000000L;
   }
-  pthread_mutex_lock(&timer.lock);
   int rc = 0;
   while (!timer.done && rc != ETIMEDOUT)
     rc = pthread_cond_timedwait(&timer.cond, &timer.lock, &dl);
-  if (!timer.done) {
+  return !timer.done;
+}
+
+static void *timer_main(void *arg) {
+  (void)arg;
+  struct timespec t0;
+  clock_gettime(CLOCK_REALTIME, &t0);
+  pthread_mutex_lock(&timer.lock);
+  if (image.file && timer_wait(&t0, image.ms)) {
+    timer.image_due = true;
+    wasm_request_pause(timer.inst);
+  }
+  if (timer_wait(&t0, timer.ms)) {
     timer.fired = true;
     wasm_request_pause(timer.inst);
   }
+  /* Resuming after the image clears a request that came meanwhile: ask
+   * again every 10 ms until the snapshot is taken (timer_stop). */
+  for (long ms = timer.ms + 10; image.file && timer_wait(&t0, ms); ms += 10)
+    wasm_request_pause(timer.inst);
   pthread_mutex_unlock(&timer.lock);
   return NULL;
 }
@@ -66,7 +98,7 @@ static void *timer_main(void *arg) {
 static int timer_start(wasm_instance *inst, long ms) {
   timer.inst = inst;
   timer.ms = ms;
-  timer.done = timer.fired = false;
+  timer.done = timer.fired = timer.image_due = false;
   if (pthread_create(&timer.th, NULL, timer_main, NULL) != 0) {
     fprintf(stderr, "arts-wasm: cannot start the snapshot timer\n");
     return -1;
@@ -103,6 +135,25 @@ static bool opt_snapshot(arts_run_opts *o, const char *name, const char *val) {
     o->snapshot_file = val;
     return true;
   }
+  if (strcmp(name, "--image-after-ms") == 0) {
+    char *end;
+    errno = 0;
+    image.ms = strtol(val, &end, 10);
+    if (errno || end == val || *end || image.ms < 0) {
+      fprintf(stderr, "arts-wasm: bad --image-after-ms %s\n", val);
+      exit(2);
+    }
+    image.ms_given = true;
+    return true;
+  }
+  if (strcmp(name, "--image-file") == 0) {
+    image.file = val;
+    return true;
+  }
+  if (strcmp(name, "--image") == 0) {
+    image.use = val;
+    return true;
+  }
   return false;
 }
 
@@ -113,19 +164,62 @@ static int on_start(arts_run_opts *o, wasm_instance *inst, wasi_ctx *wasi) {
             "together\n");
     return -1;
   }
+  if (image.ms_given != (image.file != NULL) ||
+      (image.file && (!o->snapshot_file ||
+                      image.ms >= o->snapshot_after_ms))) {
+    fprintf(stderr, "arts-wasm: --image-after-ms and --image-file go "
+            "together, with an earlier --snapshot-after-ms\n");
+    return -1;
+  }
   return o->snapshot_file ? timer_start(inst, o->snapshot_after_ms) : 0;
+}
+
+/* LEN bytes into PATH (through PATH.tmp, renamed): 0, or -1 with ERR. */
+static int write_file(const char *path, const uint8_t *b, size_t len,
+                      char *err, size_t errlen) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "wb");
+  bool ok = f && fwrite(b, 1, len, f) == len;
+  if (f && fclose(f) != 0) ok = false;
+  if (!ok || rename(tmp, path) != 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* The memory image (kept for the delta) into image.file. */
+static int save_image(wasm_instance *inst) {
+  char err[512];
+  if (wasm_memimage_write(inst, &image.bytes, &image.len, err,
+                          sizeof err) < 0 ||
+      write_file(image.file, image.bytes, image.len, err, sizeof err) < 0) {
+    fprintf(stderr, "arts-wasm: image: %s\n", err);
+    free(image.bytes);
+    image.bytes = NULL;
+    return 1;
+  }
+  return 0;
 }
 
 static int save(wasm_instance *inst, wasi_ctx *wasi, const char *file) {
   char err[512];
-  uint8_t *host;
-  size_t host_len;
+  uint8_t *host, *delta = NULL;
+  size_t host_len, delta_len;
   if (wasi_save(wasi, &host, &host_len, err, sizeof err) < 0) {
     fprintf(stderr, "arts-wasm: %s\n", err);
     return 1;
   }
-  int rc = wasm_snapshot_write_file(inst, WASI_HOST_NAME, host, host_len,
-                                    file, err, sizeof err);
+  int rc = image.bytes
+    ? wasm_snapshot_write_delta(inst, WASI_HOST_NAME, host, host_len,
+                                image.bytes, image.len, &delta, &delta_len,
+                                err, sizeof err)
+    : wasm_snapshot_write_file(inst, WASI_HOST_NAME, host, host_len,
+                               file, err, sizeof err);
+  if (rc == 0 && delta)
+    rc = write_file(file, delta, delta_len, err, sizeof err);
+  free(delta);
   free(host);
   if (rc < 0) {
     fprintf(stderr, "arts-wasm: snapshot: %s\n", err);
@@ -137,7 +231,19 @@ static int save(wasm_instance *inst, wasi_ctx *wasi, const char *file) {
 static wasm_result on_pause(arts_run_opts *o, wasm_instance *inst,
                             wasi_ctx *wasi, int *done) {
   if (!o->snapshot_file) return wasm_resume(inst);
+  pthread_mutex_lock(&timer.lock);
+  bool image_due = timer.image_due, fired = timer.fired;
+  timer.image_due = false;
+  pthread_mutex_unlock(&timer.lock);
+  /* The snapshot's own pause may have come during the image's: then
+   * snapshot now, the request would be lost on resuming. */
+  if (image_due && save_image(inst) == 0 && !fired)
+    return wasm_resume(inst);
   timer_stop();
+  if (image_due && !image.bytes) {  /* the image failed: no delta */
+    *done = 1;
+    return WASM_PAUSED;
+  }
   fflush(stdout);
   *done = save(inst, wasi, o->snapshot_file);
   return WASM_PAUSED;
@@ -147,11 +253,33 @@ static void on_end(arts_run_opts *o, wasm_instance *inst) {
   (void)o;
   (void)inst;
   timer_stop();
+  free(image.bytes);
+  image.bytes = NULL;
 }
 
 static void usage(void) {
   fprintf(stderr, "usage: arts-wasm resume [--dir HOST::GUEST]... "
-          "[--snapshot-after-ms N --snapshot-file FILE] SNAPSHOT\n");
+          "[--image IMAGE] [--snapshot-after-ms N --snapshot-file FILE] "
+          "SNAPSHOT\n");
+}
+
+/* A delta snapshot's image from --image: 0, or -1 with ERR. */
+static int use_image(wasm_snapshot *s, char *err, size_t errlen) {
+  if (!image.use) return 0;
+  size_t len;
+  uint8_t *b = arts_wasm_read_file(image.use, &len);
+  if (!b) {
+    snprintf(err, errlen, "%s: %s", image.use, strerror(errno));
+    return -1;
+  }
+  wasm_memimage *img = wasm_memimage_read(b, len, err, errlen);
+  free(b);
+  if (!img) return -1;
+  if (wasm_snapshot_use_image(s, img, err, errlen) < 0) {
+    wasm_memimage_free(img);
+    return -1;
+  }
+  return 0;
 }
 
 static int cmd_resume(int argc, char **argv) {
@@ -180,6 +308,7 @@ static int cmd_resume(int argc, char **argv) {
     goto fail;
   }
   if (!(m = wasm_snapshot_load_module(s, NULL, err, sizeof err))) goto fail;
+  if (use_image(s, err, sizeof err) < 0) goto fail;
   wasi_preopen pre[ARTS_RUN_MAX];
   for (size_t i = 0; i < o.ndirs; i++) {
     pre[i].host = o.dirs[i].host;

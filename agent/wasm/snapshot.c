@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "endian-private.h"
 #include "engine-private.h"
 #include "sha256.h"
 
@@ -68,8 +69,7 @@ static void crc_init(void) {
 static uint32_t crc_soft(uint32_t c, const uint8_t *p, size_t n) {
   pthread_once(&crc_once, crc_init);
   while (n >= 8) {
-    uint32_t a = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                      (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    uint32_t a = c ^ le_get32(p);
     c = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
         crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
         crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^
@@ -88,9 +88,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t c,
                                                          size_t n) {
   uint64_t c64 = c;
   while (n >= 8) {
-    uint64_t v;
-    memcpy(&v, p, 8);  /* x86 is little-endian: the same bytes as soft */
-    c64 = __builtin_ia32_crc32di(c64, v);
+    c64 = __builtin_ia32_crc32di(c64, le_get64(p));  /* bytes in order */
     p += 8;
     n -= 8;
   }
@@ -109,12 +107,7 @@ static bool crc_hw_ok(void) {
 #include <arm_acle.h>
 static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n) {
   while (n >= 8) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    c = __crc32cd(c, v);
+    c = __crc32cd(c, le_get64(p));  /* the bytes in order on any host */
     p += 8;
     n -= 8;
   }
@@ -177,7 +170,7 @@ static void dump_var(dump_state *d, uint64_t v) {
 
 static void dump_u64le(dump_state *d, uint64_t v) {
   uint8_t b[8];
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+  le_put64(b, v);
   dump_bytes(d, b, 8);
 }
 
@@ -208,6 +201,7 @@ static bool chunk_zero(const uint8_t *p) {
   const uint64_t *w = (const uint64_t *)p;
   for (size_t i = 0; i < CHUNK / 8; i += 8) {
     if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] |
+  /* any byte order: only whether a word is zero matters */
         w[i + 6] | w[i + 7])
       return false;
   }
@@ -275,8 +269,8 @@ static void dump_memory(dump_state *d, const wasm_instance *inst) {
 }
 
 static void dump_u32le(dump_state *d, uint32_t v) {
-  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                  (uint8_t)(v >> 24)};
+  uint8_t b[4];
+  le_put32(b, v);
   dump_bytes(d, b, 4);
 }
 
@@ -617,15 +611,12 @@ static const uint8_t *load_bytes(undump_state *u, uint64_t n) {
 
 static uint64_t load_u64le(undump_state *u) {
   const uint8_t *b = load_bytes(u, 8);
-  uint64_t v = 0;
-  if (b) for (int i = 7; i >= 0; i--) v = v << 8 | b[i];
-  return v;
+  return b ? le_get64(b) : 0;
 }
 
 static uint32_t load_u32le(undump_state *u) {
   const uint8_t *b = load_bytes(u, 4);
-  return b ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-             (uint32_t)b[3] << 24 : 0;
+  return b ? le_get32(b) : 0;
 }
 
 static void undump_state_sec(undump_state *u, wasm_snapshot *s) {
@@ -919,8 +910,7 @@ static wasm_snapshot *snapshot_parse(uint8_t *buf, size_t len, char *err,
     wasm_snapshot_free(s);
     return NULL;
   }
-  uint32_t want = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
-                  (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+  uint32_t want = le_get32(buf + len - 4);
   if (crc32_of(buf, len - 4) != want) {
     set_err(err, errlen, "bad snapshot: checksum mismatch (damaged or "
             "truncated)");
@@ -1334,8 +1324,7 @@ static int image_parse(const uint8_t *buf, size_t len, bool check_crc,
             "(magic)");
     return -1;
   }
-  *crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
-         (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+  *crc = le_get32(buf + len - 4);
   if (check_crc && crc32_of(buf, len - 4) != *crc) {
     set_err(err, errlen, "bad memory image: checksum mismatch (damaged or "
             "truncated)");
