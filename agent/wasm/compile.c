@@ -17,6 +17,7 @@
 #include "engine-private.h"
 #include "ops-private.h"
 #include "simd-private.h"
+#include "size-check.h"
 
 #define MAX_LOCAL_SLOTS 100000u
 #define MAX_PAUSE_TYPES (64u << 20)
@@ -84,13 +85,15 @@ static void *grow(void *p, uint32_t *cap, uint32_t need, size_t size)
 {
   if (need <= *cap)
     return p;
-  uint32_t n = *cap ? *cap : 16;
+  uint64_t n = *cap ? *cap : 16;
   while (n < need)
     n *= 2;
-  p = realloc(p, (size_t)n * size);
-  if (!p)
+  if (n > UINT32_MAX)
+    n = UINT32_MAX;
+  size_t bytes;
+  if (!size_mul(n, size, &bytes) || !(p = realloc(p, bytes)))
     abort();
-  *cap = n;
+  *cap = (uint32_t)n;
   return p;
 }
 
@@ -1117,7 +1120,10 @@ static int compile(cc *c)
         wasm_rd_fail(r, "unexpected end");
         break;
       }
-      uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+      size_t dbytes;
+      uint32_t *depths = NULL;
+      if (size_muladd(n, 1, sizeof *depths, &dbytes))
+        depths = malloc(dbytes);
       if (!depths)
         abort();
       for (uint32_t k = 0; k <= n && wasm_rd_ok(r); k++) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "instance-private.h"
+#include "size-check.h"
 
 #define DEFAULT_FRAMES 16384u
 #define DEFAULT_SLOTS (1u << 20)
@@ -211,7 +212,7 @@ static int init_segments(wasm_instance *inst, char *err, size_t errlen)
       uint64_t off[2];
       eval_const(inst, &e->offset, off);
       wasm_table *t = inst->tables[e->table];
-      if ((uint64_t)(uint32_t)off[0] + e->count > t->size) {
+      if (!range_in((uint32_t)off[0], e->count, t->size)) {
         snprintf(err, errlen, "out of bounds table access");
         return -1;
       }
@@ -228,7 +229,7 @@ static int init_segments(wasm_instance *inst, char *err, size_t errlen)
     uint64_t off[2];
     eval_const(inst, &d->offset, off);
     wasm_memory *mem = inst->mems[0];
-    if ((uint64_t)(uint32_t)off[0] + d->len > mem->pages * WASM_PAGE_SIZE) {
+    if (!range_in((uint32_t)off[0], d->len, mem->pages * WASM_PAGE_SIZE)) {
       snprintf(err, errlen, "out of bounds memory access");
       return -1;
     }
@@ -299,9 +300,13 @@ wasm_instance *wasm_instantiate_externs(const wasm_module *m,
     mem->max_pages = mt->has_max ? mt->max : WASM_MAX_PAGES;
     if (mem->max_pages > limit_pages)
       mem->max_pages = limit_pages;
-    mem->data = calloc(mem->pages ? mem->pages * WASM_PAGE_SIZE : 1, 1);
-    if (!mem->data) {
-      snprintf(err, errlen, "out of memory");
+    /* a memory this host cannot address in one block (65,536 pages on
+     * a 32-bit host) is refused, never allocated short */
+    size_t bytes;
+    if (!bytes_for_pages(mem->pages, &bytes) ||
+        !(mem->data = calloc(bytes ? bytes : 1, 1))) {
+      snprintf(err, errlen, "out of memory for %llu pages",
+               (unsigned long long)mem->pages);
       *why = WASM_INST_UNLINKABLE;
       wasm_instance_free(inst);
       return NULL;
@@ -317,13 +322,21 @@ wasm_instance *wasm_instantiate_externs(const wasm_module *m,
     t->elemtype = tt->elemtype;
     t->size = tt->min;
     t->max = tt->has_max ? tt->max : UINT32_MAX;
+    size_t tbytes;
     if (t->size > 10000000u) {
       snprintf(err, errlen, "table too large");
       *why = WASM_INST_UNLINKABLE;
       wasm_instance_free(inst);
       return NULL;
     }
-    t->elems = xcalloc(t->size, sizeof *t->elems);
+    if (!size_mul(t->size ? t->size : 1, sizeof *t->elems, &tbytes) ||
+        !(t->elems = calloc(tbytes, 1))) {
+      snprintf(err, errlen, "out of memory for a table of %u elements",
+               t->size);
+      *why = WASM_INST_UNLINKABLE;
+      wasm_instance_free(inst);
+      return NULL;
+    }
     inst->tables[m->ntable_imports + i] = t;
   }
   /* own globals */
@@ -543,8 +556,11 @@ static bool exec_alloc(wasm_instance *inst)
     return true;
   ex->stack_slots = inst->limits.max_stack_slots;
   ex->max_frames = inst->limits.max_frames;
-  ex->stack = malloc((size_t)ex->stack_slots * sizeof *ex->stack);
-  ex->frames = malloc((size_t)ex->max_frames * sizeof *ex->frames);
+  size_t sbytes, fbytes;
+  bool fits = size_mul(ex->stack_slots, sizeof *ex->stack, &sbytes) &&
+              size_mul(ex->max_frames, sizeof *ex->frames, &fbytes);
+  ex->stack = fits ? malloc(sbytes) : NULL;
+  ex->frames = fits ? malloc(fbytes) : NULL;
   if (!ex->stack || !ex->frames) {
     free(ex->stack);
     free(ex->frames);
@@ -697,19 +713,22 @@ bool wasm_memory_set_pages(wasm_instance *inst, uint64_t pages)
   if (!inst->module->nmems || !inst->mems[0])
     return pages == 0;
   wasm_memory *mem = inst->mems[0];
-  if (pages > mem->max_pages || pages > WASM_MAX_PAGES)
+  size_t bytes;
+  if (pages > mem->max_pages || pages > WASM_MAX_PAGES ||
+      !bytes_for_pages(pages, &bytes))
     return false;
   uint8_t *d;
   if (pages > mem->pages) {
     /* calloc hands out fresh zero pages without touching them (mmap for
-     * large sizes): a restore only writes the pages the snapshot holds */
-    d = calloc(pages * WASM_PAGE_SIZE, 1);
+     * large sizes): a restore only writes the pages the snapshot holds;
+     * the current pages are backed, so their size fits a size_t */
+    d = calloc(bytes, 1);
     if (!d)
       return false;
-    memcpy(d, mem->data, mem->pages * WASM_PAGE_SIZE);
+    memcpy(d, mem->data, (size_t)mem->pages * WASM_PAGE_SIZE);
     free(mem->data);
   } else {
-    d = realloc(mem->data, pages ? pages * WASM_PAGE_SIZE : 1);
+    d = realloc(mem->data, bytes ? bytes : 1);
     if (!d)
       return false;
   }

@@ -13,9 +13,11 @@
 #include "engine-private.h"
 #include "ops-private.h"
 #include "simd-private.h"
+#include "size-check.h"
 
-/* A slot's bits as a float of type F (the low half for f32) and back. */
-#define BITCASTS(F, U, get, put)                                        \
+/* A slot's bits as a float of type F (the low half for f32) and back; a
+ * NaN computed on a legacy-NaN host goes back as the canonical NAN. */
+#define BITCASTS(F, U, get, put, nan)                                   \
   static inline F get(uint64_t s)                                       \
   {                                                                     \
     U u = (U)s;                                                         \
@@ -27,10 +29,12 @@
   {                                                                     \
     U u;                                                                \
     memcpy(&u, &f, sizeof u);                                           \
+    if (WASM_LEGACY_NAN && isnan(f))                                    \
+      u = (nan);                                                        \
     return u;                                                           \
   }
-BITCASTS(float, uint32_t, f32_of, of_f32)
-BITCASTS(double, uint64_t, f64_of, of_f64)
+BITCASTS(float, uint32_t, f32_of, of_f32, WASM_NAN32)
+BITCASTS(double, uint64_t, f64_of, of_f64, WASM_NAN64)
 
 #define ROTATES(T, bits)                                                \
   static inline T rotl##bits(T x, T n)                                  \
@@ -57,7 +61,12 @@ static const char *grow_memory(wasm_instance *inst, uint32_t delta,
   if (old + delta > mem->max_pages)
     return NULL;
   if (delta) {
-    uint64_t bytes = (old + delta) * WASM_PAGE_SIZE;
+    /* growth this host cannot address (65,536 pages on a 32-bit host)
+     * fails like any refused allocation: memory.grow gives -1. The old
+     * pages are backed, so OLD_BYTES fits. */
+    size_t bytes, old_bytes = (size_t)old * WASM_PAGE_SIZE;
+    if (!bytes_for_pages(old + delta, &bytes))
+      return NULL;
     uint8_t *d;
     if (delta >= old) {
       /* a big step: fresh zero pages from calloc stay untouched (no RSS)
@@ -65,13 +74,13 @@ static const char *grow_memory(wasm_instance *inst, uint32_t delta,
       d = calloc(bytes, 1);
       if (!d)
         return NULL;
-      memcpy(d, mem->data, old * WASM_PAGE_SIZE);
+      memcpy(d, mem->data, old_bytes);
       free(mem->data);
     } else {
       d = realloc(mem->data, bytes);
       if (!d)
         return NULL;
-      memset(d + old * WASM_PAGE_SIZE, 0, (uint64_t)delta * WASM_PAGE_SIZE);
+      memset(d + old_bytes, 0, bytes - old_bytes);
     }
     mem->data = d;
     mem->pages = old + delta;
@@ -83,12 +92,15 @@ static const char *grow_memory(wasm_instance *inst, uint32_t delta,
 static uint32_t grow_table(wasm_table *t, uint64_t init, uint32_t delta)
 {
   uint32_t old = t->size;
+  size_t bytes;
   if ((uint64_t)old + delta > t->max)
     return UINT32_MAX;
   if ((uint64_t)old + delta > 10000000u)
     return UINT32_MAX;
   if (delta) {
-    uint64_t *e = realloc(t->elems, ((size_t)old + delta) * sizeof *e);
+    uint64_t *e = NULL;
+    if (size_mul((uint64_t)old + delta, sizeof *e, &bytes))
+      e = realloc(t->elems, bytes);
     if (!e)
       return UINT32_MAX;
     for (uint32_t i = 0; i < delta; i++)

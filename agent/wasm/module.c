@@ -816,8 +816,11 @@ wasm_module *wasm_module_load(const uint8_t *bytes, size_t len,
   }
   wasm_module *m = xcalloc(1, sizeof *m);
   m->bytes = malloc(len ? len : 1);
-  if (!m->bytes)
-    abort();
+  if (!m->bytes) {
+    free(m);
+    snprintf(err, errlen, "offset 0x0: out of memory for %zu bytes", len);
+    return NULL;
+  }
   memcpy(m->bytes, bytes, len);
   m->len = len;
   if (decode(m, opt, err, errlen) < 0) {

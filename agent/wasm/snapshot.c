@@ -21,6 +21,7 @@
 #include "endian-private.h"
 #include "engine-private.h"
 #include "sha256.h"
+#include "size-check.h"
 
 #define MAGIC "ARTSSNAP"
 #define IMAGE_MAGIC "ARTSMIMG"
@@ -140,9 +141,11 @@ typedef struct {
 
 static bool reserve(dump_state *d, size_t n) {
   if (d->oom) return false;
-  if (d->len + n <= d->cap) return true;
+  size_t need;
+  if (!size_add(d->len, n, &need)) return !(d->oom = true);
+  if (need <= d->cap) return true;
   size_t cap = d->cap ? d->cap : 4096;
-  while (cap < d->len + n) cap *= 2;
+  while (cap < need) cap = cap > SIZE_CHECK_MAX / 2 ? need : cap * 2;
   uint8_t *b = realloc(d->buf, cap);
   if (!b) return !(d->oom = true);
   d->buf = b;
@@ -198,10 +201,10 @@ static bool section_end(dump_state *d, size_t at, char *err, size_t errlen) {
 /* Whether a 4 KiB chunk is all zero: 64 bytes at a time, leaving at the
  * first non-zero block (touched chunks rarely start with 64 zero bytes). */
 static bool chunk_zero(const uint8_t *p) {
+  /* any byte order: only whether a word is zero matters */
   const uint64_t *w = (const uint64_t *)p;
   for (size_t i = 0; i < CHUNK / 8; i += 8) {
     if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] |
-  /* any byte order: only whether a word is zero matters */
         w[i + 6] | w[i + 7])
       return false;
   }
@@ -742,7 +745,9 @@ static void undump_tables(undump_state *u, wasm_snapshot *s) {
     }
     t->size = (uint32_t)load_count(u, UINT32_MAX, 1);
     if (u->bad) return;
-    t->elems = malloc(((size_t)t->size + 1) * sizeof *t->elems);
+    size_t tbytes;
+    t->elems = size_muladd(t->size, 1, sizeof *t->elems, &tbytes)
+                   ? malloc(tbytes) : NULL;
     if (!t->elems) {
       bad(u, "out of memory");
       return;
@@ -754,7 +759,8 @@ static void undump_tables(undump_state *u, wasm_snapshot *s) {
 static uint8_t *undump_flags(undump_state *u, uint32_t *n) {
   *n = (uint32_t)load_count(u, UINT32_MAX, 1);
   if (u->bad) return NULL;
-  uint8_t *f = malloc(*n + 1);
+  size_t fbytes;
+  uint8_t *f = size_add(*n, 1, &fbytes) ? malloc(fbytes) : NULL;
   if (!f) return bad(u, "out of memory"), NULL;
   const uint8_t *b = load_bytes(u, *n);
   if (!b) {
@@ -791,7 +797,9 @@ static void undump_frames(undump_state *u, wasm_snapshot *s) {
     s->frames[i].func = (uint32_t)func;
     s->frames[i].wasm_pc = (uint32_t)pc;
     s->frames[i].nslots = (uint32_t)n;
-    s->slots[i] = malloc((n + 1) * sizeof(uint64_t));
+    size_t sbytes;
+    s->slots[i] = size_muladd(n, 1, sizeof(uint64_t), &sbytes)
+                      ? malloc(sbytes) : NULL;
     if (!s->slots[i]) {
       bad(u, "out of memory");
       return;
@@ -957,7 +965,12 @@ wasm_snapshot *wasm_snapshot_read_file(const char *path, char *err,
     close(fd);
     return NULL;
   }
-  size_t len = (size_t)st.st_size;
+  size_t len;
+  if (st.st_size < 0 || !size_from_u64((uint64_t)st.st_size, &len)) {
+    set_err(err, errlen, "file too large for this machine");
+    close(fd);
+    return NULL;
+  }
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) {
     close(fd);
@@ -1077,13 +1090,13 @@ static int adopt_image(const wasm_snapshot *s, wasm_instance *inst,
                        char *err, size_t errlen) {
   wasm_memimage *img = s->image;
   if (!s->nmems) return 0;
-  if (s->pages > SIZE_MAX / WASM_PAGE_SIZE) {
-    set_err(err, errlen, "bad snapshot: memory larger than this machine's "
-            "address space");
+  size_t have = (size_t)img->pages * WASM_PAGE_SIZE;  /* backed */
+  size_t want;
+  if (!bytes_for_pages(s->pages, &want)) {
+    set_err(err, errlen, "out of memory for %llu pages: more than this "
+            "machine's address space", (unsigned long long)s->pages);
     return -1;
   }
-  size_t have = (size_t)img->pages * WASM_PAGE_SIZE;
-  size_t want = (size_t)s->pages * WASM_PAGE_SIZE;
   if (want > have) {
     /* realloc moves large blocks by remapping them, not by copying */
     uint8_t *d = realloc(img->data, want);
@@ -1096,8 +1109,8 @@ static int adopt_image(const wasm_snapshot *s, wasm_instance *inst,
     memset(d + have, 0, want - have);
   }
   for (uint64_t i = 0; i < s->nruns; i++)
-    memcpy(img->data + s->runs[i].start * CHUNK, s->runs[i].bytes,
-           (size_t)(s->runs[i].n * CHUNK));
+    memcpy(img->data + (size_t)s->runs[i].start * CHUNK, s->runs[i].bytes,
+           (size_t)s->runs[i].n * CHUNK);
   wasm_memory *mem = inst->mems[0];
   free(mem->data);
   mem->data = img->data;
@@ -1129,7 +1142,12 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
    * instantiated memory: nothing to clear, and untouched pages cost
    * nothing. The engine keeps memory in malloc'd blocks (it reallocs them
    * to grow), so the swap is safe. */
-  uint8_t *fresh = calloc(s->pages ? s->pages * WASM_PAGE_SIZE : 1, 1);
+  /* a memory this host cannot address (65,536 pages on a 32-bit host)
+   * is refused, never allocated short */
+  size_t bytes;
+  uint8_t *fresh = NULL;
+  if (bytes_for_pages(s->pages, &bytes))
+    fresh = calloc(bytes ? bytes : 1, 1);
   if (!fresh) {
     set_err(err, errlen, "out of memory for %llu pages",
             (unsigned long long)s->pages);
@@ -1138,9 +1156,10 @@ static int restore_memory(const wasm_snapshot *s, wasm_instance *inst,
   free(mem->data);
   mem->data = fresh;
   mem->pages = s->pages;
+  /* the runs lie within the pages (load_runs), so their offsets fit */
   for (uint64_t i = 0; i < s->nruns; i++)
-    memcpy(mem->data + s->runs[i].start * CHUNK, s->runs[i].bytes,
-           (size_t)(s->runs[i].n * CHUNK));
+    memcpy(mem->data + (size_t)s->runs[i].start * CHUNK, s->runs[i].bytes,
+           (size_t)s->runs[i].n * CHUNK);
   return 0;
 }
 
@@ -1199,9 +1218,12 @@ static int restore_tables(const wasm_snapshot *s, wasm_instance *inst,
               i);
       return -1;
     }
-    uint64_t *e = malloc(((size_t)t->size + 1) * sizeof *e);
+    size_t ebytes;
+    uint64_t *e = size_muladd(t->size, 1, sizeof *e, &ebytes)
+                      ? malloc(ebytes) : NULL;
     if (!e) {
-      set_err(err, errlen, "out of memory");
+      set_err(err, errlen, "out of memory for a table of %u elements",
+              t->size);
       return -1;
     }
     for (uint32_t k = 0; k < t->size; k++)
@@ -1291,7 +1313,9 @@ int wasm_memimage_write(const wasm_instance *inst, uint8_t **out,
   /* Room for the worst case at once: the buffer is only touched as far as
    * it is written, and a full memory is not copied again to grow it. Where
    * that much address space is refused, it grows as it goes. */
-  if (!reserve(&d, (size_t)(pages * WASM_PAGE_SIZE + nchunks * 4 + 64)))
+  size_t worst;
+  if (!size_add(pages * WASM_PAGE_SIZE, nchunks * 4 + 64, &worst) ||
+      !reserve(&d, worst))
     d.oom = false;
   dump_bytes(&d, IMAGE_MAGIC, 8);
   dump_u8(&d, IMAGE_VERSION);
@@ -1339,7 +1363,8 @@ static int image_parse(const uint8_t *buf, size_t len, bool check_crc,
                     "bad memory image"};
   *pages = load_var(&u);
   if (!u.bad && *pages > WASM_MAX_PAGES) bad(&u, "memory larger than 4 GiB");
-  if (!u.bad && *pages > SIZE_MAX / WASM_PAGE_SIZE)
+  size_t bytes;
+  if (!u.bad && !bytes_for_pages(*pages, &bytes))
     bad(&u, "memory larger than this machine's address space");
   u.where = "runs";
   *runs = u.bad ? NULL : load_runs(&u, *pages * CHUNKS_PER_PAGE, nruns);
@@ -1363,7 +1388,10 @@ wasm_memimage *wasm_memimage_read(const uint8_t *buf, size_t len, char *err,
   wasm_memimage *img = calloc(1, sizeof *img);
   /* calloc maps a large block lazily: the zero chunks cost nothing, and
    * the others are copied once, straight from the input. */
-  uint8_t *data = calloc(pages ? pages * WASM_PAGE_SIZE : 1, 1);
+  size_t bytes = 1;
+  uint8_t *data = NULL;
+  if (!pages || bytes_for_pages(pages, &bytes))   /* checked by image_parse */
+    data = calloc(bytes ? bytes : 1, 1);
   if (!img || !data) {
     free(img);
     free(data);
@@ -1372,9 +1400,10 @@ wasm_memimage *wasm_memimage_read(const uint8_t *buf, size_t len, char *err,
             (unsigned long long)pages);
     return NULL;
   }
+  /* the runs lie within the pages (load_runs), so their offsets fit */
   for (uint64_t i = 0; i < nruns; i++)
-    memcpy(data + runs[i].start * CHUNK, runs[i].bytes,
-           (size_t)(runs[i].n * CHUNK));
+    memcpy(data + (size_t)runs[i].start * CHUNK, runs[i].bytes,
+           (size_t)runs[i].n * CHUNK);
   free(runs);
   img->data = data;
   img->pages = pages;
@@ -1406,8 +1435,10 @@ int wasm_snapshot_write_delta(const wasm_instance *inst,
   /* Where each chunk of the image is, so the writer compares chunk I of
    * the memory with chunk I of the image without searching. */
   img.chunks.n = img.pages * CHUNKS_PER_PAGE;
-  img.chunks.chunk = calloc(img.chunks.n ? img.chunks.n : 1,
-                            sizeof *img.chunks.chunk);
+  size_t ibytes;
+  img.chunks.chunk = NULL;
+  if (size_muladd(img.chunks.n, 1, sizeof *img.chunks.chunk, &ibytes))
+    img.chunks.chunk = calloc(ibytes, 1);
   if (!img.chunks.chunk) {
     free(runs);
     set_err(err, errlen, "out of memory");
