@@ -9,11 +9,16 @@ usage: identity.py [--files] [--stdin TEXT-FILE] [--points N] [--no-node]
 """
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+# Cross builds: the command (qemu-user) that runs the built program, from
+# meson's test environment (empty natively).
+WRAP = shlex.split(os.environ.get('ARTS_EXE_WRAPPER', ''))
 
 TIMEOUT = 300
 
@@ -52,13 +57,13 @@ class Runner:
         return p.returncode, p.stdout, p.stderr
 
     def start(self, d, snap_ms=None, snap=None, stdin=b''):
-        cmd = [self.o.arts_wasm, 'run'] + self.dir_args(d)
+        cmd = WRAP + [self.o.arts_wasm, 'run'] + self.dir_args(d)
         if snap_ms is not None:
             cmd += ['--snapshot-after-ms', str(snap_ms), '--snapshot-file', snap]
         return self.run(cmd + [self.o.prog] + self.o.args, stdin)
 
     def resume(self, d, snap, snap_ms=None, out=None, stdin=b''):
-        cmd = [self.o.arts_wasm, 'resume'] + self.dir_args(d)
+        cmd = WRAP + [self.o.arts_wasm, 'resume'] + self.dir_args(d)
         if snap_ms is not None:
             cmd += ['--snapshot-after-ms', str(snap_ms), '--snapshot-file', out]
         return self.run(cmd + [snap], stdin)
@@ -138,7 +143,7 @@ def stdin_cases(r, ref, text):
     # 1. Nothing written yet: the run waits in fd_read and is snapshotted.
     d = r.fresh()
     snap = os.path.join(d, 'a.snap')
-    cmd = [r.o.arts_wasm, 'run', '--snapshot-after-ms', '300', '--snapshot-file',
+    cmd = WRAP + [r.o.arts_wasm, 'run', '--snapshot-after-ms', '300', '--snapshot-file',
            snap, r.o.prog] + r.o.args
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     out1 = p.stdout.read()  # stdin stays open until it exits
@@ -153,7 +158,7 @@ def stdin_cases(r, ref, text):
     for wait_ms in (1000, 3000, 10000):
         d = r.fresh()
         snap = os.path.join(d, 'b.snap')
-        cmd = [r.o.arts_wasm, 'run', '--snapshot-after-ms', str(wait_ms),
+        cmd = WRAP + [r.o.arts_wasm, 'run', '--snapshot-after-ms', str(wait_ms),
                '--snapshot-file', snap, r.o.prog] + r.o.args
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         p.stdin.write(part1)

@@ -7,9 +7,14 @@ program held open that vanished. Bad option combinations exit 2.
 usage: test_resume_errors.py ARTS_WASM FILES.wasm
 """
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
+
+# Cross builds: the command (qemu-user) that runs the built program, from
+# meson's test environment (empty natively).
+WRAP = shlex.split(os.environ.get('ARTS_EXE_WRAPPER', ''))
 
 failures = 0
 
@@ -35,7 +40,7 @@ def main():
         os.mkdir(data)
         snap = os.path.join(tmp, 'good.snap')
         # files.wasm with many rounds: still running after 150 ms.
-        p = subprocess.run([arts, 'run', '--dir', data + '::/data',
+        p = subprocess.run(WRAP + [arts, 'run', '--dir', data + '::/data',
                             '--snapshot-after-ms', '150', '--snapshot-file',
                             snap, prog, '100000'], stdout=subprocess.PIPE,
                            timeout=60)
@@ -50,7 +55,7 @@ def main():
                 f.write(blob)
             return path
 
-        p = subprocess.run([arts, 'inspect', snap], stdout=subprocess.PIPE,
+        p = subprocess.run(WRAP + [arts, 'inspect', snap], stdout=subprocess.PIPE,
                            timeout=60)
         text = p.stdout.decode()
         if p.returncode != 0 or 'frames' not in text or '#0' not in text:
@@ -58,32 +63,32 @@ def main():
             failures += 1
         else:
             print('ok inspect: ' + text.splitlines()[-1])
-        expect('inspect-bad', [arts, 'inspect', variant('cut0', good[:100])], 1,
+        expect('inspect-bad', WRAP + [arts, 'inspect', variant('cut0', good[:100])], 1,
                'checksum')
-        expect('missing', [arts, 'resume', os.path.join(tmp, 'nope')], 1,
+        expect('missing', WRAP + [arts, 'resume', os.path.join(tmp, 'nope')], 1,
                'No such file')
-        expect('empty', [arts, 'resume', variant('empty', b'')], 1,
+        expect('empty', WRAP + [arts, 'resume', variant('empty', b'')], 1,
                'too short')
-        expect('not-a-snapshot', [arts, 'resume', variant('text', b'hello world\n' * 10)],
+        expect('not-a-snapshot', WRAP + [arts, 'resume', variant('text', b'hello world\n' * 10)],
                1, 'not an ARTS snapshot')
-        expect('truncated', [arts, 'resume', variant('cut', good[:len(good) // 2])],
+        expect('truncated', WRAP + [arts, 'resume', variant('cut', good[:len(good) // 2])],
                1, 'checksum')
         flipped = bytearray(good)
         flipped[len(good) // 3] ^= 0x10
-        expect('bit-flip', [arts, 'resume', variant('flip', bytes(flipped))],
+        expect('bit-flip', WRAP + [arts, 'resume', variant('flip', bytes(flipped))],
                1, 'checksum')
-        expect('oversized', [arts, 'resume', variant('big', good + b'\0' * 64)],
+        expect('oversized', WRAP + [arts, 'resume', variant('big', good + b'\0' * 64)],
                1, 'bad snapshot')
-        expect('directory', [arts, 'resume', tmp], 1, 'not a regular file')
-        expect('options', [arts, 'resume', '--snapshot-after-ms', '5', snap], 2,
+        expect('directory', WRAP + [arts, 'resume', tmp], 1, 'not a regular file')
+        expect('options', WRAP + [arts, 'resume', '--snapshot-after-ms', '5', snap], 2,
                'go together')
         # The program's open log file vanished before the resume.
         os.rename(os.path.join(data, 'log.txt'), os.path.join(tmp, 'log.txt'))
-        expect('file-vanished', [arts, 'resume', snap], 1, 'cannot reopen')
+        expect('file-vanished', WRAP + [arts, 'resume', snap], 1, 'cannot reopen')
         os.rename(os.path.join(tmp, 'log.txt'), os.path.join(data, 'log.txt'))
         # The preopened directory vanished.
         os.rename(data, data + '.gone')
-        expect('preopen-vanished', [arts, 'resume', snap], 1, 'preopen')
+        expect('preopen-vanished', WRAP + [arts, 'resume', snap], 1, 'preopen')
     sys.exit(1 if failures else 0)
 
 

@@ -6,12 +6,17 @@ outside). Every check line must say ok, the exit status must be 7, stderr
 must carry its line, and nothing outside the preopen may change.
 
 usage: test_wasi_run.py ARTS_WASM WASI_CHECK.wasm [strict]
-  strict: run with ARTS_WASI_NO_OPENAT2=1 (the walk that refuses symlinks)
+  strict: run with ARTS_WASI_NO_OPENAT2=1 (the walk that stands in for openat2)
 """
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
+
+# Cross builds: the command (qemu-user) that runs the built program, from
+# meson's test environment (empty natively).
+WRAP = shlex.split(os.environ.get('ARTS_EXE_WRAPPER', ''))
 
 
 def snapshot_tree(root):
@@ -39,7 +44,7 @@ def main():
         env = dict(os.environ)
         if strict:
             env['ARTS_WASI_NO_OPENAT2'] = '1'
-        cmd = [arts, 'run', '--dir', box + '::/data', '--env',
+        cmd = WRAP + [arts, 'run', '--dir', box + '::/data', '--env',
                'ARTS_CHECK=yes=really', prog, 'one', 'two words']
         if strict:
             cmd.append('strict')

@@ -10,4 +10,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/arts-spec-$name.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 wast2json --enable-all -o "$tmp/$name.json" "$wast"
 cd "$tmp"
-"$exe" spec "$name.json"
+# Cross builds: $ARTS_EXE_WRAPPER is the qemu command (unquoted: words).
+# shellcheck disable=SC2086
+${ARTS_EXE_WRAPPER-} "$exe" spec "$name.json"
