@@ -15,8 +15,9 @@
 #include "simd-private.h"
 #include "size-check.h"
 
-/* A slot's bits as a float of type F (the low half for f32) and back. */
-#define BITCASTS(F, U, get, put)                                        \
+/* A slot's bits as a float of type F (the low half for f32) and back; a
+ * NaN computed on a legacy-NaN host goes back as the canonical NAN. */
+#define BITCASTS(F, U, get, put, nan)                                   \
   static inline F get(uint64_t s)                                       \
   {                                                                     \
     U u = (U)s;                                                         \
@@ -28,10 +29,12 @@
   {                                                                     \
     U u;                                                                \
     memcpy(&u, &f, sizeof u);                                           \
+    if (WASM_LEGACY_NAN && isnan(f))                                    \
+      u = (nan);                                                        \
     return u;                                                           \
   }
-BITCASTS(float, uint32_t, f32_of, of_f32)
-BITCASTS(double, uint64_t, f64_of, of_f64)
+BITCASTS(float, uint32_t, f32_of, of_f32, WASM_NAN32)
+BITCASTS(double, uint64_t, f64_of, of_f64, WASM_NAN64)
 
 #define ROTATES(T, bits)                                                \
   static inline T rotl##bits(T x, T n)                                  \

@@ -293,6 +293,18 @@ static uint32_t sat_u32(double x)
   case base + 2: LANES(n, SET(f, AT(A, i32, i))); break;                     \
   case base + 3: LANES(n, SET(f, AT(A, u32, i))); break;
 
+/* On a legacy-NaN host (ops-private.h), the NaN lanes of the ops whose
+ * float lanes come from the FPU (not abs, neg, pmin, pmax: bits) become
+ * canonical NaNs. */
+static void canonical_nans(uint32_t sub, v128 *r)
+{
+  if (sub == 94 || (sub >= 103 && sub <= 106) || (sub >= 227 && sub <= 233))
+    LANES(4, if (isnan(r->f32[i])) r->u32[i] = WASM_NAN32);
+  if (sub == 95 || sub == 116 || sub == 117 || sub == 122 || sub == 148 ||
+      (sub >= 239 && sub <= 245))
+    LANES(2, if (isnan(r->f64[i])) r->u64[i] = WASM_NAN64);
+}
+
 void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
                     const uint64_t *b, const uint64_t *c, const uint32_t *imm)
 {
@@ -383,6 +395,8 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
     break;
   default: break;
   }
+  if (WASM_LEGACY_NAN)
+    canonical_nans(sub, &r);
   to_slots(d, &r);
 }
 
