@@ -16,6 +16,11 @@ void wasi_fill_filestat(uint8_t *p, const struct stat *st);
 int wasi_times(struct timespec ts[2], uint64_t atim, uint64_t mtim,
                uint32_t fl);
 
+/* File offsets from the guest are 64-bit: a 32-bit host must build with
+ * a 64-bit off_t (meson passes -D_FILE_OFFSET_BITS=64), or (off_t) casts
+ * below would cut them. */
+_Static_assert(sizeof(off_t) == 8, "WASI needs -D_FILE_OFFSET_BITS=64");
+
 #define MAX_IOVS 1024
 #define STREAM_CHUNK 65536
 
@@ -140,6 +145,9 @@ WASI_FN(fd_write) {
     uint64_t done = 0;
     for (uint32_t i = 0; i < WASI_A32(2); i++) {
       if (!iov[i].iov_len) continue;
+      /* iovecs may overlap: their total can pass 4 GiB, which the u32
+       * count cannot say; stop short before that (a partial write) */
+      if (iov[i].iov_len > UINT32_MAX - done) break;
       long r = s->write(s->ctx, iov[i].iov_base, iov[i].iov_len);
       if (r < 0) {
         if (done) break;

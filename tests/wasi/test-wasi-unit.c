@@ -212,6 +212,61 @@ static void test_poll(wasi_ctx *ctx, fake_in *in) {
   CHECK(call(ctx, "poll_oneoff", 4, A(sub), A(0xb000), A(0), A(0xb100)) == 28);
 }
 
+/* Guest sizes and pointers at the limits: ranges ending exactly at the
+ * end of memory work, one byte more or a range wrapping 32 bits is
+ * EFAULT, counts above the limits EINVAL; nothing wraps in size_t. */
+static void test_sizes(wasi_ctx *ctx) {
+  const uint32_t iov = 0x7000, nw = 0x7100;
+  out_len = 0;
+  mem[MEM_SIZE - 1] = 'z';
+  st32(iov, MEM_SIZE - 1);       /* the last byte */
+  st32(iov + 4, 1);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(nw)) == 0);
+  CHECK(ld32(nw) == 1 && out_len == 1 && out_buf[0] == 'z');
+  st32(iov, MEM_SIZE);           /* empty, at the very end */
+  st32(iov + 4, 0);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(nw)) == 0);
+  CHECK(ld32(nw) == 0);
+  st32(iov, MEM_SIZE - 1);       /* one past the end */
+  st32(iov + 4, 2);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(nw)) == 21);
+  st32(iov, 0xfffffff0u);        /* base + len wraps 32 bits */
+  st32(iov + 4, 0x20);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(nw)) == 21);
+  st32(iov, 0x10);               /* len alone past the memory */
+  st32(iov + 4, 0xffffffffu);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(nw)) == 21);
+  /* the iovec array itself: at the end, wrapping, too many entries */
+  CHECK(call(ctx, "fd_write", 4, A(1), A(MEM_SIZE - 8), A(2), A(nw)) == 21);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(0xfffffff8u), A(2), A(nw)) == 21);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1025), A(nw)) == 28);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(0x20000000u), A(nw)) == 28);
+  CHECK(call(ctx, "fd_read", 4, A(0), A(iov), A(0xffffffffu), A(nw)) == 28);
+  /* results written at the last 4 bytes, and one byte later */
+  st32(iov, 0x10);
+  st32(iov + 4, 0);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(MEM_SIZE - 4)) == 0);
+  CHECK(call(ctx, "fd_write", 4, A(1), A(iov), A(1), A(MEM_SIZE - 3)) == 21);
+  /* poll_oneoff: n * 48 and n * 32 must not wrap */
+  CHECK(call(ctx, "poll_oneoff", 4, A(0x100), A(0x200), A(4097), A(nw)) == 28);
+  CHECK(call(ctx, "poll_oneoff", 4, A(0x100), A(0x200),
+             A(0x5555556u), A(nw)) == 28);      /* * 48 wraps to 16 */
+  CHECK(call(ctx, "poll_oneoff", 4, A(MEM_SIZE - 47), A(0x200), A(1),
+             A(nw)) == 21);
+  /* args and environ: the pointer array and the strings at the end */
+  CHECK(call(ctx, "args_get", 2, A(0xfffffffcu), A(0x300)) == 21);
+  CHECK(call(ctx, "args_get", 2, A(0x200), A(MEM_SIZE - 3)) == 21);
+  CHECK(call(ctx, "args_get", 2, A(0x200), A(0xffffffffu)) == 21);
+  CHECK(call(ctx, "environ_get", 2, A(0x200), A(MEM_SIZE - 5)) == 21);
+  CHECK(call(ctx, "environ_get", 2, A(0x200), A(MEM_SIZE - 6)) == 0);
+  CHECK(strcmp((char *)mem + MEM_SIZE - 6, "K=v w") == 0);
+  /* random_get: exactly to the end, one past, wrapping */
+  CHECK(call(ctx, "random_get", 2, A(MEM_SIZE - 8), A(8)) == 0);
+  CHECK(call(ctx, "random_get", 2, A(MEM_SIZE - 8), A(9)) == 21);
+  CHECK(call(ctx, "random_get", 2, A(0xffffffffu), A(2)) == 21);
+  CHECK(call(ctx, "random_get", 2, A(MEM_SIZE), A(0)) == 0);
+}
+
 /* Calls that need no files. */
 static void test_misc(wasi_ctx *ctx) {
   CHECK(call(ctx, "args_sizes_get", 2, A(0x100), A(0x104)) == 0);
@@ -422,6 +477,7 @@ int main(int argc, char **argv) {
   test_poll(ctx, &in);
   test_restore_files(&ctx, &cfg);
   test_sleep(&ctx, &cfg);
+  test_sizes(ctx);   /* writes to stdout: after the checks of its offset */
 
   call(ctx, "proc_exit", 1, A(7));
   CHECK(last_status == WASM_HOST_EXIT && exit_code == 7);
