@@ -1,9 +1,13 @@
 #!/bin/sh
 # Prints "N passed, M failed, K skipped" over the meson test logs of the
-# given build folders (one JSON object per line in meson-logs/testlog.json).
+# given build folders (one JSON object per line in meson-logs/testlog.json)
+# or log files (a run's --logbase NAME: meson-logs/NAME.json).
 ok=0 bad=0 skip=0
 for dir in "$@"; do
-    log="$dir/meson-logs/testlog.json"
+    case $dir in
+        *.json) log=$dir ;;
+        *) log="$dir/meson-logs/testlog.json" ;;
+    esac
     [ -f "$log" ] || continue
     o=$(grep -c '"result": "OK"' "$log" || true)
     x=$(grep -c '"result": "EXPECTEDFAIL"' "$log" || true)

@@ -2,7 +2,21 @@
 # Runs the whole ARTS test suite from a fresh clone:
 #   1. a normal build (gcc, warnings are errors) and every test;
 #   2. the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. a clang build of the libFuzzer targets, each run for a short fixed time.
+#   3. a clang build of the libFuzzer targets, each run for a short fixed time;
+#   4. the cross stages (docs/cross.md), every foreign program under
+#      qemu-user (no binfmt_misc is assumed):
+#      a. 32-bit: armhf (agent and engine) — unit, snapshot, conformance;
+#      b. big-endian: s390x (engine) — unit, snapshot, conformance;
+#      c. 32-bit fuzzing: the engine's, snapshot and WASI channel fuzzers
+#         built with clang -m32 -fsanitize=fuzzer,undefined, under
+#         qemu-i386;
+#      d. the one command still builds: scripts/cross.sh aarch64 (agent and
+#         arts-wasm) and mips (arts-wasm; no multiarch packages there),
+#         each smoke-tested (wasm-cli) under qemu;
+#      then the mixed realm (suite hetero) with the foreign agents built.
+#      As root the cross packages are installed; otherwise a stage whose
+#      cross compiler or qemu is missing is skipped with a message.
+#      ARTS_TEST_CROSS=0 leaves out all of step 4.
 # Logs land in build*/meson-logs/; scripts/test-summary.sh counts them.
 set -eu
 cd "$(dirname "$0")/.."
@@ -25,7 +39,7 @@ check() {
 }
 
 setup build
-check build
+check build --no-suite hetero
 
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dgui=disabled
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -35,5 +49,9 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 CC=clang setup build-fuzz -Dfuzz=true -Dgui=disabled
 check build-fuzz --suite fuzz
 
-sh scripts/test-summary.sh build build-asan build-fuzz
+logs="build build-asan build-fuzz"
+if [ "${ARTS_TEST_CROSS:-1}" != 0 ]; then
+    . scripts/test-cross.sh
+fi
+sh scripts/test-summary.sh $logs
 exit $status

@@ -1,0 +1,135 @@
+# Sourced by scripts/test.sh (step 4, docs/cross.md): the cross stages.
+# Uses test.sh's setup, check, $jobs and $status; adds its build folders
+# (and test logs) to $logs. Every foreign program runs under qemu-user
+# through the cross file's wrapper: no binfmt_misc is assumed.
+
+skipped() { echo "test.sh: SKIPPED $1: $2" >&2; }
+
+# has TOOL...: every TOOL is on PATH (else says which is missing in $gap)
+has() {
+    for t; do
+        command -v "$t" >/dev/null 2>&1 || { gap=$t; return 1; }
+    done
+}
+
+# agent_libs TRIPLET: "false" when the target's GLib, json-glib, SQLite and
+# libmosquitto are installed (multiarch -dev packages), else "true"
+# (-Dengine_only=... : engine only).
+agent_libs() {
+    if PKG_CONFIG_LIBDIR=/usr/lib/$1/pkgconfig pkg-config --exists \
+            glib-2.0 json-glib-1.0 sqlite3 libmosquitto; then
+        echo false
+    else
+        echo true
+    fi
+}
+
+# timed NAME COMMAND...: runs it, prints how long it took
+timed() {
+    name=$1; shift
+    t0=$(date +%s)
+    "$@"
+    echo "test.sh: stage $name took $(( $(date +%s) - t0 )) s" >&2
+}
+
+if [ "$(id -u)" = 0 ]; then
+    # The cross gccs, qemu-user, the i386 libraries; the agent's multiarch
+    # -dev packages for armhf and aarch64 (s390x too when its mirror has
+    # them: cross.sh says so and goes on without when not).
+    t0=$(date +%s)
+    sh scripts/install-deps.sh cross
+    sh scripts/cross.sh --install-only armhf aarch64
+    echo "test.sh: cross packages took $(( $(date +%s) - t0 )) s" >&2
+fi
+
+# a. 32-bit: armhf under qemu-arm.
+stage_armhf() {
+    eo=$(agent_libs arm-linux-gnueabihf)
+    [ "$eo" = true ] && echo "test.sh: armhf: no armhf GLib/json-glib/SQLite/libmosquitto (scripts/cross.sh armhf installs them): the engine alone" >&2
+    setup build-armhf --cross-file cross/arm-linux-gnueabihf.ini -Dgui=disabled \
+        -Dengine_only="$eo"
+    # proc-self: reads its own CPU time from /proc/self/stat, which
+    # qemu-user fakes (zeros).
+    check build-armhf --suite unit --suite snapshot --suite conformance \
+        --no-suite proc-self
+}
+if has arm-linux-gnueabihf-gcc qemu-arm-static; then
+    timed armhf stage_armhf
+    logs="$logs build-armhf"
+else
+    skipped "32-bit stage (armhf)" "$gap not installed (as root: scripts/install-deps.sh cross)"
+fi
+
+# b. big-endian: s390x under qemu-s390x, the engine alone.
+stage_s390x() {
+    setup build-s390x --cross-file cross/s390x-linux-gnu.ini -Dgui=disabled \
+        -Dengine_only=true
+    check build-s390x --suite unit --suite snapshot --suite conformance
+}
+if has s390x-linux-gnu-gcc qemu-s390x-static; then
+    timed s390x stage_s390x
+    logs="$logs build-s390x"
+else
+    skipped "big-endian stage (s390x)" "$gap not installed (as root: scripts/install-deps.sh cross)"
+fi
+
+# c. 32-bit fuzzing: clang -m32, fuzzer + UBSan (ASan hangs under qemu).
+stage_i386fuzz() {
+    setup build-i386fuzz --cross-file cross/i386-linux-gnu-clang-fuzz.ini \
+        -Dgui=disabled -Dengine_only=true -Dfuzz=true
+    check build-i386fuzz --suite fuzz
+}
+if has clang qemu-i386-static &&
+   echo 'int main(void) { return 0; }' |
+       clang -m32 -x c - -o build-i386-probe 2>/dev/null; then
+    rm -f build-i386-probe
+    timed i386fuzz stage_i386fuzz
+    logs="$logs build-i386fuzz"
+else
+    rm -f build-i386-probe
+    skipped "32-bit fuzz stage (i386)" "clang -m32 cannot link or qemu-i386-static missing (as root: scripts/install-deps.sh cross)"
+fi
+
+# d. scripts/cross.sh must not rot: aarch64 (agent + arts-wasm) and mips
+# (arts-wasm alone), each run once under qemu (arts-wasm's command line).
+stage_one_command() {
+    arch=$1; shift
+    sh scripts/cross.sh "$@" "$arch" >/dev/null || { status=1; return; }
+    check "build-$arch" --no-rebuild wasm-cli
+}
+if has aarch64-linux-gnu-gcc qemu-aarch64-static; then
+    eo=""
+    [ "$(agent_libs aarch64-linux-gnu)" = true ] && eo=--engine-only &&
+        echo "test.sh: aarch64: no arm64 GLib/json-glib/SQLite/libmosquitto: the engine alone" >&2
+    timed aarch64 stage_one_command aarch64 $eo
+    logs="$logs build-aarch64"
+else
+    skipped "aarch64 build" "$gap not installed (as root: scripts/install-deps.sh cross)"
+fi
+if has mips-linux-gnu-gcc qemu-mips-static; then
+    timed mips stage_one_command mips
+    logs="$logs build-mips"
+else
+    skipped "mips build" "$gap not installed (as root: scripts/install-deps.sh cross)"
+fi
+
+# The mixed realm (tests/hetero) with the foreign agents built above:
+# ARTS_FOREIGN_AGENTS = {"ARCH": [qemu ..., agent], ...}.
+foreign=""
+for pair in aarch64:aarch64-linux-gnu:qemu-aarch64-static \
+            armhf:arm-linux-gnueabihf:qemu-arm-static \
+            s390x:s390x-linux-gnu:qemu-s390x-static; do
+    arch=${pair%%:*} rest=${pair#*:}
+    triplet=${rest%%:*} qemu=${rest#*:}
+    agent=$PWD/build-$arch/agent/arts-agent
+    [ -x "$agent" ] || continue
+    foreign="$foreign${foreign:+, }\"$arch\": [\"$qemu\", \"-L\", \"/usr/$triplet\", \"-E\", \"LD_LIBRARY_PATH=/usr/$triplet/lib\", \"$agent\"]"
+done
+if [ -n "$foreign" ]; then
+    export ARTS_FOREIGN_AGENTS="{$foreign}"
+fi
+stage_hetero() {
+    check build --suite hetero --logbase testlog-hetero
+}
+timed hetero stage_hetero
+logs="$logs build/meson-logs/testlog-hetero.json"
