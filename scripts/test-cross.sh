@@ -128,8 +128,9 @@ done
 if [ -n "$foreign" ]; then
     export ARTS_FOREIGN_AGENTS="{$foreign}"
 fi
+native=${ARTS_NATIVE_BUILD:-build}  # test.sh's step 1
 stage_hetero() {
-    check build --suite hetero --logbase testlog-hetero
+    check "$native" --suite hetero --logbase testlog-hetero
 }
 timed hetero stage_hetero
-logs="$logs build/meson-logs/testlog-hetero.json"
+logs="$logs $native/meson-logs/testlog-hetero.json"
