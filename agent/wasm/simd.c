@@ -42,9 +42,8 @@ static v128 of_slots(const uint64_t *s)
 
 static void to_slots(uint64_t *s, const v128 *v)
 {
-  uint64_t lo = AT(*v, u64, 0), hi = AT(*v, u64, 1);
-  s[0] = lo;
-  s[1] = hi;
+  s[0] = AT(*v, u64, 0);
+  s[1] = AT(*v, u64, 1);
 }
 
 static v128 of_le(const void *p)
@@ -222,16 +221,30 @@ static uint32_t sat_u32(double x)
   case base + 19: LANES(n, AT(r, u, i) = satu(AT(A, u, i) - AT(B, u, i))); break;
 #define NARROW_OPS(base, n, s, u, ws, sat, satu)                        \
   case base + 5:                                                        \
-    LANES(n, AT(r, s, i) = sat(AT(A, ws, i)); AT(r, s, i + (n)) = sat(AT(B, ws, i)));       \
+    LANES(n, AT(r, s, i) = sat(AT(A, ws, i));                           \
+             AT(r, s, i + (n)) = sat(AT(B, ws, i)));                    \
     break;                                                              \
   case base + 6:                                                        \
-    LANES(n, AT(r, u, i) = satu(AT(A, ws, i)); AT(r, u, i + (n)) = satu(AT(B, ws, i)));     \
+    LANES(n, AT(r, u, i) = satu(AT(A, ws, i));                          \
+             AT(r, u, i + (n)) = satu(AT(B, ws, i)));                   \
     break;
 #define MINMAX_OPS(base, n, s, u)                                       \
-  case base + 22: LANES(n, AT(r, s, i) = AT(A, s, i) < AT(B, s, i) ? AT(A, s, i) : AT(B, s, i)); break; \
-  case base + 23: LANES(n, AT(r, u, i) = AT(A, u, i) < AT(B, u, i) ? AT(A, u, i) : AT(B, u, i)); break; \
-  case base + 24: LANES(n, AT(r, s, i) = AT(A, s, i) > AT(B, s, i) ? AT(A, s, i) : AT(B, s, i)); break; \
-  case base + 25: LANES(n, AT(r, u, i) = AT(A, u, i) > AT(B, u, i) ? AT(A, u, i) : AT(B, u, i)); break;
+  case base + 22:                                                       \
+    LANES(n, AT(r, s, i) = AT(A, s, i) < AT(B, s, i) ? AT(A, s, i)      \
+                                                     : AT(B, s, i));    \
+    break;                                                              \
+  case base + 23:                                                       \
+    LANES(n, AT(r, u, i) = AT(A, u, i) < AT(B, u, i) ? AT(A, u, i)      \
+                                                     : AT(B, u, i));    \
+    break;                                                              \
+  case base + 24:                                                       \
+    LANES(n, AT(r, s, i) = AT(A, s, i) > AT(B, s, i) ? AT(A, s, i)      \
+                                                     : AT(B, s, i));    \
+    break;                                                              \
+  case base + 25:                                                       \
+    LANES(n, AT(r, u, i) = AT(A, u, i) > AT(B, u, i) ? AT(A, u, i)      \
+                                                     : AT(B, u, i));    \
+    break;
 #define AVGR_OP(base, n, u)                                             \
   case base + 27: LANES(n, SET(u, (AT(A, u, i) + AT(B, u, i) + 1) >> 1)); break;
 #define MUL_OP(base, n, u)                                              \
@@ -283,8 +296,14 @@ static uint32_t sat_u32(double x)
   case base + 7: LANES(n, AT(r, f, i) = AT(A, f, i) / AT(B, f, i)); break;             \
   case base + 8: LANES(n, AT(r, f, i) = min(AT(A, f, i), AT(B, f, i))); break;         \
   case base + 9: LANES(n, AT(r, f, i) = max(AT(A, f, i), AT(B, f, i))); break;         \
-  case base + 10: LANES(n, AT(r, f, i) = AT(B, f, i) < AT(A, f, i) ? AT(B, f, i) : AT(A, f, i)); break; \
-  case base + 11: LANES(n, AT(r, f, i) = AT(A, f, i) < AT(B, f, i) ? AT(B, f, i) : AT(A, f, i)); break;
+  case base + 10: /* pmin, pmax: the lanes' bits as they are */         \
+    LANES(n, AT(r, f, i) = AT(B, f, i) < AT(A, f, i) ? AT(B, f, i)      \
+                                                     : AT(A, f, i));    \
+    break;                                                              \
+  case base + 11:                                                       \
+    LANES(n, AT(r, f, i) = AT(A, f, i) < AT(B, f, i) ? AT(B, f, i)      \
+                                                     : AT(A, f, i));    \
+    break;
 /* i32x4 from f32x4 (248) or the two f64x2 lanes (252), saturating, and
  * back to floats F */
 #define CONVERT_OPS(base, n, f)                                         \
@@ -319,7 +338,9 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
     LANES(16, AT(r, u8, i) = idx[i] < 16 ? AT(A, u8, idx[i]) : AT(B, u8, idx[i] - 16));
     break;
   }
-  case 14: LANES(16, AT(r, u8, i) = AT(B, u8, i) < 16 ? AT(A, u8, AT(B, u8, i)) : 0); break;
+  case 14:
+    LANES(16, AT(r, u8, i) = AT(B, u8, i) < 16 ? AT(A, u8, AT(B, u8, i)) : 0);
+    break;
   case 15: LANES(16, AT(r, u8, i) = (uint8_t)a[0]); break;
   case 16: LANES(8, AT(r, u16, i) = (uint16_t)a[0]); break;
   case 17: case 19: LANES(4, AT(r, u32, i) = (uint32_t)a[0]); break;
@@ -345,7 +366,9 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
   case 79: LANES(2, AT(r, u64, i) = AT(A, u64, i) & ~AT(B, u64, i)); break;
   case 80: LANES(2, AT(r, u64, i) = AT(A, u64, i) | AT(B, u64, i)); break;
   case 81: LANES(2, AT(r, u64, i) = AT(A, u64, i) ^ AT(B, u64, i)); break;
-  case 82: LANES(2, AT(r, u64, i) = (AT(A, u64, i) & AT(C, u64, i)) | (AT(B, u64, i) & ~AT(C, u64, i)));
+  case 82:
+    LANES(2, AT(r, u64, i) = (AT(A, u64, i) & AT(C, u64, i)) |
+                            (AT(B, u64, i) & ~AT(C, u64, i)));
     break;
   case 83: d[0] = (AT(A, u64, 0) | AT(A, u64, 1)) != 0; return;
   case 94: LANES(2, AT(r, f32, i) = (float)AT(A, f64, i)); break;
@@ -383,11 +406,18 @@ void wasm_simd_exec(uint32_t sub, uint64_t *d, const uint64_t *a,
   case 117: LANES(2, AT(r, f64, i) = dround(floor, AT(A, f64, i))); break;
   case 122: LANES(2, AT(r, f64, i) = dround(trunc, AT(A, f64, i))); break;
   case 148: LANES(2, AT(r, f64, i) = dround(nearbyint, AT(A, f64, i))); break;
-  case 124: LANES(8, AT(r, i16, i) = (int16_t)(AT(A, i8, 2 * i) + AT(A, i8, 2 * i + 1))); break;
-  case 125: LANES(8, AT(r, u16, i) = (uint16_t)(AT(A, u8, 2 * i) + AT(A, u8, 2 * i + 1))); break;
+  case 124:
+    LANES(8, AT(r, i16, i) = (int16_t)(AT(A, i8, 2 * i) + AT(A, i8, 2 * i + 1)));
+    break;
+  case 125:
+    LANES(8, AT(r, u16, i) = (uint16_t)(AT(A, u8, 2 * i) + AT(A, u8, 2 * i + 1)));
+    break;
   case 126: LANES(4, AT(r, i32, i) = AT(A, i16, 2 * i) + AT(A, i16, 2 * i + 1)); break;
-  case 127: LANES(4, AT(r, u32, i) = (uint32_t)AT(A, u16, 2 * i) + AT(A, u16, 2 * i + 1)); break;
-  case 130: LANES(8, AT(r, i16, i) = sat16((AT(A, i16, i) * AT(B, i16, i) + 0x4000) >> 15));
+  case 127:
+    LANES(4, AT(r, u32, i) = (uint32_t)AT(A, u16, 2 * i) + AT(A, u16, 2 * i + 1));
+    break;
+  case 130:
+    LANES(8, AT(r, i16, i) = sat16((AT(A, i16, i) * AT(B, i16, i) + 0x4000) >> 15));
     break;
   case 186:
     LANES(4, AT(r, u32, i) = (uint32_t)(AT(A, i16, 2 * i) * AT(B, i16, 2 * i)) +
