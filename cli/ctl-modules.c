@@ -112,8 +112,48 @@ static gboolean check_channels(char **specs, GError **error) {
   return TRUE;
 }
 
+/* --on-arch, --on-byte-order and --on-word-size as the module's
+ * "constraints", or NULL for none. The orchestrator would refuse a bad one
+ * too; decoding it here makes it a bad command line (exit 2) that names
+ * the option. */
+static JsonObject *constraints_request(const CtlOptions *o, GError **error) {
+  if (!o->on_arch && !o->on_byte_order && !o->on_word_size)
+    return NULL;
+  g_autoptr(JsonObject) c = json_object_new();
+  if (o->on_arch) {
+    JsonArray *a = json_array_new();
+    for (char **v = o->on_arch; *v; v++) {
+      g_auto(GStrv) parts = g_strsplit(*v, ",", -1);
+      for (char **p = parts; *p; p++) {
+        g_strstrip(*p);
+        if (**p)
+          json_array_add_string_element(a, *p);
+      }
+    }
+    json_object_set_array_member(c, "arch", a);
+  }
+  if (o->on_byte_order)
+    json_object_set_string_member(c, "byte_order", o->on_byte_order);
+  if (o->on_word_size)
+    json_object_set_int_member(c, "word_size", o->on_word_size);
+  ArtsConstraints check = {0};
+  g_autoptr(GError) bad = NULL;
+  if (!arts_constraints_from_json(c, "--on", &check, &bad)) {
+    /* "--on.byte_order: ..." reads as "--on-byte-order: ...". */
+    g_autofree char *msg = g_strdup(bad->message + strlen("--on."));
+    for (char *p = msg; *p && *p != ':'; p++)
+      if (*p == '_')
+        *p = '-';
+    g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "--on-%s", msg);
+    return NULL;
+  }
+  arts_constraints_clear(&check);
+  return g_steal_pointer(&c);
+}
+
 static JsonObject *start_request(const CtlOptions *o, const char *path,
-                                 const char *sha, int argc, char **argv) {
+                                 const char *sha, int argc, char **argv,
+                                 JsonObject *constraints) {
   JsonObject *d = json_object_new();
   g_autofree char *base = g_path_get_basename(path);
   g_autofree char *name = o->name ? g_strdup(o->name) : default_name(path);
@@ -147,6 +187,9 @@ static JsonObject *start_request(const CtlOptions *o, const char *path,
   }
   if (o->on)
     json_object_set_string_member(d, "parent", o->on);
+  if (constraints)
+    json_object_set_object_member(d, "constraints",
+                                  json_object_ref(constraints));
   return d;
 }
 
@@ -164,6 +207,9 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
     return usage("--channel-queue-max: 1 to 100000 messages");
   if (!check_fault_crash(o->fault_crash, &error) ||
       !check_env(o->env, &error) || !check_channels(o->channels, &error))
+    return ctl_fail(error);
+  g_autoptr(JsonObject) constraints = constraints_request(o, &error);
+  if (error)
     return ctl_fail(error);
   const char *path = argv[0];
   int nargs = argc - 1;
@@ -189,7 +235,8 @@ int ctl_cmd_start(const CtlOptions *o, int argc, char **argv) {
   if (!ctl_session_publish(s, ARTS_TOPIC_PROGRAM, sha, bytes, len, TRUE,
                            &error))
     return ctl_fail(error);
-  g_autoptr(JsonObject) req = start_request(o, path, sha, nargs, args);
+  g_autoptr(JsonObject) req = start_request(o, path, sha, nargs, args,
+                                            constraints);
   g_autoptr(JsonObject) mod =
       ctl_session_request(s, ARTS_TOPIC_CONTROL, "create", req, &error);
   if (!mod) {

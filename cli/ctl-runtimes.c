@@ -2,6 +2,7 @@
  * state/runtime/+ and stats/+ topics tell it. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include "ctl.h"
 #include "ctl-output.h"
 #include "ctl-session.h"
@@ -20,6 +21,32 @@ static const char *status_word(const char *s) {
 
 static double metric(JsonObject *stats, const char *name) {
   return ctl_json_double(ctl_json_object(stats, "metrics"), name, NAN);
+}
+
+/* The runtime's platform as its registration stated it; what an older
+ * peer left out stays unknown. */
+static void read_platform(JsonObject *rt, ArtsPlatform *p) {
+  JsonObject *pl = ctl_json_object(rt, "platform");
+  memset(p, 0, sizeof *p);
+  p->arch = g_strdup(ctl_json_string(pl, "arch", NULL));
+  p->os = g_strdup(ctl_json_string(pl, "os", NULL));
+  p->os_release = g_strdup(ctl_json_string(pl, "os_release", NULL));
+  p->hostname = g_strdup(ctl_json_string(pl, "hostname", NULL));
+  p->cpu_cores = (int)ctl_json_int(pl, "cpu_cores", 0);
+  p->memory_total = ctl_json_int(pl, "memory_total", 0);
+  arts_byte_order_from_string(ctl_json_string(pl, "byte_order", NULL),
+                              &p->byte_order);
+  gint64 w = ctl_json_int(pl, "word_size", 0);
+  p->word_size = w == 32 || w == 64 ? (int)w : 0;
+}
+
+/* The device class --on-arch takes ("aarch64", "arm"), or NULL. */
+static char *arch_class(JsonObject *rt) {
+  ArtsPlatform p;
+  read_platform(rt, &p);
+  char *cls = arts_platform_arch_class(&p);
+  arts_platform_clear(&p);
+  return cls;
 }
 
 /* The later of the orchestrator's last_seen and the newest sample. */
@@ -46,6 +73,11 @@ static JsonObject *runtime_json(JsonObject *rt, JsonObject *stats) {
   json_object_set_string_member(o, "status_text",
                                 status_word(ctl_json_string(rt, "status", "")));
   json_object_set_int_member(o, "last_seen", last_seen(rt, stats));
+  g_autofree char *cls = arch_class(rt);
+  if (cls)
+    json_object_set_string_member(o, "arch_class", cls);
+  else
+    json_object_set_null_member(o, "arch_class");
   set_metric(o, "cpu_utilization", metric(stats, ARTS_METRIC_CPU_UTIL));
   set_metric(o, "load_1m", metric(stats, ARTS_METRIC_LOAD_1M));
   set_metric(o, "memory_used", metric(stats, ARTS_METRIC_MEM_USED));
@@ -58,7 +90,7 @@ static JsonObject *runtime_json(JsonObject *rt, JsonObject *stats) {
 }
 
 static void print_runtimes_table(CtlSession *s, GPtrArray *all) {
-  static const char *const head[] = {"NAME", "UUID", "STATUS", "CPU",
+  static const char *const head[] = {"NAME", "UUID", "STATUS", "ARCH", "CPU",
                                      "MEMORY USED/AVAILABLE", "LOAD",
                                      "LAST SEEN", NULL};
   g_autoptr(CtlTable) t = ctl_table_new(head);
@@ -74,9 +106,10 @@ static void print_runtimes_table(CtlSession *s, GPtrArray *all) {
     double l = metric(st, ARTS_METRIC_LOAD_1M);
     g_autofree char *load = isnan(l) ? g_strdup("-") : g_strdup_printf("%.2f", l);
     g_autofree char *seen = ctl_format_age(last_seen(rt, st), now);
+    g_autofree char *cls = arch_class(rt);
     const char *row[] = {ctl_json_string(rt, "name", "-"), uuid,
                          status_word(ctl_json_string(rt, "status", "")),
-                         cpu, mem, load, seen};
+                         cls, cpu, mem, load, seen};
     ctl_table_add(t, row);
   }
   if (all->len == 0)
@@ -112,11 +145,45 @@ int ctl_cmd_runtimes(const CtlOptions *o, int argc, char **argv) {
   return CTL_EXIT_OK;
 }
 
+/* "aarch64, 64-bit, little-endian, 4 cores, 15.5 GiB (uname -m aarch64,
+ * Linux 6.1.0-18-arm64)"; what the registration left out is left out. */
+static char *platform_line(JsonObject *rt) {
+  ArtsPlatform p;
+  read_platform(rt, &p);
+  g_autofree char *cls = arts_platform_arch_class(&p);
+  GString *s = g_string_new(cls ? cls : "unknown arch");
+  if (p.word_size)
+    g_string_append_printf(s, ", %d-bit", p.word_size);
+  if (p.byte_order)
+    g_string_append_printf(s, ", %s-endian",
+                           arts_byte_order_to_string(p.byte_order));
+  if (p.cpu_cores > 0)
+    g_string_append_printf(s, ", %d core%s", p.cpu_cores,
+                           p.cpu_cores == 1 ? "" : "s");
+  if (p.memory_total > 0) {
+    g_autofree char *mem = ctl_format_bytes((double)p.memory_total);
+    g_string_append_printf(s, ", %s", mem);
+  }
+  if (p.arch || p.os) {
+    g_string_append(s, " (");
+    if (p.arch)
+      g_string_append_printf(s, "uname -m %s%s", p.arch, p.os ? ", " : "");
+    if (p.os)
+      g_string_append_printf(s, "%s%s%s", p.os, p.os_release ? " " : "",
+                             p.os_release ? p.os_release : "");
+    g_string_append_c(s, ')');
+  }
+  arts_platform_clear(&p);
+  return g_string_free(s, FALSE);
+}
+
 static void print_stats_human(JsonObject *rt, JsonObject *st) {
   const char *uuid = ctl_json_string(rt, "uuid", "-");
   g_autofree char *when = ctl_format_time(ctl_json_int(st, "ts", 0));
+  g_autofree char *platform = platform_line(rt);
   printf("runtime   %s (%s)\n", ctl_json_string(rt, "name", "-"), uuid);
   printf("status    %s\n", status_word(ctl_json_string(rt, "status", "")));
+  printf("platform  %s\n", platform);
   printf("sampled   %s, every %" G_GINT64_FORMAT " ms\n\n", when,
          ctl_json_int(st, "interval_ms", 0));
 
@@ -165,6 +232,15 @@ int ctl_cmd_stats(const CtlOptions *o, int argc, char **argv) {
   json_object_set_string_member(out, "name", ctl_json_string(rt, "name", ""));
   json_object_set_string_member(out, "status",
                                 ctl_json_string(rt, "status", "?"));
+  g_autofree char *cls = arch_class(rt);
+  if (cls)
+    json_object_set_string_member(out, "arch_class", cls);
+  else
+    json_object_set_null_member(out, "arch_class");
+  JsonObject *platform = ctl_json_object(rt, "platform");
+  json_object_set_object_member(out, "platform",
+                                platform ? json_object_ref(platform)
+                                         : json_object_new());
   json_object_set_int_member(out, "ts", ctl_json_int(st, "ts", 0));
   json_object_set_int_member(out, "interval_ms",
                              ctl_json_int(st, "interval_ms", 0));

@@ -42,6 +42,9 @@ typedef struct {
   gint64 fuel;           /* --fuel N (0: none) */
   gint64 channel_msg_max;   /* --channel-msg-max BYTES (0: default) */
   gint64 channel_queue_max; /* --channel-queue-max N (0: default) */
+  char **on_arch;        /* --on-arch ARCH[,ARCH], repeated */
+  char *on_byte_order;   /* --on-byte-order little|big */
+  int on_word_size;      /* --on-word-size 32|64 (0: any) */
   /* logs */
   gboolean follow;       /* --follow */
 } CtlOptions;

@@ -23,7 +23,7 @@ static const struct {
   {"watch", ctl_cmd_watch, "follow realm events (runtimes joining, dying ...)"},
   {"history", ctl_cmd_history, "RUNTIME METRIC: stored history of one metric"},
   {"start", ctl_cmd_start, "PROG.wasm [-- ARGS]: run a program in the realm "
-                           "(--name, --on, --env, --channel, --fault-crash, --max-memory, --fuel)"},
+                           "(--name, --on, --on-arch, --env, --channel, --fault-crash, --max-memory, --fuel)"},
   {"stop", ctl_cmd_stop, "MODULE: end a module"},
   {"modules", ctl_cmd_modules, "list modules with runtime and state"},
   {"logs", ctl_cmd_logs, "MODULE: its output since it started (--follow)"},
@@ -87,6 +87,13 @@ int main(int argc, char **argv) {
     {"on", 0, 0, G_OPTION_ARG_STRING, &o.on,
      "start: run on this runtime (name or uuid; default: the orchestrator "
      "chooses)", "RUNTIME"},
+    {"on-arch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.on_arch,
+     "start: only on runtimes of this device class (x86_64, aarch64, arm, "
+     "s390x, mips ...; repeatable or a comma list)", "ARCH"},
+    {"on-byte-order", 0, 0, G_OPTION_ARG_STRING, &o.on_byte_order,
+     "start: only on runtimes of this byte order", "little|big"},
+    {"on-word-size", 0, 0, G_OPTION_ARG_INT, &o.on_word_size,
+     "start: only on runtimes whose agent is 32-bit or 64-bit", "32|64"},
     {"env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &o.env,
      "start: an environment variable for the program (repeatable)", "K=V"},
     {"channel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.channels,
@@ -148,6 +155,8 @@ out:
   g_free(o.since);
   g_free(o.name);
   g_free(o.on);
+  g_strfreev(o.on_arch);
+  g_free(o.on_byte_order);
   g_strfreev(o.env);
   g_strfreev(o.channels);
   g_free(o.fault_crash);

@@ -194,6 +194,11 @@ void arts_platform_detect(ArtsPlatform *p) {
     p->os_release = g_strdup("");
     p->hostname = g_strdup(g_get_host_name());
   }
+  /* The agent's own process, not the kernel's: that is what runs the
+   * modules (an armhf agent on an aarch64 kernel is 32-bit). */
+  p->byte_order = G_BYTE_ORDER == G_BIG_ENDIAN ? ARTS_BYTE_ORDER_BIG
+                                               : ARTS_BYTE_ORDER_LITTLE;
+  p->word_size = (int)(sizeof(void *) * 8);
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   p->cpu_cores = n > 0 ? (int)n : 1;
   g_autofree char *text = NULL;

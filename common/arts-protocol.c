@@ -835,6 +835,8 @@ void arts_platform_clear(ArtsPlatform *p) {
   g_clear_pointer(&p->hostname, g_free);
   p->cpu_cores = 0;
   p->memory_total = 0;
+  p->byte_order = ARTS_BYTE_ORDER_UNKNOWN;
+  p->word_size = 0;
 }
 
 void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src) {
@@ -844,11 +846,45 @@ void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src) {
   dst->hostname = g_strdup(src->hostname);
   dst->cpu_cores = src->cpu_cores;
   dst->memory_total = src->memory_total;
+  dst->byte_order = src->byte_order;
+  dst->word_size = src->word_size;
 }
 
 static const char *const platform_fields[] = {
-  "arch", "os", "os_release", "hostname", "cpu_cores", "memory_total", NULL
+  "arch", "os", "os_release", "hostname", "cpu_cores", "memory_total",
+  "byte_order", "word_size", NULL
 };
+
+/* "little" or "big"; absent leaves *out unknown. */
+static gboolean get_byte_order(JsonObject *o, const char *path,
+                               const char *field, ArtsByteOrder *out,
+                               GError **error) {
+  g_autofree char *s = NULL;
+  if (!arts_json_get_string(o, path, field, FALSE, &s, error))
+    return FALSE;
+  if (s && !arts_byte_order_from_string(s, out)) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected \"little\" or \"big\"");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* 32 or 64 (bits of a pointer); absent leaves *out 0. */
+static gboolean get_word_size(JsonObject *o, const char *path,
+                              const char *field, int *out, GError **error) {
+  gint64 w = 0;
+  if (!arts_json_get_int(o, path, field, FALSE, 0, G_MAXINT32, &w, error))
+    return FALSE;
+  JsonNode *n = json_object_get_member(o, field);
+  if (n && !JSON_NODE_HOLDS_NULL(n) && w != 32 && w != 64) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, field,
+                     "expected 32 or 64");
+    return FALSE;
+  }
+  *out = (int)w;
+  return TRUE;
+}
 
 static gboolean platform_from_json(JsonObject *o, const char *path,
                                    ArtsPlatform *p, GError **error) {
@@ -864,7 +900,9 @@ static gboolean platform_from_json(JsonObject *o, const char *path,
       !arts_json_get_int(o, path, "cpu_cores", FALSE, 0, 65536, &cores,
                          error) ||
       !arts_json_get_int(o, path, "memory_total", FALSE, 0, G_MAXINT64, &mem,
-                         error))
+                         error) ||
+      !get_byte_order(o, path, "byte_order", &p->byte_order, error) ||
+      !get_word_size(o, path, "word_size", &p->word_size, error))
     return FALSE;
   p->cpu_cores = (int)cores;
   p->memory_total = mem;
@@ -883,6 +921,11 @@ static JsonObject *platform_to_json(const ArtsPlatform *p) {
     json_object_set_string_member(o, "hostname", p->hostname);
   json_object_set_int_member(o, "cpu_cores", p->cpu_cores);
   json_object_set_int_member(o, "memory_total", p->memory_total);
+  if (p->byte_order)
+    json_object_set_string_member(o, "byte_order",
+                                  arts_byte_order_to_string(p->byte_order));
+  if (p->word_size)
+    json_object_set_int_member(o, "word_size", p->word_size);
   return o;
 }
 
@@ -1088,6 +1131,7 @@ void arts_module_free(ArtsModule *m) {
   g_free(m->error);
   if (m->channel_stats)
     g_ptr_array_unref(m->channel_stats);
+  arts_constraints_clear(&m->constraints);
   g_free(m);
 }
 
@@ -1123,6 +1167,7 @@ ArtsModule *arts_module_copy(const ArtsModule *m) {
   c->error = g_strdup(m->error);
   c->channel_stats = m->channel_stats
     ? arts_channel_metrics_list_copy(m->channel_stats) : NULL;
+  arts_constraints_copy(&c->constraints, &m->constraints);
   return c;
 }
 
@@ -1131,7 +1176,7 @@ static const char *const module_fields[] = {
   "args", "env", "channels", "peripherals", "resources", "fault_crash",
   "status", "sha256", "send_to_runtime", "updated_at", "target", "migration",
   "reason", "restore", "state", "runtime_name", "started_at", "exit_code",
-  "error", "migrations", "channel_stats", NULL
+  "error", "migrations", "channel_stats", "constraints", NULL
 };
 /* ARTS clients reserve CPU time with {"period": us, "runtime": us}: known,
  * checked, kept in the node, not enforced. */
@@ -1167,6 +1212,71 @@ static gboolean resources_from_json(JsonObject *o, const char *path,
          arts_json_get_int(r, rp, "channel_queue_max", FALSE, 1,
                            ARTS_CHANNEL_QUEUE_MAX_LIMIT, &m->channel_queue_max,
                            error);
+}
+
+/* ---- constraints ---- */
+
+#define MAX_CONSTRAINT_ARCHS 32
+
+static const char *const constraints_fields[] = {
+  "arch", "byte_order", "word_size", NULL
+};
+
+gboolean arts_constraints_from_json(JsonObject *o, const char *path,
+                                    ArtsConstraints *c, GError **error) {
+  g_auto(GStrv) arch = NULL;
+  arts_constraints_clear(c);
+  if (!o)
+    return TRUE;
+  if (!arts_json_check_fields(o, path, constraints_fields, error) ||
+      !get_strv(o, path, "arch", FALSE, TRUE, &arch, error) ||
+      !get_byte_order(o, path, "byte_order", &c->byte_order, error) ||
+      !get_word_size(o, path, "word_size", &c->word_size, error))
+    return FALSE;
+  if (!arch)
+    return TRUE;
+  guint n = g_strv_length(arch);
+  if (n == 0 || n > MAX_CONSTRAINT_ARCHS) {
+    arts_field_error(error, ARTS_ERROR_FIELD, path, "arch",
+                     "expected 1 to 32 architecture names");
+    arts_constraints_clear(c);
+    return FALSE;
+  }
+  /* Kept as device classes, so that "armv7l" or "amd64" mean what the
+   * runtimes' classes say. */
+  c->arch = g_new0(char *, n + 1);
+  for (guint i = 0; i < n; i++) {
+    c->arch[i] = arts_arch_class(arch[i], 0, 0);
+    if (!c->arch[i] || !arts_is_word(c->arch[i], 64)) {
+      g_autofree char *f = g_strdup_printf("arch[%u]", i);
+      arts_field_error(error, ARTS_ERROR_FIELD, path, f,
+                       "expected an architecture name (a-z, 0-9, _)");
+      arts_constraints_clear(c);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+JsonObject *arts_constraints_to_json(const ArtsConstraints *c) {
+  JsonObject *o = json_object_new();
+  if (c->arch)
+    json_object_set_array_member(o, "arch", strv_to_array(c->arch));
+  if (c->byte_order)
+    json_object_set_string_member(o, "byte_order",
+                                  arts_byte_order_to_string(c->byte_order));
+  if (c->word_size)
+    json_object_set_int_member(o, "word_size", c->word_size);
+  return o;
+}
+
+static gboolean constraints_from_json(JsonObject *o, const char *path,
+                                      ArtsModule *m, GError **error) {
+  JsonObject *c;
+  if (!arts_json_get_object(o, path, "constraints", FALSE, &c, error))
+    return FALSE;
+  g_autofree char *cp = arts_field_path(path, "constraints");
+  return arts_constraints_from_json(c, cp, &m->constraints, error);
 }
 
 /* "channel_stats": {"ts": ms, "channels": [...]} (the orchestrator's
@@ -1343,6 +1453,7 @@ ArtsModule *arts_module_from_json_at(JsonObject *o, const char *path,
       !resources_from_json(o, path, m, error) ||
       !module_view_from_json(o, path, m, error) ||
       !channel_stats_from_json(o, path, m, error) ||
+      !constraints_from_json(o, path, m, error) ||
       !module_checks(m, path, error))
     return NULL;
   if (!m->apis)
@@ -1459,6 +1570,9 @@ JsonObject *arts_module_to_json(const ArtsModule *m) {
     json_object_set_string_member(o, "sha256", m->sha256);
   if (m->send_to_runtime)
     json_object_set_string_member(o, "send_to_runtime", m->send_to_runtime);
+  if (!arts_constraints_is_empty(&m->constraints))
+    json_object_set_object_member(o, "constraints",
+                                  arts_constraints_to_json(&m->constraints));
   module_view_to_json(m, o);
   channel_stats_to_json(m, o);
   return o;

@@ -111,17 +111,65 @@ ArtsStatus arts_module_state_status(ArtsModuleState s);
 /* TRUE for exited and failed. */
 gboolean arts_module_state_is_final(ArtsModuleState s);
 
+/* The byte order of a runtime's process: "little" or "big" on the wire. */
+typedef enum {
+  ARTS_BYTE_ORDER_UNKNOWN = 0, /* not stated (ARTS and older peers) */
+  ARTS_BYTE_ORDER_LITTLE,
+  ARTS_BYTE_ORDER_BIG,
+} ArtsByteOrder;
+const char *arts_byte_order_to_string(ArtsByteOrder b); /* NULL for 0 */
+gboolean arts_byte_order_from_string(const char *s, ArtsByteOrder *out);
+
 typedef struct {
-  char *arch;            /* "x86_64", "aarch64" (uname -m) */
+  char *arch;            /* "x86_64", "armv7l" (uname -m, as the kernel says) */
   char *os;              /* "Linux" */
   char *os_release;      /* "6.1.0-18-amd64" */
   char *hostname;
   int cpu_cores;         /* online CPUs */
   gint64 memory_total;   /* bytes */
+  /* Of the agent's own process, which may differ from the kernel's (an
+   * armhf agent on an aarch64 kernel is 32-bit); unknown for peers that
+   * do not send them. */
+  ArtsByteOrder byte_order;
+  int word_size;         /* bits of a pointer: 32 or 64; 0: not stated */
 } ArtsPlatform;
 
 void arts_platform_clear(ArtsPlatform *p);
 void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src);
+
+/* The device class: a canonical architecture name for uname -m MACHINE
+ * ("x86_64", "i686", "aarch64", "arm", "s390x", "mips", "mipsel",
+ * "riscv64", ... the table is in docs/protocol.md, "Device classes"), made
+ * exact by the process's BYTE_ORDER and WORD_SIZE when known (Linux says
+ * "mips" on either byte order; an aarch64 kernel runs 32-bit arm
+ * processes). Unknown machines give MACHINE in lower case; NULL or "" gives
+ * NULL. Newly allocated. */
+char *arts_arch_class(const char *machine, ArtsByteOrder byte_order,
+                      int word_size);
+char *arts_platform_arch_class(const ArtsPlatform *p);
+
+/* Where a module may run (module "constraints", docs/protocol.md): every
+ * stated fact must hold for the runtime. */
+typedef struct {
+  GStrv arch;            /* device classes, any of; NULL: any */
+  ArtsByteOrder byte_order; /* 0: any */
+  int word_size;         /* 32 or 64; 0: any */
+} ArtsConstraints;
+
+gboolean arts_constraints_is_empty(const ArtsConstraints *c);
+void arts_constraints_clear(ArtsConstraints *c);
+void arts_constraints_copy(ArtsConstraints *dst, const ArtsConstraints *src);
+/* NULL when a runtime of platform P satisfies C, else why not ("arch
+ * x86_64, not one of s390x"); newly allocated. */
+char *arts_constraints_reject(const ArtsConstraints *c, const ArtsPlatform *p);
+/* "arch=aarch64,arm byte_order=big word_size=32"; newly allocated. */
+char *arts_constraints_describe(const ArtsConstraints *c);
+/* Decodes {"arch": [...] or "a b", "byte_order", "word_size"} at PATH
+ * (arch names are normalised with arts_arch_class()); NULL O is no
+ * constraint. */
+gboolean arts_constraints_from_json(JsonObject *o, const char *path,
+                                    ArtsConstraints *c, GError **error);
+JsonObject *arts_constraints_to_json(const ArtsConstraints *c);
 
 /* An ARTS runtime: {uuid, name, runtime_type, apis, max_nmodules, page_size,
  * aot_target, platform, metadata}. status and last_seen_ms are the
@@ -193,6 +241,7 @@ typedef struct {
   gint64 fuel;           /* resources.fuel, instructions; 0: no limit */
   gint64 channel_msg_max;   /* resources.channel_msg_max, bytes; 0: default */
   gint64 channel_queue_max; /* resources.channel_queue_max; 0: default */
+  ArtsConstraints constraints; /* where it may run; empty: anywhere */
   char *target;          /* migrate: runtime uuid or name */
   char *migration;       /* migrate on control/{rt}: the migration's id */
   char *reason;          /* delete: "migrated" = release after migration */

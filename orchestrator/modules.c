@@ -239,12 +239,15 @@ orch_mods_place(OrchModules *mods, const ArtsModule *m, const char *on,
       .cpu = l->cpu, .mem_avail = l->mem_avail,
       .mem_total = rt->platform.memory_total,
       .mem_promised = l->promised,
+      .platform = &rt->platform,
     };
   }
   OrchPlaceRequest req = {
     .apis = (const char *const *)m->apis, .max_memory = m->max_memory,
     .exclude = exclude, .on = on, .cpu_cap = cpu_cap,
     .module_cpu = module_cpu,
+    .constraints = arts_constraints_is_empty(&m->constraints)
+                   ? NULL : &m->constraints,
   };
   g_autofree char *why = NULL;
   int i = orch_place(rts, all->len, &req, &why);

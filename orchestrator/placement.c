@@ -45,6 +45,18 @@ orch_place_score(const OrchPlaceRuntime *rt)
   return W_CPU * cpu + W_MEMORY * mem + W_MODULE * rt->nmodules;
 }
 
+/* NULL when RT is of the kind the module's constraints ask for. A runtime
+ * that never stated its platform is judged as knowing nothing. */
+static char *
+constraints_reject(const OrchPlaceRuntime *rt, const OrchPlaceRequest *req)
+{
+  static const ArtsPlatform unknown;
+  if (!req->constraints)
+    return NULL;
+  return arts_constraints_reject(req->constraints,
+                                 rt->platform ? rt->platform : &unknown);
+}
+
 char *
 orch_place_reject(const OrchPlaceRuntime *rt, const OrchPlaceRequest *req)
 {
@@ -56,6 +68,11 @@ orch_place_reject(const OrchPlaceRuntime *rt, const OrchPlaceRequest *req)
     return g_strdup("dead");
   if (rt->draining)
     return g_strdup("draining (shutting down)");
+  /* Device class before capacity: a runtime of the wrong kind is no
+   * candidate at all, however idle. */
+  char *no = constraints_reject(rt, req);
+  if (no)
+    return no;
   for (guint i = 0; req->apis && req->apis[i]; i++)
     if (!has_api(rt->apis, req->apis[i]))
       return g_strdup_printf("lacks the \"%s\" API", req->apis[i]);
@@ -78,6 +95,60 @@ orch_place_reject(const OrchPlaceRuntime *rt, const OrchPlaceRequest *req)
   return NULL;
 }
 
+/* Would RT be a candidate but for the module's constraints? */
+static gboolean
+candidate(const OrchPlaceRuntime *rt, const OrchPlaceRequest *req)
+{
+  return rt->alive && !rt->draining
+         && !(req->exclude && strcmp(req->exclude, rt->uuid) == 0);
+}
+
+/* What the candidates are, in the terms of the constraints: their device
+ * classes (or byte orders, word sizes), each once, in the order met. */
+static void
+describe_candidates(GString *out, const OrchPlaceRuntime *rts, guint n,
+                    const OrchPlaceRequest *req, guint ncand)
+{
+  static const ArtsPlatform unknown;
+  const ArtsConstraints *c = req->constraints;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < n; i++) {
+    if (!candidate(&rts[i], req))
+      continue;
+    const ArtsPlatform *p = rts[i].platform ? rts[i].platform : &unknown;
+    GString *d = g_string_new(NULL);
+    if (c->arch) {
+      g_autofree char *cls = arts_platform_arch_class(p);
+      g_string_append(d, cls ? cls : "of unknown arch");
+    }
+    if (c->byte_order)
+      g_string_append_printf(d, "%s%s", d->len ? " " : "",
+                             p->byte_order == ARTS_BYTE_ORDER_BIG
+                               ? "big-endian"
+                               : p->byte_order ? "little-endian"
+                                               : "of unknown byte order");
+    if (c->word_size) {
+      if (p->word_size)
+        g_string_append_printf(d, "%s%d-bit", d->len ? " " : "",
+                               p->word_size);
+      else
+        g_string_append_printf(d, "%sof unknown word size",
+                               d->len ? " " : "");
+    }
+    char *text = g_string_free(d, FALSE);
+    if (g_ptr_array_find_with_equal_func(seen, text, g_str_equal, NULL))
+      g_free(text);
+    else
+      g_ptr_array_add(seen, text);
+  }
+  g_autofree char *cons = arts_constraints_describe(c);
+  g_string_append_printf(out, "no runtime satisfies %s: %u alive runtime%s",
+                         cons, ncand, ncand == 1 ? " is" : "s are");
+  for (guint i = 0; i < seen->len; i++)
+    g_string_append_printf(out, "%s%s", i ? ", " : " ",
+                           (char *)seen->pdata[i]);
+}
+
 int
 orch_place(const OrchPlaceRuntime *rts, guint n, const OrchPlaceRequest *req,
            char **why)
@@ -85,8 +156,13 @@ orch_place(const OrchPlaceRuntime *rts, guint n, const OrchPlaceRequest *req,
   int best = -1;
   double best_score = 0;
   GString *reasons = why ? g_string_new("no runtime fits") : NULL;
-  guint nreasons = 0;
+  guint nreasons = 0, ncand = 0, nsatisfy = 0;
   for (guint i = 0; i < n; i++) {
+    if (req->constraints && candidate(&rts[i], req)) {
+      g_autofree char *other = constraints_reject(&rts[i], req);
+      ncand++;
+      nsatisfy += other == NULL;
+    }
     g_autofree char *no = orch_place_reject(&rts[i], req);
     if (no) {
       /* With --on, only the runtime asked for is worth explaining. */
@@ -105,6 +181,14 @@ orch_place(const OrchPlaceRuntime *rts, guint n, const OrchPlaceRequest *req,
       best = (int)i;
       best_score = s;
     }
+  }
+  /* When the kind of device is what is missing, say that once rather
+   * than once per runtime (--on names one runtime: its reason says it). */
+  if (reasons && best < 0 && !req->on && ncand > 0 && nsatisfy == 0) {
+    g_string_truncate(reasons, 0);
+    describe_candidates(reasons, rts, n, req, ncand);
+    *why = g_string_free(reasons, FALSE);
+    return -1;
   }
   if (reasons) {
     if (best < 0 && nreasons == 0)

@@ -4,6 +4,7 @@
  * docs/orchestrator.md, "Placement". */
 #pragma once
 #include <glib.h>
+#include "arts-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,7 @@ typedef struct {
   gint64 mem_total;         /* bytes, from the registration */
   gint64 mem_promised;      /* max_memory of its modules started since its
                                latest telemetry (not yet in mem_avail) */
+  const ArtsPlatform *platform; /* its registration's; NULL: unknown */
 } OrchPlaceRuntime;
 
 typedef struct {
@@ -32,6 +34,7 @@ typedef struct {
   double cpu_cap;           /* > 0: the runtime's cpu + module_cpu must
                                stay below it (overload hysteresis) */
   double module_cpu;        /* the module's expected host CPU share */
+  const ArtsConstraints *constraints; /* the module's; NULL: anywhere */
 } OrchPlaceRequest;
 
 /* Lower is better: CPU load, memory in use and modules already there. */
@@ -44,7 +47,10 @@ char *orch_place_reject(const OrchPlaceRuntime *rt,
 
 /* The index of the best of the N runtimes for REQ, or -1 with *why set
  * (when WHY is not NULL) to "no runtime fits: NAME: reason; ..." naming
- * every runtime and why it was rejected (at most 20, then "and N more"). */
+ * every runtime and why it was rejected (at most 20, then "and N more").
+ * When the module's constraints alone rule out every runtime that could
+ * otherwise have been asked, *why says so instead: "no runtime satisfies
+ * arch=s390x: 3 alive runtimes are x86_64, aarch64". */
 int orch_place(const OrchPlaceRuntime *rts, guint n,
                const OrchPlaceRequest *req, char **why);
 

@@ -194,8 +194,19 @@ void
 orch_recovery_runtime_back(OrchModules *mods, const char *runtime)
 {
   g_autoptr(GPtrArray) here = modules_on(mods, runtime, ARTS_STATUS_KILLED);
+  const ArtsRuntime *rt = orch_realm_find(mods->realm, runtime);
   for (guint i = 0; i < here->len; i++) {
     OrchMod *mod = here->pdata[i];
+    /* Same uuid, not necessarily the same device: a state dir moved to
+     * another board, an armhf agent put where an aarch64 one was. */
+    g_autofree char *no = rt ? arts_constraints_reject(&mod->m->constraints,
+                                                       &rt->platform)
+                             : NULL;
+    if (no) {
+      g_message("module %s waits: its runtime %s is back, but %s",
+                mod->m->name, orch_rt_name(mods, runtime), no);
+      continue;
+    }
     start_on(mods, mod, runtime, wants_restart(mod), TRUE);
   }
 }

@@ -117,6 +117,7 @@ mod_wire_copy(const OrchMod *mod)
   g_clear_pointer(&w->runtime_name, g_free);
   g_clear_pointer(&w->error, g_free);
   g_clear_pointer(&w->channel_stats, g_ptr_array_unref); /* runtime counts */
+  arts_constraints_clear(&w->constraints); /* placement's, not the runtime's */
   w->started_at_ms = 0;
   w->has_exit_code = FALSE;
   return w;

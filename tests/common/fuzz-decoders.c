@@ -13,11 +13,20 @@ static void reencode(JsonObject *o) {
 
 static void decode_data(JsonObject *data) {
   g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(data, NULL);
-  if (rt)
+  if (rt) {
     reencode(arts_runtime_to_json(rt));
+    g_free(arts_platform_arch_class(&rt->platform));
+  }
   g_autoptr(ArtsModule) m = arts_module_from_json(data, NULL);
-  if (m)
+  if (m) {
     reencode(arts_module_to_json(m));
+    /* Constraints as placement judges them, against this host. */
+    ArtsPlatform here = {.arch = (char *)"armv7l",
+                         .byte_order = ARTS_BYTE_ORDER_LITTLE,
+                         .word_size = 32};
+    g_free(arts_constraints_describe(&m->constraints));
+    g_free(arts_constraints_reject(&m->constraints, &here));
+  }
   g_autoptr(ArtsTelemetry) t = arts_telemetry_from_json(data, NULL);
   if (t)
     reencode(arts_telemetry_to_json(t));

@@ -83,6 +83,9 @@ static gboolean decode_data(ArtsEnvelope *env, GError **error) {
   }
   if (g_str_equal(type, "module")) {
     g_autoptr(ArtsModule) r = arts_module_from_json(d, error);
+    /* Constraints written in an example are constraints decoded. */
+    if (r && json_object_has_member(d, "constraints"))
+      g_assert_false(arts_constraints_is_empty(&r->constraints));
     return r != NULL;
   }
   if (g_str_equal(type, "module_state")) {
@@ -116,7 +119,7 @@ static void test_examples(void) {
   g_autoptr(GError) err = NULL;
   g_assert_true(g_file_get_contents(path, &text, NULL, &err));
   g_auto(GStrv) parts = g_strsplit(text, "```", -1);
-  guint checked = 0;
+  guint checked = 0, constrained = 0, platform_facts = 0;
   /* Odd parts are code blocks. */
   for (guint i = 1; parts[i]; i += 2) {
     if (!g_str_has_prefix(parts[i], "json\n"))
@@ -135,7 +138,13 @@ static void test_examples(void) {
     if (!decode_data(env, &err))
       g_error("docs example %u: %s\n%s", i / 2, err->message, json);
     checked++;
+    constrained += strstr(json, "\"constraints\"") != NULL;
+    platform_facts += strstr(json, "\"byte_order\"") != NULL &&
+                      strstr(json, "\"word_size\"") != NULL;
   }
+  /* The heterogeneous realm's extensions have their examples. */
+  g_assert_cmpuint(constrained, >=, 1);
+  g_assert_cmpuint(platform_facts, >=, 2);
   /* Every message kind of the page has a complete example. */
   g_assert_cmpuint(checked, >=, 44);
   g_test_message("%u examples decoded", checked);

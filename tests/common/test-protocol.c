@@ -109,6 +109,158 @@ static void test_runtime_roundtrip(void) {
                   "bench-2");
 }
 
+/* The platform facts of issue "A heterogeneous realm": byte order and word
+ * size round-trip, a registration without them (ARENA, SilverLine, our
+ * agents before) still decodes with both unknown, and this process's own
+ * facts are what the agent sends. */
+static void test_platform_fields(void) {
+  g_autoptr(GError) err = NULL;
+  ArtsPlatform here;
+  arts_platform_detect(&here);
+  g_assert_cmpint(here.word_size, ==, (int)(sizeof(void *) * 8));
+  g_assert_cmpint(here.byte_order, ==,
+                  G_BYTE_ORDER == G_BIG_ENDIAN ? ARTS_BYTE_ORDER_BIG
+                                               : ARTS_BYTE_ORDER_LITTLE);
+  g_assert_cmpint(here.cpu_cores, >=, 1);
+  g_assert_cmpint(here.memory_total, >, 0);
+  arts_platform_clear(&here);
+
+  g_autoptr(JsonObject) big = prototest_parse(
+      "{\"uuid\":\"" RT_UUID "\",\"name\":\"s390\",\"platform\":"
+      "{\"arch\":\"s390x\",\"os\":\"Linux\",\"cpu_cores\":2,"
+      "\"memory_total\":4294967296,\"byte_order\":\"big\","
+      "\"word_size\":64}}");
+  g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(big, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(rt->platform.byte_order, ==, ARTS_BYTE_ORDER_BIG);
+  g_assert_cmpint(rt->platform.word_size, ==, 64);
+  g_autoptr(JsonObject) j = arts_runtime_to_json(rt);
+  JsonObject *pj = json_object_get_object_member(j, "platform");
+  g_assert_cmpstr(json_object_get_string_member(pj, "byte_order"), ==, "big");
+  g_assert_cmpint(json_object_get_int_member(pj, "word_size"), ==, 64);
+  g_autoptr(ArtsRuntime) copy = arts_runtime_copy(rt);
+  g_assert_cmpint(copy->platform.byte_order, ==, ARTS_BYTE_ORDER_BIG);
+  g_assert_cmpint(copy->platform.word_size, ==, 64);
+
+  /* Older payload: neither field, and none invented on the way back. */
+  g_autoptr(JsonObject) old = prototest_parse(
+      "{\"uuid\":\"" RT_UUID "\",\"name\":\"old\",\"platform\":"
+      "{\"arch\":\"armv7l\",\"os\":\"Linux\",\"cpu_cores\":4,"
+      "\"memory_total\":1000000000}}");
+  g_autoptr(ArtsRuntime) o = arts_runtime_from_json(old, &err);
+  g_assert_no_error(err);
+  g_assert_cmpint(o->platform.byte_order, ==, ARTS_BYTE_ORDER_UNKNOWN);
+  g_assert_cmpint(o->platform.word_size, ==, 0);
+  g_autoptr(JsonObject) oj = arts_runtime_to_json(o);
+  JsonObject *opj = json_object_get_object_member(oj, "platform");
+  g_assert_false(json_object_has_member(opj, "byte_order"));
+  g_assert_false(json_object_has_member(opj, "word_size"));
+  g_autofree char *cls = arts_platform_arch_class(&o->platform);
+  g_assert_cmpstr(cls, ==, "arm");
+}
+
+/* Device classes: uname -m spellings, and the process's facts where the
+ * machine name does not tell (docs/protocol.md, "Device classes"). */
+static void test_arch_class(void) {
+  static const struct {
+    const char *machine;
+    ArtsByteOrder order;
+    int bits;
+    const char *cls;
+  } cases[] = {
+    {"x86_64", ARTS_BYTE_ORDER_LITTLE, 64, "x86_64"},
+    {"amd64", 0, 0, "x86_64"},
+    {"x86_64", ARTS_BYTE_ORDER_LITTLE, 32, "i686"},
+    {"i386", 0, 0, "i686"},
+    {"i686", 0, 32, "i686"},
+    {"aarch64", ARTS_BYTE_ORDER_LITTLE, 64, "aarch64"},
+    {"arm64", 0, 0, "aarch64"},
+    {"aarch64", ARTS_BYTE_ORDER_LITTLE, 32, "arm"},
+    {"armv7l", ARTS_BYTE_ORDER_LITTLE, 32, "arm"},
+    {"armv6l", 0, 0, "arm"},
+    {"armv8l", 0, 32, "arm"},
+    {"ARMHF", 0, 0, "arm"},
+    {"s390x", ARTS_BYTE_ORDER_BIG, 64, "s390x"},
+    {"s390x", ARTS_BYTE_ORDER_BIG, 32, "s390"},
+    {"mips", ARTS_BYTE_ORDER_BIG, 32, "mips"},
+    {"mips", ARTS_BYTE_ORDER_LITTLE, 32, "mipsel"},
+    {"mips", 0, 0, "mips"},
+    {"mipsel", 0, 0, "mipsel"},
+    {"mips64", ARTS_BYTE_ORDER_LITTLE, 64, "mips64el"},
+    {"mips64", ARTS_BYTE_ORDER_BIG, 32, "mips"},
+    {"mips64", ARTS_BYTE_ORDER_LITTLE, 32, "mipsel"},
+    {"ppc64le", 0, 0, "ppc64le"},
+    {"ppc64", ARTS_BYTE_ORDER_LITTLE, 64, "ppc64le"},
+    {"riscv64", ARTS_BYTE_ORDER_LITTLE, 64, "riscv64"},
+    {"loongarch64", 0, 0, "loongarch64"},
+    {"Itanium9", 0, 0, "itanium9"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *cls = arts_arch_class(cases[i].machine, cases[i].order,
+                                           cases[i].bits);
+    if (g_strcmp0(cls, cases[i].cls) != 0)
+      g_error("%s %d %d-bit: got %s, want %s", cases[i].machine,
+              cases[i].order, cases[i].bits, cls, cases[i].cls);
+  }
+  g_assert_null(arts_arch_class(NULL, 0, 0));
+  g_assert_null(arts_arch_class("", 0, 0));
+}
+
+/* Module constraints: decoded as device classes, kept across a
+ * round-trip, judged against platforms with the reason said. */
+static void test_module_constraints(void) {
+  g_autoptr(GError) err = NULL;
+  g_autoptr(JsonObject) o = prototest_parse(
+      "{\"type\":\"module\",\"name\":\"c\",\"constraints\":"
+      "{\"arch\":[\"aarch64\",\"armv7l\"],\"byte_order\":\"little\","
+      "\"word_size\":32}}");
+  g_autoptr(ArtsModule) m = arts_module_from_json(o, &err);
+  g_assert_no_error(err);
+  g_assert_cmpuint(g_strv_length(m->constraints.arch), ==, 2);
+  g_assert_cmpstr(m->constraints.arch[1], ==, "arm");
+  g_assert_cmpint(m->constraints.byte_order, ==, ARTS_BYTE_ORDER_LITTLE);
+  g_assert_cmpint(m->constraints.word_size, ==, 32);
+  g_autofree char *d = arts_constraints_describe(&m->constraints);
+  g_assert_cmpstr(d, ==, "arch=aarch64,arm byte_order=little word_size=32");
+
+  g_autoptr(ArtsModule) c = arts_module_copy(m);
+  g_clear_pointer(&m, arts_module_free);
+  g_autoptr(JsonObject) j = arts_module_to_json(c);
+  g_autofree char *js = to_string(j);
+  g_assert_nonnull(strstr(js, "\"constraints\":{\"arch\":[\"aarch64\","
+                              "\"arm\"],\"byte_order\":\"little\","
+                              "\"word_size\":32}"));
+
+  ArtsPlatform pi = {.arch = (char *)"armv7l",
+                     .byte_order = ARTS_BYTE_ORDER_LITTLE, .word_size = 32};
+  ArtsPlatform pc = {.arch = (char *)"x86_64",
+                     .byte_order = ARTS_BYTE_ORDER_LITTLE, .word_size = 64};
+  ArtsPlatform arts = {.arch = (char *)"aarch64"};
+  g_assert_null(arts_constraints_reject(&c->constraints, &pi));
+  g_autofree char *no_pc = arts_constraints_reject(&c->constraints, &pc);
+  g_assert_cmpstr(no_pc, ==, "arch x86_64, not aarch64 or arm");
+  /* A peer that does not say its byte order cannot satisfy one. */
+  g_autofree char *no_arts = arts_constraints_reject(&c->constraints, &arts);
+  g_assert_cmpstr(no_arts, ==, "byte order unknown, not little-endian");
+
+  /* One string is a space-separated list, as ARTS's apis; null and {}
+   * are no constraint at all, and leave none in the JSON. */
+  g_autoptr(JsonObject) s = prototest_parse(
+      "{\"constraints\":{\"arch\":\"s390x amd64\"}}");
+  g_autoptr(ArtsModule) ms = arts_module_from_json(s, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(ms->constraints.arch[1], ==, "x86_64");
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr(JsonObject) e = prototest_parse(
+        i ? "{\"constraints\":{}}" : "{\"constraints\":null}");
+    g_autoptr(ArtsModule) me = arts_module_from_json(e, &err);
+    g_assert_no_error(err);
+    g_assert_true(arts_constraints_is_empty(&me->constraints));
+    g_autoptr(JsonObject) ej = arts_module_to_json(me);
+    g_assert_false(json_object_has_member(ej, "constraints"));
+  }
+}
+
 /* A registration as ARTS runtimes send it: apis as one string, extra
  * bookkeeping fields, "req". */
 static void test_runtime_arts_compat(void) {
@@ -534,6 +686,17 @@ static const ProtoBadCase bad_cases[] = {
     ARTS_ERROR_FIELD, "data.platform.cpu_cores: expected an integer" },
   { RUNTIME, "{" RT_HEAD ",\"platform\":{\"gpu\":true}}", ARTS_ERROR_UNKNOWN,
     "data.platform.gpu: unknown field" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"byte_order\":\"middle\"}}",
+    ARTS_ERROR_FIELD,
+    "data.platform.byte_order: expected \"little\" or \"big\"" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"byte_order\":1}}",
+    ARTS_ERROR_FIELD, "data.platform.byte_order: expected a string" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"word_size\":\"64\"}}",
+    ARTS_ERROR_FIELD, "data.platform.word_size: expected an integer" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"word_size\":16}}",
+    ARTS_ERROR_FIELD, "data.platform.word_size: expected 32 or 64" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"word_size\":0}}",
+    ARTS_ERROR_FIELD, "data.platform.word_size: expected 32 or 64" },
   { RUNTIME, "{" RT_HEAD ",\"metadata\":[]}", ARTS_ERROR_FIELD,
     "data.metadata: expected an object" },
   { RUNTIME, "{" RT_HEAD ",\"status\":\"X\"}", ARTS_ERROR_FIELD,
@@ -558,6 +721,23 @@ static const ProtoBadCase bad_cases[] = {
     "data.env[1]: expected \"NAME=VALUE\"" },
   { MODULE, "{\"args\":[null]}", ARTS_ERROR_FIELD,
     "data.args[0]: expected a string" },
+  { MODULE, "{\"constraints\":[]}", ARTS_ERROR_FIELD,
+    "data.constraints: expected an object" },
+  { MODULE, "{\"constraints\":{\"os\":\"Linux\"}}", ARTS_ERROR_UNKNOWN,
+    "data.constraints.os: unknown field" },
+  { MODULE, "{\"constraints\":{\"arch\":[]}}", ARTS_ERROR_FIELD,
+    "data.constraints.arch: expected 1 to 32 architecture names" },
+  { MODULE, "{\"constraints\":{\"arch\":[\"x86_64\",7]}}", ARTS_ERROR_FIELD,
+    "data.constraints.arch[1]: expected a string" },
+  { MODULE, "{\"constraints\":{\"arch\":[\"sparc v9\"]}}",
+    ARTS_ERROR_FIELD,
+    "data.constraints.arch[0]: expected an architecture name (a-z, 0-9, _)" },
+  { MODULE, "{\"constraints\":{\"byte_order\":\"BIG\"}}", ARTS_ERROR_FIELD,
+    "data.constraints.byte_order: expected \"little\" or \"big\"" },
+  { MODULE, "{\"constraints\":{\"word_size\":48}}", ARTS_ERROR_FIELD,
+    "data.constraints.word_size: expected 32 or 64" },
+  { MODULE, "{\"constraints\":{\"word_size\":true}}", ARTS_ERROR_FIELD,
+    "data.constraints.word_size: expected an integer" },
   { MODULE, "{\"sha256\":\"zz\"}", ARTS_ERROR_FIELD,
     "data.sha256: expected 64 hexadecimal digits" },
   { MODULE, "{\"channels\":{}}", ARTS_ERROR_FIELD,
@@ -900,6 +1080,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/protocol/envelope-roundtrip", test_envelope_roundtrip);
   g_test_add_func("/protocol/runtime-roundtrip", test_runtime_roundtrip);
   g_test_add_func("/protocol/runtime-arts-compat", test_runtime_arts_compat);
+  g_test_add_func("/protocol/platform-fields", test_platform_fields);
+  g_test_add_func("/protocol/arch-class", test_arch_class);
+  g_test_add_func("/protocol/module-constraints", test_module_constraints);
   g_test_add_func("/protocol/module-roundtrip", test_module_roundtrip);
   g_test_add_func("/protocol/telemetry-roundtrip", test_telemetry_roundtrip);
   g_test_add_func("/protocol/telemetry-channels", test_telemetry_channels);

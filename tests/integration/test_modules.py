@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from realm import (BUILD, SKIP, Realm, TestFailure, binary, check,  # noqa: E402
-                   envelope, log, run_cases)
+                   envelope, log, new_uuid, run_cases)
 
 NAMES = ("alpha", "beta", "gamma")
 
@@ -527,8 +527,99 @@ def case_bad():
         r.assert_clean()
 
 
+def this_arch_class():
+    """The device class of this machine's agents, worked out here from
+    Python's view of the host (docs/protocol.md, "Device classes"), not
+    from anything ARTS says."""
+    import platform
+    import struct
+    m = platform.machine().lower()
+    bits = struct.calcsize("P") * 8
+    big = sys.byteorder == "big"
+    if m in ("x86_64", "amd64"):
+        return "x86_64" if bits == 64 else "i686"
+    if m in ("aarch64", "arm64"):
+        return "aarch64" if bits == 64 else "arm"
+    if m.startswith("arm"):
+        return "arm"
+    if m == "s390x":
+        return "s390x" if bits == 64 else "s390"
+    if m in ("mips", "mips64"):
+        return ("mips" if bits == 32 else "mips64") + ("" if big else "el")
+    if m in ("riscv64", "ppc64le"):
+        return m
+    log(f"SKIP: no expected device class for {m}")
+    sys.exit(SKIP)
+
+
+def case_arch():
+    """Device classes: runtimes report this machine's real architecture,
+    byte order and word size; a module constrained to this class is
+    placed, one constrained to a class nobody has (s390x here) is refused
+    with the classes there are; a migration to a runtime that cannot show
+    the class is refused with its reason."""
+    import struct
+    mine = this_arch_class()
+    bits = struct.calcsize("P") * 8
+    with Realm(agent_interval_ms=500) as r:
+        realm3(r)
+        for rt in r.runtimes():
+            p = rt.get("platform") or {}
+            check(rt.get("arch_class") == mine and
+                  p.get("byte_order") == sys.byteorder and
+                  p.get("word_size") == bits and p.get("cpu_cores", 0) >= 1 and
+                  p.get("memory_total", 0) > 0,
+                  f"{rt.get('name')}: platform {p!r}, class "
+                  f"{rt.get('arch_class')!r}, want {mine} {sys.byteorder} "
+                  f"{bits}-bit")
+        _, table, _ = r.ctl("runtimes")
+        head, *rows = table.splitlines()
+        check(head.split()[:4] == ["NAME", "UUID", "STATUS", "ARCH"],
+              f"runtimes table header: {head!r}")
+        for row in rows:
+            check(row.split()[3] == mine, f"runtimes row without {mine}: {row!r}")
+        _, stats, _ = r.ctl("stats", "alpha")
+        want = f"platform  {mine}, {bits}-bit, {sys.byteorder}-endian"
+        check(want in stats, f"stats alpha does not say {want!r}:\n{stats}")
+
+        m = start(r, "sleeper", 100000, name="native",
+                  extra=["--on-arch", f"s390x,{mine}"])
+        check((m.get("constraints") or {}).get("arch") == ["s390x", mine],
+              f"native's constraints: {m!r}")
+        refused(r, [f"no runtime satisfies arch=s390x: 3 alive runtimes are "
+                    f"{mine}"],
+                "start", demo("sleeper"), "--name", "zed", "--on-arch", "s390x")
+        refused(r, [f"alpha: arch {mine}, not s390x"], "start", demo("sleeper"),
+                "--name", "zed", "--on", "alpha", "--on-arch", "s390x")
+        other = "big" if sys.byteorder == "little" else "little"
+        refused(r, [f"no runtime satisfies byte_order={other}"], "start",
+                demo("sleeper"), "--name", "zed", "--on-byte-order", other)
+        refused(r, ["--on-arch[0]: expected an architecture name"], "start",
+                demo("sleeper"), "--on-arch", "s390x!", rc=2)
+        refused(r, ["--on-word-size: expected 32 or 64"], "start",
+                demo("sleeper"), "--on-word-size", "16", rc=2)
+
+        # An ARTS runtime registers as ARENA's do, without any platform:
+        # it cannot show that it is of the module's class.
+        peer = new_uuid()
+        ans = r.ask("reg", envelope("create", {
+            "type": "runtime", "uuid": peer, "name": "arts-peer",
+            "runtime_type": "linux", "apis": "wasm wasi"}))
+        check(ans["data"].get("result") == "ok", f"ARTS registration: {ans!r}")
+        r.wait_for(lambda: r.runtime("arts-peer", "A"), 10, "arts-peer alive")
+        refused(r, ["arts-peer: arch unknown, not"], "migrate", "native",
+                "arts-peer")
+        src = module(r, "native")["parent"]
+        dst = next(n for n in NAMES if uuid_of(r, n) != src)
+        r.ctl("migrate", "native", dst, timeout_ms=60000)
+        check(module(r, "native")["parent"] == uuid_of(r, dst),
+              f"native did not move to {dst}")
+        r.assert_clean()
+
+
 if __name__ == "__main__":
     run_cases({
+        "arch": case_arch,
         "start-stop": case_start_stop,
         "stdin": case_stdin,
         "migrate20": case_migrate20,

@@ -128,6 +128,103 @@ test_place_on_and_cap(void)
   g_assert_nonnull(strstr(why, "no runtimes"));
 }
 
+static const ArtsPlatform PC = { .arch = (char *)"x86_64",
+                                 .byte_order = ARTS_BYTE_ORDER_LITTLE,
+                                 .word_size = 64 };
+static const ArtsPlatform PI = { .arch = (char *)"armv7l",
+                                 .byte_order = ARTS_BYTE_ORDER_LITTLE,
+                                 .word_size = 32 };
+static const ArtsPlatform MAC = { .arch = (char *)"arm64",
+                                  .byte_order = ARTS_BYTE_ORDER_LITTLE,
+                                  .word_size = 64 };
+static const ArtsPlatform ZED = { .arch = (char *)"s390x",
+                                  .byte_order = ARTS_BYTE_ORDER_BIG,
+                                  .word_size = 64 };
+/* An ARTS peer: uname -m only. */
+static const ArtsPlatform OLD = { .arch = (char *)"mips" };
+
+static OrchPlaceRuntime
+rt_on(const char *name, double cpu, const ArtsPlatform *p)
+{
+  OrchPlaceRuntime r = rt(name, cpu, 0);
+  r.platform = p;
+  return r;
+}
+
+/* Constraints choose among device classes before load does, and say why
+ * nothing fits in the constraints' own terms. */
+static void
+test_place_constraints(void)
+{
+  OrchPlaceRuntime rts[] = { rt_on("pc", 0.0, &PC), rt_on("pi", 0.7, &PI),
+                             rt_on("mac", 0.5, &MAC), rt_on("old", 0.3, &OLD),
+                             rt_on("zed", 0.9, &ZED) };
+  ArtsConstraints c = { 0 };
+  OrchPlaceRequest req = { .apis = WASI, .constraints = &c };
+  g_autofree char *why = NULL;
+  /* No constraint: the idle one, whatever it is. */
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, 0);
+
+  /* Any ARM: the less loaded of the two, not the idle x86_64. */
+  char *arm[] = { (char *)"aarch64", (char *)"arm", NULL };
+  c.arch = arm;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, 2);
+  c.word_size = 32;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, 1);
+  c.word_size = 0;
+  /* Big-endian: the busy s390x, and only it. */
+  c.arch = NULL;
+  c.byte_order = ARTS_BYTE_ORDER_BIG;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, 4);
+  /* The ARTS peer does not say its byte order: never big by guess. */
+  rts[4].alive = FALSE;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, -1);
+  g_assert_cmpstr(why, ==, "no runtime satisfies byte_order=big: 4 alive "
+                  "runtimes are little-endian, of unknown byte order");
+  g_clear_pointer(&why, g_free);
+
+  /* Nothing of that class alive: one sentence, each class once. */
+  char *zed[] = { (char *)"s390x", NULL };
+  c.arch = zed;
+  c.byte_order = 0;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, -1);
+  g_assert_cmpstr(why, ==, "no runtime satisfies arch=s390x: 4 alive "
+                  "runtimes are x86_64, arm, aarch64, mips");
+  g_clear_pointer(&why, g_free);
+
+  /* Runtimes that satisfy the constraints but are full: the usual
+   * per-runtime reasons, the others' included. */
+  rts[4].alive = TRUE;
+  rts[4].nmodules = 8;
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, -1);
+  g_assert_nonnull(strstr(why, "zed: full: 8 of max_nmodules 8"));
+  g_assert_nonnull(strstr(why, "pc: arch x86_64, not s390x"));
+  g_clear_pointer(&why, g_free);
+
+  /* --on (and a migration's target) a runtime of another class: its
+   * reason. */
+  rts[4].nmodules = 0;
+  req.on = "pc";
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, -1);
+  g_assert_cmpstr(why, ==, "no runtime fits: pc: arch x86_64, not s390x");
+  g_clear_pointer(&why, g_free);
+  req.on = "zed";
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, 4);
+
+  /* Moving away (overload, drain, recovery): the source is not counted
+   * as somewhere it could go. */
+  req.on = NULL;
+  req.exclude = "zed";
+  g_assert_cmpint(orch_place(rts, 5, &req, &why), ==, -1);
+  g_assert_cmpstr(why, ==, "no runtime satisfies arch=s390x: 4 alive "
+                  "runtimes are x86_64, arm, aarch64, mips");
+  g_clear_pointer(&why, g_free);
+  /* A runtime that never said its platform. */
+  OrchPlaceRuntime bare = rt("bare", 0, 0);
+  g_autofree char *no = orch_place_reject(&bare, &req);
+  g_assert_cmpstr(no, ==, "arch unknown, not s390x");
+}
+
 /* Not a timing assertion: a figure for the report (bench/ has the real
  * benchmark). */
 static void
@@ -251,6 +348,8 @@ test_programs_modules(Fixture *fx, gconstpointer data)
   m->status = ARTS_STATUS_ALIVE;
   m->started_at_ms = 1234;
   m->migrations = 3;
+  m->constraints.arch = g_strsplit("aarch64 arm", " ", -1);
+  m->constraints.byte_order = ARTS_BYTE_ORDER_LITTLE;
   g_assert_true(orch_modstore_save_module(ms, m, 99, 7, &error));
   orch_modstore_free(ms);
   orch_store_free(s);
@@ -270,6 +369,9 @@ test_programs_modules(Fixture *fx, gconstpointer data)
   g_assert_cmpint(got->state, ==, ARTS_MODULE_RUNNING);
   g_assert_cmpint(got->migrations, ==, 3);
   g_assert_cmpint(got->started_at_ms, ==, 1234);
+  /* Its constraints too: a restarted orchestrator places it as before. */
+  g_autofree char *cons = arts_constraints_describe(&got->constraints);
+  g_assert_cmpstr(cons, ==, "arch=aarch64,arm byte_order=little");
   g_assert_cmpint(g_array_index(ends, gint64, 0), ==, 99);
   g_assert_cmpint(g_array_index(gaps, gint64, 0), ==, 7);
 
@@ -413,6 +515,7 @@ main(int argc, char **argv)
   g_test_add_func("/placement/least-loaded", test_place_least_loaded);
   g_test_add_func("/placement/filters", test_place_filters);
   g_test_add_func("/placement/on-and-cap", test_place_on_and_cap);
+  g_test_add_func("/placement/constraints", test_place_constraints);
   g_test_add_func("/placement/rate", test_place_rate);
 #define ADD(name, fn) \
   g_test_add(name, Fixture, "orch-mods-XXXXXX", orchfx_db_setup, fn, \
