@@ -19,6 +19,7 @@ struct _ArtsRuntimeCard {
   GtkImage *icon;
   GtkLabel *name_label;
   GtkLabel *subtitle_label;
+  GtkLabel *arch_label;
   GtkLabel *status_badge;
   GtkLevelBar *cpu_bar;
   GtkLabel *cpu_value;
@@ -49,6 +50,26 @@ update_alive(ArtsRuntimeCard *self, gboolean alive)
     gtk_widget_add_css_class(GTK_WIDGET(self), "dead");
 }
 
+/* The device class under the name: in a mixed realm, which card is the
+ * s390x matters as much as how busy it is. The tooltip keeps what the
+ * kernel said (uname -m), which the class may have normalised. */
+static void
+update_arch(ArtsRuntimeCard *self, ArtsRuntimeItem *it)
+{
+  g_autofree char *caption = arts_runtime_item_dup_arch_caption(it);
+  const char *machine = arts_runtime_item_get_arch(it);
+  g_autofree char *tip = NULL;
+
+  gtk_widget_set_visible(GTK_WIDGET(self->arch_label), caption != NULL);
+  if (!caption)
+    return;
+  gtk_label_set_label(self->arch_label, caption);
+  /* Translators: tooltip of a runtime's architecture, e.g.
+   * "Architecture (uname -m): armv7l". */
+  tip = g_strdup_printf(_("Architecture (uname -m): %s"), machine);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->arch_label), tip);
+}
+
 static void
 update(ArtsRuntimeCard *self)
 {
@@ -76,6 +97,7 @@ update(ArtsRuntimeCard *self)
     subtitle = g_strdup(type ? type : host ? host : _("Waiting for details"));
   }
   gtk_label_set_label(self->subtitle_label, subtitle);
+  update_arch(self, it);
   update_alive(self, arts_runtime_item_get_alive(it));
 
   gtk_level_bar_set_value(self->cpu_bar, MAX(cpu, 0));
@@ -191,6 +213,7 @@ arts_runtime_card_class_init(ArtsRuntimeCardClass *klass)
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, icon);
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, name_label);
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, subtitle_label);
+  gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, arch_label);
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, status_badge);
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, cpu_bar);
   gtk_widget_class_bind_template_child(wc, ArtsRuntimeCard, cpu_value);

@@ -385,6 +385,32 @@ arts_runtime_item_get_max_nmodules(ArtsRuntimeItem *self)
 }
 
 char *
+arts_runtime_item_dup_arch_caption(ArtsRuntimeItem *self)
+{
+  const ArtsPlatform *p;
+  g_autofree char *cls = NULL;
+  GString *s;
+
+  if (!self->rt)
+    return NULL;
+  p = &self->rt->platform;
+  cls = arts_platform_arch_class(p);
+  if (!cls)
+    return NULL;
+  s = g_string_new(cls);
+  if (p->word_size > 0) {
+    g_string_append(s, " · ");
+    /* Translators: a runtime's word size, e.g. "64-bit". */
+    g_string_append_printf(s, _("%d-bit"), p->word_size);
+  }
+  if (p->byte_order == ARTS_BYTE_ORDER_LITTLE)
+    g_string_append_printf(s, " · %s", _("little-endian"));
+  else if (p->byte_order == ARTS_BYTE_ORDER_BIG)
+    g_string_append_printf(s, " · %s", _("big-endian"));
+  return g_string_free(s, FALSE);
+}
+
+char *
 arts_runtime_item_dup_platform_summary(ArtsRuntimeItem *self)
 {
   const ArtsPlatform *p;

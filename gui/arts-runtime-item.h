@@ -42,6 +42,10 @@ const char *arts_runtime_item_get_hostname(ArtsRuntimeItem *self);
 /* "x86_64 · Linux 6.1.0-18-amd64 · 4 cores", or NULL when unknown. */
 char *arts_runtime_item_dup_platform_summary(ArtsRuntimeItem *self);
 const char *arts_runtime_item_get_arch(ArtsRuntimeItem *self);
+/* The device class and what the agent said of its process, for a card:
+ * "aarch64 · 64-bit · little-endian" (unstated facts left out), or NULL
+ * when the runtime did not say its architecture. */
+char *arts_runtime_item_dup_arch_caption(ArtsRuntimeItem *self);
 const char *arts_runtime_item_get_os(ArtsRuntimeItem *self);
 const char *arts_runtime_item_get_os_release(ArtsRuntimeItem *self);
 int arts_runtime_item_get_cpu_cores(ArtsRuntimeItem *self);

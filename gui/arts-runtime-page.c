@@ -32,6 +32,7 @@ struct _ArtsRuntimePage {
   ArtsChart *hist_cpu_chart, *hist_mem_chart;
   GtkListBox *modules_list;
   GtkLabel *status_value, *type_value, *host_value, *platform_value;
+  GtkLabel *arch_value;
   GtkLabel *memory_value, *apis_value, *capacity_value, *seen_value;
   GtkLabel *uuid_value;
 };
@@ -59,6 +60,7 @@ update(ArtsRuntimePage *self)
   ArtsRuntimeItem *it = self->item;
   const char *const *apis;
   g_autofree char *platform = NULL, *cpu = NULL, *used = NULL;
+  g_autofree char *arch = NULL;
   g_autofree char *total = NULL, *mem = NULL, *rx = NULL, *tx = NULL;
   g_autofree char *net = NULL, *apis_text = NULL, *slots = NULL;
   g_autofree char *seen = NULL;
@@ -91,6 +93,8 @@ update(ArtsRuntimePage *self)
   set_text(self->status_value, alive ? _("Online") : _("Offline"));
   set_text(self->type_value, arts_runtime_item_get_runtime_type(it));
   set_text(self->host_value, arts_runtime_item_get_hostname(it));
+  arch = arts_runtime_item_dup_arch_caption(it);
+  set_text(self->arch_value, arch);
   platform = arts_runtime_item_dup_platform_summary(it);
   set_text(self->platform_value, platform);
   set_text(self->memory_value, total);
@@ -314,6 +318,7 @@ arts_runtime_page_class_init(ArtsRuntimePageClass *klass)
   BIND(type_value);
   BIND(host_value);
   BIND(platform_value);
+  BIND(arch_value);
   BIND(memory_value);
   BIND(apis_value);
   BIND(capacity_value);

@@ -29,6 +29,15 @@ SKIP = 77
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24"]
 
 
+def arch_caption():
+    """What a card says of this machine's agents: the device class worked
+    out from Python's view of the host, word size, byte order."""
+    import struct
+    from test_modules import this_arch_class
+    return (f"{this_arch_class()} · {struct.calcsize('P') * 8}-bit · "
+            f"{sys.byteorder}-endian")
+
+
 def gui_env(artifacts):
     env = dict(os.environ)
     env.update({
@@ -167,6 +176,7 @@ def main():
             "ARTS_TEST_KILL_CMD": f"kill -KILL {pid}",
             "ARTS_TEST_ARTIFACTS": artifacts,
             "ARTS_TEST_HISTORY": "1",
+            "ARTS_TEST_ARCH": arch_caption(),
             # The second broker daemonizes; its pid file says whom to stop.
             "ARTS_TEST_BROKER_STOP_CMD": f"kill {r.broker.popen.pid}",
             "ARTS_TEST_BROKER_START_CMD":

@@ -19,7 +19,9 @@
  * shell command that kills the victim's agent), ARTS_TEST_ARTIFACTS (a
  * folder for screenshots), ARTS_TEST_HISTORY (1: an orchestrator answers
  * history queries), ARTS_TEST_BROKER_STOP_CMD and ARTS_TEST_BROKER_START_CMD
- * (stop the broker; start it again on the same port). */
+ * (stop the broker; start it again on the same port), ARTS_TEST_ARCH (what
+ * every card's architecture caption must say for this machine, e.g.
+ * "x86_64 · 64-bit · little-endian", worked out by the Python side). */
 #include "arts-application.h"
 #include "arts-connection-dialog.h"
 #include "arts-preferences-window.h"
@@ -246,6 +248,33 @@ all_online(gpointer data)
       return FALSE;
   }
   return TRUE;
+}
+
+/* The card's architecture caption, when shown. */
+static const char *
+arch_of(ArtsRuntimeCard *card)
+{
+  GtkLabel *l = label_with_class(GTK_WIDGET(card), "arch-label");
+
+  return l && gtk_widget_get_visible(GTK_WIDGET(l)) ? gtk_label_get_label(l)
+                                                    : NULL;
+}
+
+/* Every card says this machine's architecture under its name. */
+static void
+check_arch_captions(char **names)
+{
+  const char *want = env("ARTS_TEST_ARCH");
+
+  for (guint i = 0; names[i]; i++) {
+    ArtsRuntimeCard *card = card_for(names[i]);
+    GtkLabel *l = label_with_class(GTK_WIDGET(card), "arch-label");
+
+    g_assert_cmpstr(arch_of(card), ==, want);
+    /* Small and under the name: drawn, not ellipsized away. */
+    g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(l)));
+    g_assert_cmpint(gtk_widget_get_width(GTK_WIDGET(l)), >, 0);
+  }
 }
 
 static gboolean
@@ -1331,7 +1360,31 @@ check_runtime_page(const char *name)
   /* CPU and memory live charts at least (the network one needs two
    * counter samples, the history ones the orchestrator). */
   g_assert_cmpuint(with_samples, >=, 2);
-  screenshot("runtime.png");
+  /* The details list the architecture row with the card's caption. */
+  {
+    g_autoptr(GPtrArray) labels = find_all(GTK_WIDGET(page), GTK_TYPE_LABEL);
+    GtkWidget *arch = NULL;
+
+    for (guint i = 0; i < labels->len; i++)
+      if (g_str_equal(gtk_label_get_label(labels->pdata[i]),
+                      env("ARTS_TEST_ARCH")) &&
+          gtk_widget_get_mapped(labels->pdata[i]))
+        arch = labels->pdata[i];
+    g_assert_nonnull(arch);
+    screenshot("runtime.png");
+    /* The device list is below the charts: bring it into view for the
+     * picture, then go back up. */
+    {
+      GtkScrolledWindow *sw = GTK_SCROLLED_WINDOW(
+          gtk_widget_get_ancestor(arch, GTK_TYPE_SCROLLED_WINDOW));
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(sw);
+
+      gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj));
+      spin(300);
+      screenshot("runtime-device.png");
+      gtk_adjustment_set_value(adj, 0);
+    }
+  }
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(win), "win.back",
                                            NULL));
   spin(600);
@@ -1441,6 +1494,7 @@ scenario(gpointer data)
   g_assert_true(wait_until(all_online, names));
   check_header();
   g_assert_true(wait_until(sparklines_drawn, names[0]));
+  check_arch_captions(names);
   screenshot("overview.png");
 
   check_runtime_page(names[0]);

@@ -84,6 +84,39 @@ item_at(ArtsRealmModel *m, guint i)
   return item;
 }
 
+/* The card's architecture caption: the device class, then what the agent
+ * said of its process; an older peer's caption has only the class. */
+static void
+test_arch_caption(void)
+{
+  g_autoptr(ArtsRealmModel) m = new_model();
+  static const struct {
+    const char *platform, *caption;
+  } cases[] = {
+    { "{\"arch\":\"s390x\",\"byte_order\":\"big\",\"word_size\":64}",
+      "s390x · 64-bit · big-endian" },
+    { "{\"arch\":\"aarch64\",\"byte_order\":\"little\",\"word_size\":32}",
+      "arm · 32-bit · little-endian" },
+    { "{\"arch\":\"mips\",\"byte_order\":\"little\",\"word_size\":32}",
+      "mipsel · 32-bit · little-endian" },
+    { "{\"arch\":\"armv7l\",\"cpu_cores\":4}", "arm" },
+    { "{\"os\":\"Linux\"}", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *s = g_strdup_printf(
+        "{\"object_id\":\"7c6b5a49-3827-4160-9f8e-7d6c5b4a3928\","
+        "\"action\":\"update\",\"type\":\"arts_resp\",\"data\":{"
+        "\"type\":\"runtime\",\"uuid\":\"" RT1 "\",\"name\":\"rt\","
+        "\"platform\":%s,\"status\":\"A\"}}", cases[i].platform);
+    g_autofree char *caption = NULL;
+
+    feed_ok(m, "state/runtime/" RT1, s);
+    caption = arts_runtime_item_dup_arch_caption(item_at(m, 0));
+    g_assert_cmpstr(caption, ==, cases[i].caption);
+  }
+}
+
 static void
 test_state_and_stats(void)
 {
@@ -614,6 +647,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/realm-model/state-and-stats", test_state_and_stats);
+  g_test_add_func("/realm-model/arch-caption", test_arch_caption);
   g_test_add_func("/realm-model/stats-before-state", test_stats_before_state);
   g_test_add_func("/realm-model/modules", test_modules);
   g_test_add_func("/realm-model/module-state", test_module_state);
