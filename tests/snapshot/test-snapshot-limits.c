@@ -10,7 +10,10 @@
  * anything is allocated. Engine only (no WASI): the snapshots are made
  * here from a built module, their sections replaced by hand.
  *
- * usage: test-snapshot-limits */
+ * usage: test-snapshot-limits [--seeds DIR PRECOPY-DIR]
+ * (with --seeds the snapshots are also written to DIR/limits-NN.snap and
+ * the images, alone or with a delta, to PRECOPY-DIR/limits-NN.bin: the
+ * fuzzers' boundary seeds in fuzz-corpus and fuzz-corpus-precopy) */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +79,28 @@ static void put_var(buf *o, uint64_t v)
   } while (v);
 }
 
+static const char *seed_dir, *precopy_dir;
+
+/* A seed file: u32le A_LEN, A, B when PRECOPY (the pre-copy fuzzer's
+ * input: image, snapshot), else A alone. */
+static void write_seed(bool precopy, const uint8_t *a, size_t alen,
+                       const uint8_t *b, size_t blen)
+{
+  static int n;
+  char path[4096];
+  if (!seed_dir)
+    return;
+  snprintf(path, sizeof path, "%s/limits-%02d.%s",
+           precopy ? precopy_dir : seed_dir, n++, precopy ? "bin" : "snap");
+  FILE *f = fopen(path, "wb");
+  uint8_t l[4] = {(uint8_t)alen, (uint8_t)(alen >> 8), (uint8_t)(alen >> 16),
+                  (uint8_t)(alen >> 24)};
+  bool ok = f && (!precopy || fwrite(l, 1, 4, f) == 4) &&
+            fwrite(a, 1, alen, f) == alen &&
+            (!blen || fwrite(b, 1, blen, f) == blen);
+  CHECK((f ? fclose(f) == 0 : false) && ok, "%s", path);
+}
+
 /* SNAP (LEN bytes, sealed) with section TAG's payload replaced by
  * NEWTAG, PAYLOAD, resealed: malloc'd, its length in *OUTLEN. */
 static uint8_t *replace_section(const uint8_t *snap, size_t len, int tag,
@@ -104,6 +129,7 @@ static uint8_t *replace_section(const uint8_t *snap, size_t len, int tag,
   put(&o, snap + at, len - at);    /* end marker and trailer */
   seal(o.b, o.n);
   *outlen = o.n;
+  write_seed(false, o.b, o.n, NULL, 0);
   return o.b;
 }
 
@@ -296,6 +322,7 @@ static uint8_t *image(const uint64_t *v, int n, bool chunk, size_t *len)
   put(&o, "\0\0\0\0", 4);
   seal(o.b, o.n);
   *len = o.n;
+  write_seed(true, o.b, o.n, NULL, 0);
   return o.b;
 }
 
@@ -349,8 +376,57 @@ static void test_images(void)
   }
 }
 
-int main(void)
+/* A delta snapshot of 65,536 pages against an image of 65,536 pages
+ * holding the last chunk: restored (the image's buffer adopted, 4 GiB) or
+ * refused cleanly, as the image is. */
+static void test_delta_4gib(void)
 {
+  size_t ilen, slen;
+  char err[256];
+  const uint64_t v[] = {65536, 1, 65536 * 16 - 1, 1};
+  uint8_t *ib = image(v, 4, true, &ilen);
+  buf p = {0};
+  put_var(&p, 1);
+  put_var(&p, 65536);
+  put_var(&p, 65536);
+  put(&p, ib + ilen - 4, 4);            /* the image's CRC */
+  put_var(&p, 0);
+  uint8_t *sb = replace_section(snap, snap_len, 3, 9, &p, &slen);
+  write_seed(true, ib, ilen, sb, slen);
+  wasm_memimage *img = wasm_memimage_read(ib, ilen, err, sizeof err);
+  wasm_snapshot *s = wasm_snapshot_read(sb, slen, err, sizeof err);
+  CHECK(s && wasm_snapshot_needs_image(s), "delta: %s", err);
+  CHECK(img || refuse_4gib, "4 GiB image refused on a 64-bit host");
+  if (img && s) {
+    CHECK(wasm_snapshot_use_image(s, img, err, sizeof err) == 0, "%s", err);
+    wasm_module *m = wasm_snapshot_load_module(s, NULL, err, sizeof err);
+    CHECK(m, "%s", err);
+    wasm_instance *inst = m ? wasm_snapshot_instantiate(s, m, NULL, 0, NULL,
+                                                        NULL, err, sizeof err)
+                            : NULL;
+    CHECK(inst, "delta of 65536 pages: %s", err);
+    if (inst) {
+      printf("delta of 65536 pages: restored\n");
+      CHECK(wasm_memory_size(inst) == 65536ull * 65536, "memory size");
+      CHECK(load8(inst, 0xffffffffu) == 7, "last byte");
+      wasm_instance_free(inst);
+    }
+    wasm_module_free(m);
+  } else {
+    wasm_memimage_free(img);
+  }
+  wasm_snapshot_free(s);
+  free(sb);
+  free(ib);
+  free(p.b);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc == 4 && strcmp(argv[1], "--seeds") == 0) {
+    seed_dir = argv[2];
+    precopy_dir = argv[3];
+  }
 #ifdef M_PERTURB
   /* meson test sets MALLOC_PERTURB_, with which glibc's calloc clears
    * even a fresh mmap'd block: 4 GiB of writes. The engine counts on
@@ -393,6 +469,7 @@ int main(void)
   test_absurd_memory();
   test_absurd_counts();
   test_images();
+  test_delta_4gib();
   free(snap);
   wasm_module_free(mod);
   printf("%s\n", failures ? "FAILED" : "ok");

@@ -10,7 +10,9 @@
  * up to the last byte must work and one past it trap. Nothing here writes
  * more than a few bytes of a large memory.
  *
- * usage: test-wasm-limits (no arguments: the modules are built here) */
+ * usage: test-wasm-limits [--seeds DIR]   (the modules are built here;
+ * with --seeds each is also written to DIR/limits-NN.wasm, the decoder
+ * fuzzer's boundary seeds in tests/wasm/corpus) */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +26,25 @@
 /* must refuse 4 GiB: a 32-bit host, or ASan told to (modbuild.h) */
 #define refuse_4gib (sizeof(size_t) == 4 || mb_small_heap)
 
+static const char *seed_dir;
+
+static void write_seed(const mb_buf *b)
+{
+  static int n;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/limits-%02d.wasm", seed_dir, n++);
+  FILE *f = fopen(path, "wb");
+  CHECK(f && fwrite(b->b, 1, b->n, f) == b->n && fclose(f) == 0, "%s",
+        path);
+}
+
 static wasm_module *load(const mb_spec *spec)
 {
   mb_buf b;
   char err[256];
   mb_module(spec, &b);
+  if (seed_dir)
+    write_seed(&b);
   wasm_module *m = wasm_module_load(b.b, b.n, NULL, err, sizeof err);
   CHECK(m, "module refused: %s", err);
   return m;
@@ -307,6 +323,8 @@ static void test_decode(void)
     mb_buf b;
     char err[256];
     mb_module(&spec, &b);
+    if (seed_dir)
+      write_seed(&b);
     wasm_module *m = wasm_module_load(b.b, b.n, NULL, err, sizeof err);
     CHECK(!m && strstr(err, "memory size must be at most 65536 pages"),
           "memory of %llu pages: %s", (unsigned long long)pages[i],
@@ -316,8 +334,10 @@ static void test_decode(void)
   }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+  if (argc == 3 && strcmp(argv[1], "--seeds") == 0)
+    seed_dir = argv[2];
 #ifdef M_PERTURB
   /* meson test sets MALLOC_PERTURB_, with which glibc's calloc clears
    * even a fresh mmap'd block: 4 GiB of writes. The engine counts on
