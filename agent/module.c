@@ -144,27 +144,36 @@ static long module_write(void *ctx, const void *buf, size_t len)
 {
   ModuleStream *s = ctx;
   AgentModule *m = s->m;
-  AgentEvent *ev;
+  const guint8 *p = buf;
+  size_t left = len;
 
-  if (len == 0)
-    return 0;
-  g_mutex_lock(&m->lock);
-  while (m->out_backlog >= AGENT_OUTPUT_BACKLOG &&
-         !(m->orders & AGENT_ORDER_STOP))
-    g_cond_wait_until(&m->io_cond, &m->lock,
-                      g_get_monotonic_time() + MODULE_WAIT_SLICE_US);
-  if (m->orders & AGENT_ORDER_STOP) {
+  /* In events of at most AGENT_OUTPUT_BACKLOG bytes: a guest's write of
+   * up to 4 GiB (one iovec of a 65,536-page memory) is neither one copy
+   * of that size nor more than the supervisor's GByteArray (guint) takes. */
+  while (left > 0) {
+    size_t n = MIN(left, (size_t)AGENT_OUTPUT_BACKLOG);
+    AgentEvent *ev;
+
+    g_mutex_lock(&m->lock);
+    while (m->out_backlog >= AGENT_OUTPUT_BACKLOG &&
+           !(m->orders & AGENT_ORDER_STOP))
+      g_cond_wait_until(&m->io_cond, &m->lock,
+                        g_get_monotonic_time() + MODULE_WAIT_SLICE_US);
+    if (m->orders & AGENT_ORDER_STOP) {
+      g_mutex_unlock(&m->lock);
+      return (long)len;
+    }
+    ev = module_event(AGENT_EVENT_OUTPUT);
+    ev->fd = s->fd;
+    ev->offset = m->out_total;
+    m->out_total += n;
+    m->out_backlog += n;
     g_mutex_unlock(&m->lock);
-    return (long)len;
+    ev->bytes = g_bytes_new(p, n);
+    module_post(m, ev);
+    p += n;
+    left -= n;
   }
-  ev = module_event(AGENT_EVENT_OUTPUT);
-  ev->fd = s->fd;
-  ev->offset = m->out_total;
-  m->out_total += len;
-  m->out_backlog += len;
-  g_mutex_unlock(&m->lock);
-  ev->bytes = g_bytes_new(buf, len);
-  module_post(m, ev);
   return (long)len;
 }
 
