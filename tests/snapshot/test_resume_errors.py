@@ -18,6 +18,46 @@ WRAP = shlex.split(os.environ.get('ARTS_EXE_WRAPPER', ''))
 
 failures = 0
 
+CRC_TABLE = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    CRC_TABLE.append(c)
+
+
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c = CRC_TABLE[(c ^ x) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def var(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def with_memory(snap, payload):
+    """SNAP with section 3 (memory) replaced by PAYLOAD, resealed."""
+    out, at = bytearray(snap[:9]), 9
+    while snap[at]:
+        n = sum((snap[at + 1 + i] & 0x7F) << (7 * i) for i in range(5))
+        if snap[at] == 3:
+            ln = len(payload)
+            out += bytes([3] + [((ln >> (7 * i)) & 0x7F) | (0x80 if i < 4 else 0)
+                                for i in range(5)]) + payload
+        else:
+            out += snap[at:at + 6 + n]
+        at += 6 + n
+    out += snap[at:-4]
+    return bytes(out) + crc32c(out).to_bytes(4, 'little')
+
 
 def expect(name, cmd, status, needle):
     global failures
@@ -79,6 +119,14 @@ def main():
                1, 'checksum')
         expect('oversized', WRAP + [arts, 'resume', variant('big', good + b'\0' * 64)],
                1, 'bad snapshot')
+        # Memory64-sized page and run counts, checksum and all in order:
+        # refused before anything is allocated, on 32- and 64-bit hosts.
+        expect('pages-2^40', WRAP + [arts, 'resume', variant(
+            'pages40', with_memory(good, var(1) + var(1 << 40) + var(0)))],
+            1, 'bad snapshot: memory: memory larger than 4 GiB')
+        expect('runs-2^64', WRAP + [arts, 'resume', variant(
+            'runs64', with_memory(good, var(1) + var(16) + var(2**64 - 1)))],
+            1, 'bad snapshot: memory: count out of bounds')
         expect('directory', WRAP + [arts, 'resume', tmp], 1, 'not a regular file')
         expect('options', WRAP + [arts, 'resume', '--snapshot-after-ms', '5', snap], 2,
                'go together')
