@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arts-wasm.h"
+#include "size-check.h"
 #include "spec.h"
 #include "wasi.h"
 #include "wasm.h"
@@ -38,11 +39,10 @@ uint8_t *arts_wasm_read_file(const char *path, size_t *len)
   while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
     n += got;
     if (n == cap) {
-      uint8_t *nb = realloc(buf, cap *= 2);
-      if (!nb) {
+      /* doubling must not wrap (a file of 2 GiB on a 32-bit host) */
+      uint8_t *nb = size_mul(cap, 2, &cap) ? realloc(buf, cap) : NULL;
+      if (!nb)
         free(buf);
-        buf = NULL;
-      }
       buf = nb;
     }
   }
