@@ -328,7 +328,9 @@ static bool dump_frames(dump_state *d, const wasm_instance *inst, char *err,
       set_err(err, errlen, "frame %u cannot be saved", i);
       return false;
     }
-    uint64_t *slots = malloc(((size_t)fi.nslots + 1) * sizeof *slots);
+    size_t sbytes;
+    uint64_t *slots = size_muladd(fi.nslots, 1, sizeof *slots, &sbytes)
+                          ? malloc(sbytes) : NULL;
     if (!slots || !wasm_exec_frame(inst, i, &fi, slots, NULL)) {
       free(slots);
       set_err(err, errlen, "frame %u cannot be saved", i);
