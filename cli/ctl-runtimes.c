@@ -29,6 +29,7 @@ static void read_platform(JsonObject *rt, ArtsPlatform *p) {
   JsonObject *pl = ctl_json_object(rt, "platform");
   memset(p, 0, sizeof *p);
   p->arch = g_strdup(ctl_json_string(pl, "arch", NULL));
+  p->machine = g_strdup(ctl_json_string(pl, "machine", NULL));
   p->os = g_strdup(ctl_json_string(pl, "os", NULL));
   p->os_release = g_strdup(ctl_json_string(pl, "os_release", NULL));
   p->hostname = g_strdup(ctl_json_string(pl, "hostname", NULL));
@@ -145,8 +146,9 @@ int ctl_cmd_runtimes(const CtlOptions *o, int argc, char **argv) {
   return CTL_EXIT_OK;
 }
 
-/* "aarch64, 64-bit, little-endian, 4 cores, 15.5 GiB (uname -m aarch64,
- * Linux 6.1.0-18-arm64)"; what the registration left out is left out. */
+/* "arm, 32-bit, little-endian, 4 cores, 15.5 GiB (uname -m aarch64, Linux
+ * 6.1.0-18-arm64)"; what the registration left out is left out. An older
+ * agent's arch is its uname -m. */
 static char *platform_line(JsonObject *rt) {
   ArtsPlatform p;
   read_platform(rt, &p);
@@ -164,10 +166,11 @@ static char *platform_line(JsonObject *rt) {
     g_autofree char *mem = ctl_format_bytes((double)p.memory_total);
     g_string_append_printf(s, ", %s", mem);
   }
-  if (p.arch || p.os) {
+  const char *machine = p.machine ? p.machine : p.arch;
+  if (machine || p.os) {
     g_string_append(s, " (");
-    if (p.arch)
-      g_string_append_printf(s, "uname -m %s%s", p.arch, p.os ? ", " : "");
+    if (machine)
+      g_string_append_printf(s, "uname -m %s%s", machine, p.os ? ", " : "");
     if (p.os)
       g_string_append_printf(s, "%s%s%s", p.os, p.os_release ? " " : "",
                              p.os_release ? p.os_release : "");

@@ -184,7 +184,7 @@ void arts_platform_detect(ArtsPlatform *p) {
   struct utsname u;
   memset(p, 0, sizeof *p);
   if (uname(&u) == 0) {
-    p->arch = g_strdup(u.machine);
+    p->machine = g_strdup(u.machine);
     p->os = g_strdup(u.sysname);
     p->os_release = g_strdup(u.release);
     p->hostname = g_strdup(u.nodename);
@@ -199,6 +199,10 @@ void arts_platform_detect(ArtsPlatform *p) {
   p->byte_order = G_BYTE_ORDER == G_BIG_ENDIAN ? ARTS_BYTE_ORDER_BIG
                                                : ARTS_BYTE_ORDER_LITTLE;
   p->word_size = (int)(sizeof(void *) * 8);
+  /* What this process is, which the kernel's name alone does not say (an
+   * armhf agent on an aarch64 kernel). */
+  if (p->machine)
+    p->arch = arts_arch_class(p->machine, p->byte_order, p->word_size);
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   p->cpu_cores = n > 0 ? (int)n : 1;
   g_autofree char *text = NULL;

@@ -830,6 +830,7 @@ ArtsStatus arts_module_state_status(ArtsModuleState s) {
 
 void arts_platform_clear(ArtsPlatform *p) {
   g_clear_pointer(&p->arch, g_free);
+  g_clear_pointer(&p->machine, g_free);
   g_clear_pointer(&p->os, g_free);
   g_clear_pointer(&p->os_release, g_free);
   g_clear_pointer(&p->hostname, g_free);
@@ -841,6 +842,7 @@ void arts_platform_clear(ArtsPlatform *p) {
 
 void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src) {
   dst->arch = g_strdup(src->arch);
+  dst->machine = g_strdup(src->machine);
   dst->os = g_strdup(src->os);
   dst->os_release = g_strdup(src->os_release);
   dst->hostname = g_strdup(src->hostname);
@@ -851,8 +853,8 @@ void arts_platform_copy(ArtsPlatform *dst, const ArtsPlatform *src) {
 }
 
 static const char *const platform_fields[] = {
-  "arch", "os", "os_release", "hostname", "cpu_cores", "memory_total",
-  "byte_order", "word_size", NULL
+  "arch", "machine", "os", "os_release", "hostname", "cpu_cores",
+  "memory_total", "byte_order", "word_size", NULL
 };
 
 /* "little" or "big"; absent leaves *out unknown. */
@@ -892,6 +894,8 @@ static gboolean platform_from_json(JsonObject *o, const char *path,
   if (!arts_json_check_fields(o, path, platform_fields, error) ||
       !arts_json_get_string_len(o, path, "arch", FALSE, 0, 64, &p->arch,
                                 error) ||
+      !arts_json_get_string_len(o, path, "machine", FALSE, 0, 64,
+                                &p->machine, error) ||
       !arts_json_get_string_len(o, path, "os", FALSE, 0, 64, &p->os, error) ||
       !arts_json_get_string_len(o, path, "os_release", FALSE, 0, 256,
                                 &p->os_release, error) ||
@@ -913,6 +917,8 @@ static JsonObject *platform_to_json(const ArtsPlatform *p) {
   JsonObject *o = json_object_new();
   if (p->arch)
     json_object_set_string_member(o, "arch", p->arch);
+  if (p->machine)
+    json_object_set_string_member(o, "machine", p->machine);
   if (p->os)
     json_object_set_string_member(o, "os", p->os);
   if (p->os_release)

@@ -121,7 +121,11 @@ const char *arts_byte_order_to_string(ArtsByteOrder b); /* NULL for 0 */
 gboolean arts_byte_order_from_string(const char *s, ArtsByteOrder *out);
 
 typedef struct {
-  char *arch;            /* "x86_64", "armv7l" (uname -m, as the kernel says) */
+  /* The device class of the agent's process ("x86_64", "arm"); older
+   * agents sent uname -m here, which arts_platform_arch_class() makes a
+   * class too. */
+  char *arch;
+  char *machine;         /* uname -m as the kernel says it ("armv7l") */
   char *os;              /* "Linux" */
   char *os_release;      /* "6.1.0-18-amd64" */
   char *hostname;

@@ -57,7 +57,7 @@ static void
 update_arch(ArtsRuntimeCard *self, ArtsRuntimeItem *it)
 {
   g_autofree char *caption = arts_runtime_item_dup_arch_caption(it);
-  const char *machine = arts_runtime_item_get_arch(it);
+  const char *machine = arts_runtime_item_get_machine(it);
   g_autofree char *tip = NULL;
 
   gtk_widget_set_visible(GTK_WIDGET(self->arch_label), caption != NULL);

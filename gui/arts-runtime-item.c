@@ -355,6 +355,15 @@ arts_runtime_item_get_arch(ArtsRuntimeItem *self)
 }
 
 const char *
+arts_runtime_item_get_machine(ArtsRuntimeItem *self)
+{
+  if (!self->rt)
+    return NULL;
+  return self->rt->platform.machine ? self->rt->platform.machine
+                                    : self->rt->platform.arch;
+}
+
+const char *
 arts_runtime_item_get_os(ArtsRuntimeItem *self)
 {
   return self->rt ? self->rt->platform.os : NULL;
@@ -420,8 +429,9 @@ arts_runtime_item_dup_platform_summary(ArtsRuntimeItem *self)
     return NULL;
   p = &self->rt->platform;
   s = g_string_new(NULL);
-  if (p->arch)
-    g_string_append(s, p->arch);
+  /* The kernel's word for it: the Architecture row has the class. */
+  if (arts_runtime_item_get_machine(self))
+    g_string_append(s, arts_runtime_item_get_machine(self));
   if (p->os)
     g_string_append_printf(s, "%s%s%s%s", s->len ? " · " : "", p->os,
                            p->os_release ? " " : "",

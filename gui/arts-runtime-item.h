@@ -42,6 +42,9 @@ const char *arts_runtime_item_get_hostname(ArtsRuntimeItem *self);
 /* "x86_64 · Linux 6.1.0-18-amd64 · 4 cores", or NULL when unknown. */
 char *arts_runtime_item_dup_platform_summary(ArtsRuntimeItem *self);
 const char *arts_runtime_item_get_arch(ArtsRuntimeItem *self);
+/* uname -m as the runtime's kernel says it; its arch when it did not say
+ * (older agents sent uname -m as arch). */
+const char *arts_runtime_item_get_machine(ArtsRuntimeItem *self);
 /* The device class and what the agent said of its process, for a card:
  * "aarch64 · 64-bit · little-endian" (unstated facts left out), or NULL
  * when the runtime did not say its architecture. */

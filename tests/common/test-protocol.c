@@ -1,6 +1,7 @@
 /* Protocol types <-> JSON: round trips of every message and every error. */
 #include <math.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include "prototest.h"
 
 #define OID "0b6e2a51-8f7d-4c33-9b1e-3f5a6c7d8e90"
@@ -123,17 +124,26 @@ static void test_platform_fields(void) {
                                                : ARTS_BYTE_ORDER_LITTLE);
   g_assert_cmpint(here.cpu_cores, >=, 1);
   g_assert_cmpint(here.memory_total, >, 0);
+  /* arch is the class of this process, machine what the kernel says. */
+  struct utsname u;
+  g_assert_cmpint(uname(&u), ==, 0);
+  g_assert_cmpstr(here.machine, ==, u.machine);
+  g_autofree char *want = arts_arch_class(u.machine, here.byte_order,
+                                          here.word_size);
+  g_assert_cmpstr(here.arch, ==, want);
   arts_platform_clear(&here);
 
   g_autoptr(JsonObject) big = prototest_parse(
       "{\"uuid\":\"" RT_UUID "\",\"name\":\"s390\",\"platform\":"
-      "{\"arch\":\"s390x\",\"os\":\"Linux\",\"cpu_cores\":2,"
+      "{\"arch\":\"s390x\",\"machine\":\"s390x\",\"os\":\"Linux\","
+      "\"cpu_cores\":2,"
       "\"memory_total\":4294967296,\"byte_order\":\"big\","
       "\"word_size\":64}}");
   g_autoptr(ArtsRuntime) rt = arts_runtime_from_json(big, &err);
   g_assert_no_error(err);
   g_assert_cmpint(rt->platform.byte_order, ==, ARTS_BYTE_ORDER_BIG);
   g_assert_cmpint(rt->platform.word_size, ==, 64);
+  g_assert_cmpstr(rt->platform.machine, ==, "s390x");
   g_autoptr(JsonObject) j = arts_runtime_to_json(rt);
   JsonObject *pj = json_object_get_object_member(j, "platform");
   g_assert_cmpstr(json_object_get_string_member(pj, "byte_order"), ==, "big");
@@ -141,6 +151,7 @@ static void test_platform_fields(void) {
   g_autoptr(ArtsRuntime) copy = arts_runtime_copy(rt);
   g_assert_cmpint(copy->platform.byte_order, ==, ARTS_BYTE_ORDER_BIG);
   g_assert_cmpint(copy->platform.word_size, ==, 64);
+  g_assert_cmpstr(copy->platform.machine, ==, "s390x");
 
   /* Older payload: neither field, and none invented on the way back. */
   g_autoptr(JsonObject) old = prototest_parse(
@@ -155,6 +166,7 @@ static void test_platform_fields(void) {
   JsonObject *opj = json_object_get_object_member(oj, "platform");
   g_assert_false(json_object_has_member(opj, "byte_order"));
   g_assert_false(json_object_has_member(opj, "word_size"));
+  g_assert_false(json_object_has_member(opj, "machine"));
   g_autofree char *cls = arts_platform_arch_class(&o->platform);
   g_assert_cmpstr(cls, ==, "arm");
 }
@@ -201,6 +213,10 @@ static void test_arch_class(void) {
     if (g_strcmp0(cls, cases[i].cls) != 0)
       g_error("%s %d %d-bit: got %s, want %s", cases[i].machine,
               cases[i].order, cases[i].bits, cls, cases[i].cls);
+    /* A class is its own class: readers class an agent's arch again. */
+    g_autofree char *again = arts_arch_class(cls, cases[i].order,
+                                             cases[i].bits);
+    g_assert_cmpstr(again, ==, cls);
   }
   g_assert_null(arts_arch_class(NULL, 0, 0));
   g_assert_null(arts_arch_class("", 0, 0));
@@ -697,6 +713,8 @@ static const ProtoBadCase bad_cases[] = {
     ARTS_ERROR_FIELD, "data.platform.word_size: expected 32 or 64" },
   { RUNTIME, "{" RT_HEAD ",\"platform\":{\"word_size\":0}}",
     ARTS_ERROR_FIELD, "data.platform.word_size: expected 32 or 64" },
+  { RUNTIME, "{" RT_HEAD ",\"platform\":{\"machine\":[\"x86_64\"]}}",
+    ARTS_ERROR_FIELD, "data.platform.machine: expected a string" },
   { RUNTIME, "{" RT_HEAD ",\"metadata\":[]}", ARTS_ERROR_FIELD,
     "data.metadata: expected an object" },
   { RUNTIME, "{" RT_HEAD ",\"status\":\"X\"}", ARTS_ERROR_FIELD,

@@ -558,6 +558,7 @@ def case_arch():
     placed, one constrained to a class nobody has (s390x here) is refused
     with the classes there are; a migration to a runtime that cannot show
     the class is refused with its reason."""
+    import platform
     import struct
     mine = this_arch_class()
     bits = struct.calcsize("P") * 8
@@ -565,7 +566,8 @@ def case_arch():
         realm3(r)
         for rt in r.runtimes():
             p = rt.get("platform") or {}
-            check(rt.get("arch_class") == mine and
+            check(rt.get("arch_class") == mine and p.get("arch") == mine and
+                  p.get("machine") == platform.machine() and
                   p.get("byte_order") == sys.byteorder and
                   p.get("word_size") == bits and p.get("cpu_cores", 0) >= 1 and
                   p.get("memory_total", 0) > 0,
