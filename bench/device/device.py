@@ -39,14 +39,14 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
 sys.path.insert(0, os.path.join(SOURCE, "bench", "agent"))
 from footprint import memory  # noqa: E402
 
-# ARCH -> (GNU triplet, qemu-user, loader prefix). aarch64, armhf and s390x
-# run on the multiarch libc that their -dev packages bring (-L /, see the
-# cross files); mips has no multiarch packages in Debian 12.
+# ARCH -> (GNU triplet, qemu-user). The programs run as the cross files
+# run them: qemu -L /usr/TRIPLET -E LD_LIBRARY_PATH=/usr/TRIPLET/lib;
+# --wrapper replaces that (e.g. a private sysroot: qemu-s390x-static -L DIR).
 ARCHES = {
-    "aarch64": ("aarch64-linux-gnu", "qemu-aarch64-static", "/"),
-    "armhf": ("arm-linux-gnueabihf", "qemu-arm-static", "/"),
-    "s390x": ("s390x-linux-gnu", "qemu-s390x-static", "/"),
-    "mips": ("mips-linux-gnu", "qemu-mips-static", "/usr/mips-linux-gnu"),
+    "aarch64": ("aarch64-linux-gnu", "qemu-aarch64-static"),
+    "armhf": ("arm-linux-gnueabihf", "qemu-arm-static"),
+    "s390x": ("s390x-linux-gnu", "qemu-s390x-static"),
+    "mips": ("mips-linux-gnu", "qemu-mips-static"),
 }
 KIB = 1024
 MIB = 1024 * 1024
@@ -103,8 +103,8 @@ def wait_running(r, name, timeout=120):
 
 
 def measure_agent(args, native, cross, wrapper):
+    os.environ["ARTS_BUILD_DIR"] = native  # read when artsrealm loads
     from artsrealm import Realm
-    os.environ["ARTS_BUILD_DIR"] = native
     sleeper = os.path.join(native, "data", "demo", "sleeper.wasm")
     with Realm(name="device", prefix="arts-bench-") as r:
         r.start_broker()
@@ -186,8 +186,10 @@ def main():
     ap.add_argument("--duration", type=int, default=20,
                     help="seconds measured per phase")
     ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--wrapper", help="the qemu command line that runs "
+                    "the ARCH programs (default: the cross files')")
     args = ap.parse_args()
-    triplet, qemu, prefix = ARCHES[args.arch]
+    triplet, qemu = ARCHES[args.arch]
     cross = os.path.abspath(args.cross_build or os.path.join(
         SOURCE, "build-" + args.arch))
     native = os.path.abspath(args.build_dir)
@@ -195,7 +197,9 @@ def main():
         if not os.path.isdir(d):
             sys.exit(f"device: {d} is not a build (scripts/cross.sh "
                      f"{args.arch}; meson setup build)")
-    wrapper = [qemu, "-L", prefix]
+    wrapper = args.wrapper.split() if args.wrapper else [
+        qemu, "-L", "/usr/" + triplet, "-E",
+        f"LD_LIBRARY_PATH=/usr/{triplet}/lib"]
     print(f"ARTS on {args.arch} ({triplet}, run under {qemu})\n")
     print_sizes(args.arch, cross, native, triplet)
     if os.path.exists(os.path.join(cross, "agent", "arts-agent")):
