@@ -185,6 +185,16 @@ done
 if [ -n "$foreign" ]; then
     export ARTS_FOREIGN_AGENTS="{$foreign}"
 fi
+# The engines of the other byte order for the cross-endian snapshot tests
+# (tests/snapshot/cross-endian.sh): ARTS_S390X, ARTS_MIPS.
+engine_under_qemu() {  # ARCH TRIPLET QEMU: the command that runs its arts-wasm
+    w=$PWD/build-$1/agent/wasm/arts-wasm
+    [ -x "$w" ] && echo "$3 -L /usr/$2 -E LD_LIBRARY_PATH=/usr/$2/lib $w"
+}
+ARTS_S390X=$(engine_under_qemu s390x s390x-linux-gnu qemu-s390x-static) &&
+    export ARTS_S390X
+ARTS_MIPS=$(engine_under_qemu mips mips-linux-gnu qemu-mips-static) &&
+    export ARTS_MIPS
 native=${ARTS_NATIVE_BUILD:-build}  # test.sh's step 1
 stage_hetero() {
     check "$native" --suite hetero --logbase testlog-hetero
