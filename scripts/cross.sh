@@ -54,7 +54,7 @@ sh scripts/install-deps.sh cross || exit 1
 
 # The agent's libraries for each ARCH that needs them; ARCHES_ENGINE gets
 # those that build the engine alone.
-engine_arches=""
+engine_arches="" sysroot_arches=""
 for arch in $arches; do
     facts "$arch"
     if [ "$engine_only" = 1 ] || [ -z "$darch" ]; then
@@ -84,8 +84,15 @@ for arch in $arches; do
     if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
         # Seen for s390x: the mirror's security updates of amd64 libraries
         # (which :ARCH must match exactly) not there for s390x.
-        echo "cross: $arch: the multiarch packages did not install (above): building arts-wasm (the engine) alone, no arts-agent" >&2
-        engine_arches="$engine_arches $arch"
+        # Then the agent builds against a private sysroot of the target's
+        # packages, which leaves the host's alone (scripts/sysroot.sh).
+        if sh scripts/sysroot.sh "$arch" "build-$arch-sysroot"; then
+            echo "cross: $arch: the multiarch packages did not install (above): the agent builds against the private sysroot build-$arch-sysroot/ instead" >&2
+            sysroot_arches="$sysroot_arches $arch"
+        else
+            echo "cross: $arch: neither the multiarch packages nor a private sysroot (above): building arts-wasm (the engine) alone, no arts-agent" >&2
+            engine_arches="$engine_arches $arch"
+        fi
     fi
 done
 [ "$install_only" = 1 ] && exit 0
@@ -95,18 +102,26 @@ for arch in $arches; do
     dir=build-$arch
     eo=false
     case " $engine_arches " in *" $arch "*) eo=true ;; esac
+    run="$qemu -L /usr/$triplet -E LD_LIBRARY_PATH=/usr/$triplet/lib"
+    sysroot=""
+    case " $sysroot_arches " in *" $arch "*)
+        sysroot="--cross-file build-$arch-sysroot/sysroot.ini"
+        run="$qemu -L $PWD/build-$arch-sysroot/root"
+        # a build dir set up without the sysroot cannot take it later
+        grep -qs sysroot.ini "$dir/meson-private/cmd_line.txt" || rm -rf "$dir" ;;
+    esac
     if [ -f "$dir/build.ninja" ]; then
         meson configure "$dir" -Dengine_only=$eo >/dev/null
     else
-        meson setup "$dir" --cross-file "cross/$triplet.ini" -Dgui=disabled \
-            -Dengine_only=$eo >/dev/null
+        # shellcheck disable=SC2086
+        meson setup "$dir" --cross-file "cross/$triplet.ini" $sysroot \
+            -Dgui=disabled -Dengine_only=$eo >/dev/null
     fi
     targets="arts-wasm"
     [ "$eo" = false ] && targets="arts-wasm arts-agent"
     [ "$all" = 1 ] && targets=""
     # shellcheck disable=SC2086
     meson compile -C "$dir" $targets >/dev/null || { meson compile -C "$dir" $targets; exit 1; }
-    run="$qemu -L /usr/$triplet -E LD_LIBRARY_PATH=/usr/$triplet/lib"
     echo "cross: $arch ($triplet) built in $dir/:"
     echo "  $dir/agent/wasm/arts-wasm"
     if [ "$eo" = false ]; then
