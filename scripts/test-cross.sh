@@ -149,10 +149,16 @@ fi
 
 # d. scripts/cross.sh must not rot: aarch64 (agent + arts-wasm) and mips
 # (arts-wasm alone), each run once under qemu (arts-wasm's command line).
+# mips also runs the whole spec suite: 32-bit, big-endian, and legacy NaNs
+# (docs/engine.md), about 35 s under qemu-mips.
 stage_one_command() {
     arch=$1; shift
     sh scripts/cross.sh "$@" "$arch" >/dev/null || { status=1; return; }
     check "build-$arch" --no-rebuild wasm-cli
+    if [ "$arch" = mips ]; then
+        check "build-$arch" --no-rebuild --suite conformance \
+            --logbase testlog-conformance
+    fi
 }
 if has aarch64-linux-gnu-gcc qemu-aarch64-static; then
     eo=""
@@ -165,7 +171,7 @@ else
 fi
 if has mips-linux-gnu-gcc qemu-mips-static; then
     timed mips stage_one_command mips
-    logs="$logs build-mips"
+    logs="$logs build-mips build-mips/meson-logs/testlog-conformance.json"
 else
     skipped "mips build" "$gap not installed (as root: scripts/install-deps.sh cross)"
 fi
