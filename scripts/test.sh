@@ -44,7 +44,7 @@ check build --no-suite hetero
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dgui=disabled
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    check build-asan --no-suite fuzz
+    check build-asan --no-suite fuzz --no-suite hetero
 
 CC=clang setup build-fuzz -Dfuzz=true -Dgui=disabled
 check build-fuzz --suite fuzz
