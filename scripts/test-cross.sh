@@ -196,12 +196,22 @@ else
     skipped "s390x agent" "$gap not installed (as root: scripts/install-deps.sh cross)"
 fi
 
+# qemu_for QEMU TRIPLET: the command the cross files run a program with
+qemu_for() { echo "$1 -L /usr/$2 -E LD_LIBRARY_PATH=/usr/$2/lib"; }
+# json_argv WORD...: the words as a JSON array (none holds a quote)
+json_argv() {
+    printf '['; sep=''
+    for w; do printf '%s"%s"' "$sep" "$w"; sep=', '; done
+    printf ']'
+}
+
 # The mixed realm (tests/hetero) with the foreign agents built above:
 # ARTS_FOREIGN_AGENTS = {"ARCH": [qemu ..., agent], ...}.
 foreign=""
 s390x_agent=$PWD/build-s390x-agent/agent/arts-agent
 if [ -x "$s390x_agent" ]; then
-    foreign="\"s390x\": [\"qemu-s390x-static\", \"-L\", \"$PWD/build-s390x-sysroot/root\", \"$s390x_agent\"]"
+    foreign="\"s390x\": $(json_argv qemu-s390x-static -L \
+        "$PWD/build-s390x-sysroot/root" "$s390x_agent")"
 fi
 for pair in aarch64:aarch64-linux-gnu:qemu-aarch64-static \
             armhf:arm-linux-gnueabihf:qemu-arm-static; do
@@ -209,7 +219,8 @@ for pair in aarch64:aarch64-linux-gnu:qemu-aarch64-static \
     triplet=${rest%%:*} qemu=${rest#*:}
     agent=$PWD/build-$arch/agent/arts-agent
     [ -x "$agent" ] || continue
-    foreign="$foreign${foreign:+, }\"$arch\": [\"$qemu\", \"-L\", \"/usr/$triplet\", \"-E\", \"LD_LIBRARY_PATH=/usr/$triplet/lib\", \"$agent\"]"
+    # shellcheck disable=SC2046
+    foreign="$foreign${foreign:+, }\"$arch\": $(json_argv $(qemu_for "$qemu" "$triplet") "$agent")"
 done
 if [ -n "$foreign" ]; then
     export ARTS_FOREIGN_AGENTS="{$foreign}"
@@ -218,7 +229,7 @@ fi
 # (tests/snapshot/cross-endian.sh): ARTS_S390X, ARTS_MIPS.
 engine_under_qemu() {  # ARCH TRIPLET QEMU: the command that runs its arts-wasm
     w=$PWD/build-$1/agent/wasm/arts-wasm
-    [ -x "$w" ] && echo "$3 -L /usr/$2 -E LD_LIBRARY_PATH=/usr/$2/lib $w"
+    [ -x "$w" ] && echo "$(qemu_for "$3" "$2") $w"
 }
 ARTS_S390X=$(engine_under_qemu s390x s390x-linux-gnu qemu-s390x-static) &&
     export ARTS_S390X
